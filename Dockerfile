@@ -1,0 +1,50 @@
+# syntax=docker/dockerfile:1
+#
+# ServiceKonto web service image.
+#   docker build -t servicekonto .
+#   docker run -p 8000:8000 -e SERVICEKONTO_SECRET_KEY=… -e SERVICEKONTO_ISSUER=https://… \
+#     -e SERVICEKONTO_DATABASE_URL=postgresql+psycopg://… servicekonto
+# Migrate first with the same image: `docker run … servicekonto servicekonto db upgrade`.
+# Outside dev mode the service refuses to start without a real secret and an https issuer.
+
+# --- builder: wheels for the project and every dependency ------------------------------------
+FROM python:3.11-slim AS builder
+
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /build
+COPY . .
+RUN python -m pip install --upgrade pip \
+ && python -m pip wheel --wheel-dir /wheels .
+
+# --- runtime -------------------------------------------------------------------------------
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN groupadd --system --gid 10001 servicekonto \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /srv/servicekonto \
+      --no-create-home --shell /usr/sbin/nologin servicekonto
+
+RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
+    python -m pip install --no-index --find-links=/wheels servicekonto
+
+WORKDIR /srv/servicekonto
+# Migrations live outside the package (DESIGN §6); `servicekonto db upgrade` runs them from here.
+COPY alembic.ini ./
+COPY migrations ./migrations
+RUN mkdir -p var && chown servicekonto:servicekonto var
+
+ENV SERVICEKONTO_DATA_DIR=/srv/servicekonto/var
+
+EXPOSE 8000
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=3)"]
+
+USER servicekonto
+CMD ["servicekonto", "serve", "--host", "0.0.0.0", "--port", "8000"]

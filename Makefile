@@ -1,0 +1,76 @@
+# ServiceKonto — developer entry points (DESIGN §3: `make run` and `make test` work on a fresh
+# machine with nothing but Python ≥ 3.11).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV ?= .venv
+PY = $(VENV)/bin/python
+STAMP = $(VENV)/.installed
+
+PYTEST_ARGS ?=
+SERVE_ARGS ?=
+
+.PHONY: all install run test lint typecheck openapi bench clean distclean
+
+all: test
+
+# The venv is (re)installed whenever pyproject.toml changes.
+$(STAMP): pyproject.toml
+	@if [ ! -x "$(PY)" ]; then \
+	  $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	    || { echo "error: $(PYTHON) is older than 3.11; run 'make PYTHON=python3.11 …'" >&2; exit 1; }; \
+	  echo "creating virtualenv in $(VENV)"; \
+	  $(PYTHON) -m venv "$(VENV)"; \
+	fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch "$@"
+
+install: $(STAMP)
+
+# Embedded mode: SQLite in var/, demo tenant seeded (idempotent), http://127.0.0.1:8000.
+run: export SERVICEKONTO_DEV_MODE ?= 1
+run: $(STAMP)
+	$(VENV)/bin/servicekonto db upgrade
+	$(VENV)/bin/servicekonto demo
+	$(VENV)/bin/servicekonto serve $(SERVE_ARGS)
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/mypy --strict src
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/lint-imports
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy --strict src
+
+# Regenerates the committed spec; a test fails when it drifts from the code.
+openapi: $(STAMP)
+	@mkdir -p openapi
+	$(PY) -m servicekonto.cli openapi > openapi/openapi.json.tmp
+	@mv openapi/openapi.json.tmp openapi/openapi.json
+	@echo "wrote openapi/openapi.json"
+
+bench: $(STAMP)
+	@if [ -f bench/run.py ]; then \
+	  $(PY) bench/run.py; \
+	else \
+	  echo "bench/run.py does not exist yet: the benchmark arrives with issue 5" >&2; \
+	  exit 1; \
+	fi
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis \
+	  build dist src/*.egg-info openapi/openapi.json.tmp
+	find . -path './$(VENV)' -prune -o -name node_modules -prune \
+	  -o -type d -name __pycache__ -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf "$(VENV)"

@@ -1,0 +1,1 @@
+"""Accounts: identity attributes with trust levels, password login, browser sessions."""

@@ -1,0 +1,111 @@
+"""Server-side browser sessions with per-level limits (DESIGN §4, TR-03160-1 Tab. 2).
+
+The cookie carries a random 256-bit value; the database keeps only its SHA-256. Each login and
+step-up mints a new value (session fixation). `sid` is the public id used in ID tokens and
+back-channel logout tokens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from servicekonto.accounts.levels import TrustLevel, decayed_level
+from servicekonto.db.models import BrowserSession, SessionClient
+from servicekonto.security.secrets import digest, random_token
+
+#: Touching `last_seen_at` at most this often keeps page views from writing on every request.
+TOUCH_GRANULARITY = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class ActiveSession:
+    sid: str
+    account_id: str
+    level: TrustLevel
+    amr: tuple[str, ...]
+    auth_time: datetime
+
+
+def start_session(
+    db: Session,
+    *,
+    account_id: str,
+    level: TrustLevel,
+    amr: list[str],
+    now: datetime,
+    replaces_cookie: str | None = None,
+) -> tuple[str, ActiveSession]:
+    """A new session (and cookie value); an old session of the same browser is ended first."""
+    if replaces_cookie:
+        db.execute(
+            delete(BrowserSession).where(BrowserSession.id_digest == digest(replaces_cookie))
+        )
+    cookie_value = random_token(32)
+    row = BrowserSession(
+        id_digest=digest(cookie_value),
+        sid=random_token(16),
+        account_id=account_id,
+        level=level.label,
+        amr=amr,
+        auth_time=now,
+        created_at=now,
+        last_seen_at=now,
+    )
+    db.add(row)
+    db.flush()
+    return cookie_value, _active(row, level)
+
+
+def _active(row: BrowserSession, level: TrustLevel) -> ActiveSession:
+    return ActiveSession(row.sid, row.account_id, level, tuple(row.amr), row.auth_time)
+
+
+def load_session(db: Session, *, cookie_value: str | None, now: datetime) -> ActiveSession | None:
+    """The session behind a cookie at its current (possibly decayed) level, or None."""
+    if not cookie_value:
+        return None
+    row = db.get(BrowserSession, digest(cookie_value))
+    if row is None:
+        return None
+    level = decayed_level(
+        TrustLevel.parse(row.level),
+        since_auth=now - row.auth_time,
+        since_seen=now - row.last_seen_at,
+    )
+    if level is None:
+        db.delete(row)
+        db.flush()
+        return None
+    if level.label != row.level:
+        row.level = level.label
+    if now - row.last_seen_at >= TOUCH_GRANULARITY:
+        row.last_seen_at = now
+    return _active(row, level)
+
+
+def end_session(db: Session, *, cookie_value: str) -> tuple[str, str, list[str]] | None:
+    """Delete the session; returns (sid, account_id, its client ids) for the logout fan-out."""
+    row = db.get(BrowserSession, digest(cookie_value))
+    if row is None:
+        return None
+    clients = list(
+        db.scalars(select(SessionClient.client_id).where(SessionClient.session_sid == row.sid))
+    )
+    result = (row.sid, row.account_id, clients)
+    db.delete(row)
+    db.flush()
+    return result
+
+
+def remember_client(db: Session, *, sid: str, client_id: str) -> None:
+    if db.get(SessionClient, (sid, client_id)) is None:
+        db.add(SessionClient(session_sid=sid, client_id=client_id))
+        db.flush()
+
+
+def end_all_sessions(db: Session, *, account_id: str) -> None:
+    db.execute(delete(BrowserSession).where(BrowserSession.account_id == account_id))

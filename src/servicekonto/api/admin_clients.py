@@ -1,0 +1,110 @@
+"""Admin API for OIDC clients: list, create, read, disable/enable, delete."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.orm import Session
+
+from servicekonto.api.auth import require_scope
+from servicekonto.audit.service import record
+from servicekonto.clients import service
+from servicekonto.clients.schemas import ClientCreate, ClientCreated, ClientView
+from servicekonto.oidc.access import ValidAccessToken
+from servicekonto.oidc.routes import db_session, provider_of
+
+router = APIRouter(prefix="/api/v1/admin/clients", tags=["admin: clients"])
+admin = require_scope("admin:clients")
+
+
+class ClientPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    disabled: bool
+
+
+def _actor(token: ValidAccessToken) -> str:
+    return f"client:{token.claims.get('client_id', '')}"
+
+
+@router.get("", response_model=list[ClientView])
+def list_clients(
+    db: Session = Depends(db_session), _token: ValidAccessToken = Depends(admin)
+) -> list[ClientView]:
+    return service.list_clients(db)
+
+
+@router.post("", response_model=ClientCreated, status_code=201)
+def create_client(
+    spec: ClientCreate,
+    request: Request,
+    db: Session = Depends(db_session),
+    token: ValidAccessToken = Depends(admin),
+) -> ClientCreated:
+    provider = provider_of(request)
+    now = provider.clock.now()
+    created = service.create_client(db, spec=spec, now=now)
+    record(
+        db,
+        at=now,
+        event="client.created",
+        actor=_actor(token),
+        subject=f"client:{created.client_id}",
+        request_id=request.state.request_id,
+    )
+    db.commit()
+    return created
+
+
+@router.get("/{client_id}", response_model=ClientView)
+def get_client(
+    client_id: str, db: Session = Depends(db_session), _token: ValidAccessToken = Depends(admin)
+) -> ClientView:
+    return service.get_client(db, client_id)
+
+
+@router.patch("/{client_id}", response_model=ClientView)
+def patch_client(
+    client_id: str,
+    patch: ClientPatch,
+    request: Request,
+    db: Session = Depends(db_session),
+    token: ValidAccessToken = Depends(admin),
+) -> ClientView:
+    provider = provider_of(request)
+    now = provider.clock.now()
+    view = service.set_disabled(db, client_id=client_id, disabled=patch.disabled, now=now)
+    record(
+        db,
+        at=now,
+        event="client.disabled" if patch.disabled else "client.enabled",
+        actor=_actor(token),
+        subject=f"client:{client_id}",
+        request_id=request.state.request_id,
+    )
+    db.commit()
+    provider.clients.invalidate(client_id)
+    return view
+
+
+@router.delete("/{client_id}", status_code=204)
+def delete_client(
+    client_id: str,
+    request: Request,
+    db: Session = Depends(db_session),
+    token: ValidAccessToken = Depends(admin),
+) -> Response:
+    provider = provider_of(request)
+    now = provider.clock.now()
+    service.delete_client(db, client_id=client_id)
+    record(
+        db,
+        at=now,
+        event="client.deleted",
+        actor=_actor(token),
+        subject=f"client:{client_id}",
+        request_id=request.state.request_id,
+    )
+    db.commit()
+    provider.clients.invalidate(client_id)
+    return Response(status_code=204)

@@ -1,0 +1,200 @@
+"""The composition root: builds every collaborator once from Settings and wires the surfaces."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from servicekonto import __version__
+from servicekonto.api import admin_clients
+from servicekonto.clients.service import ClientCache
+from servicekonto.clock import Clock, SystemClock
+from servicekonto.db.engine import make_engine, make_session_factory
+from servicekonto.errors import InvalidRedirectTarget, OAuthError, RateLimited, ServiceKontoError
+from servicekonto.oidc import discovery, logout
+from servicekonto.oidc import routes as oidc_routes
+from servicekonto.oidc.keystore import KeyStore
+from servicekonto.oidc.pairwise import SubjectIds
+from servicekonto.oidc.provider import Provider
+from servicekonto.security.csrf import CsrfTokens
+from servicekonto.security.passwords import PasswordHashing
+from servicekonto.security.ratelimit import RateLimiter
+from servicekonto.settings import Settings
+from servicekonto.web import demo_portal
+from servicekonto.web.middleware import EdgeMiddleware
+from servicekonto.web.pages import error_page
+from servicekonto.web.rendering import Renderer
+from servicekonto.web.routes import account, interaction
+from servicekonto.web.routes import logout as logout_pages
+
+log = logging.getLogger("servicekonto")
+
+OAUTH_JSON_PATHS = ("/token", "/userinfo", "/introspect", "/revoke")
+PAGE_MESSAGE = {
+    400: "error.invalid_request",
+    403: "error.csrf",
+    404: "error.not_found",
+    413: "error.payload_too_large",
+    429: "error.too_many_requests",
+}
+
+
+def build_provider(settings: Settings, clock: Clock) -> Provider:
+    engine = make_engine(settings.sqlalchemy_url)
+    sessions = make_session_factory(engine)
+    keys = KeyStore(
+        sessions,
+        secret_key=settings.secret_key,
+        clock=clock,
+        overlap_seconds=settings.key_overlap_seconds,
+    )
+    return Provider(
+        settings=settings,
+        clock=clock,
+        sessions=sessions,
+        keys=keys,
+        clients=ClientCache(),
+        subjects=SubjectIds(settings.secret_key),
+        hashing=PasswordHashing(settings.argon2_memory_kib, settings.argon2_time_cost),
+    )
+
+
+def _problem(
+    status: int, title: str, detail: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """RFC 9457 problem details."""
+    return JSONResponse(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail},
+        status_code=status,
+        media_type="application/problem+json",
+        headers=headers,
+    )
+
+
+def _render_error(request: Request, exc: ServiceKontoError) -> Response:
+    path = request.url.path
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    if path.startswith("/api/"):
+        return _problem(exc.status, exc.code, exc.description, headers)
+    if isinstance(exc, OAuthError) and path in OAUTH_JSON_PATHS:
+        return oidc_routes.render_oauth_error(exc)
+    message = PAGE_MESSAGE.get(exc.status, "error.generic")
+    if isinstance(exc, InvalidRedirectTarget):
+        message = (
+            "error.invalid_client" if "client" in exc.description else "error.invalid_redirect_uri"
+        )
+    response = error_page(request, status=exc.status, title_key="error.title", message_key=message)
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ServiceKontoError)
+    async def on_service_error(request: Request, exc: ServiceKontoError) -> Response:
+        return _render_error(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(request: Request, exc: RequestValidationError) -> Response:
+        fields = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ())[1:])}: {e.get('msg', '')}"
+            for e in exc.errors()[:10]
+        )
+        return _problem(422, "invalid_input", fields or "invalid input")
+
+    @app.exception_handler(OperationalError)
+    async def on_database_down(request: Request, exc: OperationalError) -> Response:
+        log.error("database unavailable: %s", type(exc.orig).__name__)
+        if request.url.path in OAUTH_JSON_PATHS:
+            return oidc_routes.render_oauth_error(
+                OAuthError("temporarily_unavailable", "try again later", status=503)
+            )
+        return _problem(
+            503, "temporarily_unavailable", "the database is not reachable", {"Retry-After": "5"}
+        )
+
+
+def _outbox_worker(provider: Provider, stop: threading.Event) -> None:
+    with httpx.Client(follow_redirects=False) as http:
+        while not stop.wait(provider.settings.outbox_interval_seconds):
+            try:
+                logout.deliver_due(provider, http)
+            except Exception:  # the worker must outlive one bad round; the round is retried
+                log.exception("outbox delivery round failed")
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+    provider = build_provider(settings, clock or SystemClock())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        provider.keys.ensure_keys()
+        stop = threading.Event()
+        worker = None
+        if settings.outbox_interval_seconds > 0:
+            worker = threading.Thread(
+                target=_outbox_worker, args=(provider, stop), daemon=True, name="outbox"
+            )
+            worker.start()
+        yield
+        stop.set()
+        if worker:
+            worker.join(timeout=5)
+
+    app = FastAPI(
+        title="ServiceKonto",
+        version=__version__,
+        lifespan=lifespan,
+        description="Identity and service-account service for German administrations.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.provider = provider
+    app.state.discovery_bytes = discovery.metadata_bytes(settings.issuer)
+    app.state.renderer = Renderer()
+    app.state.csrf = CsrfTokens(settings.secret_key)
+    app.state.login_limiter = RateLimiter(settings.login_rate_per_minute)
+    _install_error_handlers(app)
+
+    app.include_router(oidc_routes.router)
+    app.include_router(interaction.router)
+    app.include_router(account.router)
+    app.include_router(logout_pages.router)
+    app.include_router(admin_clients.router)
+    app.include_router(demo_portal.router)
+    app.mount("/static", StaticFiles(packages=[("servicekonto.web", "static")]), name="static")
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"])
+    def readyz() -> Response:
+        try:
+            with provider.sessions() as db:
+                db.execute(text("SELECT 1"))
+        except OperationalError:
+            return JSONResponse({"status": "database unavailable"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    app.add_middleware(
+        EdgeMiddleware, body_limit=settings.body_limit_bytes, hsts=settings.secure_cookies
+    )
+    return app

@@ -1,0 +1,248 @@
+"""The `servicekonto` command (DESIGN §9): serve, db, demo, clients, keys, audit, outbox."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from servicekonto.settings import Settings
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="ServiceKonto: OpenID Connect provider for German administrations.",
+)
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+clients_app = typer.Typer(no_args_is_help=True, help="OIDC clients.")
+keys_app = typer.Typer(no_args_is_help=True, help="Signing keys.")
+audit_app = typer.Typer(no_args_is_help=True, help="Audit log.")
+outbox_app = typer.Typer(no_args_is_help=True, help="Side effects queued for delivery.")
+app.add_typer(db_app, name="db")
+app.add_typer(clients_app, name="clients")
+app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
+app.add_typer(outbox_app, name="outbox")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except Exception as exc:  # pydantic wraps our ConfigurationError
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _alembic_ini() -> Path:
+    for candidate in (
+        Path.cwd() / "alembic.ini",
+        Path(__file__).resolve().parents[2] / "alembic.ini",
+    ):
+        if candidate.exists():
+            return candidate
+    typer.echo("alembic.ini not found (run from the project or image working directory)", err=True)
+    raise typer.Exit(2)
+
+
+def upgrade_database(settings: Settings, revision: str = "head") -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    if settings.sqlalchemy_url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    ini = _alembic_ini()
+    config = Config(str(ini))
+    config.set_main_option("script_location", str(ini.parent / "migrations"))
+    config.attributes["url"] = settings.sqlalchemy_url
+    config.attributes["configure_logger"] = False
+    command.upgrade(config, revision)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the web service (OIDC, pages, JSON API)."""
+    import uvicorn
+
+    from servicekonto.logging_setup import configure
+
+    settings = _settings()
+    configure(settings.log_level)
+    uvicorn.run(
+        "servicekonto.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        timeout_graceful_shutdown=10,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply migrations (SQLite or PostgreSQL, from SERVICEKONTO_DATABASE_URL)."""
+    upgrade_database(_settings(), revision)
+    typer.echo("database is up to date")
+
+
+def _provider() -> Any:
+    from servicekonto.app import build_provider
+    from servicekonto.clock import SystemClock
+
+    return build_provider(_settings(), SystemClock())
+
+
+@app.command()
+def demo(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Seed the demo tenant (idempotent): Landkreis Cochem-Zell, two citizens, two clients."""
+    from servicekonto.demo_seed import seed
+
+    provider = _provider()
+    with provider.sessions() as db:
+        result = seed(
+            db, settings=provider.settings, hashing=provider.hashing, now=provider.clock.now()
+        )
+        db.commit()
+    if as_json:
+        _print_json(result)
+        return
+    typer.echo("Demo tenant ready: " + ", ".join(result["administrations"]))
+    for account in result["accounts"]:
+        typer.echo(f"  citizen  {account['username']}  password {account['password']}")
+    for client in result["clients"]:
+        typer.echo(f"  client   {client['client_id']}  ({client['sector']})")
+    typer.echo(f"Open {provider.settings.issuer}/demo-portal and log in.")
+
+
+@clients_app.command("create")
+def clients_create(
+    name: Annotated[str, typer.Option(help="Display name.")],
+    redirect_uri: Annotated[list[str] | None, typer.Option(help="Exact redirect URI.")] = None,
+    post_logout_redirect_uri: Annotated[list[str] | None, typer.Option()] = None,
+    grant_type: Annotated[list[str] | None, typer.Option(help="Grant type (repeatable).")] = None,
+    scope: Annotated[str, typer.Option(help="Space-separated scopes.")] = "openid profile email",
+    auth_method: Annotated[str, typer.Option(help="token_endpoint_auth_method")] = (
+        "client_secret_basic"
+    ),
+    sector: Annotated[str | None, typer.Option(help="Sector for pairwise subjects.")] = None,
+    backchannel_logout_uri: Annotated[str | None, typer.Option()] = None,
+    jwks_file: Annotated[Path | None, typer.Option(help="JWKS for private_key_jwt.")] = None,
+    alg: Annotated[str, typer.Option(help="ID token signing alg.")] = "ES256",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Register a client; prints its client_id and (once) its secret."""
+    from pydantic import ValidationError
+
+    from servicekonto.clients.schemas import ClientCreate
+    from servicekonto.clients.service import create_client
+
+    try:
+        spec = ClientCreate(
+            name=name,
+            redirect_uris=redirect_uri or [],
+            post_logout_redirect_uris=post_logout_redirect_uri or [],
+            grant_types=grant_type or ["authorization_code"],
+            scopes=scope.split(),
+            token_endpoint_auth_method=auth_method,
+            sector=sector,
+            backchannel_logout_uri=backchannel_logout_uri,
+            jwks=json.loads(jwks_file.read_text()) if jwks_file else None,
+            id_token_signed_response_alg=alg,
+        )
+    except ValidationError as exc:
+        typer.echo(f"invalid client: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    provider = _provider()
+    with provider.sessions() as db:
+        created = create_client(db, spec=spec, now=provider.clock.now())
+        db.commit()
+    if as_json:
+        _print_json(created.model_dump())
+    else:
+        typer.echo(f"client_id:     {created.client_id}")
+        if created.client_secret:
+            typer.echo(f"client_secret: {created.client_secret}  (shown once)")
+
+
+@clients_app.command("list")
+def clients_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List registered clients."""
+    from servicekonto.clients.service import list_clients
+
+    provider = _provider()
+    with provider.sessions() as db:
+        views = list_clients(db)
+    if as_json:
+        _print_json([v.model_dump() for v in views])
+    else:
+        for v in views:
+            typer.echo(f"{v.client_id}  {v.name}  {' '.join(v.grant_types)}")
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Create new signing keys; old ones stay published for the overlap period."""
+    provider = _provider()
+    provider.keys.ensure_keys()
+    kids = provider.keys.rotate()
+    typer.echo("new signing keys: " + ", ".join(kids))
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain."""
+    from servicekonto.audit.service import verify_chain
+
+    provider = _provider()
+    with provider.sessions() as db:
+        intact, count, broken = verify_chain(db)
+    if intact:
+        typer.echo(f"audit chain intact: {count} events")
+    else:
+        typer.echo(f"audit chain BROKEN at event {broken} (after {count} good events)", err=True)
+        raise typer.Exit(1)
+
+
+@outbox_app.command("deliver")
+def outbox_deliver() -> None:
+    """Deliver due outbox messages once (the server also does this in the background)."""
+    import httpx
+
+    from servicekonto.oidc.logout import deliver_due
+
+    provider = _provider()
+    provider.keys.ensure_keys()
+    with httpx.Client() as http:
+        typer.echo(f"delivered: {deliver_due(provider, http, limit=1000)}")
+
+
+@app.command()
+def openapi() -> None:
+    """Print the OpenAPI document of the JSON API."""
+    from servicekonto.app import create_app
+
+    settings = Settings(dev_mode=True, issuer="http://127.0.0.1:8000", outbox_interval_seconds=0)
+    sys.stdout.write(json.dumps(create_app(settings).openapi(), indent=2, sort_keys=True) + "\n")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""OIDC clients (portals, Fachverfahren): registration, metadata validation, a read cache."""

@@ -1,0 +1,1 @@
+"""Consents: what each client may receive, revocable at any time."""

@@ -1,0 +1,36 @@
+"""All ORM models, imported here so the one metadata knows every table (alembic autogenerate)."""
+
+from servicekonto.db.models.account import Account, AccountAttribute
+from servicekonto.db.models.administration import Administration
+from servicekonto.db.models.audit import AuditEvent
+from servicekonto.db.models.client import Client, ClientAssertionJti
+from servicekonto.db.models.grant import (
+    Authorization,
+    AuthorizationCode,
+    Consent,
+    RefreshToken,
+    RevokedAccessToken,
+)
+from servicekonto.db.models.interaction import PendingAuthorization
+from servicekonto.db.models.key import StoredSigningKey
+from servicekonto.db.models.outbox import OutboxMessage
+from servicekonto.db.models.session import BrowserSession, SessionClient
+
+__all__ = [
+    "Account",
+    "AccountAttribute",
+    "Administration",
+    "AuditEvent",
+    "Authorization",
+    "AuthorizationCode",
+    "BrowserSession",
+    "Client",
+    "ClientAssertionJti",
+    "Consent",
+    "OutboxMessage",
+    "PendingAuthorization",
+    "RefreshToken",
+    "RevokedAccessToken",
+    "SessionClient",
+    "StoredSigningKey",
+]

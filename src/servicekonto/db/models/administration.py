@@ -1,0 +1,21 @@
+"""An administration (tenant): a Kreis or one of its Verbandsgemeinden/Städte."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from servicekonto.db.base import Base, new_id
+
+
+class Administration(Base):
+    __tablename__ = "administrations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("administrations.id"))
+    postal_codes: Mapped[list[Any]] = mapped_column(JSON, default=list)

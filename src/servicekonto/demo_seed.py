@@ -1,0 +1,189 @@
+"""The demo tenant: Landkreis Cochem-Zell with its Verbandsgemeinden, two citizens, two clients.
+
+Idempotent: running it again changes nothing and prints the same credentials. Demo secrets are
+derived from the server secret, so they are stable and never stored in clear.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from servicekonto.accounts.levels import TrustLevel
+from servicekonto.accounts.service import create_account
+from servicekonto.clients.schemas import ClientCreate
+from servicekonto.clients.service import create_client
+from servicekonto.db.models import Account, Administration, Client
+from servicekonto.security.passwords import PasswordHashing
+from servicekonto.settings import Settings
+from servicekonto.web.demo_portal import CLIENT_ID as DEMO_PORTAL_ID
+from servicekonto.web.demo_portal import demo_client_secret
+
+#: Kreis and Verbandsgemeinden with their postal codes (Landkreis Cochem-Zell, Rheinland-Pfalz).
+ADMINISTRATIONS = [
+    ("kv-cochem-zell", "Kreisverwaltung Cochem-Zell", "kreis", None, []),
+    (
+        "vg-cochem",
+        "Verbandsgemeinde Cochem",
+        "verbandsgemeinde",
+        "kv-cochem-zell",
+        ["56812", "56814", "56818", "56821", "56826", "56829", "56253", "56754"],
+    ),
+    (
+        "vg-kaisersesch",
+        "Verbandsgemeinde Kaisersesch",
+        "verbandsgemeinde",
+        "kv-cochem-zell",
+        ["56759", "56761", "56828"],
+    ),
+    (
+        "vg-ulmen",
+        "Verbandsgemeinde Ulmen",
+        "verbandsgemeinde",
+        "kv-cochem-zell",
+        ["56766", "56767", "56823"],
+    ),
+    (
+        "vg-zell",
+        "Verbandsgemeinde Zell (Mosel)",
+        "verbandsgemeinde",
+        "kv-cochem-zell",
+        ["56856", "56858", "56859", "56860", "56861", "56862", "56841"],
+    ),
+]
+
+CITIZENS: list[dict[str, Any]] = [
+    {
+        "username": "anna.schmitz@demo.servicekonto.example",
+        "password": "Moselblick-Cochem-2026",
+        "level": TrustLevel.SUBSTANTIAL,
+        "source": "register",
+        "attributes": {
+            "given_name": "Anna Maria",
+            "family_name": "Schmitz",
+            "birthdate": "1984-03-12",
+            "birth_family_name": "Schmitz",
+            "place_of_birth": "Cochem",
+            "nationalities": ["DE"],
+            "address": {
+                "street_address": "Moselpromenade 12",
+                "postal_code": "56812",
+                "locality": "Cochem",
+                "country": "DE",
+            },
+        },
+    },
+    {
+        "username": "jonas.mueller@demo.servicekonto.example",
+        "password": "Reichsburg-Kaisersesch-26",
+        "level": TrustLevel.BASIC,
+        "source": "user",
+        "attributes": {
+            "given_name": "Jonas",
+            "family_name": "Müller",
+            "birthdate": "1991-11-02",
+            "address": {
+                "street_address": "Bahnhofstraße 3",
+                "postal_code": "56759",
+                "locality": "Kaisersesch",
+                "country": "DE",
+            },
+        },
+    },
+]
+
+
+def _clients(settings: Settings) -> list[tuple[str, ClientCreate]]:
+    issuer = settings.issuer
+    return [
+        (
+            DEMO_PORTAL_ID,
+            ClientCreate(
+                name="Demo-Portal Landkreis Cochem-Zell",
+                redirect_uris=[f"{issuer}/demo-portal/callback"],
+                post_logout_redirect_uris=[f"{issuer}/demo-portal"],
+                grant_types=["authorization_code", "refresh_token"],
+                scopes=["openid", "profile", "email", "address", "offline_access"],
+                sector="portal.cochem-zell.example",
+                backchannel_logout_uri=f"{issuer}/demo-portal/backchannel-logout",
+            ),
+        ),
+        (
+            "demo-fachverfahren",
+            ClientCreate(
+                name="Demo-Fachverfahren Gewerbeanmeldung",
+                redirect_uris=["http://127.0.0.1:9100/callback"],
+                post_logout_redirect_uris=["http://127.0.0.1:9100/"],
+                grant_types=["authorization_code", "refresh_token", "client_credentials"],
+                scopes=["openid", "profile", "email", "address", "offline_access", "api:read"],
+                sector="gewerbe.cochem-zell.example",
+            ),
+        ),
+    ]
+
+
+def seed(
+    db: Session, *, settings: Settings, hashing: PasswordHashing, now: datetime
+) -> dict[str, Any]:
+    ids: dict[str, str] = {}
+    for slug, name, kind, parent, postal_codes in ADMINISTRATIONS:
+        row = db.scalar(select(Administration).where(Administration.slug == slug))
+        if row is None:
+            row = Administration(
+                slug=slug,
+                name=name,
+                kind=kind,
+                parent_id=ids.get(parent or ""),
+                postal_codes=postal_codes,
+            )
+            db.add(row)
+            db.flush()
+        ids[slug] = row.id
+    accounts = []
+    for citizen in CITIZENS:
+        if db.scalar(select(Account.id).where(Account.email == citizen["username"])) is None:
+            create_account(
+                db,
+                hashing=hashing,
+                now=now,
+                email=citizen["username"],
+                password=citizen["password"],
+                attributes=citizen["attributes"],
+                level=citizen["level"],
+                source=citizen["source"],
+                email_verified=True,
+            )
+        accounts.append(
+            {
+                "username": citizen["username"],
+                "password": citizen["password"],
+                "level": citizen["level"].label,
+                "given_name": citizen["attributes"]["given_name"],
+                "family_name": citizen["attributes"]["family_name"],
+            }
+        )
+    clients = []
+    for client_id, spec in _clients(settings):
+        secret = demo_client_secret(settings.secret_key, client_id)
+        if db.get(Client, client_id) is None:
+            create_client(db, spec=spec, now=now, client_id=client_id, client_secret=secret)
+        clients.append(
+            {
+                "client_id": client_id,
+                "client_secret": secret,
+                "name": spec.name,
+                "redirect_uris": spec.redirect_uris,
+                "post_logout_redirect_uris": spec.post_logout_redirect_uris,
+                "grant_types": spec.grant_types,
+                "scopes": spec.scopes,
+                "sector": spec.sector,
+            }
+        )
+    return {
+        "administrations": [a[1] for a in ADMINISTRATIONS],
+        "accounts": accounts,
+        "clients": clients,
+    }

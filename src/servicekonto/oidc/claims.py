@@ -1,0 +1,144 @@
+"""Scopes, the `claims` request parameter (OpenID Connect Core 1.0 §5.4, §5.5) and the release of
+identity claims (DESIGN §4: an attribute is released at min(attribute level, session level)).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from servicekonto.accounts.service import AttributeValue
+from servicekonto.errors import OAuthError
+
+#: OIDC Core §5.4, plus German identity attributes of TR-03160-2 under `profile`.
+SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
+    "profile": (
+        "given_name",
+        "family_name",
+        "birthdate",
+        "birth_family_name",
+        "place_of_birth",
+        "nationalities",
+    ),
+    "email": ("email", "email_verified"),
+    "address": ("address",),
+}
+SUPPORTED_CLAIMS = frozenset(c for claims in SCOPE_CLAIMS.values() for c in claims) | {
+    "sub",
+    "acr",
+    "amr",
+    "auth_time",
+}
+STANDARD_SCOPES = ("openid", "profile", "email", "address", "offline_access")
+#: Claims that are about the authentication, not the person; never subject to consent.
+PROTOCOL_CLAIMS = frozenset({"sub", "acr", "amr", "auth_time"})
+MAX_CLAIMS_PARAMETER = 8 * 1024
+
+
+@dataclass(frozen=True)
+class ClaimRequest:
+    essential: bool = False
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClaimsParameter:
+    id_token: dict[str, ClaimRequest] = field(default_factory=dict)
+    userinfo: dict[str, ClaimRequest] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        def member(claims: dict[str, ClaimRequest]) -> dict[str, Any]:
+            return {
+                name: {"essential": r.essential, "values": list(r.values)}
+                for name, r in claims.items()
+            }
+
+        return {"id_token": member(self.id_token), "userinfo": member(self.userinfo)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ClaimsParameter:
+        def member(raw: dict[str, Any]) -> dict[str, ClaimRequest]:
+            return {
+                name: ClaimRequest(bool(r.get("essential")), tuple(r.get("values", ())))
+                for name, r in raw.items()
+            }
+
+        return cls(member(data.get("id_token", {})), member(data.get("userinfo", {})))
+
+    def requested_identity_claims(self) -> set[str]:
+        names = set(self.id_token) | set(self.userinfo)
+        return {n for n in names if n in SUPPORTED_CLAIMS and n not in PROTOCOL_CLAIMS}
+
+    def essential_identity_claims(self) -> set[str]:
+        return {
+            n
+            for part in (self.id_token, self.userinfo)
+            for n, r in part.items()
+            if r.essential and n in SUPPORTED_CLAIMS and n not in PROTOCOL_CLAIMS
+        }
+
+
+def _claim_request(name: str, raw: Any) -> ClaimRequest:
+    if raw is None:
+        return ClaimRequest()
+    if not isinstance(raw, dict):
+        raise OAuthError("invalid_request", f"claims: member {name} must be null or an object")
+    values: list[str] = []
+    if "value" in raw:
+        values.append(str(raw["value"]))
+    if "values" in raw:
+        if not isinstance(raw["values"], list):
+            raise OAuthError("invalid_request", f"claims: {name}.values must be an array")
+        values.extend(str(v) for v in raw["values"])
+    essential = raw.get("essential", False)
+    if not isinstance(essential, bool):
+        raise OAuthError("invalid_request", f"claims: {name}.essential must be a boolean")
+    return ClaimRequest(essential, tuple(values))
+
+
+def parse_claims_parameter(raw: str | None) -> ClaimsParameter:
+    """Parse the `claims` parameter; unknown claims are ignored (§5.5), bad JSON is an error."""
+    if not raw:
+        return ClaimsParameter()
+    if len(raw) > MAX_CLAIMS_PARAMETER:
+        raise OAuthError("invalid_request", "claims parameter too large")
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise OAuthError("invalid_request", "claims parameter is not valid JSON") from exc
+    if not isinstance(data, dict):
+        raise OAuthError("invalid_request", "claims parameter must be a JSON object")
+    parts: dict[str, dict[str, ClaimRequest]] = {"id_token": {}, "userinfo": {}}
+    for target in ("id_token", "userinfo"):
+        member = data.get(target, {})
+        if not isinstance(member, dict):
+            raise OAuthError("invalid_request", f"claims.{target} must be a JSON object")
+        for name, request in member.items():
+            parts[target][str(name)[:64]] = _claim_request(name, request)
+    return ClaimsParameter(parts["id_token"], parts["userinfo"])
+
+
+def claims_for_scopes(scopes: set[str]) -> set[str]:
+    return {claim for scope in scopes for claim in SCOPE_CLAIMS.get(scope, ())}
+
+
+def release(
+    *,
+    names: set[str],
+    attributes: dict[str, AttributeValue],
+    email: str | None,
+    email_verified: bool,
+) -> dict[str, Any]:
+    """Values of the consented claims the account has. Levels per claim travel in
+    `verified_claims` (OpenID Connect for Identity Assurance), not in the plain claims.
+    """
+    out: dict[str, Any] = {}
+    for name in sorted(names):
+        if name == "email" and email:
+            out["email"] = email
+        elif name == "email_verified" and email:
+            out["email_verified"] = email_verified
+        elif name in attributes:
+            out[name] = attributes[name].value
+    return out

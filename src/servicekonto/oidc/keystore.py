@@ -1,0 +1,136 @@
+"""Signing keys: created on first start, persisted encrypted, rotated with overlap, cached.
+
+OIDC Core §10.1.1: a new key is published in the JWKS when it is created; a rotated-out key stays
+published for `key_overlap_seconds`, so tokens it signed still verify (checklist D-07). The JWKS is
+served as pre-rendered bytes (DESIGN §10). Other instances pick up a rotation within `ttl`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from joserfc.jwk import KeySet
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from servicekonto.clock import Clock
+from servicekonto.db.models import StoredSigningKey
+from servicekonto.security.keys import SIGNING_ALGS, KeyEncryption, SigningKey, generate
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    active: dict[str, SigningKey]
+    verification: KeySet
+    jwks_bytes: bytes
+    loaded_at: float
+
+
+class KeyStore:
+    def __init__(
+        self,
+        session_factory: Callable[[], Session],
+        *,
+        secret_key: str,
+        clock: Clock,
+        overlap_seconds: int,
+        ttl_seconds: float = 60.0,
+    ) -> None:
+        self._sessions = session_factory
+        self._sealer = KeyEncryption(secret_key)
+        self._clock = clock
+        self._overlap = timedelta(seconds=overlap_seconds)
+        self._ttl = ttl_seconds
+        self._lock = threading.Lock()
+        self._snapshot: _Snapshot | None = None
+
+    # -- persistence -----------------------------------------------------------------------
+
+    def ensure_keys(self) -> None:
+        """Create a key for every algorithm that has no active one (first start)."""
+        with self._sessions() as db, db.begin():
+            active = set(
+                db.scalars(
+                    select(StoredSigningKey.alg).where(StoredSigningKey.retired_at.is_(None))
+                )
+            )
+            for alg in SIGNING_ALGS:
+                if alg not in active:
+                    self._store(db, generate(alg))
+        self.reload()
+
+    def rotate(self) -> list[str]:
+        """New keys for every algorithm; the old ones retire and stay published for the overlap."""
+        now = self._clock.now()
+        new_kids: list[str] = []
+        with self._sessions() as db, db.begin():
+            for row in db.scalars(
+                select(StoredSigningKey).where(StoredSigningKey.retired_at.is_(None))
+            ):
+                row.retired_at, row.drop_after = now, now + self._overlap
+            for alg in SIGNING_ALGS:
+                key = generate(alg)
+                self._store(db, key)
+                new_kids.append(str(key.kid))
+        self.reload()
+        return new_kids
+
+    def _store(self, db: Session, key: SigningKey) -> None:
+        db.add(
+            StoredSigningKey(
+                kid=str(key.kid),
+                alg=str(key.alg),
+                public_jwk=key.as_dict(private=False),
+                sealed_private=self._sealer.seal(key),
+                created_at=self._clock.now(),
+            )
+        )
+
+    def reload(self) -> None:
+        now = self._clock.now()
+        with self._sessions() as db:
+            rows = list(db.scalars(select(StoredSigningKey).order_by(StoredSigningKey.created_at)))
+        published = [r for r in rows if r.drop_after is None or r.drop_after > now]
+        active: dict[str, SigningKey] = {}
+        for row in rows:
+            if row.retired_at is None:
+                active[row.alg] = self._sealer.open(row.kid, row.sealed_private)
+        public: list[dict[str, Any]] = [dict(r.public_jwk) for r in reversed(published)]
+        snapshot = _Snapshot(
+            active=active,
+            verification=KeySet.import_key_set({"keys": public}),
+            jwks_bytes=json.dumps({"keys": public}, separators=(",", ":")).encode(),
+            loaded_at=time.monotonic(),
+        )
+        with self._lock:
+            self._snapshot = snapshot
+
+    def _current(self) -> _Snapshot:
+        snap = self._snapshot
+        if snap is None or time.monotonic() - snap.loaded_at > self._ttl:
+            self.reload()
+            snap = self._snapshot
+        assert snap is not None
+        return snap
+
+    # -- use ---------------------------------------------------------------------------------
+
+    def signing_key(self, alg: str) -> SigningKey:
+        active = self._current().active
+        return active.get(alg) or active["ES256"]
+
+    def verification_keys(self, kid: str | None = None) -> KeySet:
+        snap = self._current()
+        if kid is not None and not any(k.kid == kid for k in snap.verification.keys):
+            self.reload()  # a key rotated in by another instance
+            snap = self._current()
+        return snap.verification
+
+    def jwks_bytes(self) -> bytes:
+        return self._current().jwks_bytes

@@ -1,0 +1,263 @@
+"""The thin bridge between HTTP (FastAPI/Starlette) and the protocol modules.
+
+Each handler parses, calls one protocol function, commits, and renders. Errors are rendered in
+one place per surface (`render_oauth_error`, registered by the app).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from servicekonto.accounts.sessions import load_session
+from servicekonto.consent.service import find_consent
+from servicekonto.db.models import PendingAuthorization
+from servicekonto.errors import OAuthError
+from servicekonto.oidc import (
+    authorize,
+    client_auth,
+    codes,
+    interaction,
+    introspection,
+    redirects,
+    revocation,
+    token,
+    userinfo,
+)
+from servicekonto.oidc.provider import Provider
+from servicekonto.security.secrets import random_token
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+JSON_HEADERS = {"Cache-Control": "public, max-age=300"}
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def provider_of(request: Request) -> Provider:
+    provider: Provider = request.app.state.provider
+    return provider
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    db = provider_of(request).sessions()
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+async def form_pairs(request: Request) -> list[tuple[str, str]]:
+    """Form fields as pairs (to detect repeated parameters); files are refused."""
+    if request.method != "POST":
+        return []
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in FORM_TYPES:
+        return []
+    form = await request.form(max_files=0, max_fields=100)
+    return [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+
+
+def single_form(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """RFC 6749 §3.1/§3.2: request parameters must not be included more than once."""
+    seen: dict[str, str] = {}
+    for name, value in pairs:
+        if name in seen:
+            raise OAuthError("invalid_request", f"parameter {name} repeated")
+        seen[name] = value
+    return seen
+
+
+def session_cookie_name(provider: Provider) -> str:
+    return "__Host-sk_session" if provider.settings.secure_cookies else "sk_session"
+
+
+def json_response(body: dict[str, Any], *, status: int = 200) -> JSONResponse:
+    return JSONResponse(body, status_code=status, headers=NO_STORE)
+
+
+def render_oauth_error(exc: OAuthError) -> JSONResponse:
+    headers = dict(NO_STORE)
+    if exc.www_authenticate:
+        headers["WWW-Authenticate"] = exc.www_authenticate
+    return JSONResponse(
+        {"error": exc.error, "error_description": exc.description},
+        status_code=exc.status,
+        headers=headers,
+    )
+
+
+router = APIRouter(tags=["oidc"])
+
+
+@router.get("/.well-known/openid-configuration", include_in_schema=False)
+@router.get("/.well-known/oauth-authorization-server", include_in_schema=False)
+def discovery(request: Request) -> Response:
+    return Response(
+        request.app.state.discovery_bytes, media_type="application/json", headers=JSON_HEADERS
+    )
+
+
+@router.get("/jwks", include_in_schema=False)
+def jwks(request: Request) -> Response:
+    return Response(
+        provider_of(request).keys.jwks_bytes(),
+        media_type="application/jwk-set+json",
+        headers=JSON_HEADERS,
+    )
+
+
+@router.api_route("/authorize", methods=["GET", "POST"], include_in_schema=False)
+def authorization_endpoint(
+    request: Request,
+    pairs: list[tuple[str, str]] = Depends(form_pairs),
+    db: Session = Depends(db_session),
+) -> Response:
+    provider = provider_of(request)
+    now = provider.clock.now()
+    params = list(request.query_params.multi_items()) if request.method == "GET" else pairs
+    client, single = authorize.resolve_client_and_redirect(db, provider, params)
+    status = 303 if request.method == "POST" else 302
+    try:
+        auth_request = authorize.validate(client, single)
+        session = load_session(
+            db, cookie_value=request.cookies.get(session_cookie_name(provider)), now=now
+        )
+        consent = (
+            find_consent(db, account_id=session.account_id, client_id=client.client_id)
+            if session
+            else None
+        )
+        decision = interaction.decide(
+            request=auth_request,
+            session=session,
+            consent=consent,
+            logged_in_during_request=False,
+            now=now,
+        )
+        if decision.step is interaction.Step.COMPLETE and session and consent:
+            target = codes.complete(
+                db, provider, request=auth_request, session=session, consent=consent, now=now
+            )
+        else:
+            pending_id = random_token(24)
+            db.add(
+                PendingAuthorization(
+                    id=pending_id,
+                    client_id=client.client_id,
+                    request=auth_request.to_json(),
+                    created_at=now,
+                    expires_at=now + timedelta(seconds=provider.settings.interaction_ttl),
+                )
+            )
+            target = f"/interaction/{pending_id}"
+        db.commit()
+    except redirects.AuthorizationResponseError as exc:
+        db.commit()
+        target = redirects.error(exc, issuer=provider.issuer)
+    return RedirectResponse(target, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/token", include_in_schema=False)
+def token_endpoint(
+    request: Request,
+    pairs: list[tuple[str, str]] = Depends(form_pairs),
+    db: Session = Depends(db_session),
+) -> Response:
+    provider = provider_of(request)
+    now = provider.clock.now()
+    form = single_form(pairs)
+    client = client_auth.authenticate(
+        db,
+        provider,
+        authorization_header=request.headers.get("authorization"),
+        form=form,
+        endpoint_url=provider.issuer + "/token",
+        now=now,
+    )
+    grant_type = form.get("grant_type", "")
+    if grant_type not in token.GRANT_TYPES:
+        raise OAuthError("unsupported_grant_type", "grant_type is not supported")
+    if grant_type not in client.grant_types:
+        raise OAuthError("unauthorized_client", "grant_type not allowed for this client")
+    try:
+        if grant_type == "authorization_code":
+            tokens = token.authorization_code(db, provider, client, form, now)
+        elif grant_type == "refresh_token":
+            tokens = token.refresh_token(db, provider, client, form, now)
+        else:
+            tokens = token.client_credentials(provider, client, form, now)
+    except token.GrantReplay:
+        db.commit()  # the revocation a replay causes must stick
+        raise
+    db.commit()
+    return json_response(tokens.as_response())
+
+
+@router.api_route("/userinfo", methods=["GET", "POST"], include_in_schema=False)
+def userinfo_endpoint(
+    request: Request,
+    pairs: list[tuple[str, str]] = Depends(form_pairs),
+    db: Session = Depends(db_session),
+) -> Response:
+    provider = provider_of(request)
+    in_query_or_body = "access_token" in request.query_params or any(
+        k == "access_token" for k, _ in pairs
+    )
+    bearer = userinfo.bearer_token(
+        request.headers.get("authorization"), query_or_body_token=in_query_or_body
+    )
+    return json_response(userinfo.userinfo(db, provider, bearer, now=provider.clock.now()))
+
+
+@router.post("/introspect", include_in_schema=False)
+def introspection_endpoint(
+    request: Request,
+    pairs: list[tuple[str, str]] = Depends(form_pairs),
+    db: Session = Depends(db_session),
+) -> Response:
+    provider = provider_of(request)
+    now = provider.clock.now()
+    form = single_form(pairs)
+    caller = client_auth.authenticate(
+        db,
+        provider,
+        authorization_header=request.headers.get("authorization"),
+        form=form,
+        endpoint_url=provider.issuer + "/introspect",
+        now=now,
+    )
+    if caller.is_public:
+        raise OAuthError("invalid_client", "public clients cannot introspect", status=401)
+    body = introspection.introspect(
+        db, provider, caller, form.get("token", ""), form.get("token_type_hint"), now=now
+    )
+    db.commit()  # a private_key_jwt jti was recorded
+    return json_response(body)
+
+
+@router.post("/revoke", include_in_schema=False)
+def revocation_endpoint(
+    request: Request,
+    pairs: list[tuple[str, str]] = Depends(form_pairs),
+    db: Session = Depends(db_session),
+) -> Response:
+    provider = provider_of(request)
+    now = provider.clock.now()
+    form = single_form(pairs)
+    caller = client_auth.authenticate(
+        db,
+        provider,
+        authorization_header=request.headers.get("authorization"),
+        form=form,
+        endpoint_url=provider.issuer + "/revoke",
+        now=now,
+    )
+    revocation.revoke(
+        db, provider, caller, form.get("token", ""), form.get("token_type_hint"), now=now
+    )
+    db.commit()
+    return Response(status_code=200, headers=NO_STORE)

@@ -1,0 +1,69 @@
+"""The UserInfo endpoint (OIDC Core §5.3) with bearer tokens in the header only (RFC 6750 §2.1).
+
+Errors follow RFC 6750 §3: `invalid_request` 400, `invalid_token` 401, `insufficient_scope` 403,
+each with a `WWW-Authenticate: Bearer` challenge.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from servicekonto.accounts.service import attributes_of
+from servicekonto.db.models import Account
+from servicekonto.errors import OAuthError
+from servicekonto.oidc import access
+from servicekonto.oidc.claims import ClaimsParameter, claims_for_scopes, release
+from servicekonto.oidc.provider import Provider
+from servicekonto.oidc.tokens import subject_for
+
+
+def bearer_error(error: str, description: str, status: int) -> OAuthError:
+    challenge = f'Bearer realm="servicekonto", error="{error}", error_description="{description}"'
+    return OAuthError(error, description, status=status, www_authenticate=challenge)
+
+
+def bearer_token(authorization_header: str | None, *, query_or_body_token: bool) -> str:
+    if query_or_body_token:
+        raise bearer_error(
+            "invalid_request", "send the access token in the Authorization header", 400
+        )
+    if not authorization_header:
+        raise OAuthError(
+            "invalid_request",
+            "missing access token",
+            status=401,
+            www_authenticate='Bearer realm="servicekonto"',
+        )
+    scheme, _, token = authorization_header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise bearer_error("invalid_request", "malformed Authorization header", 400)
+    return token.strip()
+
+
+def userinfo(db: Session, provider: Provider, token: str, *, now: datetime) -> dict[str, Any]:
+    valid = access.validate(db, provider, token, now=now)
+    if valid is None or valid.authorization is None:
+        raise bearer_error("invalid_token", "the access token is invalid, expired or revoked", 401)
+    if "openid" not in valid.scopes:
+        raise bearer_error("insufficient_scope", "the openid scope is required", 403)
+    authorization = valid.authorization
+    client = provider.clients.get(db, authorization.client_id)
+    account = db.get(Account, authorization.account_id)
+    if client is None or account is None:
+        raise bearer_error("invalid_token", "the access token is invalid, expired or revoked", 401)
+    asked = claims_for_scopes(set(authorization.scopes)) | set(
+        ClaimsParameter.from_json(authorization.claims_request).userinfo
+    )
+    body: dict[str, Any] = {"sub": subject_for(provider, client, account.id)}
+    body.update(
+        release(
+            names=asked & set(authorization.claims),
+            attributes=attributes_of(account),
+            email=account.email,
+            email_verified=account.email_verified,
+        )
+    )
+    return body

@@ -1,0 +1,1 @@
+"""Cryptographic building blocks: password hashing, digests, keys, CSRF, rate limits."""

@@ -1,0 +1,98 @@
+"""One validated Settings object, read from `SERVICEKONTO_*` environment variables (DESIGN §6 #7).
+
+Every field is documented in the README's configuration table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Self
+from urllib.parse import urlsplit
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from servicekonto.errors import ConfigurationError
+
+#: Values shipped in examples and dev mode; refused outside dev mode.
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "change-me", "changeme", "secret", "dev-secret-key-not-for-production"}
+)
+DEV_SECRET_KEY = "dev-secret-key-not-for-production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SERVICEKONTO_", extra="ignore")
+
+    dev_mode: bool = Field(
+        default=False, description="Development mode: allows an http issuer and the dev secret."
+    )
+    issuer: str = Field(
+        default="http://127.0.0.1:8000", description="The OpenID Provider's issuer URL."
+    )
+    data_dir: Path = Field(default=Path("var"), description="Where SQLite, mails and blobs live.")
+    database_url: str = Field(
+        default="", description="SQLAlchemy URL; empty = SQLite file in the data directory."
+    )
+    secret_key: str = Field(
+        default="",
+        description=(
+            "Server secret (>= 32 chars): key-encryption key for signing keys, pairwise "
+            "subjects, CSRF tokens. Derived sub-keys per purpose."
+        ),
+    )
+    register_url: str = Field(default="", description="Civil register service (empty: mock).")
+    eid_url: str = Field(default="", description="eID server (empty: in-process mock).")
+    redis_url: str = Field(default="", description="Redis for shared rate limits (optional).")
+    smtp_url: str = Field(default="", description="SMTP server (empty: .eml files in data dir).")
+    default_signing_alg: str = Field(default="ES256", description="ID-token / JWT default alg.")
+    key_overlap_seconds: int = Field(
+        default=7 * 24 * 3600,
+        description="How long a rotated-out key stays in the JWKS so its tokens still verify.",
+    )
+    access_token_ttl: int = Field(default=300, description="Access token lifetime in seconds.")
+    id_token_ttl: int = Field(default=600, description="ID token lifetime in seconds.")
+    code_ttl: int = Field(default=60, description="Authorization code lifetime in seconds.")
+    refresh_token_ttl: int = Field(
+        default=30 * 24 * 3600, description="Absolute refresh-token (grant family) lifetime."
+    )
+    interaction_ttl: int = Field(default=900, description="Pending authorization request life.")
+    body_limit_bytes: int = Field(default=1024 * 1024, description="Request body cap (413).")
+    login_rate_per_minute: int = Field(
+        default=60, description="Per-IP limit on credential POSTs per minute (429 beyond)."
+    )
+    trusted_proxies: str = Field(
+        default="127.0.0.1", description="Peers whose X-Forwarded-For is honoured (comma list)."
+    )
+    outbox_interval_seconds: float = Field(
+        default=1.0, description="How often the in-process outbox worker delivers (0 = off)."
+    )
+    argon2_memory_kib: int = Field(default=19456, description="argon2id memory (OWASP).")
+    argon2_time_cost: int = Field(default=2, description="argon2id iterations (OWASP).")
+    log_level: str = Field(default="INFO", description="Root log level.")
+
+    @model_validator(mode="after")
+    def _refuse_unsafe(self) -> Self:
+        if not self.secret_key and self.dev_mode:
+            self.secret_key = DEV_SECRET_KEY
+        if not self.dev_mode:
+            if self.secret_key in PLACEHOLDER_SECRETS or len(self.secret_key) < 32:
+                raise ConfigurationError(
+                    "SERVICEKONTO_SECRET_KEY must be a random value of at least 32 characters"
+                )
+            if urlsplit(self.issuer).scheme != "https":
+                raise ConfigurationError("the issuer must use https outside dev mode")
+        parts = urlsplit(self.issuer)
+        if parts.query or parts.fragment or not parts.netloc:
+            raise ConfigurationError("the issuer must be an absolute URL without query/fragment")
+        self.issuer = self.issuer.rstrip("/")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'servicekonto.sqlite3'}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """`__Host-` cookies need Secure, which needs https; dev over http uses plain names."""
+        return urlsplit(self.issuer).scheme == "https"

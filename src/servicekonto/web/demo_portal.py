@@ -1,0 +1,254 @@
+"""The demo portal: a real OIDC relying party of this service, talking to it over HTTP with
+authlib's client, as a municipal portal would. Code flow with PKCE, `state`, `nonce`, the RFC 9207
+`iss` check, ID-token validation against the published JWKS, userinfo, RP-initiated logout and a
+back-channel logout receiver.
+
+Its own login state lives in process memory (bounded), which is enough for a demo with one worker.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+from authlib.integrations.httpx_client import OAuth2Client
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+from servicekonto.accounts.levels import TrustLevel
+from servicekonto.oidc import acr
+from servicekonto.security.secrets import derive_key, keyed_digest, random_token
+from servicekonto.web.pages import clear_cookie, cookie_name, provider_of, render, see_other
+from servicekonto.web.routes.forms import first, form_fields
+
+CLIENT_ID = "demo-portal"
+LEVELS = {
+    "low": "demo.login_low",
+    "substantial": "demo.login_substantial",
+    "high": "demo.login_high",
+}
+router = APIRouter(prefix="/demo-portal", include_in_schema=False)
+
+
+def demo_client_secret(secret_key: str, client_id: str) -> str:
+    """Demo clients' secrets are derived from the server secret, so `demo` stays idempotent."""
+    return keyed_digest(derive_key(secret_key, "demo-client-secret"), client_id)
+
+
+class _Store:
+    """Bounded in-memory store for pending logins and logged-in demo sessions."""
+
+    def __init__(self, limit: int = 1000) -> None:
+        self._items: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._limit = limit
+
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self._limit:
+                self._items.popitem(last=False)
+
+    def pop(self, key: str) -> dict[str, Any] | None:
+        with self._lock:
+            return self._items.pop(key, None)
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        with self._lock:
+            return self._items.get(key)
+
+    def drop_where(self, field: str, value: str) -> int:
+        with self._lock:
+            doomed = [k for k, v in self._items.items() if v.get(field) == value]
+            for k in doomed:
+                del self._items[k]
+            return len(doomed)
+
+
+_pending = _Store()
+_sessions = _Store()
+_metadata: dict[str, Any] = {}
+_metadata_lock = threading.Lock()
+
+
+def _issuer(request: Request) -> str:
+    return provider_of(request).issuer
+
+
+def _discover(issuer: str) -> dict[str, Any]:
+    with _metadata_lock:
+        if _metadata.get("issuer") == issuer and time.monotonic() < _metadata["_expires"]:
+            return _metadata
+    document = httpx.get(f"{issuer}/.well-known/openid-configuration", timeout=5).json()
+    keys = httpx.get(document["jwks_uri"], timeout=5).json()
+    with _metadata_lock:
+        _metadata.clear()
+        _metadata.update(document, _keys=keys, _expires=time.monotonic() + 60)
+        return dict(_metadata)
+
+
+def _client(request: Request) -> OAuth2Client:
+    provider = provider_of(request)
+    return OAuth2Client(
+        client_id=CLIENT_ID,
+        client_secret=demo_client_secret(provider.settings.secret_key, CLIENT_ID),
+        redirect_uri=f"{provider.issuer}/demo-portal/callback",
+        token_endpoint_auth_method="client_secret_basic",
+        timeout=10,
+    )
+
+
+def _validate_id_token(id_token: str, metadata: dict[str, Any], nonce: str) -> dict[str, Any]:
+    token = jwt.decode(
+        id_token, KeySet.import_key_set(metadata["_keys"]), algorithms=["ES256", "RS256", "PS256"]
+    )
+    claims = dict(token.claims)
+    if claims.get("iss") != metadata["issuer"] or claims.get("aud") != CLIENT_ID:
+        raise ValueError("id token not for us")
+    if claims.get("nonce") != nonce or int(claims.get("exp", 0)) < time.time():
+        raise ValueError("id token nonce or expiry wrong")
+    return claims
+
+
+def _page(request: Request, state: dict[str, Any] | None, error: str | None = None) -> Response:
+    return render(
+        request,
+        "demo_portal.html",
+        logged_in=state is not None,
+        userinfo=state.get("userinfo") if state else None,
+        id_token_claims=state.get("id_token_claims") if state else None,
+        acr=state.get("acr") if state else None,
+        login_links=[
+            {"label_key": key, "href": f"/demo-portal/login?level={level}"}
+            for level, key in LEVELS.items()
+        ],
+        logout_href="/demo-portal/logout" if state else None,
+        error=error,
+    )
+
+
+@router.get("")
+def home(request: Request) -> Response:
+    state = _sessions.get(request.cookies.get(cookie_name(request, "sk_demo"), ""))
+    return _page(request, state, request.query_params.get("error"))
+
+
+@router.get("/login")
+def login(request: Request) -> Response:
+    level = request.query_params.get("level", "low")
+    metadata = _discover(_issuer(request))
+    verifier, nonce = random_token(48), random_token(16)
+    with _client(request) as client:
+        url, state = client.create_authorization_url(
+            metadata["authorization_endpoint"],
+            scope="openid profile email address",
+            code_challenge=create_s256_code_challenge(verifier),
+            code_challenge_method="S256",
+            nonce=nonce,
+            claims=(
+                '{"id_token":{"acr":{"essential":true,"values":["'
+                + acr.render(TrustLevel.parse(level))
+                + '"]}}}'
+            )
+            if level in LEVELS and level != "low"
+            else None,
+        )
+    _pending.put(state, {"verifier": verifier, "nonce": nonce})
+    return see_other(url)
+
+
+@router.get("/callback")
+def callback(request: Request) -> Response:
+    params = request.query_params
+    pending = _pending.pop(params.get("state", ""))
+    metadata = _discover(_issuer(request))
+    if pending is None:
+        return see_other("/demo-portal?error=invalid_state")
+    if params.get("iss") != metadata["issuer"]:  # RFC 9207 §2.4
+        return see_other("/demo-portal?error=issuer_mismatch")
+    if "error" in params:
+        return see_other("/demo-portal?" + urlencode({"error": params["error"][:64]}))
+    try:
+        with _client(request) as client:
+            tokens = client.fetch_token(
+                metadata["token_endpoint"],
+                grant_type="authorization_code",
+                code=params.get("code", ""),
+                code_verifier=pending["verifier"],
+            )
+            claims = _validate_id_token(tokens["id_token"], metadata, pending["nonce"])
+            userinfo = client.get(metadata["userinfo_endpoint"]).json()
+    except (httpx.HTTPError, JoseError, ValueError, KeyError):
+        return see_other("/demo-portal?error=token_exchange_failed")
+    session_id = random_token(24)
+    _sessions.put(
+        session_id,
+        {
+            "id_token": tokens["id_token"],
+            "id_token_claims": claims,
+            "userinfo": userinfo,
+            "acr": claims.get("acr"),
+            "sid": claims.get("sid"),
+            "sub": claims.get("sub"),
+        },
+    )
+    response = see_other("/demo-portal")
+    response.set_cookie(
+        cookie_name(request, "sk_demo"),
+        session_id,
+        httponly=True,
+        samesite="lax",
+        secure=provider_of(request).settings.secure_cookies,
+        path="/",
+    )
+    return response
+
+
+@router.get("/logout")
+def logout(request: Request) -> Response:
+    state = _sessions.pop(request.cookies.get(cookie_name(request, "sk_demo"), ""))
+    metadata = _discover(_issuer(request))
+    query = {"post_logout_redirect_uri": f"{_issuer(request)}/demo-portal", "client_id": CLIENT_ID}
+    if state:
+        query["id_token_hint"] = state["id_token"]
+    response = see_other(f"{metadata['end_session_endpoint']}?{urlencode(query)}")
+    clear_cookie(request, response, "sk_demo")
+    return response
+
+
+@router.post("/backchannel-logout")
+def backchannel_logout(
+    request: Request, fields: list[tuple[str, str]] = Depends(form_fields)
+) -> Response:
+    """OpenID Connect Back-Channel Logout 1.0 §2.5–§2.8, as a relying party receives it."""
+    token = first(fields).get("logout_token")
+    if not token:
+        return Response(status_code=400)
+    try:
+        metadata = _discover(_issuer(request))
+        decoded = jwt.decode(
+            token, KeySet.import_key_set(metadata["_keys"]), algorithms=["ES256", "RS256", "PS256"]
+        )
+    except (JoseError, ValueError, httpx.HTTPError):
+        return Response(status_code=400)
+    claims = decoded.claims
+    if (
+        claims.get("iss") != metadata["issuer"]
+        or claims.get("aud") != CLIENT_ID
+        or "nonce" in claims
+        or "http://schemas.openid.net/event/backchannel-logout" not in claims.get("events", {})
+    ):
+        return Response(status_code=400)
+    if claims.get("sid"):
+        _sessions.drop_where("sid", str(claims["sid"]))
+    elif claims.get("sub"):
+        _sessions.drop_where("sub", str(claims["sub"]))
+    return Response(status_code=200, headers={"Cache-Control": "no-store"})

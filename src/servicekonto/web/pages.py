@@ -1,0 +1,133 @@
+"""What every page shares: locale choice, the CSRF cookie and token, rendering, cookies.
+
+CSRF defence on every POST (DESIGN §8): the Origin (or Referer) must be our issuer's origin and
+the form's `csrf_token` must match the browser's CSRF cookie (signed double submit).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from servicekonto.errors import ServiceKontoError
+from servicekonto.oidc.provider import Provider
+from servicekonto.security.csrf import CsrfTokens
+from servicekonto.web.i18n import SUPPORTED, pick_locale
+from servicekonto.web.rendering import Renderer
+
+PERSONAL = {"Cache-Control": "no-store"}
+
+
+class CsrfFailure(ServiceKontoError):
+    status = 403
+    code = "csrf"
+
+
+def provider_of(request: Request) -> Provider:
+    provider: Provider = request.app.state.provider
+    return provider
+
+
+def cookie_name(request: Request, base: str) -> str:
+    return f"__Host-{base}" if provider_of(request).settings.secure_cookies else base
+
+
+def set_cookie(
+    request: Request, response: Response, base: str, value: str, *, max_age: int | None = None
+) -> None:
+    response.set_cookie(
+        cookie_name(request, base),
+        value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        secure=provider_of(request).settings.secure_cookies,
+        samesite="lax",
+    )
+
+
+def clear_cookie(request: Request, response: Response, base: str) -> None:
+    response.delete_cookie(
+        cookie_name(request, base),
+        path="/",
+        secure=provider_of(request).settings.secure_cookies,
+        httponly=True,
+        samesite="lax",
+    )
+
+
+def locale(request: Request, ui_locales: str | None = None) -> str:
+    chosen = request.query_params.get("lang")
+    if chosen in SUPPORTED:
+        return chosen
+    return pick_locale(
+        ui_locales,
+        request.cookies.get(cookie_name(request, "sk_lang")),
+        request.headers.get("accept-language"),
+    )
+
+
+def _csrf(request: Request) -> CsrfTokens:
+    tokens: CsrfTokens = request.app.state.csrf
+    return tokens
+
+
+def render(
+    request: Request,
+    template: str,
+    *,
+    status: int = 200,
+    ui_locales: str | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    renderer: Renderer = request.app.state.renderer
+    lang = locale(request, ui_locales)
+    existing = request.cookies.get(cookie_name(request, "sk_csrf"))
+    cookie_value = existing or CsrfTokens.new_cookie_value()
+    html = renderer.render(
+        template, lang=lang, csrf_token=_csrf(request).form_token(cookie_value), **context
+    )
+    response = HTMLResponse(html, status_code=status, headers=PERSONAL)
+    if not existing:
+        set_cookie(request, response, "sk_csrf", cookie_value)
+    if request.query_params.get("lang") in SUPPORTED:
+        set_cookie(request, response, "sk_lang", lang, max_age=365 * 24 * 3600)
+    return response
+
+
+def error_page(request: Request, *, status: int, title_key: str, message_key: str) -> HTMLResponse:
+    return render(
+        request,
+        "error.html",
+        status=status,
+        title_key=title_key,
+        message_key=message_key,
+        request_id=getattr(request.state, "request_id", ""),
+    )
+
+
+def check_post(request: Request, form: dict[str, str]) -> None:
+    issuer = urlsplit(provider_of(request).issuer)
+    expected = f"{issuer.scheme}://{issuer.netloc}"
+    origin = request.headers.get("origin")
+    if origin is None:
+        referer = urlsplit(request.headers.get("referer", ""))
+        origin = f"{referer.scheme}://{referer.netloc}" if referer.netloc else None
+    if origin != expected:
+        raise CsrfFailure("cross-origin form post refused")
+    if not _csrf(request).valid(
+        request.cookies.get(cookie_name(request, "sk_csrf")), form.get("csrf_token")
+    ):
+        raise CsrfFailure("csrf token missing or invalid")
+
+
+def see_other(url: str) -> RedirectResponse:
+    """303 after POST (RFC 9700 §4.12: never 307 after credentials)."""
+    return RedirectResponse(url, status_code=303, headers=PERSONAL)
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,215 @@
+"""The citizen's own pages: a standalone login, the account overview, consent revocation."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from servicekonto.accounts.levels import TrustLevel
+from servicekonto.accounts.service import attributes_of, authenticate_password, get_account
+from servicekonto.accounts.sessions import load_session, start_session
+from servicekonto.audit.service import record
+from servicekonto.consent.service import list_consents, revoke
+from servicekonto.errors import RateLimited
+from servicekonto.oidc import acr
+from servicekonto.oidc.logout import logout_session
+from servicekonto.oidc.routes import db_session
+from servicekonto.security.ratelimit import RateLimiter
+from servicekonto.web.pages import (
+    check_post,
+    clear_cookie,
+    client_ip,
+    cookie_name,
+    provider_of,
+    render,
+    see_other,
+    set_cookie,
+)
+from servicekonto.web.routes.forms import first, form_fields
+
+router = APIRouter(include_in_schema=False)
+
+
+def _display(value: object) -> str:
+    if isinstance(value, dict):
+        return ", ".join(str(v) for v in value.values() if v)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+@router.get("/login")
+def login_form(request: Request) -> Response:
+    return render(
+        request,
+        "login.html",
+        action="/login",
+        client_name=None,
+        login_hint="",
+        error=False,
+        cancel_action=None,
+    )
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    fields: list[tuple[str, str]] = Depends(form_fields),
+    db: Session = Depends(db_session),
+) -> Response:
+    provider = provider_of(request)
+    now = provider.clock.now()
+    form = first(fields)
+    check_post(request, form)
+    limiter: RateLimiter = request.app.state.login_limiter
+    wait = limiter.hit(client_ip(request), now)
+    if wait:
+        raise RateLimited("too many login attempts", retry_after=wait)
+    account = authenticate_password(
+        db,
+        hashing=provider.hashing,
+        now=now,
+        email=form.get("username", ""),
+        password=form.get("password", ""),
+    )
+    if account is None:
+        record(
+            db,
+            at=now,
+            event="login.failed",
+            actor="anonymous",
+            details={"method": "pwd"},
+            request_id=request.state.request_id,
+        )
+        db.commit()
+        return render(
+            request,
+            "login.html",
+            action="/login",
+            client_name=None,
+            login_hint="",
+            error=True,
+            cancel_action=None,
+        )
+    cookie_value, _ = start_session(
+        db,
+        account_id=account.id,
+        level=TrustLevel.LOW,
+        amr=[acr.AMR_PASSWORD],
+        now=now,
+        replaces_cookie=request.cookies.get(cookie_name(request, "sk_session")),
+    )
+    record(
+        db,
+        at=now,
+        event="login.succeeded",
+        actor=f"account:{account.id}",
+        details={"method": "pwd"},
+        request_id=request.state.request_id,
+    )
+    db.commit()
+    response = see_other("/account")
+    set_cookie(request, response, "sk_session", cookie_value)
+    return response
+
+
+@router.get("/account")
+def overview(request: Request, db: Session = Depends(db_session)) -> Response:
+    provider = provider_of(request)
+    now = provider.clock.now()
+    session = load_session(
+        db, cookie_value=request.cookies.get(cookie_name(request, "sk_session")), now=now
+    )
+    account = get_account(db, session.account_id) if session else None
+    if session is None or account is None:
+        db.commit()
+        return see_other("/login")
+    consents = list_consents(db, account_id=account.id)
+    db.commit()
+    return render(
+        request,
+        "account.html",
+        email=account.email or "",
+        level_label=f"level.{session.level.label}",
+        attributes=[
+            {"name": name, "value": _display(a.value), "level": a.level.label}
+            for name, a in sorted(attributes_of(account).items())
+        ],
+        consents=[
+            {
+                "client_name": c.client_name,
+                "claims": c.claims,
+                "scopes": [s for s in c.scopes if s != "openid"],
+                "granted_at": c.created_at.strftime("%d.%m.%Y %H:%M"),
+                "revoke_action": f"/account/consents/{c.id}/revoke",
+            }
+            for c in consents
+        ],
+        logout_action="/account/logout",
+        notice="account.revoked" if request.query_params.get("notice") == "revoked" else None,
+    )
+
+
+@router.post("/account/consents/{consent_id}/revoke")
+def revoke_consent(
+    consent_id: str,
+    request: Request,
+    fields: list[tuple[str, str]] = Depends(form_fields),
+    db: Session = Depends(db_session),
+) -> Response:
+    provider = provider_of(request)
+    now = provider.clock.now()
+    check_post(request, first(fields))
+    session = load_session(
+        db, cookie_value=request.cookies.get(cookie_name(request, "sk_session")), now=now
+    )
+    if session is None:
+        db.commit()
+        return see_other("/login")
+    client_id = revoke(db, account_id=session.account_id, consent_id=consent_id[:32], now=now)
+    record(
+        db,
+        at=now,
+        event="consent.revoked",
+        actor=f"account:{session.account_id}",
+        subject=f"client:{client_id}",
+        request_id=request.state.request_id,
+    )
+    db.commit()
+    return see_other("/account?notice=revoked")
+
+
+@router.post("/account/logout")
+def account_logout(
+    request: Request,
+    fields: list[tuple[str, str]] = Depends(form_fields),
+    db: Session = Depends(db_session),
+) -> Response:
+    provider = provider_of(request)
+    check_post(request, first(fields))
+    cookie = request.cookies.get(cookie_name(request, "sk_session"))
+    if cookie:
+        account_id = logout_session(db, cookie_value=cookie, now=provider.clock.now())
+        if account_id:
+            record(
+                db,
+                at=provider.clock.now(),
+                event="logout",
+                actor=f"account:{account_id}",
+                request_id=request.state.request_id,
+            )
+        db.commit()
+    response = see_other("/logged-out")
+    clear_cookie(request, response, "sk_session")
+    return response
+
+
+@router.get("/logged-out")
+def logged_out(request: Request) -> Response:
+    return render(request, "logged_out.html")
+
+
+@router.get("/")
+def index(request: Request) -> Response:
+    return render(request, "index.html")

@@ -1,0 +1,313 @@
+"""The pages of an authorization request: login, consent, cancel (DESIGN §5 interaction order)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from servicekonto.accounts.levels import TrustLevel
+from servicekonto.accounts.service import authenticate_password
+from servicekonto.accounts.sessions import ActiveSession, load_session, start_session
+from servicekonto.audit.service import record
+from servicekonto.consent.service import find_consent, grant
+from servicekonto.db.models import PendingAuthorization
+from servicekonto.errors import RateLimited
+from servicekonto.oidc import acr, codes, interaction, redirects
+from servicekonto.oidc.authorize import AuthorizationRequest
+from servicekonto.oidc.claims import claims_for_scopes
+from servicekonto.oidc.routes import db_session
+from servicekonto.security.ratelimit import RateLimiter
+from servicekonto.web.pages import (
+    check_post,
+    client_ip,
+    cookie_name,
+    error_page,
+    provider_of,
+    render,
+    see_other,
+    set_cookie,
+)
+from servicekonto.web.routes.forms import first, form_fields
+
+router = APIRouter(include_in_schema=False)
+
+
+def _pending(db: Session, pending_id: str, now: datetime) -> PendingAuthorization | None:
+    pending = db.get(PendingAuthorization, pending_id[:64])
+    if pending is None or pending.expires_at <= now:
+        return None
+    return pending
+
+
+def _session(request: Request, db: Session, now: datetime) -> ActiveSession | None:
+    return load_session(
+        db, cookie_value=request.cookies.get(cookie_name(request, "sk_session")), now=now
+    )
+
+
+def _expired(request: Request) -> Response:
+    return error_page(
+        request, status=400, title_key="error.title", message_key="error.interaction_expired"
+    )
+
+
+def _finish_with_error(
+    db: Session,
+    request: Request,
+    pending: PendingAuthorization,
+    exc: redirects.AuthorizationResponseError,
+) -> Response:
+    db.delete(pending)
+    db.commit()
+    return see_other(redirects.error(exc, issuer=provider_of(request).issuer))
+
+
+def _login_page(
+    request: Request,
+    db: Session,
+    pending: PendingAuthorization,
+    auth: AuthorizationRequest,
+    *,
+    error: bool = False,
+) -> Response:
+    client = provider_of(request).clients.get(db, auth.client_id)
+    return render(
+        request,
+        "login.html",
+        status=200,
+        ui_locales=auth.ui_locales,
+        action=f"/interaction/{pending.id}/login",
+        client_name=client.name if client else None,
+        login_hint=auth.login_hint or "",
+        error=error,
+        cancel_action=f"/interaction/{pending.id}/cancel",
+    )
+
+
+def _consent_page(
+    request: Request, db: Session, pending: PendingAuthorization, auth: AuthorizationRequest
+) -> Response:
+    client = provider_of(request).clients.get(db, auth.client_id)
+    essential = auth.claims_parameter.essential_identity_claims()
+    offered = sorted(
+        claims_for_scopes(set(auth.scopes)) | auth.claims_parameter.requested_identity_claims()
+    )
+    return render(
+        request,
+        "consent.html",
+        ui_locales=auth.ui_locales,
+        action=f"/interaction/{pending.id}/consent",
+        client_name=client.name if client else "",
+        claims=[{"name": n, "required": n in essential} for n in offered],
+        offline_access="offline_access" in auth.scopes,
+        scopes=[
+            s
+            for s in auth.scopes
+            if s not in ("openid", "offline_access", "profile", "email", "address")
+        ],
+    )
+
+
+@router.get("/interaction/{pending_id}")
+def resume(pending_id: str, request: Request, db: Session = Depends(db_session)) -> Response:
+    provider = provider_of(request)
+    now = provider.clock.now()
+    pending = _pending(db, pending_id, now)
+    if pending is None:
+        return _expired(request)
+    auth = AuthorizationRequest.from_json(pending.request)
+    session = _session(request, db, now)
+    consent = (
+        find_consent(db, account_id=session.account_id, client_id=auth.client_id)
+        if session
+        else None
+    )
+    logged_in_here = bool(
+        session and pending.login_done_at and session.auth_time >= pending.login_done_at
+    )
+    try:
+        decision = interaction.decide(
+            request=auth,
+            session=session,
+            consent=consent,
+            logged_in_during_request=logged_in_here,
+            now=now,
+        )
+    except redirects.AuthorizationResponseError as exc:
+        return _finish_with_error(db, request, pending, exc)
+    db.commit()
+    if decision.step is interaction.Step.LOGIN:
+        return _login_page(request, db, pending, auth)
+    if decision.step is interaction.Step.CONSENT:
+        return _consent_page(request, db, pending, auth)
+    assert session is not None and consent is not None
+    target = codes.complete(db, provider, request=auth, session=session, consent=consent, now=now)
+    db.delete(pending)
+    db.commit()
+    return RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+def _limit(request: Request, now: datetime) -> None:
+    limiter: RateLimiter = request.app.state.login_limiter
+    wait = limiter.hit(client_ip(request), now)
+    if wait:
+        raise RateLimited("too many login attempts", retry_after=wait)
+
+
+@router.post("/interaction/{pending_id}/login")
+def login(
+    pending_id: str,
+    request: Request,
+    fields: list[tuple[str, str]] = Depends(form_fields),
+    db: Session = Depends(db_session),
+) -> Response:
+    provider = provider_of(request)
+    now = provider.clock.now()
+    form = first(fields)
+    check_post(request, form)
+    pending = _pending(db, pending_id, now)
+    if pending is None:
+        return _expired(request)
+    _limit(request, now)
+    auth = AuthorizationRequest.from_json(pending.request)
+    account = authenticate_password(
+        db,
+        hashing=provider.hashing,
+        now=now,
+        email=form.get("username", ""),
+        password=form.get("password", ""),
+    )
+    request_id = getattr(request.state, "request_id", "")
+    if account is None:
+        record(
+            db,
+            at=now,
+            event="login.failed",
+            actor="anonymous",
+            subject="",
+            details={"method": "pwd", "client_id": auth.client_id},
+            request_id=request_id,
+        )
+        db.commit()
+        return _login_page(request, db, pending, auth, error=True)
+    cookie_value, _session_row = start_session(
+        db,
+        account_id=account.id,
+        level=TrustLevel.LOW,
+        amr=[acr.AMR_PASSWORD],
+        now=now,
+        replaces_cookie=request.cookies.get(cookie_name(request, "sk_session")),
+    )
+    pending.login_done_at = now
+    record(
+        db,
+        at=now,
+        event="login.succeeded",
+        actor=f"account:{account.id}",
+        subject=f"client:{auth.client_id}",
+        details={"method": "pwd"},
+        request_id=request_id,
+    )
+    db.commit()
+    response = see_other(f"/interaction/{pending.id}")
+    set_cookie(request, response, "sk_session", cookie_value)
+    return response
+
+
+@router.post("/interaction/{pending_id}/consent")
+def consent(
+    pending_id: str,
+    request: Request,
+    fields: list[tuple[str, str]] = Depends(form_fields),
+    db: Session = Depends(db_session),
+) -> Response:
+    provider = provider_of(request)
+    now = provider.clock.now()
+    form = first(fields)
+    check_post(request, form)
+    pending = _pending(db, pending_id, now)
+    if pending is None:
+        return _expired(request)
+    auth = AuthorizationRequest.from_json(pending.request)
+    session = _session(request, db, now)
+    if session is None:
+        db.commit()
+        return see_other(f"/interaction/{pending.id}")
+    if form.get("decision") != "allow":
+        record(
+            db,
+            at=now,
+            event="consent.denied",
+            actor=f"account:{session.account_id}",
+            subject=f"client:{auth.client_id}",
+            request_id=request.state.request_id,
+        )
+        return _finish_with_error(
+            db,
+            request,
+            pending,
+            redirects.AuthorizationResponseError(
+                "access_denied",
+                "the end-user denied the request",
+                redirect_uri=auth.redirect_uri,
+                state=auth.state,
+            ),
+        )
+    offered = (
+        claims_for_scopes(set(auth.scopes)) | auth.claims_parameter.requested_identity_claims()
+    )
+    chosen = {value for name, value in fields if name == "claims"} & offered
+    chosen |= auth.claims_parameter.essential_identity_claims() & offered
+    scopes = set(auth.scopes) - {"openid"}
+    granted = grant(
+        db,
+        account_id=session.account_id,
+        client_id=auth.client_id,
+        scopes=scopes,
+        claims=chosen,
+        now=now,
+    )
+    record(
+        db,
+        at=now,
+        event="consent.granted",
+        actor=f"account:{session.account_id}",
+        subject=f"client:{auth.client_id}",
+        details={"scopes": sorted(scopes), "claims": sorted(chosen)},
+        request_id=request.state.request_id,
+    )
+    db.flush()
+    target = codes.complete(db, provider, request=auth, session=session, consent=granted, now=now)
+    db.delete(pending)
+    db.commit()
+    return see_other(target)
+
+
+@router.post("/interaction/{pending_id}/cancel")
+def cancel(
+    pending_id: str,
+    request: Request,
+    fields: list[tuple[str, str]] = Depends(form_fields),
+    db: Session = Depends(db_session),
+) -> Response:
+    provider = provider_of(request)
+    form = first(fields)
+    check_post(request, form)
+    pending = _pending(db, pending_id, provider.clock.now())
+    if pending is None:
+        return _expired(request)
+    auth = AuthorizationRequest.from_json(pending.request)
+    return _finish_with_error(
+        db,
+        request,
+        pending,
+        redirects.AuthorizationResponseError(
+            "access_denied",
+            "the end-user cancelled the login",
+            redirect_uri=auth.redirect_uri,
+            state=auth.state,
+        ),
+    )
