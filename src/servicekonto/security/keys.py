@@ -10,8 +10,7 @@ import os
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from joserfc.jwk import ECKey, RSAKey
-from joserfc.jwk import KeyParameters
+from joserfc.jwk import ECKey, KeyParameters, RSAKey
 
 from servicekonto.security.secrets import derive_key, random_token
 

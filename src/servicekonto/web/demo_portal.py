@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import httpx2
+from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.httpx_client import OAuth2Client
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from fastapi import APIRouter, Depends, Request
@@ -186,7 +188,7 @@ def callback(request: Request) -> Response:
             )
             claims = _validate_id_token(tokens["id_token"], metadata, pending["nonce"])
             userinfo = client.get(metadata["userinfo_endpoint"]).json()
-    except (httpx.HTTPError, JoseError, ValueError, KeyError):
+    except (httpx.HTTPError, httpx2.HTTPError, AuthlibBaseError, JoseError, ValueError, KeyError):
         return see_other("/demo-portal?error=token_exchange_failed")
     session_id = random_token(24)
     _sessions.put(

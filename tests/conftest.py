@@ -1,0 +1,230 @@
+"""Fixtures: an app per test on a fresh database (SQLite always, PostgreSQL when
+SERVICEKONTO_TEST_DATABASE_URL is set), a fixed clock, and real server processes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from servicekonto.app import create_app
+from servicekonto.cli import upgrade_database
+from servicekonto.clock import FixedClock
+from servicekonto.oidc.provider import Provider
+from servicekonto.settings import Settings
+from tests.support import Browser
+
+PG_URL = os.environ.get("SERVICEKONTO_TEST_DATABASE_URL", "")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+ROOT = Path(__file__).resolve().parents[1]
+FAST_ARGON2 = {"argon2_memory_kib": 1024, "argon2_time_cost": 1}
+
+
+def require_postgres() -> str:
+    if not PG_URL:
+        if IN_CI:
+            pytest.fail("CI=true but SERVICEKONTO_TEST_DATABASE_URL is not set")
+        pytest.skip("PostgreSQL tests need SERVICEKONTO_TEST_DATABASE_URL")
+    return PG_URL
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file, copied per test (migrating each time would be slow)."""
+    directory = tmp_path_factory.mktemp("template")
+    settings = Settings(dev_mode=True, data_dir=directory)
+    upgrade_database(settings)
+    return directory / "servicekonto.sqlite3"
+
+
+def _fresh_postgres_schema(base_url: str) -> str:
+    """A new database per test on the CI server: isolation without truncation logic."""
+    name = f"skt_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _drop_postgres(url: str, base_url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Overridden to ["sqlite", "postgresql"] by tests marked `postgres` (see pytest hook)."""
+    return str(request.param)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("postgres"):
+        metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        shutil.copy(sqlite_template, tmp_path / "servicekonto.sqlite3")
+        yield f"sqlite:///{tmp_path / 'servicekonto.sqlite3'}"
+        return
+    base = require_postgres()
+    url = _fresh_postgres_schema(base)
+    upgrade_database(Settings(dev_mode=True, database_url=url, data_dir=tmp_path))
+    yield url
+    _drop_postgres(url, base)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        dev_mode=True,
+        issuer="http://testserver",
+        data_dir=tmp_path,
+        database_url=database_url,
+        outbox_interval_seconds=0,
+        **FAST_ARGON2,
+    )
+
+
+@pytest.fixture
+def app_client(settings: Settings, clock: FixedClock) -> Iterator[TestClient]:
+    app = create_app(settings, clock=clock)
+    with TestClient(app, base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.fixture
+def provider(app_client: TestClient) -> Provider:
+    provider: Provider = app_client.app.state.provider  # type: ignore[attr-defined]
+    return provider
+
+
+@pytest.fixture
+def browser(app_client: TestClient) -> Browser:
+    return Browser(app_client)
+
+
+@pytest.fixture
+def jwks(app_client: TestClient) -> dict[str, Any]:
+    data: dict[str, Any] = app_client.get("/jwks").json()
+    return data
+
+
+# -- real server processes ---------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ServerProcess:
+    def __init__(self, env: dict[str, str], port: int, workers: int) -> None:
+        self.port = port
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.env = env
+        self.workers = workers
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = Path(env["SERVICEKONTO_DATA_DIR"]) / f"server-{port}.log"
+
+    def start(self) -> None:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.log.open("ab")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "servicekonto.cli",
+                "serve",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+            ],
+            env=self.env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base_url}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.2)
+        raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+@pytest.fixture
+def server(database_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
+    """A real `servicekonto serve` with two workers on a free port, on this test's database."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "SERVICEKONTO_DEV_MODE": "1",
+        "SERVICEKONTO_ISSUER": f"http://127.0.0.1:{port}",
+        "SERVICEKONTO_DATA_DIR": str(tmp_path),
+        "SERVICEKONTO_DATABASE_URL": database_url,
+        "SERVICEKONTO_ARGON2_MEMORY_KIB": "1024",
+        "SERVICEKONTO_ARGON2_TIME_COST": "1",
+        "SERVICEKONTO_LOGIN_RATE_PER_MINUTE": "1000",
+        "SERVICEKONTO_LOG_LEVEL": "WARNING",
+    }
+    process = ServerProcess(env, port, workers=2)
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def server_provider(server: ServerProcess) -> Provider:
+    """A provider on the server's database and secret, for seeding data the server will see."""
+    from servicekonto.app import build_provider
+    from servicekonto.clock import SystemClock
+
+    settings = Settings(
+        dev_mode=True,
+        issuer=server.base_url,
+        database_url=server.env["SERVICEKONTO_DATABASE_URL"],
+        data_dir=Path(server.env["SERVICEKONTO_DATA_DIR"]),
+        **FAST_ARGON2,
+    )
+    provider = build_provider(settings, SystemClock())
+    provider.keys.ensure_keys()
+    return provider
