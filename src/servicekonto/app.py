@@ -15,14 +15,16 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from servicekonto import __version__
 from servicekonto.api import admin_clients
+from servicekonto.api.deps import BearerValidator, Principal
 from servicekonto.clients.service import ClientCache
 from servicekonto.clock import Clock, SystemClock
 from servicekonto.db.engine import make_engine, make_session_factory
 from servicekonto.errors import InvalidRedirectTarget, OAuthError, RateLimited, ServiceKontoError
-from servicekonto.oidc import discovery, logout
+from servicekonto.oidc import access, discovery, logout
 from servicekonto.oidc import routes as oidc_routes
 from servicekonto.oidc.keystore import KeyStore
 from servicekonto.oidc.pairwise import SubjectIds
@@ -68,6 +70,20 @@ def build_provider(settings: Settings, clock: Clock) -> Provider:
         subjects=SubjectIds(settings.secret_key),
         hashing=PasswordHashing(settings.argon2_memory_kib, settings.argon2_time_cost),
     )
+
+
+def bearer_validator(provider: Provider) -> BearerValidator:
+    """Adapts the protocol layer's access-token check for the JSON API."""
+
+    def validate(db: Session, token: str) -> Principal | None:
+        valid = access.validate(db, provider, token, now=provider.clock.now())
+        if valid is None:
+            return None
+        return Principal(client_id=str(valid.claims.get("client_id", "")),
+                         subject=str(valid.claims.get("sub", "")),
+                         scopes=frozenset(valid.scopes))
+
+    return validate
 
 
 def _problem(
@@ -163,6 +179,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         openapi_url="/api/openapi.json",
     )
     app.state.provider = provider
+    app.state.session_factory = provider.sessions
+    app.state.clock = provider.clock
+    app.state.client_cache = provider.clients
+    app.state.bearer_validator = bearer_validator(provider)
     app.state.discovery_bytes = discovery.metadata_bytes(settings.issuer)
     app.state.renderer = Renderer()
     app.state.csrf = CsrfTokens(settings.secret_key)

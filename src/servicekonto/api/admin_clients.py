@@ -8,11 +8,10 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from servicekonto.api.auth import require_scope
+from servicekonto.api.deps import Principal, client_cache, db_session, now
 from servicekonto.audit.service import record
 from servicekonto.clients import service
 from servicekonto.clients.schemas import ClientCreate, ClientCreated, ClientView
-from servicekonto.oidc.access import ValidAccessToken
-from servicekonto.oidc.routes import db_session, provider_of
 
 router = APIRouter(prefix="/api/v1/admin/clients", tags=["admin: clients"])
 admin = require_scope("admin:clients")
@@ -23,13 +22,13 @@ class ClientPatch(BaseModel):
     disabled: bool
 
 
-def _actor(token: ValidAccessToken) -> str:
-    return f"client:{token.claims.get('client_id', '')}"
+def _actor(principal: Principal) -> str:
+    return f"client:{principal.client_id}"
 
 
 @router.get("", response_model=list[ClientView])
 def list_clients(
-    db: Session = Depends(db_session), _token: ValidAccessToken = Depends(admin)
+    db: Session = Depends(db_session), _token: Principal = Depends(admin)
 ) -> list[ClientView]:
     return service.list_clients(db)
 
@@ -39,14 +38,13 @@ def create_client(
     spec: ClientCreate,
     request: Request,
     db: Session = Depends(db_session),
-    token: ValidAccessToken = Depends(admin),
+    token: Principal = Depends(admin),
 ) -> ClientCreated:
-    provider = provider_of(request)
-    now = provider.clock.now()
-    created = service.create_client(db, spec=spec, now=now)
+    at = now(request)
+    created = service.create_client(db, spec=spec, now=at)
     record(
         db,
-        at=now,
+        at=at,
         event="client.created",
         actor=_actor(token),
         subject=f"client:{created.client_id}",
@@ -58,7 +56,7 @@ def create_client(
 
 @router.get("/{client_id}", response_model=ClientView)
 def get_client(
-    client_id: str, db: Session = Depends(db_session), _token: ValidAccessToken = Depends(admin)
+    client_id: str, db: Session = Depends(db_session), _token: Principal = Depends(admin)
 ) -> ClientView:
     return service.get_client(db, client_id)
 
@@ -69,21 +67,20 @@ def patch_client(
     patch: ClientPatch,
     request: Request,
     db: Session = Depends(db_session),
-    token: ValidAccessToken = Depends(admin),
+    token: Principal = Depends(admin),
 ) -> ClientView:
-    provider = provider_of(request)
-    now = provider.clock.now()
-    view = service.set_disabled(db, client_id=client_id, disabled=patch.disabled, now=now)
+    at = now(request)
+    view = service.set_disabled(db, client_id=client_id, disabled=patch.disabled, now=at)
     record(
         db,
-        at=now,
+        at=at,
         event="client.disabled" if patch.disabled else "client.enabled",
         actor=_actor(token),
         subject=f"client:{client_id}",
         request_id=request.state.request_id,
     )
     db.commit()
-    provider.clients.invalidate(client_id)
+    client_cache(request).invalidate(client_id)
     return view
 
 
@@ -92,19 +89,18 @@ def delete_client(
     client_id: str,
     request: Request,
     db: Session = Depends(db_session),
-    token: ValidAccessToken = Depends(admin),
+    token: Principal = Depends(admin),
 ) -> Response:
-    provider = provider_of(request)
-    now = provider.clock.now()
+    at = now(request)
     service.delete_client(db, client_id=client_id)
     record(
         db,
-        at=now,
+        at=at,
         event="client.deleted",
         actor=_actor(token),
         subject=f"client:{client_id}",
         request_id=request.state.request_id,
     )
     db.commit()
-    provider.clients.invalidate(client_id)
+    client_cache(request).invalidate(client_id)
     return Response(status_code=204)

@@ -12,24 +12,21 @@ from collections.abc import Callable
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from servicekonto.api.deps import BearerValidator, Principal, db_session
 from servicekonto.errors import Forbidden, Unauthorized
-from servicekonto.oidc import access
-from servicekonto.oidc.access import ValidAccessToken
-from servicekonto.oidc.routes import db_session, provider_of
 
 
-def require_scope(scope: str) -> Callable[..., ValidAccessToken]:
-    def dependency(request: Request, db: Session = Depends(db_session)) -> ValidAccessToken:
-        header = request.headers.get("authorization", "")
-        scheme, _, value = header.partition(" ")
-        if scheme.lower() != "bearer" or not value:
+def require_scope(scope: str) -> Callable[..., Principal]:
+    def dependency(request: Request, db: Session = Depends(db_session)) -> Principal:
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
             raise Unauthorized("a bearer access token is required")
-        provider = provider_of(request)
-        valid = access.validate(db, provider, value.strip(), now=provider.clock.now())
-        if valid is None:
+        validate: BearerValidator = request.app.state.bearer_validator
+        principal = validate(db, value.strip())
+        if principal is None:
             raise Unauthorized("the access token is invalid, expired or revoked")
-        if scope not in valid.scopes:
+        if scope not in principal.scopes:
             raise Forbidden(f"the access token lacks scope {scope}")
-        return valid
+        return principal
 
     return dependency
