@@ -41,10 +41,6 @@ class Settings(BaseSettings):
             "subjects, CSRF tokens. Derived sub-keys per purpose."
         ),
     )
-    register_url: str = Field(default="", description="Civil register service (empty: mock).")
-    eid_url: str = Field(default="", description="eID server (empty: in-process mock).")
-    redis_url: str = Field(default="", description="Redis for shared rate limits (optional).")
-    smtp_url: str = Field(default="", description="SMTP server (empty: .eml files in data dir).")
     default_signing_alg: str = Field(default="ES256", description="ID-token / JWT default alg.")
     key_overlap_seconds: int = Field(
         default=7 * 24 * 3600,

@@ -137,7 +137,7 @@ def release(
     for name in sorted(names):
         if name == "email" and email:
             out["email"] = email
-        elif name == "email_verified" and email:
+        elif name == "email_verified" and email and "email" in names:
             out["email_verified"] = email_verified
         elif name in attributes:
             out[name] = attributes[name].value
