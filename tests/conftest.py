@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from servicekonto.app import create_app
 from servicekonto.cli import upgrade_database
@@ -46,6 +46,11 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("template")
     settings = Settings(dev_mode=True, data_dir=directory)
     upgrade_database(settings)
+    # Signing keys (RSA generation is slow) are made once and copied with the file.
+    from servicekonto.app import build_provider
+    from servicekonto.clock import SystemClock
+
+    build_provider(settings, SystemClock()).keys.ensure_keys()
     return directory / "servicekonto.sqlite3"
 
 
@@ -67,10 +72,10 @@ def _drop_postgres(url: str, base_url: str) -> None:
     admin.dispose()
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
-    """Overridden to ["sqlite", "postgresql"] by tests marked `postgres` (see pytest hook)."""
-    return str(request.param)
+    """SQLite; ["sqlite", "postgresql"] for tests marked `postgres` (see the hook below)."""
+    return str(getattr(request, "param", "sqlite"))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -169,6 +174,7 @@ class ServerProcess:
             stderr=subprocess.STDOUT,
             cwd=ROOT,
         )
+        handle.close()  # the child keeps its own descriptor
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -213,7 +219,7 @@ def server(database_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
 
 
 @pytest.fixture
-def server_provider(server: ServerProcess) -> Provider:
+def server_provider(server: ServerProcess) -> Iterator[Provider]:
     """A provider on the server's database and secret, for seeding data the server will see."""
     from servicekonto.app import build_provider
     from servicekonto.clock import SystemClock
@@ -227,4 +233,8 @@ def server_provider(server: ServerProcess) -> Provider:
     )
     provider = build_provider(settings, SystemClock())
     provider.keys.ensure_keys()
-    return provider
+    yield provider
+    with provider.sessions() as db:
+        engine = db.get_bind()
+    assert isinstance(engine, Engine)
+    engine.dispose()  # before the test database is dropped

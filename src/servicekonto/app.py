@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 
 import httpx
 from fastapi import FastAPI, Request
@@ -16,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from servicekonto import __version__
 from servicekonto.api import admin_clients
@@ -23,7 +25,13 @@ from servicekonto.api.deps import BearerValidator, Principal
 from servicekonto.clients.service import ClientCache
 from servicekonto.clock import Clock, SystemClock
 from servicekonto.db.engine import make_engine, make_session_factory
-from servicekonto.errors import InvalidRedirectTarget, OAuthError, RateLimited, ServiceKontoError
+from servicekonto.errors import (
+    InvalidRedirectTarget,
+    OAuthError,
+    RateLimited,
+    ServiceKontoError,
+    Unauthorized,
+)
 from servicekonto.oidc import access, discovery, logout
 from servicekonto.oidc import routes as oidc_routes
 from servicekonto.oidc.keystore import KeyStore
@@ -47,6 +55,7 @@ PAGE_MESSAGE = {
     400: "error.invalid_request",
     403: "error.csrf",
     404: "error.not_found",
+    405: "error.method_not_allowed",
     413: "error.payload_too_large",
     429: "error.too_many_requests",
 }
@@ -102,6 +111,8 @@ def _render_error(request: Request, exc: ServiceKontoError) -> Response:
     path = request.url.path
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
     if path.startswith("/api/"):
+        if isinstance(exc, Unauthorized):  # RFC 9110 §15.5.2, RFC 6750 §3
+            headers = {"WWW-Authenticate": 'Bearer realm="servicekonto"'}
         return _problem(exc.status, exc.code, exc.description, headers)
     if isinstance(exc, OAuthError) and path in OAUTH_JSON_PATHS:
         return oidc_routes.render_oauth_error(exc)
@@ -120,6 +131,27 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceKontoError)
     async def on_service_error(request: Request, exc: ServiceKontoError) -> Response:
         return _render_error(request, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """Framework errors (unknown path, wrong method) in the surface's own format."""
+        headers = dict(exc.headers) if exc.headers else None
+        path = request.url.path
+        if path.startswith("/api/"):
+            title = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "_")
+            return _problem(exc.status_code, title, str(exc.detail), headers)
+        if path in OAUTH_JSON_PATHS:
+            response: Response = oidc_routes.render_oauth_error(
+                OAuthError("invalid_request", str(exc.detail), status=exc.status_code)
+            )
+        else:
+            message = PAGE_MESSAGE.get(exc.status_code, "error.generic")
+            response = error_page(
+                request, status=exc.status_code, title_key="error.title", message_key=message
+            )
+        if headers:
+            response.headers.update(headers)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> Response:

@@ -48,8 +48,13 @@ def grant(
     scopes: set[str],
     claims: set[str],
     now: datetime,
+    offered: set[str] | None = None,
 ) -> Consent:
-    """Record (or widen) a consent. Concurrent grants end in one row (unique constraint)."""
+    """Record (or widen) a consent. Concurrent grants end in one row (unique constraint).
+
+    `offered`: the claims the consent page showed; those of them not in `claims` were deselected
+    and are withdrawn from an earlier consent (the user's latest choice wins, OIDC Core §5.4).
+    """
     existing = find_consent(db, account_id=account_id, client_id=client_id)
     if existing is None:
         try:
@@ -68,8 +73,19 @@ def grant(
             existing = find_consent(db, account_id=account_id, client_id=client_id)
             assert existing is not None
     existing.scopes = sorted(set(existing.scopes) | scopes)
-    existing.claims = sorted(set(existing.claims) | claims)
+    existing.claims = sorted((set(existing.claims) - (offered or set())) | claims)
     existing.updated_at = now
+    withdrawn = (offered or set()) - claims
+    if withdrawn:
+        # Grants issued earlier stop releasing what the user just withdrew (checklist V-01).
+        for authorization in db.scalars(
+            select(Authorization).where(
+                Authorization.account_id == account_id,
+                Authorization.client_id == client_id,
+                Authorization.revoked_at.is_(None),
+            )
+        ):
+            authorization.claims = sorted(set(authorization.claims) - withdrawn)
     return existing
 
 

@@ -132,6 +132,8 @@ def validate(client: ClientInfo, p: dict[str, str]) -> AuthorizationRequest:
         raise fail("request_not_supported", "request objects are not supported")
     if "request_uri" in p:
         raise fail("request_uri_not_supported", "request_uri is not supported")
+    if not p.get("response_type"):  # RFC 6749 §4.1.2.1: a missing parameter is invalid_request
+        raise fail("invalid_request", "response_type is required")
     if p.get("response_type") != "code":
         raise fail("unsupported_response_type", "only response_type=code is supported")
     if p.get("response_mode", "query") != "query":

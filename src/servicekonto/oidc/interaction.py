@@ -64,7 +64,8 @@ def decide(
     too_old = (
         session is not None
         and request.max_age is not None
-        and now - session.auth_time > timedelta(seconds=request.max_age)
+        # max_age=0 asks for a fresh login, like prompt=login (OIDC Core §3.1.2.1)
+        and (request.max_age == 0 or now - session.auth_time > timedelta(seconds=request.max_age))
     )
     forced = bool({"login", "select_account"} & set(request.prompt)) or too_old
     if session is None or (forced and not logged_in_during_request):

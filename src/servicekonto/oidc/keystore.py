@@ -1,8 +1,10 @@
 """Signing keys: created on first start, persisted encrypted, rotated with overlap, cached.
 
-OIDC Core §10.1.1: a new key is published in the JWKS when it is created; a rotated-out key stays
-published for `key_overlap_seconds`, so tokens it signed still verify (checklist D-07). The JWKS is
-served as pre-rendered bytes (DESIGN §10). Other instances pick up a rotation within `ttl`.
+OIDC Core §10.1.1: a new key is published in the JWKS when it is created but signs only after
+`2 × ttl`, when every instance serves it (checklist D-07: "a new key appears in JWKS before it is
+used"); until then the old key keeps signing. A rotated-out key stays published for
+`key_overlap_seconds` more, so tokens it signed still verify. The JWKS is served as pre-rendered
+bytes (DESIGN §10). Other instances pick up a rotation within `ttl`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from joserfc.jwk import KeySet
@@ -26,7 +28,8 @@ from servicekonto.security.keys import SIGNING_ALGS, KeyEncryption, SigningKey, 
 
 @dataclass(frozen=True)
 class _Snapshot:
-    active: dict[str, SigningKey]
+    #: per alg, (usable from, key), oldest first
+    signing: dict[str, list[tuple[datetime, SigningKey]]]
     verification: KeySet
     jwks_bytes: bytes
     loaded_at: float
@@ -49,6 +52,8 @@ class KeyStore:
         self._ttl = ttl_seconds
         self._lock = threading.Lock()
         self._snapshot: _Snapshot | None = None
+        self._publish_delay = timedelta(seconds=2 * ttl_seconds)
+        self._last_forced_reload = 0.0
 
     # -- persistence -----------------------------------------------------------------------
 
@@ -73,7 +78,8 @@ class KeyStore:
             for row in db.scalars(
                 select(StoredSigningKey).where(StoredSigningKey.retired_at.is_(None))
             ):
-                row.retired_at, row.drop_after = now, now + self._overlap
+                row.retired_at = now + self._publish_delay
+                row.drop_after = now + self._publish_delay + self._overlap
             for alg in SIGNING_ALGS:
                 key = generate(alg)
                 self._store(db, key)
@@ -97,13 +103,16 @@ class KeyStore:
         with self._sessions() as db:
             rows = list(db.scalars(select(StoredSigningKey).order_by(StoredSigningKey.created_at)))
         published = [r for r in rows if r.drop_after is None or r.drop_after > now]
-        active: dict[str, SigningKey] = {}
+        signing: dict[str, list[tuple[datetime, SigningKey]]] = {}
         for row in rows:
-            if row.retired_at is None:
-                active[row.alg] = self._sealer.open(row.kid, row.sealed_private)
+            if row.retired_at is None or row.retired_at > now:
+                usable_from = row.created_at + self._publish_delay if signing.get(row.alg) else (
+                    row.created_at)
+                key = self._sealer.open(row.kid, row.sealed_private)
+                signing.setdefault(row.alg, []).append((usable_from, key))
         public: list[dict[str, Any]] = [dict(r.public_jwk) for r in reversed(published)]
         snapshot = _Snapshot(
-            active=active,
+            signing=signing,
             verification=KeySet.import_key_set({"keys": public}),
             jwks_bytes=json.dumps({"keys": public}, separators=(",", ":")).encode(),
             loaded_at=time.monotonic(),
@@ -122,13 +131,20 @@ class KeyStore:
     # -- use ---------------------------------------------------------------------------------
 
     def signing_key(self, alg: str) -> SigningKey:
-        active = self._current().active
-        return active.get(alg) or active["ES256"]
+        candidates = self._current().signing
+        keys = candidates.get(alg) or candidates["ES256"]
+        now = self._clock.now()
+        usable = [key for usable_from, key in keys if usable_from <= now]
+        return usable[-1] if usable else keys[0][1]
 
     def verification_keys(self, kid: str | None = None) -> KeySet:
         snap = self._current()
-        if kid is not None and not any(k.kid == kid for k in snap.verification.keys):
-            self.reload()  # a key rotated in by another instance
+        unknown = kid is not None and not any(k.kid == kid for k in snap.verification.keys)
+        # Perhaps rotated in by another instance; at most one forced reload per 5 s, so tokens
+        # with made-up kids cannot turn into a database read per request.
+        if unknown and time.monotonic() - self._last_forced_reload > 5:
+            self._last_forced_reload = time.monotonic()
+            self.reload()
             snap = self._current()
         return snap.verification
 

@@ -178,7 +178,10 @@ def token_endpoint(
         endpoint_url=provider.issuer + "/token",
         now=now,
     )
+    db.commit()  # a private_key_jwt jti stays used even if the request then fails
     grant_type = form.get("grant_type", "")
+    if not grant_type:
+        raise OAuthError("invalid_request", "grant_type is required")
     if grant_type not in token.GRANT_TYPES:
         raise OAuthError("unsupported_grant_type", "grant_type is not supported")
     if grant_type not in client.grant_types:
@@ -230,12 +233,12 @@ def introspection_endpoint(
         endpoint_url=provider.issuer + "/introspect",
         now=now,
     )
+    db.commit()  # a private_key_jwt jti stays used even if the request then fails
     if caller.is_public:
         raise OAuthError("invalid_client", "public clients cannot introspect", status=401)
     body = introspection.introspect(
         db, provider, caller, form.get("token", ""), form.get("token_type_hint"), now=now
     )
-    db.commit()  # a private_key_jwt jti was recorded
     return json_response(body)
 
 
@@ -256,6 +259,7 @@ def revocation_endpoint(
         endpoint_url=provider.issuer + "/revoke",
         now=now,
     )
+    db.commit()  # a private_key_jwt jti stays used even if the request then fails
     revocation.revoke(
         db, provider, caller, form.get("token", ""), form.get("token_type_hint"), now=now
     )

@@ -9,6 +9,7 @@ so every token issued from that code or refresh-token family stops working (§10
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -127,6 +128,7 @@ def refresh_token(
         _revoke(db, row.authorization_id, now)
         raise GrantReplay(row.authorization_id, "refresh token")
     authorization = _live_authorization(db, row.authorization_id, now)
+    asked: list[str] | None = None
     if "scope" in form:
         asked = form["scope"].split()
         if not asked or not set(asked) <= set(authorization.scopes):
@@ -140,6 +142,7 @@ def refresh_token(
         account=account,
         nonce=None,
         now=now,
+        narrow_to=asked,
     )
 
 
@@ -156,6 +159,8 @@ def client_credentials(
     else:
         scopes = allowed
     resource = form.get("resource")
+    if resource is not None and not _absolute_uri(resource):
+        raise OAuthError("invalid_target", "resource must be an absolute URI (RFC 8707 §2)")
     token = access_token(
         provider,
         subject=client.client_id,
@@ -165,3 +170,8 @@ def client_credentials(
         audience=resource,
     )
     return TokenSet(token, provider.settings.access_token_ttl, " ".join(scopes))
+
+
+def _absolute_uri(value: str) -> bool:
+    parts = urlsplit(value)
+    return bool(parts.scheme and parts.netloc) and not parts.fragment and len(value) <= 2000

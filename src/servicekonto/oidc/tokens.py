@@ -89,11 +89,13 @@ def issue_for_authorization(
     account: Account,
     nonce: str | None,
     now: datetime,
+    narrow_to: list[str] | None = None,
 ) -> TokenSet:
+    """Tokens of a grant; `narrow_to` limits access and ID token (RFC 6749 §6), not the grant."""
     subject = subject_for(provider, client, account.id)
     level = TrustLevel.parse(authorization.acr)
     acr = acr_vocabulary.render(level, authorization.acr_vocabulary)
-    scopes = list(authorization.scopes)
+    scopes = [s for s in authorization.scopes if narrow_to is None or s in narrow_to]
     at = access_token(
         provider,
         subject=subject,
@@ -135,7 +137,7 @@ def issue_for_authorization(
         )
         id_token = jose.sign(provider.keys, id_claims, alg=client.id_token_signed_response_alg)
     refresh = None
-    if "offline_access" in scopes and "refresh_token" in client.grant_types:
+    if "offline_access" in authorization.scopes and "refresh_token" in client.grant_types:
         refresh = random_token(32)
         db.add(
             RefreshToken(digest=digest(refresh), authorization_id=authorization.id, created_at=now)

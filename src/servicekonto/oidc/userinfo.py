@@ -54,7 +54,7 @@ def userinfo(db: Session, provider: Provider, token: str, *, now: datetime) -> d
     account = db.get(Account, authorization.account_id)
     if client is None or account is None:
         raise bearer_error("invalid_token", "the access token is invalid, expired or revoked", 401)
-    asked = claims_for_scopes(set(authorization.scopes)) | set(
+    asked = claims_for_scopes(valid.scopes & set(authorization.scopes)) | set(
         ClaimsParameter.from_json(authorization.claims_request).userinfo
     )
     body: dict[str, Any] = {"sub": subject_for(provider, client, account.id)}

@@ -66,23 +66,34 @@ class EdgeMiddleware:
 
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.body_limit):
-            await self._reject(send, 413 if declared.isdigit() else 400, request_id)
-            self._log(scope, 413, started, request_id)
+            refused = 413 if declared.isdigit() else 400
+            await self._reject(send, refused, request_id)
+            self._log(scope, refused, started, request_id)
             return
 
         received = 0
+        # Set once the body passes the cap. Frameworks may swallow the exception raised from
+        # `receive` (FastAPI turns it into a 400 "error parsing the body"), so whatever the app
+        # answers after an overflow is dropped and replaced by the 413.
+        overflow = False
+        response_started = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, overflow
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.body_limit:
+                    overflow = True
                     raise PayloadTooLarge
             return message
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal response_started
+            if overflow and not response_started:
+                return
             if message["type"] == "http.response.start":
+                response_started = True
                 status_holder[0] = message["status"]
                 headers = list(message.get("headers", []))
                 headers.extend(self.headers)
@@ -93,6 +104,9 @@ class EdgeMiddleware:
         try:
             await self.app(scope, limited_receive, send_with_headers)
         except PayloadTooLarge:
+            if response_started:
+                raise
+        if overflow and not response_started:
             await self._reject(send, 413, request_id)
             status_holder[0] = 413
         self._log(scope, status_holder[0], started, request_id)

@@ -88,7 +88,11 @@ def render(
     existing = request.cookies.get(cookie_name(request, "sk_csrf"))
     cookie_value = existing or CsrfTokens.new_cookie_value()
     html = renderer.render(
-        template, lang=lang, csrf_token=_csrf(request).form_token(cookie_value), **context
+        template,
+        lang=lang,
+        csrf_token=_csrf(request).form_token(cookie_value),
+        status=status,
+        **context,
     )
     response = HTMLResponse(html, status_code=status, headers=PERSONAL)
     if not existing:

@@ -269,6 +269,7 @@ def consent(
         scopes=scopes,
         claims=chosen,
         now=now,
+        offered=offered,
     )
     record(
         db,

@@ -40,7 +40,11 @@ def _finish(request: Request, db: Session, logout: LogoutRequest) -> Response:
             )
     db.commit()
     target = redirect_after(logout)
-    response = see_other(target) if target else render(request, "logged_out.html")
+    response: Response
+    if target or request.method == "POST":  # 303 after POST (DESIGN §8)
+        response = see_other(target or "/logged-out")
+    else:
+        response = render(request, "logged_out.html")
     clear_cookie(request, response, "sk_session")
     return response
 

@@ -1,0 +1,192 @@
+"""The audit log (DESIGN §7, checklist V-04): ids only, hash-chained, `audit verify` CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+
+from servicekonto.audit.service import verify_chain
+from servicekonto.db.models import Account, AuditEvent
+from servicekonto.oidc.provider import Provider
+from servicekonto.settings import Settings
+from tests.support import PASSWORD, Browser, Rp, full_login, make_account, make_client
+
+ROOT = Path(__file__).resolve().parents[1]
+PERSONAL = ("Erika", "Mustermann", "1964-08-12", "Heidestraße", "51147", "Köln", PASSWORD)
+
+
+def _rows(provider: Provider) -> list[dict[str, Any]]:
+    with provider.sessions() as db:
+        return [
+            {
+                "id": row.id,
+                "at": row.at.isoformat(),
+                "event": row.event,
+                "actor": row.actor,
+                "subject": row.subject,
+                "details": json.dumps(row.details, ensure_ascii=False),
+                "request_id": row.request_id,
+                "prev_hash": row.prev_hash,
+                "hash": row.hash,
+            }
+            for row in db.scalars(select(AuditEvent).order_by(AuditEvent.id))
+        ]
+
+
+def _account_id(provider: Provider, email: str) -> str:
+    with provider.sessions() as db:
+        account_id = db.scalar(select(Account.id).where(Account.email == email))
+    assert account_id
+    return str(account_id)
+
+
+def _verify(provider: Provider) -> tuple[bool, int, int | None]:
+    with provider.sessions() as db:
+        return verify_chain(db)
+
+
+def _login_and_consent(app_client: TestClient, provider: Provider, browser: Browser) -> str:
+    email = make_account(provider)
+    client = make_client(provider)
+    params = full_login(browser, Rp(app_client, client), email)
+    assert "code" in params
+    return email
+
+
+def test_v04_login_and_consent_are_audited_with_ids_only(
+    app_client: TestClient, provider: Provider, browser: Browser
+) -> None:
+    email = _login_and_consent(app_client, provider, browser)
+    account_id = _account_id(provider, email)
+    rows = _rows(provider)
+    by_event = {row["event"]: row for row in rows}
+    assert {"login.succeeded", "consent.granted"} <= set(by_event)
+    for event in ("login.succeeded", "consent.granted"):
+        row = by_event[event]
+        assert row["actor"] == f"account:{account_id}"
+        assert row["subject"].startswith("client:")
+        assert row["request_id"], "each event carries the request id"
+    assert [r["event"] for r in rows].count("login.succeeded") == 1
+    assert [r["event"] for r in rows].count("consent.granted") == 1
+    local_part = email.split("@")[0]
+    for row in rows:
+        for column, value in row.items():
+            text = str(value)
+            assert email not in text and local_part not in text, (column, text)
+            for personal in PERSONAL:
+                assert personal not in text, (column, personal, text)
+
+
+def test_v04_chain_is_intact_and_an_edited_row_breaks_it_there(
+    app_client: TestClient, provider: Provider, browser: Browser
+) -> None:
+    _login_and_consent(app_client, provider, browser)
+    intact, count, broken = _verify(provider)
+    assert (intact, broken) == (True, None)
+    assert count == len(_rows(provider)) >= 2
+
+    target = next(r for r in _rows(provider) if r["event"] == "consent.granted")["id"]
+    with provider.sessions() as db:
+        db.execute(
+            update(AuditEvent)
+            .where(AuditEvent.id == target)
+            .values(details={"scopes": ["openid", "everything"], "claims": []})
+        )
+        db.commit()
+    intact, count, broken = _verify(provider)
+    assert intact is False
+    assert broken == target
+    assert count == sum(1 for r in _rows(provider) if r["id"] < target)
+
+
+def test_v04_deleting_a_row_breaks_the_chain(
+    app_client: TestClient, provider: Provider, browser: Browser
+) -> None:
+    _login_and_consent(app_client, provider, browser)
+    rows = _rows(provider)
+    first = rows[0]["id"]
+    with provider.sessions() as db:
+        db.execute(AuditEvent.__table__.delete().where(AuditEvent.id == first))
+        db.commit()
+    intact, _count, broken = _verify(provider)
+    assert intact is False
+    assert broken == rows[1]["id"]
+
+
+def test_v04_crlf_in_a_username_does_not_reach_the_audit_log(
+    app_client: TestClient, provider: Provider, browser: Browser
+) -> None:
+    evil = "mallory@example.org\r\n2026-01-01 login.succeeded actor=account:admin\n"
+    page = browser.get("/login")
+    response = browser.post_form("/login", {"username": evil, "password": "irrelevant-123"}, page)
+    assert response.status_code == 200  # the login page again, with an error
+    rows = _rows(provider)
+    assert [r["event"] for r in rows] == ["login.failed"]
+    for row in rows:
+        for column, value in row.items():
+            text = str(value)
+            assert "\r" not in text and "\n" not in text, (column, text)
+            assert "mallory" not in text, (column, text)
+    assert _verify(provider)[0] is True
+
+
+def test_v04_record_neutralises_control_characters_in_ids(provider: Provider) -> None:
+    from servicekonto.audit.service import record
+
+    with provider.sessions() as db:
+        record(
+            db,
+            at=provider.clock.now(),
+            event="test.event",
+            actor="account:abc\r\nforged",
+            subject="client:x\n\x1b[31m",
+        )
+        db.commit()
+    row = _rows(provider)[-1]
+    for column in ("actor", "subject"):
+        assert not any(ch in row[column] for ch in "\r\n\x1b"), row[column]
+    assert _verify(provider)[0] is True
+
+
+def _cli_verify(settings: Settings) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "SERVICEKONTO_DEV_MODE": "1",
+        "SERVICEKONTO_DATA_DIR": str(settings.data_dir),
+        "SERVICEKONTO_DATABASE_URL": settings.database_url,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "servicekonto.cli", "audit", "verify"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_cli_audit_verify_exits_0_when_intact_and_1_when_tampered(
+    app_client: TestClient, provider: Provider, browser: Browser, settings: Settings
+) -> None:
+    _login_and_consent(app_client, provider, browser)
+    count = len(_rows(provider))
+
+    ok = _cli_verify(settings)
+    assert ok.returncode == 0, ok.stderr
+    assert "intact" in ok.stdout and str(count) in ok.stdout
+
+    target = _rows(provider)[-1]["id"]
+    with provider.sessions() as db:
+        db.execute(update(AuditEvent).where(AuditEvent.id == target).values(actor="account:x"))
+        db.commit()
+    broken = _cli_verify(settings)
+    assert broken.returncode == 1, (broken.stdout, broken.stderr)
+    assert str(target) in broken.stderr
+    assert "Traceback" not in broken.stderr

@@ -1,0 +1,235 @@
+"""The `servicekonto` command line (DESIGN §9): demo, clients create, keys rotate, db upgrade."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, func, inspect, select
+
+from servicekonto.app import build_provider, create_app
+from servicekonto.clock import SystemClock
+from servicekonto.db.models import Account, Administration, Client
+from servicekonto.oidc.provider import Provider
+from servicekonto.settings import Settings
+from tests.conftest import FAST_ARGON2
+from tests.support import Browser, RegisteredClient, Rp, full_login
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(
+    *args: str, data_dir: Path, database_url: str = "", check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("SERVICEKONTO_")
+    } | {
+        "SERVICEKONTO_DEV_MODE": "1",
+        "SERVICEKONTO_DATA_DIR": str(data_dir),
+        "SERVICEKONTO_DATABASE_URL": database_url,
+        "SERVICEKONTO_ARGON2_MEMORY_KIB": "1024",
+        "SERVICEKONTO_ARGON2_TIME_COST": "1",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "servicekonto.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if check:
+        assert result.returncode == 0, (args, result.stdout, result.stderr)
+    return result
+
+
+def _count(provider: Provider, model: Any) -> int:
+    with provider.sessions() as db:
+        return int(db.scalar(select(func.count()).select_from(model)) or 0)
+
+
+@pytest.fixture(scope="module")
+def demo_run(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> tuple[Settings, dict[str, Any]]:
+    """`servicekonto demo --json`, run twice on one database; its settings and first output."""
+    data_dir = tmp_path_factory.mktemp("demo")
+    shutil.copy(sqlite_template, data_dir / "servicekonto.sqlite3")
+    settings = Settings(
+        dev_mode=True, issuer="http://testserver", data_dir=data_dir, outbox_interval_seconds=0,
+        **FAST_ARGON2,
+    )
+    provider = build_provider(settings, SystemClock())
+
+    def counts() -> tuple[int, ...]:
+        return tuple(_count(provider, model) for model in (Account, Client, Administration))
+
+    first = run_cli("demo", "--json", data_dir=data_dir)
+    after_first = counts()
+    second = run_cli("demo", "--json", data_dir=data_dir)
+    assert json.loads(first.stdout) == json.loads(second.stdout), "demo is not idempotent"
+    assert counts() == after_first, "a second demo run added rows"
+    data: dict[str, Any] = json.loads(first.stdout)
+    return settings, data
+
+
+@pytest.fixture
+def demo(demo_run: tuple[Settings, dict[str, Any]]) -> dict[str, Any]:
+    return demo_run[1]
+
+
+@pytest.fixture
+def demo_provider(demo_run: tuple[Settings, dict[str, Any]]) -> Provider:
+    return build_provider(demo_run[0], SystemClock())
+
+
+@pytest.fixture
+def demo_browser(demo_run: tuple[Settings, dict[str, Any]]) -> Iterator[Browser]:
+    """A browser on an in-process app over the demo database."""
+    with TestClient(create_app(demo_run[0]), base_url="http://testserver") as http:
+        yield Browser(http)
+
+
+def test_demo_json_has_the_documented_shape(
+    demo: dict[str, Any], demo_provider: Provider
+) -> None:
+    assert len(demo["accounts"]) == 2
+    for account in demo["accounts"]:
+        assert {"username", "password"} <= set(account)
+        assert "@" in account["username"] and len(account["password"]) >= 12
+    assert len(demo["clients"]) == 2
+    for client in demo["clients"]:
+        assert {"client_id", "client_secret", "redirect_uris", "sector"} <= set(client)
+        assert client["client_secret"] and client["redirect_uris"]
+    assert len({c["sector"] for c in demo["clients"]}) == 2, "demo clients share a sector"
+    assert len({a["username"] for a in demo["accounts"]}) == 2
+    assert _count(demo_provider, Account) == 2
+    assert _count(demo_provider, Client) == 2
+
+
+def test_demo_secrets_are_stored_as_digests_only(
+    demo: dict[str, Any], demo_provider: Provider
+) -> None:
+    with demo_provider.sessions() as db:
+        for client in demo["clients"]:
+            row = db.get(Client, client["client_id"])
+            assert row is not None
+            assert row.secret_digest == hashlib.sha256(client["client_secret"].encode()).hexdigest()
+        for account in demo["accounts"]:
+            row_account = db.scalar(select(Account).where(Account.email == account["username"]))
+            assert row_account is not None
+            assert account["password"] not in repr(vars(row_account))
+
+
+def _page_login(browser: Browser, username: str, password: str) -> None:
+    page = browser.get("/login")
+    response = browser.post_form("/login", {"username": username, "password": password}, page)
+    assert response.status_code == 303, response.text[:300]
+    assert response.headers["location"] == "/account"
+
+
+def test_demo_accounts_log_in_through_the_pages(
+    demo: dict[str, Any], demo_browser: Browser
+) -> None:
+    for account in demo["accounts"]:
+        demo_browser.http.cookies.clear()
+        _page_login(demo_browser, account["username"], account["password"])
+        overview = demo_browser.get("/account")
+        assert overview.status_code == 200
+        assert account["username"] in overview.text
+
+
+def test_demo_client_and_account_complete_a_code_flow(
+    demo: dict[str, Any], demo_browser: Browser
+) -> None:
+    """The printed client secret authenticates at /token."""
+    for printed in demo["clients"]:
+        demo_browser.http.cookies.clear()
+        client = RegisteredClient(
+            printed["client_id"],
+            printed["client_secret"],
+            printed["redirect_uris"][0],
+            printed["sector"],
+        )
+        account = demo["accounts"][0]
+        _page_login(demo_browser, account["username"], account["password"])
+        rp = Rp(demo_browser.http, client)
+        params = full_login(demo_browser, rp, account["username"])  # consent, then the code
+        tokens = rp.redeem(params["code"])
+        assert tokens.status_code == 200, tokens.text
+
+
+def test_clients_create_prints_id_and_secret_and_stores_a_digest(
+    settings: Settings, provider: Provider
+) -> None:
+    result = run_cli(
+        "clients", "create",
+        "--name", "X",
+        "--redirect-uri", "https://x.example/cb",
+        "--grant-type", "authorization_code",
+        "--scope", "openid profile",
+        "--json",
+        data_dir=settings.data_dir,
+        database_url=settings.database_url,
+    )
+    printed = json.loads(result.stdout)
+    assert printed["client_id"] and printed["client_secret"]
+    assert printed["redirect_uris"] == ["https://x.example/cb"]
+    assert sorted(printed["scopes"]) == ["openid", "profile"]
+    with provider.sessions() as db:
+        row = db.get(Client, printed["client_id"])
+        assert row is not None
+        assert row.secret_digest == hashlib.sha256(printed["client_secret"].encode()).hexdigest()
+        stored = {c.key: getattr(row, c.key) for c in inspect(Client).column_attrs}
+    assert printed["client_secret"] not in json.dumps(stored, default=str)
+
+
+@pytest.mark.parametrize("uri", ["http://example.com", "https://x.example/cb#frag"])
+def test_clients_create_refuses_an_invalid_redirect_uri(
+    settings: Settings, provider: Provider, uri: str
+) -> None:
+    before = _count(provider, Client)
+    result = run_cli(
+        "clients", "create", "--name", "X", "--redirect-uri", uri, "--json",
+        data_dir=settings.data_dir, database_url=settings.database_url, check=False,
+    )
+    assert result.returncode != 0
+    assert "redirect" in (result.stderr + result.stdout).lower()
+    assert "Traceback" not in result.stderr
+    assert _count(provider, Client) == before
+
+
+def test_keys_rotate_publishes_more_keys(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as before_app:
+        before = {k["kid"] for k in before_app.get("/jwks").json()["keys"]}
+    assert before
+    result = run_cli(
+        "keys", "rotate", data_dir=settings.data_dir, database_url=settings.database_url
+    )
+    assert "new signing keys" in result.stdout
+    with TestClient(create_app(settings)) as after_app:
+        after = {k["kid"] for k in after_app.get("/jwks").json()["keys"]}
+    assert before < after, "the old keys stay published and new ones appear"
+
+
+def test_db_upgrade_on_a_fresh_data_dir_creates_the_tables(tmp_path: Path) -> None:
+    data_dir = tmp_path / "fresh" / "var"
+    result = run_cli("db", "upgrade", data_dir=data_dir)
+    assert "up to date" in result.stdout
+    database = data_dir / "servicekonto.sqlite3"
+    assert database.exists()
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        tables = set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    assert {"accounts", "clients", "audit_events", "consents", "alembic_version"} <= tables
