@@ -34,7 +34,9 @@ def test_oidc_core_3_1_2_4_consent_page_lists_requested_claims(
     page = log_in(browser, start, email)
     assert is_consent_page(page)
     offered = set(offered_claims(page))
-    assert {"given_name", "family_name", "birthdate", "email", "email_verified"} <= offered
+    assert {"given_name", "family_name", "birthdate", "email"} <= offered
+    # email_verified describes email and follows its choice; it is no checkbox of its own
+    assert "email_verified" not in offered
     assert "address" not in offered
     assert "Testportal" in page.text
     for label in ("Vorname(n)", "Familienname", "E-Mail-Adresse"):

@@ -34,6 +34,8 @@ STANDARD_SCOPES = ("openid", "profile", "email", "address", "offline_access")
 #: Claims that are about the authentication, not the person; never subject to consent.
 PROTOCOL_CLAIMS = frozenset({"sub", "acr", "amr", "auth_time"})
 MAX_CLAIMS_PARAMETER = 8 * 1024
+#: Claims that describe another claim; never a choice of their own on the consent page.
+DEPENDENT_CLAIMS = {"email_verified": "email"}
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,15 @@ def parse_claims_parameter(raw: str | None) -> ClaimsParameter:
         for name, request in member.items():
             parts[target][str(name)[:64]] = _claim_request(name, request)
     return ClaimsParameter(parts["id_token"], parts["userinfo"])
+
+
+def consent_choices(offered: set[str]) -> list[str]:
+    """The claims a person chooses among (a dependent claim follows the claim it describes)."""
+    return sorted(offered - set(DEPENDENT_CLAIMS))
+
+
+def with_dependents(chosen: set[str], offered: set[str]) -> set[str]:
+    return chosen | {d for d, main in DEPENDENT_CLAIMS.items() if main in chosen and d in offered}
 
 
 def claims_for_scopes(scopes: set[str]) -> set[str]:

@@ -36,7 +36,9 @@ BASE_HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+    # `same-origin`, not `no-referrer`: with no-referrer browsers send `Origin: null` on our own
+    # form POSTs (Fetch §3.1, "append a request Origin header"), defeating the Origin check.
+    (b"referrer-policy", b"same-origin"),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]

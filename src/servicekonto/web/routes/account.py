@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
@@ -29,6 +31,7 @@ from servicekonto.web.pages import (
 from servicekonto.web.routes.forms import first, form_fields
 
 router = APIRouter(include_in_schema=False)
+GERMAN_TIME = ZoneInfo("Europe/Berlin")
 
 
 def _display(value: object) -> str:
@@ -141,7 +144,7 @@ def overview(request: Request, db: Session = Depends(db_session)) -> Response:
                 "client_name": c.client_name,
                 "claims": c.claims,
                 "scopes": [s for s in c.scopes if s != "openid"],
-                "granted_at": c.created_at.strftime("%d.%m.%Y %H:%M"),
+                "granted_at": c.created_at.astimezone(GERMAN_TIME).strftime("%d.%m.%Y %H:%M"),
                 "revoke_action": f"/account/consents/{c.id}/revoke",
             }
             for c in consents

@@ -17,7 +17,7 @@ from servicekonto.db.models import PendingAuthorization
 from servicekonto.errors import RateLimited
 from servicekonto.oidc import acr, codes, interaction, redirects
 from servicekonto.oidc.authorize import AuthorizationRequest
-from servicekonto.oidc.claims import claims_for_scopes
+from servicekonto.oidc.claims import claims_for_scopes, consent_choices, with_dependents
 from servicekonto.oidc.routes import db_session
 from servicekonto.security.ratelimit import RateLimiter
 from servicekonto.web.pages import (
@@ -92,7 +92,7 @@ def _consent_page(
 ) -> Response:
     client = provider_of(request).clients.get(db, auth.client_id)
     essential = auth.claims_parameter.essential_identity_claims()
-    offered = sorted(
+    offered = consent_choices(
         claims_for_scopes(set(auth.scopes)) | auth.claims_parameter.requested_identity_claims()
     )
     return render(
@@ -261,6 +261,7 @@ def consent(
     )
     chosen = {value for name, value in fields if name == "claims"} & offered
     chosen |= auth.claims_parameter.essential_identity_claims() & offered
+    chosen = with_dependents(chosen, offered)
     scopes = set(auth.scopes) - {"openid"}
     granted = grant(
         db,
