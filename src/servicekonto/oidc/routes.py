@@ -7,7 +7,7 @@ one place per surface (`render_oauth_error`, registered by the app).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from servicekonto.accounts.sessions import load_session
+from servicekonto.clients.service import ClientInfo
 from servicekonto.consent.service import find_consent
 from servicekonto.db.models import PendingAuthorization
 from servicekonto.errors import OAuthError
@@ -88,6 +89,24 @@ def render_oauth_error(exc: OAuthError) -> JSONResponse:
         status_code=exc.status,
         headers=headers,
     )
+
+
+def authenticated_client(
+    request: Request, db: Session, form: dict[str, str], *, endpoint: str, now: datetime
+) -> ClientInfo:
+    """Client authentication for token, introspection and revocation (RFC 6749 §2.3). Commits at
+    once, so a private_key_jwt `jti` stays used even if the request then fails (RFC 7523 §3)."""
+    provider = provider_of(request)
+    client = client_auth.authenticate(
+        db,
+        provider,
+        authorization_header=request.headers.get("authorization"),
+        form=form,
+        endpoint_url=provider.issuer + endpoint,
+        now=now,
+    )
+    db.commit()
+    return client
 
 
 router = APIRouter(tags=["oidc"])
@@ -170,15 +189,7 @@ def token_endpoint(
     provider = provider_of(request)
     now = provider.clock.now()
     form = single_form(pairs)
-    client = client_auth.authenticate(
-        db,
-        provider,
-        authorization_header=request.headers.get("authorization"),
-        form=form,
-        endpoint_url=provider.issuer + "/token",
-        now=now,
-    )
-    db.commit()  # a private_key_jwt jti stays used even if the request then fails
+    client = authenticated_client(request, db, form, endpoint="/token", now=now)
     grant_type = form.get("grant_type", "")
     if not grant_type:
         raise OAuthError("invalid_request", "grant_type is required")
@@ -225,15 +236,7 @@ def introspection_endpoint(
     provider = provider_of(request)
     now = provider.clock.now()
     form = single_form(pairs)
-    caller = client_auth.authenticate(
-        db,
-        provider,
-        authorization_header=request.headers.get("authorization"),
-        form=form,
-        endpoint_url=provider.issuer + "/introspect",
-        now=now,
-    )
-    db.commit()  # a private_key_jwt jti stays used even if the request then fails
+    caller = authenticated_client(request, db, form, endpoint="/introspect", now=now)
     if caller.is_public:
         raise OAuthError("invalid_client", "public clients cannot introspect", status=401)
     body = introspection.introspect(
@@ -251,15 +254,7 @@ def revocation_endpoint(
     provider = provider_of(request)
     now = provider.clock.now()
     form = single_form(pairs)
-    caller = client_auth.authenticate(
-        db,
-        provider,
-        authorization_header=request.headers.get("authorization"),
-        form=form,
-        endpoint_url=provider.issuer + "/revoke",
-        now=now,
-    )
-    db.commit()  # a private_key_jwt jti stays used even if the request then fails
+    caller = authenticated_client(request, db, form, endpoint="/revoke", now=now)
     revocation.revoke(
         db, provider, caller, form.get("token", ""), form.get("token_type_hint"), now=now
     )

@@ -8,20 +8,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from servicekonto.accounts.levels import TrustLevel
-from servicekonto.accounts.service import attributes_of, authenticate_password, get_account
-from servicekonto.accounts.sessions import load_session, start_session
+from servicekonto.accounts.service import attributes_of, get_account
+from servicekonto.accounts.sessions import load_session
 from servicekonto.audit.service import record
 from servicekonto.consent.service import list_consents, revoke
-from servicekonto.errors import RateLimited
-from servicekonto.oidc import acr
-from servicekonto.oidc.logout import logout_session
 from servicekonto.oidc.routes import db_session
-from servicekonto.security.ratelimit import RateLimiter
 from servicekonto.web.pages import (
     check_post,
     clear_cookie,
-    client_ip,
     cookie_name,
     provider_of,
     render,
@@ -29,6 +23,7 @@ from servicekonto.web.pages import (
     set_cookie,
 )
 from servicekonto.web.routes.forms import first, form_fields
+from servicekonto.web.routes.signin import password_sign_in, sign_out
 
 router = APIRouter(include_in_schema=False)
 GERMAN_TIME = ZoneInfo("Europe/Berlin")
@@ -61,31 +56,10 @@ def login(
     fields: list[tuple[str, str]] = Depends(form_fields),
     db: Session = Depends(db_session),
 ) -> Response:
-    provider = provider_of(request)
-    now = provider.clock.now()
     form = first(fields)
     check_post(request, form)
-    limiter: RateLimiter = request.app.state.login_limiter
-    wait = limiter.hit(client_ip(request), now)
-    if wait:
-        raise RateLimited("too many login attempts", retry_after=wait)
-    account = authenticate_password(
-        db,
-        hashing=provider.hashing,
-        now=now,
-        email=form.get("username", ""),
-        password=form.get("password", ""),
-    )
-    if account is None:
-        record(
-            db,
-            at=now,
-            event="login.failed",
-            actor="anonymous",
-            details={"method": "pwd"},
-            request_id=request.state.request_id,
-        )
-        db.commit()
+    cookie_value = password_sign_in(request, db, form)
+    if cookie_value is None:
         return render(
             request,
             "login.html",
@@ -95,23 +69,6 @@ def login(
             error=True,
             cancel_action=None,
         )
-    cookie_value, _ = start_session(
-        db,
-        account_id=account.id,
-        level=TrustLevel.LOW,
-        amr=[acr.AMR_PASSWORD],
-        now=now,
-        replaces_cookie=request.cookies.get(cookie_name(request, "sk_session")),
-    )
-    record(
-        db,
-        at=now,
-        event="login.succeeded",
-        actor=f"account:{account.id}",
-        details={"method": "pwd"},
-        request_id=request.state.request_id,
-    )
-    db.commit()
     response = see_other("/account")
     set_cookie(request, response, "sk_session", cookie_value)
     return response
@@ -189,20 +146,8 @@ def account_logout(
     fields: list[tuple[str, str]] = Depends(form_fields),
     db: Session = Depends(db_session),
 ) -> Response:
-    provider = provider_of(request)
     check_post(request, first(fields))
-    cookie = request.cookies.get(cookie_name(request, "sk_session"))
-    if cookie:
-        account_id = logout_session(db, cookie_value=cookie, now=provider.clock.now())
-        if account_id:
-            record(
-                db,
-                at=provider.clock.now(),
-                event="logout",
-                actor=f"account:{account_id}",
-                request_id=request.state.request_id,
-            )
-        db.commit()
+    sign_out(request, db)
     response = see_other("/logged-out")
     clear_cookie(request, response, "sk_session")
     return response

@@ -8,21 +8,16 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from servicekonto.accounts.levels import TrustLevel
-from servicekonto.accounts.service import authenticate_password
-from servicekonto.accounts.sessions import ActiveSession, load_session, start_session
+from servicekonto.accounts.sessions import ActiveSession, load_session
 from servicekonto.audit.service import record
 from servicekonto.consent.service import find_consent, grant
 from servicekonto.db.models import PendingAuthorization
-from servicekonto.errors import RateLimited
-from servicekonto.oidc import acr, codes, interaction, redirects
+from servicekonto.oidc import codes, interaction, redirects
 from servicekonto.oidc.authorize import AuthorizationRequest
 from servicekonto.oidc.claims import claims_for_scopes, consent_choices, with_dependents
 from servicekonto.oidc.routes import db_session
-from servicekonto.security.ratelimit import RateLimiter
 from servicekonto.web.pages import (
     check_post,
-    client_ip,
     cookie_name,
     error_page,
     provider_of,
@@ -31,6 +26,7 @@ from servicekonto.web.pages import (
     set_cookie,
 )
 from servicekonto.web.routes.forms import first, form_fields
+from servicekonto.web.routes.signin import password_sign_in
 
 router = APIRouter(include_in_schema=False)
 
@@ -150,13 +146,6 @@ def resume(pending_id: str, request: Request, db: Session = Depends(db_session))
     return RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
 
 
-def _limit(request: Request, now: datetime) -> None:
-    limiter: RateLimiter = request.app.state.login_limiter
-    wait = limiter.hit(client_ip(request), now)
-    if wait:
-        raise RateLimited("too many login attempts", retry_after=wait)
-
-
 @router.post("/interaction/{pending_id}/login")
 def login(
     pending_id: str,
@@ -171,46 +160,11 @@ def login(
     pending = _pending(db, pending_id, now)
     if pending is None:
         return _expired(request)
-    _limit(request, now)
     auth = AuthorizationRequest.from_json(pending.request)
-    account = authenticate_password(
-        db,
-        hashing=provider.hashing,
-        now=now,
-        email=form.get("username", ""),
-        password=form.get("password", ""),
-    )
-    request_id = getattr(request.state, "request_id", "")
-    if account is None:
-        record(
-            db,
-            at=now,
-            event="login.failed",
-            actor="anonymous",
-            subject="",
-            details={"method": "pwd", "client_id": auth.client_id},
-            request_id=request_id,
-        )
-        db.commit()
+    cookie_value = password_sign_in(request, db, form, client_id=auth.client_id)
+    if cookie_value is None:
         return _login_page(request, db, pending, auth, error=True)
-    cookie_value, _session_row = start_session(
-        db,
-        account_id=account.id,
-        level=TrustLevel.LOW,
-        amr=[acr.AMR_PASSWORD],
-        now=now,
-        replaces_cookie=request.cookies.get(cookie_name(request, "sk_session")),
-    )
     pending.login_done_at = now
-    record(
-        db,
-        at=now,
-        event="login.succeeded",
-        actor=f"account:{account.id}",
-        subject=f"client:{auth.client_id}",
-        details={"method": "pwd"},
-        request_id=request_id,
-    )
     db.commit()
     response = see_other(f"/interaction/{pending.id}")
     set_cookie(request, response, "sk_session", cookie_value)

@@ -7,8 +7,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from servicekonto.accounts.sessions import load_session
-from servicekonto.audit.service import record
-from servicekonto.oidc.logout import LogoutRequest, logout_session, redirect_after, validate_request
+from servicekonto.oidc.logout import LogoutRequest, redirect_after, validate_request
 from servicekonto.oidc.routes import db_session
 from servicekonto.web.pages import (
     check_post,
@@ -19,26 +18,14 @@ from servicekonto.web.pages import (
     see_other,
 )
 from servicekonto.web.routes.forms import first, form_fields
+from servicekonto.web.routes.signin import sign_out
 
 router = APIRouter(include_in_schema=False)
 _PASSED_ON = ("id_token_hint", "client_id", "post_logout_redirect_uri", "state", "ui_locales")
 
 
 def _finish(request: Request, db: Session, logout: LogoutRequest) -> Response:
-    provider = provider_of(request)
-    cookie = request.cookies.get(cookie_name(request, "sk_session"))
-    if cookie:
-        account_id = logout_session(db, cookie_value=cookie, now=provider.clock.now())
-        if account_id:
-            record(
-                db,
-                at=provider.clock.now(),
-                event="logout",
-                actor=f"account:{account_id}",
-                subject=f"client:{logout.client.client_id}" if logout.client else "",
-                request_id=request.state.request_id,
-            )
-    db.commit()
+    sign_out(request, db, client_id=logout.client.client_id if logout.client else None)
     target = redirect_after(logout)
     response: Response
     if target or request.method == "POST":  # 303 after POST (DESIGN §8)
