@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from servicekonto import __version__
 from servicekonto.api import admin_clients
+from servicekonto.api import letters as letters_api
 from servicekonto.api.deps import BearerValidator, Principal
 from servicekonto.clients.service import ClientCache
 from servicekonto.clock import Clock, SystemClock
@@ -32,11 +33,18 @@ from servicekonto.errors import (
     ServiceKontoError,
     Unauthorized,
 )
+from servicekonto.letters.store import LetterStore
+from servicekonto.mail.service import deliver_mail_due
 from servicekonto.oidc import access, discovery, logout
 from servicekonto.oidc import routes as oidc_routes
 from servicekonto.oidc.keystore import KeyStore
 from servicekonto.oidc.pairwise import SubjectIds
 from servicekonto.oidc.provider import Provider
+from servicekonto.register.http_adapter import HttpRegister
+from servicekonto.register.mock import default_register
+from servicekonto.register.model import MatchResult, PersonQuery
+from servicekonto.register.port import CivilRegister
+from servicekonto.registration.service import Collaborators
 from servicekonto.security.csrf import CsrfTokens
 from servicekonto.security.passwords import PasswordHashing
 from servicekonto.security.ratelimit import RateLimiter
@@ -46,7 +54,10 @@ from servicekonto.web.middleware import EdgeMiddleware
 from servicekonto.web.pages import error_page
 from servicekonto.web.rendering import Renderer
 from servicekonto.web.routes import account, interaction
+from servicekonto.web.routes import dispatch as dispatch_pages
 from servicekonto.web.routes import logout as logout_pages
+from servicekonto.web.routes import recovery as recovery_pages
+from servicekonto.web.routes import registration as registration_pages
 
 log = logging.getLogger("servicekonto")
 
@@ -88,9 +99,11 @@ def bearer_validator(provider: Provider) -> BearerValidator:
         valid = access.validate(db, provider, token, now=provider.clock.now())
         if valid is None:
             return None
-        return Principal(client_id=str(valid.claims.get("client_id", "")),
-                         subject=str(valid.claims.get("sub", "")),
-                         scopes=frozenset(valid.scopes))
+        return Principal(
+            client_id=str(valid.claims.get("client_id", "")),
+            subject=str(valid.claims.get("sub", "")),
+            scopes=frozenset(valid.scopes),
+        )
 
     return validate
 
@@ -173,11 +186,39 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
 
+class EmbeddedRegister:
+    """The in-process register mock, built on first use (DESIGN §3: embedded default)."""
+
+    def match(self, query: PersonQuery) -> MatchResult:
+        return default_register().match(query)
+
+
+def build_registration(provider: Provider) -> Collaborators:
+    settings = provider.settings
+    register: CivilRegister = (
+        HttpRegister(settings.register_url) if settings.register_url else EmbeddedRegister()
+    )
+    return Collaborators(
+        hashing=provider.hashing,
+        register=register,
+        letters=LetterStore(settings.data_dir / "letters"),
+        issuer=settings.issuer,
+    )
+
+
+def deliver_outbox(provider: Provider, http: httpx.Client) -> None:
+    """One delivery round: back-channel logouts and mails."""
+    logout.deliver_due(provider, http)
+    deliver_mail_due(
+        provider.sessions, now=provider.clock.now(), mail_dir=provider.settings.data_dir / "mail"
+    )
+
+
 def _outbox_worker(provider: Provider, stop: threading.Event) -> None:
     with httpx.Client(follow_redirects=False) as http:
         while not stop.wait(provider.settings.outbox_interval_seconds):
             try:
-                logout.deliver_due(provider, http)
+                deliver_outbox(provider, http)
             except Exception:  # the worker must outlive one bad round; the round is retried
                 log.exception("outbox delivery round failed")
 
@@ -215,6 +256,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.clock = provider.clock
     app.state.client_cache = provider.clients
     app.state.bearer_validator = bearer_validator(provider)
+    app.state.registration = build_registration(provider)
+    app.state.letter_store = app.state.registration.letters
     app.state.discovery_bytes = discovery.metadata_bytes(settings.issuer)
     app.state.renderer = Renderer()
     app.state.csrf = CsrfTokens(settings.secret_key)
@@ -225,6 +268,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(interaction.router)
     app.include_router(account.router)
     app.include_router(logout_pages.router)
+    app.include_router(registration_pages.router)
+    app.include_router(recovery_pages.router)
+    app.include_router(dispatch_pages.router)
+    app.include_router(letters_api.router)
     app.include_router(admin_clients.router)
     app.include_router(demo_portal.router)
     app.mount("/static", StaticFiles(packages=[("servicekonto.web", "static")]), name="static")

@@ -240,6 +240,158 @@ def openapi() -> None:
     sys.stdout.write(json.dumps(create_app(settings).openapi(), indent=2, sort_keys=True) + "\n")
 
 
+register_mock_app = typer.Typer(
+    no_args_is_help=True, help="Civil register (Melderegister) mock over generated residents."
+)
+app.add_typer(register_mock_app, name="register-mock")
+
+
+@register_mock_app.command("serve")
+def register_mock_serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8001,
+    residents: Annotated[int, typer.Option(min=0, help="Number of residents.")] = 62_000,
+    seed: Annotated[int, typer.Option(help="Seed of the generated data set.")] = 20261121,
+) -> None:
+    """Serve the register's JSON API (POST /v1/match, GET /healthz) over generated residents."""
+    import uvicorn
+
+    from servicekonto.api.register_mock_app import create_register_mock_app
+    from servicekonto.logging_setup import configure
+    from servicekonto.register.generator import generate
+    from servicekonto.register.mock import InMemoryRegister
+
+    configure("INFO")
+    register = InMemoryRegister(generate(residents, seed))
+    typer.echo(f"civil register mock: {len(register)} residents (seed {seed})", err=True)
+    uvicorn.run(
+        create_register_mock_app(register),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+    )
+
+
+@register_mock_app.command("sample")
+def register_mock_sample(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    n: Annotated[int, typer.Option("--n", min=0, help="Number of residents.")] = 10,
+    seed: Annotated[int, typer.Option(help="Seed of the generated data set.")] = 20261121,
+) -> None:
+    """Print the first N residents (the documented test persons first), with the registration
+    form's field names, so a person can register as one of them. The same residents exist in
+    every register generated with the same seed and at least N residents."""
+    from servicekonto.register.generator import generate
+
+    people = [
+        {
+            "given_name": r.given_names,
+            "family_name": r.family_name,
+            "birth_date": r.birth_date.isoformat(),
+            "street": r.address.street,
+            "house_number": r.address.house_number,
+            "postal_code": r.address.postal_code,
+            "locality": r.address.locality,
+            "birth_name": r.birth_name,
+            "place_of_birth": r.place_of_birth,
+            "record_id": r.record_id,
+        }
+        for r in generate(n, seed)
+    ]
+    if as_json:
+        _print_json(people)
+        return
+    for p in people:
+        typer.echo(
+            f"{p['record_id']}  {p['given_name']} {p['family_name']}  *{p['birth_date']}  "
+            f"{p['street']} {p['house_number']}, {p['postal_code']} {p['locality']}"
+        )
+
+
+letters_app = typer.Typer(no_args_is_help=True, help="PIN letters for the print shop.")
+app.add_typer(letters_app, name="letters")
+
+
+@letters_app.command("list")
+def letters_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Queued PIN letters (oldest first)."""
+    from servicekonto.letters.service import list_queued
+
+    provider = _provider()
+    with provider.sessions() as db:
+        queued = list_queued(db, now=provider.clock.now())
+    rows: list[dict[str, object]] = [
+        {
+            "letter_id": q.letter_id,
+            "reference": q.reference,
+            "created_at": q.created_at.isoformat(),
+            "valid_until": q.valid_until.isoformat(),
+            "administration": q.administration_slug,
+            "recipient_lines": q.recipient_lines,
+        }
+        for q in queued
+    ]
+    if as_json:
+        _print_json(rows)
+    else:
+        for q in queued:
+            typer.echo(f"{q.reference}  {q.created_at:%Y-%m-%d %H:%M}  {q.administration_slug}")
+
+
+@letters_app.command("export")
+def letters_export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="PDF file to write.")] = Path(
+        "pin-letters.pdf"
+    ),
+    dispatched: Annotated[
+        bool, typer.Option(help="Also mark the exported letters dispatched.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Write all queued letters as one print-ready PDF (and optionally mark them dispatched)."""
+    from servicekonto.letters.service import export_batch, mark_dispatched
+    from servicekonto.letters.store import LetterStore
+
+    provider = _provider()
+    store = LetterStore(provider.settings.data_dir / "letters")
+    with provider.sessions() as db:
+        ids, pdf = export_batch(db, store=store, now=provider.clock.now())
+        output.write_bytes(pdf)
+        if dispatched and ids:
+            mark_dispatched(db, letter_ids=ids, now=provider.clock.now(), store=store)
+        db.commit()
+    result = {"file": str(output), "letters": ids, "dispatched": dispatched}
+    if as_json:
+        _print_json(result)
+    else:
+        typer.echo(f"{len(ids)} letters written to {output}")
+
+
+maintenance_app = typer.Typer(no_args_is_help=True, help="Retention and clean-up jobs.")
+app.add_typer(maintenance_app, name="maintenance")
+
+
+@maintenance_app.command("run")
+def maintenance_run(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Purge unconfirmed sign-ups (7 days), close expired letters, delete expired tokens and
+    old outbox rows. Idempotent and safe to call from cron: a second run reports zeros."""
+    from servicekonto.letters.store import LetterStore
+    from servicekonto.registration.maintenance import run
+
+    provider = _provider()
+    store = LetterStore(provider.settings.data_dir / "letters")
+    with provider.sessions() as db:
+        summary = run(db, now=provider.clock.now(), letters_store=store)
+        db.commit()
+    if as_json:
+        _print_json(summary)
+    else:
+        for key, count in summary.items():
+            typer.echo(f"{key}: {count}")
+
+
 def main() -> None:
     app()
 

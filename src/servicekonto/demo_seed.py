@@ -22,15 +22,23 @@ from servicekonto.settings import Settings
 from servicekonto.web.demo_portal import CLIENT_ID as DEMO_PORTAL_ID
 from servicekonto.web.demo_portal import demo_client_secret
 
-#: Kreis and Verbandsgemeinden with their postal codes (Landkreis Cochem-Zell, Rheinland-Pfalz).
-ADMINISTRATIONS = [
-    ("kv-cochem-zell", "Kreisverwaltung Cochem-Zell", "kreis", None, []),
+#: Kreis and Verbandsgemeinden: slug, name, kind, parent, postal codes, letterhead address.
+ADMINISTRATIONS: list[tuple[str, str, str, str | None, list[str], list[str]]] = [
+    (
+        "kv-cochem-zell",
+        "Kreisverwaltung Cochem-Zell",
+        "kreis",
+        None,
+        [],
+        ["Endertplatz 2", "56812 Cochem"],
+    ),
     (
         "vg-cochem",
         "Verbandsgemeinde Cochem",
         "verbandsgemeinde",
         "kv-cochem-zell",
-        ["56812", "56814", "56818", "56821", "56826", "56829", "56253", "56754"],
+        ["56812", "56814", "56818", "56821", "56826", "56829", "56253", "56254", "56754"],
+        ["Ravenéstraße 61", "56812 Cochem"],
     ),
     (
         "vg-kaisersesch",
@@ -38,22 +46,32 @@ ADMINISTRATIONS = [
         "verbandsgemeinde",
         "kv-cochem-zell",
         ["56759", "56761", "56828"],
+        ["Bahnhofstraße 47", "56759 Kaisersesch"],
     ),
     (
         "vg-ulmen",
         "Verbandsgemeinde Ulmen",
         "verbandsgemeinde",
         "kv-cochem-zell",
-        ["56766", "56767", "56823"],
+        ["56766", "56767", "56823", "56825", "56826"],
+        ["Marktplatz 1", "56766 Ulmen"],
     ),
     (
         "vg-zell",
         "Verbandsgemeinde Zell (Mosel)",
         "verbandsgemeinde",
         "kv-cochem-zell",
-        ["56856", "56858", "56859", "56860", "56861", "56862", "56841"],
+        ["56856", "56858", "56859", "56860", "56861", "56862", "56841", "56865", "56867"],
+        ["Corray 1", "56856 Zell (Mosel)"],
     ),
 ]
+
+#: The print shop's person for the dispatch view (/staff/letters).
+DISPATCHER: dict[str, Any] = {
+    "username": "druckerei@demo.servicekonto.example",
+    "password": "Briefversand-Cochem-2026",
+    "roles": ["letter_dispatch"],
+}
 
 CITIZENS: list[dict[str, Any]] = [
     {
@@ -112,6 +130,15 @@ def _clients(settings: Settings) -> list[tuple[str, ClientCreate]]:
             ),
         ),
         (
+            "demo-druckerei",
+            ClientCreate(
+                name="Demo-Druckerei (Briefversand)",
+                grant_types=["client_credentials"],
+                scopes=["letters:dispatch"],
+                sector="druckerei.cochem-zell.example",
+            ),
+        ),
+        (
             "demo-fachverfahren",
             ClientCreate(
                 name="Demo-Fachverfahren Gewerbeanmeldung",
@@ -129,7 +156,7 @@ def seed(
     db: Session, *, settings: Settings, hashing: PasswordHashing, now: datetime
 ) -> dict[str, Any]:
     ids: dict[str, str] = {}
-    for slug, name, kind, parent, postal_codes in ADMINISTRATIONS:
+    for slug, name, kind, parent, postal_codes, address_lines in ADMINISTRATIONS:
         row = db.scalar(select(Administration).where(Administration.slug == slug))
         if row is None:
             row = Administration(
@@ -138,6 +165,7 @@ def seed(
                 kind=kind,
                 parent_id=ids.get(parent or ""),
                 postal_codes=postal_codes,
+                address_lines=address_lines,
             )
             db.add(row)
             db.flush()
@@ -165,6 +193,18 @@ def seed(
                 "family_name": citizen["attributes"]["family_name"],
             }
         )
+    staff = db.scalar(select(Account).where(Account.email == DISPATCHER["username"]))
+    if staff is None:
+        staff = create_account(
+            db,
+            hashing=hashing,
+            now=now,
+            email=str(DISPATCHER["username"]),
+            password=str(DISPATCHER["password"]),
+            attributes={},
+            email_verified=True,
+        )
+        staff.roles = list(DISPATCHER["roles"])
     clients = []
     for client_id, spec in _clients(settings):
         secret = demo_client_secret(settings.secret_key, client_id)
@@ -185,5 +225,6 @@ def seed(
     return {
         "administrations": [a[1] for a in ADMINISTRATIONS],
         "accounts": accounts,
+        "staff": [{k: DISPATCHER[k] for k in ("username", "password", "roles")}],
         "clients": clients,
     }

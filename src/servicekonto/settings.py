@@ -41,6 +41,11 @@ class Settings(BaseSettings):
             "subjects, CSRF tokens. Derived sub-keys per purpose."
         ),
     )
+    register_url: str = Field(
+        default="",
+        description="Civil register service (JSON API of `register-mock serve`); empty: the "
+        "in-process mock over generated residents.",
+    )
     default_signing_alg: str = Field(default="ES256", description="ID-token / JWT default alg.")
     key_overlap_seconds: int = Field(
         default=7 * 24 * 3600,

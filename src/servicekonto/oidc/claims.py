@@ -48,6 +48,9 @@ class ClaimRequest:
 class ClaimsParameter:
     id_token: dict[str, ClaimRequest] = field(default_factory=dict)
     userinfo: dict[str, ClaimRequest] = field(default_factory=dict)
+    #: Claims asked for inside `verified_claims` (OpenID Connect for Identity Assurance 1.0 §6)
+    verified_id_token: tuple[str, ...] = ()
+    verified_userinfo: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         def member(claims: dict[str, ClaimRequest]) -> dict[str, Any]:
@@ -56,7 +59,12 @@ class ClaimsParameter:
                 for name, r in claims.items()
             }
 
-        return {"id_token": member(self.id_token), "userinfo": member(self.userinfo)}
+        return {
+            "id_token": member(self.id_token),
+            "userinfo": member(self.userinfo),
+            "verified_id_token": list(self.verified_id_token),
+            "verified_userinfo": list(self.verified_userinfo),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ClaimsParameter:
@@ -66,10 +74,20 @@ class ClaimsParameter:
                 for name, r in raw.items()
             }
 
-        return cls(member(data.get("id_token", {})), member(data.get("userinfo", {})))
+        return cls(
+            member(data.get("id_token", {})),
+            member(data.get("userinfo", {})),
+            tuple(data.get("verified_id_token", ())),
+            tuple(data.get("verified_userinfo", ())),
+        )
 
     def requested_identity_claims(self) -> set[str]:
-        names = set(self.id_token) | set(self.userinfo)
+        names = (
+            set(self.id_token)
+            | set(self.userinfo)
+            | set(self.verified_id_token)
+            | set(self.verified_userinfo)
+        )
         return {n for n in names if n in SUPPORTED_CLAIMS and n not in PROTOCOL_CLAIMS}
 
     def essential_identity_claims(self) -> set[str]:
@@ -112,13 +130,33 @@ def parse_claims_parameter(raw: str | None) -> ClaimsParameter:
     if not isinstance(data, dict):
         raise OAuthError("invalid_request", "claims parameter must be a JSON object")
     parts: dict[str, dict[str, ClaimRequest]] = {"id_token": {}, "userinfo": {}}
+    verified: dict[str, tuple[str, ...]] = {"id_token": (), "userinfo": ()}
     for target in ("id_token", "userinfo"):
         member = data.get(target, {})
         if not isinstance(member, dict):
             raise OAuthError("invalid_request", f"claims.{target} must be a JSON object")
         for name, request in member.items():
-            parts[target][str(name)[:64]] = _claim_request(name, request)
-    return ClaimsParameter(parts["id_token"], parts["userinfo"])
+            if name == "verified_claims":
+                verified[target] = _verified_claim_names(request)
+            else:
+                parts[target][str(name)[:64]] = _claim_request(name, request)
+    return ClaimsParameter(
+        parts["id_token"], parts["userinfo"], verified["id_token"], verified["userinfo"]
+    )
+
+
+def _verified_claim_names(request: Any) -> tuple[str, ...]:
+    """OpenID Connect for Identity Assurance 1.0 §6: `verified_claims` with a `claims` object
+    (one request object, or an array of them). Only the claim names matter to us."""
+    requests = request if isinstance(request, list) else [request]
+    names: list[str] = []
+    for item in requests:
+        if not isinstance(item, dict) or not isinstance(item.get("claims"), dict):
+            raise OAuthError("invalid_request", "verified_claims needs a claims object")
+        if not isinstance(item.get("verification", {}), dict):
+            raise OAuthError("invalid_request", "verified_claims.verification must be an object")
+        names.extend(str(n)[:64] for n in item["claims"] if n in SUPPORTED_CLAIMS)
+    return tuple(dict.fromkeys(names))
 
 
 def consent_choices(offered: set[str]) -> list[str]:

@@ -20,6 +20,7 @@ from servicekonto.db.models import Account, Authorization, RefreshToken
 from servicekonto.oidc import acr as acr_vocabulary
 from servicekonto.oidc import jose
 from servicekonto.oidc.claims import ClaimsParameter, release
+from servicekonto.oidc.identity_assurance import release_verified
 from servicekonto.oidc.provider import Provider
 from servicekonto.security.secrets import digest, random_token
 
@@ -126,13 +127,22 @@ def issue_for_authorization(
             id_claims["sid"] = authorization.session_sid
         if nonce:
             id_claims["nonce"] = nonce
-        asked = set(ClaimsParameter.from_json(authorization.claims_request).id_token)
+        claims_request = ClaimsParameter.from_json(authorization.claims_request)
+        asked = set(claims_request.id_token)
         id_claims.update(
             release(
                 names=asked & set(authorization.claims),
                 attributes=attributes_of(account),
                 email=account.email,
                 email_verified=account.email_verified,
+            )
+        )
+        id_claims.update(
+            release_verified(
+                db,
+                account=account,
+                session_level=level,
+                names=set(claims_request.verified_id_token) & set(authorization.claims),
             )
         )
         id_token = jose.sign(provider.keys, id_claims, alg=client.id_token_signed_response_alg)

@@ -11,11 +11,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.service import attributes_of
 from servicekonto.db.models import Account
 from servicekonto.errors import OAuthError
 from servicekonto.oidc import access
 from servicekonto.oidc.claims import ClaimsParameter, claims_for_scopes, release
+from servicekonto.oidc.identity_assurance import release_verified
 from servicekonto.oidc.provider import Provider
 from servicekonto.oidc.tokens import subject_for
 
@@ -54,8 +56,9 @@ def userinfo(db: Session, provider: Provider, token: str, *, now: datetime) -> d
     account = db.get(Account, authorization.account_id)
     if client is None or account is None:
         raise bearer_error("invalid_token", "the access token is invalid, expired or revoked", 401)
+    claims_request = ClaimsParameter.from_json(authorization.claims_request)
     asked = claims_for_scopes(valid.scopes & set(authorization.scopes)) | set(
-        ClaimsParameter.from_json(authorization.claims_request).userinfo
+        claims_request.userinfo
     )
     body: dict[str, Any] = {"sub": subject_for(provider, client, account.id)}
     body.update(
@@ -64,6 +67,14 @@ def userinfo(db: Session, provider: Provider, token: str, *, now: datetime) -> d
             attributes=attributes_of(account),
             email=account.email,
             email_verified=account.email_verified,
+        )
+    )
+    body.update(
+        release_verified(
+            db,
+            account=account,
+            session_level=TrustLevel.parse(authorization.acr),
+            names=set(claims_request.verified_userinfo) & set(authorization.claims),
         )
     )
     return body

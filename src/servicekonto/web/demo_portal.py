@@ -8,6 +8,7 @@ Its own login state lives in process memory (bounded), which is enough for a dem
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import OrderedDict
@@ -32,6 +33,14 @@ from servicekonto.web.pages import clear_cookie, cookie_name, provider_of, rende
 from servicekonto.web.routes.forms import first, form_fields
 
 CLIENT_ID = "demo-portal"
+VERIFIED_CLAIMS = (
+    "given_name",
+    "family_name",
+    "birthdate",
+    "place_of_birth",
+    "nationalities",
+    "address",
+)
 LEVELS = {
     "low": "demo.login_low",
     "substantial": "demo.login_substantial",
@@ -143,6 +152,24 @@ def home(request: Request) -> Response:
     return _page(request, state, request.query_params.get("error"))
 
 
+def _claims_request(level: str) -> str:
+    """Ask for the identity as `verified_claims` (OpenID Connect for Identity Assurance) and, above
+    `low`, for the level as an essential `acr` (OIDC Core §5.5.1.1)."""
+    request: dict[str, Any] = {
+        "userinfo": {
+            "verified_claims": {
+                "verification": {"trust_framework": None, "assurance_level": None},
+                "claims": {name: None for name in VERIFIED_CLAIMS},
+            }
+        },
+    }
+    if level in LEVELS and level != "low":
+        request["id_token"] = {
+            "acr": {"essential": True, "values": [acr.render(TrustLevel.parse(level))]}
+        }
+    return json.dumps(request, separators=(",", ":"))
+
+
 @router.get("/login")
 def login(request: Request) -> Response:
     level = request.query_params.get("level", "low")
@@ -155,13 +182,7 @@ def login(request: Request) -> Response:
             code_challenge=create_s256_code_challenge(verifier),
             code_challenge_method="S256",
             nonce=nonce,
-            claims=(
-                '{"id_token":{"acr":{"essential":true,"values":["'
-                + acr.render(TrustLevel.parse(level))
-                + '"]}}}'
-            )
-            if level in LEVELS and level != "low"
-            else None,
+            claims=_claims_request(level),
         )
     _pending.put(state, {"verifier": verifier, "nonce": nonce})
     return see_other(url)

@@ -42,6 +42,8 @@ _DE: dict[str, str] = {
     "login.error": "E-Mail-Adresse oder Passwort ist falsch.",
     "login.error_summary": "Die Anmeldung ist fehlgeschlagen",
     "login.eid_hint": "Die Anmeldung mit dem Online-Ausweis steht in Kürze zur Verfügung.",
+    "login.no_account": "Noch kein ServiceKonto?",
+    "login.register_link": "Jetzt registrieren",
     # consent
     "consent.title": "Einwilligung zur Datenübermittlung",
     "consent.client_fallback": "Der Online-Dienst",
@@ -86,6 +88,12 @@ _DE: dict[str, str] = {
     "account.revoke": "Einwilligung widerrufen",
     "account.revoked": "Die Einwilligung wurde widerrufen.",
     "account.logout": "Abmelden",
+    "account.identity_title": "Identität bestätigen",
+    "account.identity_text": (
+        "Mit dem Aktivierungscode aus Ihrem Brief bestätigen Sie Ihre Identität. Dort sehen Sie "
+        "auch, ob Ihr Brief unterwegs ist, und können einen neuen anfordern."
+    ),
+    "account.identity_link": "Identität bestätigen und Briefstatus ansehen",
     # logout
     "logout.title": "Abmelden",
     "logout.question": "Möchten Sie sich abmelden?",
@@ -188,6 +196,7 @@ _DE: dict[str, str] = {
     ),
     "index.next": "Was möchten Sie tun?",
     "index.login": "Anmelden",
+    "index.register": "Registrieren",
     "index.account": "Mein Konto",
     "index.demo": "Demo-Portal ausprobieren",
     # demo portal
@@ -214,6 +223,277 @@ _DE: dict[str, str] = {
     "demo.id_token": "Inhalt des ID-Tokens",
     "demo.no_claims": "Es wurden keine Angaben übermittelt.",
     "demo.error": "Die Anmeldung wurde nicht abgeschlossen. Fehlercode: {error}",
+    # registration
+    "register.title": "ServiceKonto anlegen",
+    "register.intro": (
+        "Mit einem ServiceKonto nutzen Sie die Online-Dienste Ihrer Verwaltung. "
+        "Bitte füllen Sie alle Felder aus."
+    ),
+    "register.account_legend": "Zugangsdaten",
+    "register.email": "E-Mail-Adresse",
+    "register.password": "Passwort",
+    "register.password_hint": (
+        "Mindestens 12 Zeichen. Sonderzeichen sind nicht nötig. "
+        "Häufig verwendete Passwörter werden abgelehnt."
+    ),
+    "register.person_legend": "Angaben zu Ihrer Person",
+    "register.given_name": "Vorname(n)",
+    "register.given_name_hint": "Alle Vornamen, wie sie in Ihrem Personalausweis stehen.",
+    "register.family_name": "Familienname",
+    "register.birth_date": "Geburtsdatum",
+    "register.birth_date_hint": "Im Format JJJJ-MM-TT, zum Beispiel 1985-03-27.",
+    "register.address_legend": "Ihre Anschrift",
+    "register.address_hint": "Die Anschrift Ihrer Hauptwohnung, wie sie im Melderegister steht.",
+    "register.street": "Straße",
+    "register.house_number": "Hausnummer",
+    "register.postal_code": "Postleitzahl",
+    "register.locality": "Ort",
+    "register.privacy_title": "Datenschutzhinweis",
+    "register.privacy_text": "Bevor Sie Ihr Konto anlegen: So gehen wir mit Ihren Angaben um.",
+    "register.privacy_stored": (
+        "Wir speichern Ihre E-Mail-Adresse, Ihre Namen, Ihr Geburtsdatum und Ihre Anschrift. "
+        "Ihr Passwort speichern wir nur in verschlüsselter Form (als Hashwert)."
+    ),
+    "register.privacy_match": (
+        "Wir gleichen Ihre Angaben mit dem Melderegister Ihrer Wohnsitzgemeinde ab."
+    ),
+    "register.privacy_letter": (
+        "Stimmen die Angaben überein, schicken wir Ihnen einen Brief mit einem Aktivierungscode. "
+        "Der Brief geht an die Anschrift, die im Melderegister eingetragen ist – nicht an die "
+        "Anschrift, die Sie hier eingeben."
+    ),
+    "register.privacy_retention": (
+        "Bestätigen Sie Ihre E-Mail-Adresse nicht innerhalb von 7 Tagen, löschen wir Ihre "
+        "Registrierung."
+    ),
+    "register.privacy_deletion": (
+        "Sie können Ihr Konto jederzeit löschen. Dann löschen wir alle Daten Ihres Kontos."
+    ),
+    "register.privacy_legal_basis": (
+        "Rechtsgrundlage ist Ihre Einwilligung (Art. 6 Abs. 1 Buchst. a DSGVO) in Verbindung mit "
+        "dem Onlinezugangsgesetz (OZG). Sie können die Einwilligung jederzeit widerrufen, indem "
+        "Sie Ihr Konto löschen."
+    ),
+    "register.privacy_more": "Vollständige Datenschutzerklärung lesen",
+    "register.privacy_consent": (
+        "Ich habe den Datenschutzhinweis gelesen und willige in die beschriebene Verarbeitung "
+        "meiner Daten ein."
+    ),
+    "register.submit": "Konto anlegen",
+    "register.have_account": "Sie haben bereits ein ServiceKonto?",
+    "register.have_account_link": "Zur Anmeldung",
+    "register.error.summary_title": "Bitte prüfen Sie Ihre Angaben",
+    "register.error.summary_item": "{field}: {message}",
+    "register.error.required": "Bitte füllen Sie dieses Feld aus.",
+    "register.error.email": (
+        "Bitte geben Sie eine gültige E-Mail-Adresse ein, zum Beispiel name@beispiel.de."
+    ),
+    "register.error.password_too_short": "Das Passwort muss mindestens 12 Zeichen lang sein.",
+    "register.error.password_too_long": (
+        "Das Passwort ist zu lang. Bitte wählen Sie ein kürzeres Passwort."
+    ),
+    "register.error.password_too_common": (
+        "Dieses Passwort wird sehr häufig verwendet und ist leicht zu erraten. "
+        "Bitte wählen Sie ein anderes."
+    ),
+    "register.error.birth_date": (
+        "Bitte geben Sie ein gültiges Geburtsdatum im Format JJJJ-MM-TT ein, "
+        "zum Beispiel 1985-03-27."
+    ),
+    "register.error.postal_code": "Bitte geben Sie eine Postleitzahl mit 5 Ziffern ein.",
+    "register.error.privacy_consent": (
+        "Bitte willigen Sie in die Verarbeitung Ihrer Daten ein. Ohne Ihre Einwilligung können "
+        "wir kein Konto anlegen."
+    ),
+    "register.error.register_unavailable": (
+        "Der Abgleich mit dem Melderegister ist gerade nicht möglich. Bitte versuchen Sie es "
+        "später noch einmal. Es wurde nichts gespeichert."
+    ),
+    "register_done.title": "Bitte bestätigen Sie Ihre E-Mail-Adresse",
+    "register_done.email": (
+        "Bitte bestätigen Sie Ihre E-Mail-Adresse über den Link, den wir Ihnen gesendet haben."
+    ),
+    "register_done.letter": (
+        "Wenn Ihre Angaben mit dem Melderegister übereinstimmen, erhalten Sie in den nächsten "
+        "Tagen einen Brief mit einem Aktivierungscode an Ihre gemeldete Anschrift. Damit "
+        "bestätigen Sie Ihre Identität (Vertrauensniveau substantiell)."
+    ),
+    "register_done.meanwhile": (
+        "Bis dahin können Sie Ihr Konto mit dem Vertrauensniveau niedrig nutzen."
+    ),
+    "register_done.no_mail": "Keine E-Mail erhalten? Bitte sehen Sie auch im Spam-Ordner nach.",
+    "register_done.login": "Zur Anmeldung",
+    "email_verified.ok_title": "E-Mail-Adresse bestätigt",
+    "email_verified.ok_text": (
+        "Vielen Dank. Sie können sich jetzt mit Ihrer E-Mail-Adresse und Ihrem Passwort anmelden."
+    ),
+    "email_verified.login": "Zur Anmeldung",
+    "email_verified.failed_title": "Der Link ist ungültig oder abgelaufen",
+    "email_verified.failed_text": (
+        "Vielleicht haben Sie den Link schon einmal verwendet, oder er wurde nicht vollständig "
+        "kopiert."
+    ),
+    "email_verified.failed_login": (
+        "Haben Sie Ihre E-Mail-Adresse schon bestätigt? Dann melden Sie sich einfach an:"
+    ),
+    "email_verified.failed_register": (
+        "Nicht bestätigte Registrierungen löschen wir nach 7 Tagen. Registrieren Sie sich dann "
+        "bitte noch einmal:"
+    ),
+    "email_verified.register": "Zur Registrierung",
+    # identity confirmation (PIN letter)
+    "identity.title": "Identität bestätigen",
+    "identity.intro": (
+        "Mit dem Aktivierungscode aus Ihrem Brief bestätigen Sie Ihre Identität. Ihre Angaben "
+        "erhalten dann das Vertrauensniveau substantiell. Den Brief schicken wir an Ihre "
+        "Anschrift im Melderegister."
+    ),
+    "identity.verified_title": "Ihre Identität ist bestätigt",
+    "identity.verified": (
+        "Ihre Angaben aus dem Melderegister haben das Vertrauensniveau substantiell."
+    ),
+    "identity.letter_title": "Ihr Brief",
+    "identity.letter_status": "Status",
+    "identity.letter_reference": "Aktenzeichen",
+    "identity.letter_created": "Erstellt am",
+    "identity.letter_valid_until": "Code gültig bis",
+    "identity.attempts_left": "Verbleibende Versuche",
+    "identity.no_letter": "Zurzeit ist kein Brief mit Aktivierungscode für Sie unterwegs.",
+    "identity.code_title": "Aktivierungscode eingeben",
+    "identity.code": "Aktivierungscode",
+    "identity.code_hint": "Steht in Ihrem Brief, zum Beispiel ABCD-EFGH-JKMN.",
+    "identity.submit": "Identität bestätigen",
+    "identity.error_summary": "Die Identität konnte nicht bestätigt werden",
+    "identity.error": "Der Code ist falsch, abgelaufen oder nicht mehr gültig.",
+    "identity.order_title": "Neuen Brief anfordern",
+    "identity.order_text": (
+        "Haben Sie keinen Brief erhalten oder ist der Code nicht mehr gültig? Dann können Sie "
+        "einen neuen Brief anfordern. Der Code im bisherigen Brief wird damit ungültig. Sie "
+        "können höchstens 3 Briefe innerhalb von 90 Tagen anfordern."
+    ),
+    "identity.order_submit": "Neuen Brief anfordern",
+    "identity.back": "Zurück zu „Mein Konto“",
+    "identity.notice.activated": "Ihre Identität ist bestätigt.",
+    "identity.notice.ordered": (
+        "Wir schicken Ihnen in den nächsten Tagen einen neuen Brief an Ihre Anschrift im "
+        "Melderegister. Der Code im bisherigen Brief ist ab sofort ungültig."
+    ),
+    "identity.notice.order_refused": (
+        "Ein neuer Brief kann zurzeit nicht angefordert werden, zum Beispiel weil in den "
+        "letzten 90 Tagen bereits 3 Briefe verschickt wurden."
+    ),
+    "letter.status.queued": "wird gedruckt",
+    "letter.status.dispatched": "verschickt",
+    "letter.status.activated": "eingelöst",
+    "letter.status.void": "ungültig",
+    "letter.status.expired": "abgelaufen",
+    # letter dispatch (print shop)
+    "dispatch.title": "Briefversand",
+    "dispatch.intro": (
+        "Hier sehen Sie die Briefe mit Aktivierungscode, die noch gedruckt und verschickt "
+        "werden müssen."
+    ),
+    "dispatch.empty": "Zurzeit warten keine Briefe auf den Versand.",
+    "dispatch.count": "Briefe, die auf den Versand warten: {count}",
+    "dispatch.select_column": "Auswahl",
+    "dispatch.select": "Brief {reference} auswählen",
+    "dispatch.reference": "Aktenzeichen",
+    "dispatch.created": "Erstellt am",
+    "dispatch.valid_until": "Gültig bis",
+    "dispatch.administration": "Verwaltung",
+    "dispatch.recipient": "Empfänger",
+    "dispatch.hint": (
+        "Markieren Sie Briefe erst als verschickt, wenn sie gedruckt und zur Post gegeben sind."
+    ),
+    "dispatch.export": "Ausgewählte als PDF herunterladen",
+    "dispatch.mark_dispatched": "Ausgewählte als verschickt markieren",
+    # password reset and account deletion (registration/recovery.py)
+    "login.forgot_link": "Passwort vergessen?",
+    "forgot.title": "Passwort vergessen",
+    "forgot.intro": (
+        "Geben Sie die E-Mail-Adresse Ihres ServiceKontos ein. Wir schicken Ihnen einen Link, "
+        "mit dem Sie ein neues Passwort festlegen."
+    ),
+    "forgot.email": "E-Mail-Adresse",
+    "forgot.email_hint": "Die Adresse, mit der Sie sich anmelden.",
+    "forgot.submit": "Link anfordern",
+    "forgot.back_to_login": "Zur Anmeldung",
+    "forgot_sent.title": "Bitte sehen Sie in Ihr Postfach",
+    "forgot_sent.text": (
+        "Wenn ein Konto mit dieser Adresse besteht, haben wir Ihnen einen Link gesendet, mit dem "
+        "Sie ein neues Passwort festlegen können."
+    ),
+    "forgot_sent.validity": (
+        "Der Link ist 30 Minuten gültig und funktioniert nur einmal. Danach werden Sie auf allen "
+        "Geräten abgemeldet."
+    ),
+    "forgot_sent.no_mail": (
+        "Keine E-Mail erhalten? Bitte sehen Sie auch im Spam-Ordner nach oder fordern Sie den "
+        "Link nach einigen Minuten noch einmal an."
+    ),
+    "reset.title": "Neues Passwort festlegen",
+    "reset.intro": "Bitte geben Sie Ihr neues Passwort zweimal ein.",
+    "reset.password": "Neues Passwort",
+    "reset.password_hint": (
+        "Mindestens 12 Zeichen. Sonderzeichen sind nicht nötig. "
+        "Häufig verwendete Passwörter werden abgelehnt."
+    ),
+    "reset.password_repeat": "Neues Passwort wiederholen",
+    "reset.consequence": (
+        "Danach werden Sie auf allen Geräten abgemeldet, und die Online-Dienste müssen Sie neu "
+        "anmelden."
+    ),
+    "reset.submit": "Passwort speichern",
+    "reset.error.summary_title": "Bitte prüfen Sie Ihre Angaben",
+    "reset.error.summary_item": "{field}: {message}",
+    "reset.error.required": "Bitte geben Sie ein neues Passwort ein.",
+    "reset.error.mismatch": "Die beiden Passwörter stimmen nicht überein.",
+    "reset.error.password_too_short": "Das Passwort muss mindestens 12 Zeichen lang sein.",
+    "reset.error.password_too_long": (
+        "Das Passwort ist zu lang. Bitte wählen Sie ein kürzeres Passwort."
+    ),
+    "reset.error.password_too_common": (
+        "Dieses Passwort wird sehr häufig verwendet und ist leicht zu erraten. "
+        "Bitte wählen Sie ein anderes."
+    ),
+    "reset.error.email_required": "Bitte geben Sie Ihre E-Mail-Adresse ein.",
+    "reset.error.email": (
+        "Bitte geben Sie eine gültige E-Mail-Adresse ein, zum Beispiel name@beispiel.de."
+    ),
+    "reset_invalid.title": "Der Link ist ungültig oder abgelaufen",
+    "reset_invalid.text": (
+        "Ein Link zum Zurücksetzen des Passworts ist 30 Minuten gültig und funktioniert nur "
+        "einmal. Vielleicht haben Sie ihn schon verwendet, einen neueren Link angefordert, oder "
+        "er wurde nicht vollständig kopiert."
+    ),
+    "reset_invalid.new_link": "Fordern Sie einen neuen Link an:",
+    "reset_invalid.new_link_action": "Neuen Link anfordern",
+    "reset_invalid.login": "Kennen Sie Ihr Passwort wieder? Dann melden Sie sich an:",
+    "account.delete_title": "Konto löschen",
+    "account.delete_link": "Konto löschen",
+    "delete.title": "Konto löschen",
+    "delete.warning_title": "Das Löschen kann nicht rückgängig gemacht werden",
+    "delete.warning": (
+        "Wenn Sie Ihr Konto löschen, können Sie sich mit ihm nirgends mehr anmelden. "
+        "Eine bestätigte Identität müssten Sie für ein neues Konto erneut bestätigen."
+    ),
+    "delete.what": "Wir löschen alle Daten Ihres Kontos:",
+    "delete.what_data": "Ihre E-Mail-Adresse, Ihr Passwort und Ihre persönlichen Angaben,",
+    "delete.what_consents": "Ihre Einwilligungen und alle Anmeldungen bei Online-Diensten,",
+    "delete.what_letters": "Briefe mit Aktivierungscode und die Nachweise Ihrer Identität.",
+    "delete.services": (
+        "Die Online-Dienste, die Sie mit Ihrem Konto genutzt haben, benachrichtigen wir. Was "
+        "Sie dort gespeichert haben, löschen Sie bitte bei dem jeweiligen Dienst."
+    ),
+    "delete.password": "Ihr aktuelles Passwort",
+    "delete.password_hint": "Zur Sicherheit bestätigen Sie das Löschen mit Ihrem Passwort.",
+    "delete.submit": "Konto endgültig löschen",
+    "delete.cancel": "Abbrechen und zurück zu „Mein Konto“",
+    "delete.error_summary": "Das Konto wurde nicht gelöscht",
+    "delete.error": "Das Passwort ist falsch.",
+    "deleted.title": "Ihr Konto wurde gelöscht",
+    "deleted.text": "Ihr ServiceKonto und alle Daten dazu sind gelöscht. Sie sind abgemeldet.",
+    "deleted.mail": "Zur Bestätigung schicken wir Ihnen eine E-Mail.",
 }
 
 _EN: dict[str, str] = {
@@ -242,6 +522,8 @@ _EN: dict[str, str] = {
     "login.cancel_hint": "If you cancel, you return to the portal without logging in.",
     "login.error": "Email address or password is incorrect.",
     "login.error_summary": "Login failed",
+    "login.no_account": "No ServiceKonto yet?",
+    "login.register_link": "Register now",
     "login.eid_hint": (
         "Logging in with your German ID card (Online-Ausweis) will be available soon."
     ),
@@ -289,6 +571,12 @@ _EN: dict[str, str] = {
     "account.revoke": "Revoke consent",
     "account.revoked": "The consent has been revoked.",
     "account.logout": "Log out",
+    "account.identity_title": "Confirm your identity",
+    "account.identity_text": (
+        "Use the activation code from your letter to confirm your identity. There you can also "
+        "see whether your letter is on its way and request a new one."
+    ),
+    "account.identity_link": "Confirm identity and see letter status",
     # logout
     "logout.title": "Log out",
     "logout.question": "Do you want to log out?",
@@ -377,6 +665,7 @@ _EN: dict[str, str] = {
     ),
     "index.next": "What would you like to do?",
     "index.login": "Log in",
+    "index.register": "Register",
     "index.account": "My account",
     "index.demo": "Try the demo portal",
     # demo portal
@@ -402,6 +691,247 @@ _EN: dict[str, str] = {
     "demo.id_token": "ID token content",
     "demo.no_claims": "No information was shared.",
     "demo.error": "The login was not completed. Error code: {error}",
+    # registration
+    "register.title": "Create a ServiceKonto",
+    "register.intro": (
+        "With a ServiceKonto you can use the online services of your administration. "
+        "Please fill in all fields."
+    ),
+    "register.account_legend": "Login details",
+    "register.email": "Email address",
+    "register.password": "Password",
+    "register.password_hint": (
+        "At least 12 characters. Special characters are not required. "
+        "Commonly used passwords are not accepted."
+    ),
+    "register.person_legend": "About you",
+    "register.given_name": "Given name(s)",
+    "register.given_name_hint": "All given names as shown on your ID card.",
+    "register.family_name": "Family name",
+    "register.birth_date": "Date of birth",
+    "register.birth_date_hint": "In the format YYYY-MM-DD, for example 1985-03-27.",
+    "register.address_legend": "Your address",
+    "register.address_hint": (
+        "The address of your main residence as recorded in the civil register (Melderegister)."
+    ),
+    "register.street": "Street",
+    "register.house_number": "House number",
+    "register.postal_code": "Postcode",
+    "register.locality": "Town or city",
+    "register.privacy_title": "Privacy notice",
+    "register.privacy_text": "Before you create your account, here is how we handle your data.",
+    "register.privacy_stored": (
+        "We store your email address, your names, your date of birth and your address. "
+        "Your password is stored only in encrypted form (as a hash)."
+    ),
+    "register.privacy_match": (
+        "We compare your details with the civil register (Melderegister) of the municipality "
+        "where you live."
+    ),
+    "register.privacy_letter": (
+        "If they match, we send you a letter with an activation code. The letter goes to the "
+        "address recorded in the civil register – not to the address you enter here."
+    ),
+    "register.privacy_retention": (
+        "If you do not confirm your email address within 7 days, we delete your registration."
+    ),
+    "register.privacy_deletion": (
+        "You can delete your account at any time. We then delete all data of your account."
+    ),
+    "register.privacy_legal_basis": (
+        "The legal basis is your consent (Art. 6(1)(a) GDPR) together with the German Online "
+        "Access Act (OZG). You can withdraw your consent at any time by deleting your account."
+    ),
+    "register.privacy_more": "Read the full privacy policy",
+    "register.privacy_consent": (
+        "I have read the privacy notice and consent to my data being processed as described."
+    ),
+    "register.submit": "Create account",
+    "register.have_account": "Already have a ServiceKonto?",
+    "register.have_account_link": "Log in",
+    "register.error.summary_title": "Please check your entries",
+    "register.error.summary_item": "{field}: {message}",
+    "register.error.required": "Please fill in this field.",
+    "register.error.email": "Please enter a valid email address, for example name@example.com.",
+    "register.error.password_too_short": "The password must be at least 12 characters long.",
+    "register.error.password_too_long": "The password is too long. Please choose a shorter one.",
+    "register.error.password_too_common": (
+        "This password is very common and easy to guess. Please choose a different one."
+    ),
+    "register.error.birth_date": (
+        "Please enter a valid date of birth in the format YYYY-MM-DD, for example 1985-03-27."
+    ),
+    "register.error.postal_code": "Please enter a postcode with 5 digits.",
+    "register.error.privacy_consent": (
+        "Please consent to the processing of your data. We cannot create an account without it."
+    ),
+    "register.error.register_unavailable": (
+        "The civil register cannot be checked at the moment. Please try again later. "
+        "Nothing has been stored."
+    ),
+    "register_done.title": "Please confirm your email address",
+    "register_done.email": "Please confirm your email address using the link we have sent you.",
+    "register_done.letter": (
+        "If your details match the civil register (Melderegister), you will receive a letter "
+        "with an activation code at your registered address within the next few days. It lets "
+        "you confirm your identity (trust level substantial)."
+    ),
+    "register_done.meanwhile": "Until then, you can use your account with trust level low.",
+    "register_done.no_mail": "No email received? Please also check your spam folder.",
+    "register_done.login": "Go to login",
+    "email_verified.ok_title": "Email address confirmed",
+    "email_verified.ok_text": (
+        "Thank you. You can now log in with your email address and password."
+    ),
+    "email_verified.login": "Go to login",
+    "email_verified.failed_title": "The link is invalid or has expired",
+    "email_verified.failed_text": (
+        "You may have used the link before, or it was not copied completely."
+    ),
+    "email_verified.failed_login": "Already confirmed your email address? Then simply log in:",
+    "email_verified.failed_register": (
+        "Unconfirmed registrations are deleted after 7 days. In that case, please register again:"
+    ),
+    "email_verified.register": "Go to registration",
+    # identity confirmation (PIN letter)
+    "identity.title": "Confirm your identity",
+    "identity.intro": (
+        "Use the activation code from your letter to confirm your identity. Your details then "
+        "reach trust level substantial. We send the letter to your address in the civil "
+        "register (Melderegister)."
+    ),
+    "identity.verified_title": "Your identity is confirmed",
+    "identity.verified": "Your details from the civil register have trust level substantial.",
+    "identity.letter_title": "Your letter",
+    "identity.letter_status": "Status",
+    "identity.letter_reference": "Reference",
+    "identity.letter_created": "Created on",
+    "identity.letter_valid_until": "Code valid until",
+    "identity.attempts_left": "Attempts left",
+    "identity.no_letter": "There is currently no letter with an activation code on its way to you.",
+    "identity.code_title": "Enter activation code",
+    "identity.code": "Activation code",
+    "identity.code_hint": "You will find it in your letter, for example ABCD-EFGH-JKMN.",
+    "identity.submit": "Confirm identity",
+    "identity.error_summary": "Your identity could not be confirmed",
+    "identity.error": "The code is wrong, has expired or is no longer valid.",
+    "identity.order_title": "Request a new letter",
+    "identity.order_text": (
+        "Have you not received a letter, or is the code no longer valid? Then you can request a "
+        "new letter. The code in the previous letter will no longer work. You can request at "
+        "most 3 letters within 90 days."
+    ),
+    "identity.order_submit": "Request a new letter",
+    "identity.back": "Back to “My account”",
+    "identity.notice.activated": "Your identity is confirmed.",
+    "identity.notice.ordered": (
+        "We will send a new letter to your address in the civil register within the next few "
+        "days. The code in the previous letter is no longer valid."
+    ),
+    "identity.notice.order_refused": (
+        "A new letter cannot be requested at the moment, for example because 3 letters have "
+        "already been sent in the last 90 days."
+    ),
+    "letter.status.queued": "being printed",
+    "letter.status.dispatched": "sent",
+    "letter.status.activated": "used",
+    "letter.status.void": "invalid",
+    "letter.status.expired": "expired",
+    # letter dispatch (print shop)
+    "dispatch.title": "Letter dispatch",
+    "dispatch.intro": "These letters with an activation code still need to be printed and sent.",
+    "dispatch.empty": "There are no letters waiting to be sent.",
+    "dispatch.count": "Letters waiting to be sent: {count}",
+    "dispatch.select_column": "Selection",
+    "dispatch.select": "Select letter {reference}",
+    "dispatch.reference": "Reference",
+    "dispatch.created": "Created on",
+    "dispatch.valid_until": "Valid until",
+    "dispatch.administration": "Administration",
+    "dispatch.recipient": "Recipient",
+    "dispatch.hint": "Mark letters as sent only once they have been printed and posted.",
+    "dispatch.export": "Download selected as PDF",
+    "dispatch.mark_dispatched": "Mark selected as sent",
+    # password reset and account deletion (registration/recovery.py)
+    "login.forgot_link": "Forgot your password?",
+    "forgot.title": "Forgotten password",
+    "forgot.intro": (
+        "Enter the email address of your ServiceKonto. We will send you a link to set a new "
+        "password."
+    ),
+    "forgot.email": "Email address",
+    "forgot.email_hint": "The address you log in with.",
+    "forgot.submit": "Request link",
+    "forgot.back_to_login": "Go to login",
+    "forgot_sent.title": "Please check your inbox",
+    "forgot_sent.text": (
+        "If an account with this address exists, we have sent you a link to set a new password."
+    ),
+    "forgot_sent.validity": (
+        "The link is valid for 30 minutes and works only once. Afterwards you will be logged "
+        "out on all devices."
+    ),
+    "forgot_sent.no_mail": (
+        "No email received? Please also check your spam folder, or request the link again in a "
+        "few minutes."
+    ),
+    "reset.title": "Set a new password",
+    "reset.intro": "Please enter your new password twice.",
+    "reset.password": "New password",
+    "reset.password_hint": (
+        "At least 12 characters. Special characters are not required. "
+        "Commonly used passwords are refused."
+    ),
+    "reset.password_repeat": "Repeat new password",
+    "reset.consequence": (
+        "Afterwards you will be logged out on all devices, and online services will ask you to "
+        "log in again."
+    ),
+    "reset.submit": "Save password",
+    "reset.error.summary_title": "Please check your entries",
+    "reset.error.summary_item": "{field}: {message}",
+    "reset.error.required": "Please enter a new password.",
+    "reset.error.mismatch": "The two passwords do not match.",
+    "reset.error.password_too_short": "The password must be at least 12 characters long.",
+    "reset.error.password_too_long": "The password is too long. Please choose a shorter one.",
+    "reset.error.password_too_common": (
+        "This password is very common and easy to guess. Please choose another one."
+    ),
+    "reset.error.email_required": "Please enter your email address.",
+    "reset.error.email": "Please enter a valid email address, for example name@example.org.",
+    "reset_invalid.title": "The link is invalid or has expired",
+    "reset_invalid.text": (
+        "A password reset link is valid for 30 minutes and works only once. You may have used "
+        "it already, requested a newer link, or it was not copied completely."
+    ),
+    "reset_invalid.new_link": "Request a new link:",
+    "reset_invalid.new_link_action": "Request a new link",
+    "reset_invalid.login": "Remembered your password? Then log in:",
+    "account.delete_title": "Delete account",
+    "account.delete_link": "Delete account",
+    "delete.title": "Delete account",
+    "delete.warning_title": "Deleting cannot be undone",
+    "delete.warning": (
+        "Once your account is deleted, you can no longer log in with it anywhere. For a new "
+        "account you would have to confirm your identity again."
+    ),
+    "delete.what": "We delete all data of your account:",
+    "delete.what_data": "your email address, your password and your personal details,",
+    "delete.what_consents": "your consents and every login at online services,",
+    "delete.what_letters": "letters with an activation code and the evidence of your identity.",
+    "delete.services": (
+        "We notify the online services you used with your account. Please delete anything you "
+        "stored there with the service itself."
+    ),
+    "delete.password": "Your current password",
+    "delete.password_hint": "For your security, confirm the deletion with your password.",
+    "delete.submit": "Delete account permanently",
+    "delete.cancel": "Cancel and return to “My account”",
+    "delete.error_summary": "The account was not deleted",
+    "delete.error": "The password is incorrect.",
+    "deleted.title": "Your account has been deleted",
+    "deleted.text": "Your ServiceKonto and all its data have been deleted. You are logged out.",
+    "deleted.mail": "We are sending you an email to confirm this.",
 }
 
 MESSAGES: dict[str, dict[str, str]] = {"de": _DE, "en": _EN}

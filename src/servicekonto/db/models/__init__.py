@@ -11,8 +11,10 @@ from servicekonto.db.models.grant import (
     RefreshToken,
     RevokedAccessToken,
 )
+from servicekonto.db.models.identity import EmailToken, IdentityEvidence
 from servicekonto.db.models.interaction import PendingAuthorization
 from servicekonto.db.models.key import StoredSigningKey
+from servicekonto.db.models.letter import Letter
 from servicekonto.db.models.outbox import OutboxMessage
 from servicekonto.db.models.session import BrowserSession, SessionClient
 
@@ -27,6 +29,9 @@ __all__ = [
     "Client",
     "ClientAssertionJti",
     "Consent",
+    "EmailToken",
+    "IdentityEvidence",
+    "Letter",
     "OutboxMessage",
     "PendingAuthorization",
     "RefreshToken",

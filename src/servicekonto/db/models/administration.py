@@ -19,3 +19,5 @@ class Administration(Base):
     kind: Mapped[str] = mapped_column(String(32))
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("administrations.id"))
     postal_codes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    #: Postal address lines (street, postal code + town) for letters sent in its name.
+    address_lines: Mapped[list[Any]] = mapped_column(JSON, default=list)

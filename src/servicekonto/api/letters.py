@@ -1,0 +1,115 @@
+"""Print-shop API for PIN letters (issue 3): list queued letters, fetch them as one print-ready
+PDF, mark them dispatched. Bearer token with scope `letters:dispatch` (a client-credentials
+client of the print shop)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from servicekonto.api.auth import require_scope
+from servicekonto.api.deps import Principal, db_session, now
+from servicekonto.audit.service import record
+from servicekonto.letters import service
+from servicekonto.letters.store import LetterStore
+
+router = APIRouter(prefix="/api/v1/letters", tags=["letters: print shop"])
+dispatcher = require_scope("letters:dispatch")
+
+
+class QueuedLetterView(BaseModel):
+    letter_id: str
+    reference: str
+    created_at: datetime
+    valid_until: datetime
+    administration: str | None
+    recipient_lines: list[str]
+
+
+class LetterSelection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    letter_ids: list[str] = Field(min_length=1, max_length=1000)
+
+
+class Dispatched(BaseModel):
+    dispatched: int
+
+
+def _store(request: Request) -> LetterStore:
+    store: LetterStore = request.app.state.letter_store
+    return store
+
+
+@router.get("", response_model=list[QueuedLetterView])
+def queued(
+    request: Request, db: Session = Depends(db_session), _p: Principal = Depends(dispatcher)
+) -> list[QueuedLetterView]:
+    return [
+        QueuedLetterView(
+            letter_id=s.letter_id,
+            reference=s.reference,
+            created_at=s.created_at,
+            valid_until=s.valid_until,
+            administration=s.administration_slug,
+            recipient_lines=s.recipient_lines,
+        )
+        for s in service.list_queued(db, now=now(request))
+    ]
+
+
+@router.post(
+    "/batch.pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}}
+)
+def batch(
+    selection: LetterSelection,
+    request: Request,
+    db: Session = Depends(db_session),
+    principal: Principal = Depends(dispatcher),
+) -> Response:
+    ids, pdf = service.export_batch(
+        db, store=_store(request), letter_ids=selection.letter_ids, now=now(request)
+    )
+    record(
+        db,
+        at=now(request),
+        event="letters.exported",
+        actor=f"client:{principal.client_id}",
+        details={"letters": len(ids)},
+        request_id=request.state.request_id,
+    )
+    db.commit()
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": 'attachment; filename="pin-letters.pdf"',
+            "X-Letter-Ids": ",".join(ids),
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.post("/dispatched", response_model=Dispatched)
+def dispatched(
+    selection: LetterSelection,
+    request: Request,
+    db: Session = Depends(db_session),
+    principal: Principal = Depends(dispatcher),
+) -> Dispatched:
+    count = service.mark_dispatched(
+        db, letter_ids=selection.letter_ids, now=now(request), store=_store(request)
+    )
+    record(
+        db,
+        at=now(request),
+        event="letters.dispatched",
+        actor=f"client:{principal.client_id}",
+        details={"letters": count},
+        request_id=request.state.request_id,
+    )
+    db.commit()
+    return Dispatched(dispatched=count)

@@ -1,0 +1,550 @@
+"""The PIN letter life cycle: queue → dispatched → activated | void | expired (DESIGN §5, §8).
+
+Rules and where they are enforced:
+
+* one pending letter per account — the UNIQUE `letters.pending_account_id` (DESIGN §7); queuing a
+  new letter voids the pending one first (checklist L-05);
+* at most 3 letters per account in 90 days — counted under a lock on the account row
+  (PostgreSQL `SELECT … FOR UPDATE`; SQLite serialises writers with BEGIN IMMEDIATE) (L-06);
+* the address comes from the civil-register record the caller passes, never from user input (L-06);
+* only the argon2id hash of the code is stored (L-01);
+* 3 attempts per letter, claimed with one conditional UPDATE before the code is checked, so
+  parallel guesses cannot outrun the counter (L-02, L-03, TR-03107-1 §3.3.1.2);
+* wrong, expired, void and unknown codes get one answer: None (L-02, L-04);
+* single use: success is one conditional UPDATE from a pending state (DESIGN §6 #6, L-05).
+
+Services take the caller's Session and never commit, except `activate`, which commits the claimed
+attempt (see there). The conditional UPDATEs bypass the identity map (`synchronize_session=False`);
+the reads below use `populate_existing`, so a Letter loaded earlier in the session is never stale.
+Auditing the order and the activation is the caller's job (an orchestrating layer; this package
+may not import `audit`). Nothing here logs codes or personal data.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session
+
+from servicekonto.db.models import Account, Letter
+from servicekonto.db.models.letter import PENDING_STATUSES
+from servicekonto.errors import NotFound, ServiceKontoError
+from servicekonto.letters.codes import ALPHABET, is_well_formed, new_activation_code, normalise_code
+from servicekonto.letters.pdf import BERLIN, LetterContent, merge_pdfs
+from servicekonto.letters.store import LetterStore
+from servicekonto.security.passwords import PasswordHashing
+
+__all__ = [
+    "LETTERS_PER_WINDOW",
+    "LETTER_WINDOW",
+    "MAX_ATTEMPTS",
+    "VALIDITY",
+    "ActivatedLetter",
+    "LetterLimitReached",
+    "LetterStatus",
+    "LetterStore",
+    "LetterSummary",
+    "QueuedLetter",
+    "Recipient",
+    "activate",
+    "close_expired",
+    "export_batch",
+    "letter_content",
+    "letter_status",
+    "letters_remaining",
+    "list_queued",
+    "mark_dispatched",
+    "purge_pdfs",
+    "queue_pin_letter",
+    "queued_pdf",
+]
+
+log = logging.getLogger(__name__)
+
+#: TR-03107-1 §3.3.1.2 gives the PIN letter 3 tries, like the eID PIN (DESIGN §8).
+MAX_ATTEMPTS = 3
+#: DESIGN §8; NIST SP 800-63A-4 (2pd) §5.1.6 allows 21 days for domestic post.
+VALIDITY = timedelta(days=21)
+#: Checklist L-06: "1 pending letter and at most 3 per 90 days per person".
+LETTER_WINDOW = timedelta(days=90)
+LETTERS_PER_WINDOW = 3
+
+_PENDING = PENDING_STATUSES
+_REFERENCE_CHARS = 6  # ≈ 29 bits from the code alphabet: a handle for phone calls, not a secret
+
+
+class LetterLimitReached(ServiceKontoError):
+    """A 4th letter within 90 days was ordered. `retry_at`: when the next one will be allowed."""
+
+    status = 429
+    code = "letter_limit"
+
+    def __init__(self, description: str = "", retry_at: datetime | None = None) -> None:
+        super().__init__(description or "too many letters ordered in 90 days")
+        self.retry_at = retry_at
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """The postal address of the civil-register record (never what the user typed)."""
+
+    name: str
+    street_line: str
+    postal_code: str
+    locality: str
+
+    def lines(self) -> list[str]:
+        return [self.name, self.street_line, f"{self.postal_code} {self.locality}"]
+
+
+@dataclass(frozen=True)
+class QueuedLetter:
+    """The new letter; `code` is in clear only here, once, so the caller can render the PDF."""
+
+    letter_id: str
+    code: str
+    reference: str
+    valid_until: datetime
+    recipient_lines: list[str]
+    administration_slug: str | None
+
+
+@dataclass(frozen=True)
+class ActivatedLetter:
+    """Evidence of the identity binding: which register record, which letter, when."""
+
+    letter_id: str
+    register_record_id: str
+    activated_at: datetime
+
+
+@dataclass(frozen=True)
+class LetterSummary:
+    """What the print shop sees of a queued letter: enough to print and post, no code."""
+
+    letter_id: str
+    reference: str
+    created_at: datetime
+    valid_until: datetime
+    administration_slug: str | None
+    recipient_lines: list[str]
+
+
+@dataclass(frozen=True)
+class LetterStatus:
+    """The account page's view of the latest letter."""
+
+    letter_id: str
+    status: str
+    reference: str
+    created_at: datetime
+    valid_until: datetime
+    attempts_left: int
+    dispatched_at: datetime | None
+    activated_at: datetime | None
+
+    @property
+    def pending(self) -> bool:
+        return self.status in _PENDING
+
+
+# -- ordering --------------------------------------------------------------------------------------
+
+
+def _lock_account(db: Session, account_id: str) -> None:
+    """Serialise letter orders of one account, so the 90-day count cannot be raced."""
+    found = db.scalar(select(Account.id).where(Account.id == account_id).with_for_update())
+    if found is None:
+        raise NotFound("account not found")
+
+
+def _new_reference(db: Session, now: datetime) -> str:
+    """``SK-<year>-<6 characters>``; the UNIQUE constraint guarantees it, the loop is courtesy."""
+    year = now.astimezone(BERLIN).year
+    while True:
+        suffix = "".join(secrets.choice(ALPHABET) for _ in range(_REFERENCE_CHARS))
+        reference = f"SK-{year}-{suffix}"
+        if db.scalar(select(Letter.id).where(Letter.reference == reference)) is None:
+            return reference
+
+
+def letters_remaining(db: Session, *, account_id: str, now: datetime) -> int:
+    """How many more letters the account may order right now (for the account page)."""
+    count = db.scalar(
+        select(func.count())
+        .select_from(Letter)
+        .where(Letter.account_id == account_id, Letter.created_at > now - LETTER_WINDOW)
+    )
+    return max(0, LETTERS_PER_WINDOW - int(count or 0))
+
+
+def queue_pin_letter(
+    db: Session,
+    *,
+    hashing: PasswordHashing,
+    account_id: str,
+    register_record_id: str,
+    recipient: Recipient,
+    administration_slug: str | None,
+    now: datetime,
+) -> QueuedLetter:
+    """Queue a PIN letter to the register address; void the pending one; flush, never commit.
+
+    Raises LetterLimitReached for a 4th letter within 90 days and NotFound for an unknown account.
+    The clear code is returned once; render and save the PDF in the same transaction.
+    """
+    code = new_activation_code()
+    # The slow hash first, before this function takes any lock.
+    code_hash = hashing.hash(normalise_code(code))
+
+    _lock_account(db, account_id)
+    recent = db.scalars(
+        select(Letter.created_at)
+        .where(Letter.account_id == account_id, Letter.created_at > now - LETTER_WINDOW)
+        .order_by(Letter.created_at)
+    ).all()
+    if len(recent) >= LETTERS_PER_WINDOW:
+        retry_at = recent[len(recent) - LETTERS_PER_WINDOW] + LETTER_WINDOW
+        raise LetterLimitReached(retry_at=retry_at)
+
+    # "A new letter voids the old one" — before the insert, or the unique rule would refuse it.
+    db.execute(
+        update(Letter)
+        .where(Letter.pending_account_id == account_id)
+        .values(status="void", pending_account_id=None, closed_at=now)
+    )
+    letter = Letter(
+        account_id=account_id,
+        pending_account_id=account_id,
+        kind="pin",
+        status="queued",
+        code_hash=code_hash,
+        attempts=0,
+        register_record_id=register_record_id,
+        administration_slug=administration_slug,
+        recipient={
+            "name": recipient.name,
+            "street_line": recipient.street_line,
+            "postal_code": recipient.postal_code,
+            "locality": recipient.locality,
+            "lines": recipient.lines(),
+        },
+        reference=_new_reference(db, now),
+        created_at=now,
+        valid_until=now + VALIDITY,
+    )
+    db.add(letter)
+    db.flush()
+    return QueuedLetter(
+        letter_id=letter.id,
+        code=code,
+        reference=letter.reference,
+        valid_until=letter.valid_until,
+        recipient_lines=recipient.lines(),
+        administration_slug=administration_slug,
+    )
+
+
+def letter_content(
+    queued: QueuedLetter,
+    *,
+    sender_name: str,
+    sender_address_lines: Sequence[str],
+    issuer_url: str,
+    now: datetime,
+    contact_lines: Sequence[str] = (),
+) -> LetterContent:
+    """The printable content of a just-queued letter (dated today, German time)."""
+    return LetterContent(
+        sender_name=sender_name,
+        sender_address_lines=list(sender_address_lines),
+        recipient_lines=list(queued.recipient_lines),
+        date=now.astimezone(BERLIN).date(),
+        reference=queued.reference,
+        code=queued.code,
+        valid_until=queued.valid_until,
+        issuer_url=issuer_url,
+        contact_lines=list(contact_lines),
+    )
+
+
+# -- activation ------------------------------------------------------------------------------------
+
+
+def activate(
+    db: Session, *, hashing: PasswordHashing, account_id: str, code: str, now: datetime
+) -> ActivatedLetter | None:
+    """Bind the identity with the code of the account's pending letter; None for every failure.
+
+    Wrong, expired, void, used-up, unknown: the same None (checklist L-02/L-04). A malformed code
+    (wrong length or characters; see `codes.is_well_formed`) is refused without spending an
+    attempt: it can never match, so counting it would only punish typos.
+
+    The attempt is claimed first, with one conditional UPDATE, and **committed** before the
+    argon2 check — the one documented exception to "services never commit", as in
+    `accounts.authenticate_password`: the counted attempt must be durable before the slow hash
+    runs (a crash or an error afterwards cannot hand the attempt back), and the hash must not run
+    while this transaction holds the database's write lock (SQLite) or the row lock (PostgreSQL),
+    which would serialise every guess behind it. The commit also commits anything the caller had
+    pending in the session. The void after the third failure is committed for the same reason.
+
+    On success the letter is consumed by a conditional UPDATE (single use) that is flushed but
+    not committed: the caller raises the attribute levels and commits both together.
+    """
+    candidate = normalise_code(code)
+    if not is_well_formed(candidate):
+        return None
+    claimed = db.execute(
+        update(Letter)
+        .where(
+            Letter.pending_account_id == account_id,
+            Letter.status.in_(_PENDING),
+            Letter.attempts < MAX_ATTEMPTS,
+            Letter.valid_until > now,
+        )
+        .values(attempts=Letter.attempts + 1)
+        .returning(Letter.id, Letter.code_hash, Letter.register_record_id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    db.commit()
+    if claimed is None:
+        return None
+    letter_id, code_hash, register_record_id = claimed
+
+    matches, _ = hashing.verify(code_hash, candidate)
+    if not matches:
+        voided = db.execute(
+            update(Letter)
+            .where(
+                Letter.id == letter_id,
+                Letter.attempts >= MAX_ATTEMPTS,
+                Letter.status.in_(_PENDING),
+            )
+            .values(status="void", pending_account_id=None, closed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if _rowcount(voided):
+            db.commit()
+        return None
+
+    consumed = db.execute(
+        update(Letter)
+        .where(Letter.id == letter_id, Letter.status.in_(_PENDING))
+        .values(status="activated", pending_account_id=None, activated_at=now, closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not _rowcount(consumed):
+        return None  # voided by a newer letter or expired between claim and check
+    return ActivatedLetter(letter_id, register_record_id, now)
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount)
+
+
+# -- account page ----------------------------------------------------------------------------------
+
+
+def letter_status(
+    db: Session, *, account_id: str, now: datetime | None = None
+) -> LetterStatus | None:
+    """The account's latest letter, or None. With `now`, a pending letter past its validity
+    already reads "expired" before maintenance has closed it."""
+    letter = db.scalars(
+        select(Letter)
+        .where(Letter.account_id == account_id)
+        .order_by(Letter.created_at.desc(), Letter.id.desc())
+        .limit(1)
+        .execution_options(populate_existing=True)
+    ).first()
+    if letter is None:
+        return None
+    status = letter.status
+    if status in _PENDING and now is not None and letter.valid_until <= now:
+        status = "expired"
+    attempts_left = max(0, MAX_ATTEMPTS - letter.attempts) if status in _PENDING else 0
+    return LetterStatus(
+        letter_id=letter.id,
+        status=status,
+        reference=letter.reference,
+        created_at=letter.created_at,
+        valid_until=letter.valid_until,
+        attempts_left=attempts_left,
+        dispatched_at=letter.dispatched_at,
+        activated_at=letter.activated_at,
+    )
+
+
+# -- print shop ------------------------------------------------------------------------------------
+
+
+def list_queued(
+    db: Session, *, administration_slug: str | None = None, now: datetime | None = None
+) -> list[LetterSummary]:
+    """Queued letters, oldest first; optionally of one administration, and (with `now`) only
+    those still valid — printing a letter that expired in the queue would only confuse."""
+    query = select(Letter).where(Letter.status == "queued")
+    if administration_slug is not None:
+        query = query.where(Letter.administration_slug == administration_slug)
+    if now is not None:
+        query = query.where(Letter.valid_until > now)
+    letters = db.scalars(
+        query.order_by(Letter.created_at, Letter.id).execution_options(populate_existing=True)
+    ).all()
+    return [
+        LetterSummary(
+            letter_id=letter.id,
+            reference=letter.reference,
+            created_at=letter.created_at,
+            valid_until=letter.valid_until,
+            administration_slug=letter.administration_slug,
+            recipient_lines=list(letter.recipient.get("lines", [])),
+        )
+        for letter in letters
+    ]
+
+
+def queued_pdf(db: Session, *, store: LetterStore, letter_id: str) -> bytes | None:
+    """The stored PDF of one queued letter (the dispatch view), or None."""
+    status = db.scalar(select(Letter.status).where(Letter.id == letter_id))
+    if status != "queued":
+        return None
+    try:
+        return store.load(letter_id)
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def export_batch(
+    db: Session,
+    *,
+    store: LetterStore,
+    letter_ids: Iterable[str] | None = None,
+    administration_slug: str | None = None,
+    now: datetime | None = None,
+    duplex: bool = False,
+) -> tuple[list[str], bytes]:
+    """One PDF of queued letters (all, or the given ids), oldest first, and the ids it contains.
+
+    Letters whose file is missing are left out of both, so the print shop marks as dispatched
+    exactly what it printed.
+    """
+    wanted = set(letter_ids) if letter_ids is not None else None
+    included: list[str] = []
+    documents: list[bytes] = []
+    for summary in list_queued(db, administration_slug=administration_slug, now=now):
+        if wanted is not None and summary.letter_id not in wanted:
+            continue
+        try:
+            documents.append(store.load(summary.letter_id))
+        except FileNotFoundError:
+            log.warning("letter pdf missing letter_id=%s", summary.letter_id)
+            continue
+        included.append(summary.letter_id)
+    return included, merge_pdfs(documents, duplex=duplex)
+
+
+def mark_dispatched(
+    db: Session, *, letter_ids: Iterable[str], now: datetime, store: LetterStore
+) -> int:
+    """Queued → dispatched for the given letters; their PDFs are deleted once this commits.
+
+    Deleting after the commit, not before: should the transaction roll back, the letters stay
+    queued *with* their PDFs and can still be printed. Returns the number of letters moved.
+    """
+    ids = sorted(set(letter_ids))
+    if not ids:
+        return 0
+    moved = (
+        db.execute(
+            update(Letter)
+            .where(Letter.id.in_(ids), Letter.status == "queued")
+            .values(status="dispatched", dispatched_at=now)
+            .returning(Letter.id)
+            .execution_options(synchronize_session=False)
+        )
+        .scalars()
+        .all()
+    )
+    _delete_after_commit(db, store, moved)
+    return len(moved)
+
+
+# -- maintenance -----------------------------------------------------------------------------------
+
+
+def close_expired(db: Session, *, now: datetime, store: LetterStore | None = None) -> int:
+    """Pending letters past their validity → expired; idempotent (`servicekonto maintenance run`).
+
+    With a store, the PDFs of letters that expired unprinted are deleted after the commit.
+    """
+    closed = (
+        db.execute(
+            update(Letter)
+            .where(Letter.status.in_(_PENDING), Letter.valid_until <= now)
+            .values(status="expired", pending_account_id=None, closed_at=now)
+            .returning(Letter.id)
+            .execution_options(synchronize_session=False)
+        )
+        .scalars()
+        .all()
+    )
+    if store is not None:
+        _delete_after_commit(db, store, closed)
+    return len(closed)
+
+
+def purge_pdfs(
+    db: Session, *, store: LetterStore, now: datetime, grace: timedelta = timedelta(hours=1)
+) -> int:
+    """Delete stored PDFs that must not stay: the letter is no longer queued, or it does not exist.
+
+    A file without a letter row is left alone for `grace` (its transaction may still be running);
+    after that it is the remains of a rolled-back order. Idempotent; for maintenance runs.
+    """
+    deleted = 0
+    for letter_id, modified in list(store.stored()):
+        status = db.scalar(select(Letter.status).where(Letter.id == letter_id))
+        if status == "queued":
+            continue
+        if status is None and modified > (now - grace).timestamp():
+            continue
+        if store.delete(letter_id):
+            deleted += 1
+    return deleted
+
+
+# -- deleting files only after the transaction commits ---------------------------------------------
+
+_PENDING_DELETES = "servicekonto.letters.pending_pdf_deletes"
+
+
+def _delete_after_commit(db: Session, store: LetterStore, letter_ids: Sequence[str]) -> None:
+    if not letter_ids:
+        return
+    if _PENDING_DELETES not in db.info:
+        db.info[_PENDING_DELETES] = []
+        event.listen(db, "after_commit", _run_pending_deletes)
+        event.listen(db, "after_rollback", _drop_pending_deletes)
+    db.info[_PENDING_DELETES].extend((store, letter_id) for letter_id in letter_ids)
+
+
+def _run_pending_deletes(db: Session) -> None:
+    pending: list[tuple[LetterStore, str]] = db.info.get(_PENDING_DELETES, [])
+    while pending:
+        store, letter_id = pending.pop()
+        try:
+            store.delete(letter_id)
+        except OSError:
+            # `purge_pdfs` catches it on the next maintenance run.
+            log.warning("could not delete letter pdf letter_id=%s", letter_id)
+
+
+def _drop_pending_deletes(db: Session) -> None:
+    db.info.get(_PENDING_DELETES, []).clear()

@@ -1,0 +1,2 @@
+"""Citizen registration: account, e-mail confirmation, civil-register match, PIN letter,
+identity binding (DESIGN §5)."""

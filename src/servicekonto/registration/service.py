@@ -1,0 +1,308 @@
+"""Citizen registration and identity binding (DESIGN §5, BSI TR-03160-1 via egov-domain.md §3).
+
+1. `register_citizen`: one transaction creates the `basic` account, the e-mail confirmation
+   token and mail, and — when the civil register finds exactly this person — the PIN letter to
+   the *register* address. The register is asked before anything is written: when it is down,
+   nothing is stored (fail closed). The answer is the same for every outcome.
+2. `confirm_email`: the single-use link from the mail.
+3. `activate_identity`: the letter's code raises the register-matched attributes to
+   `substantial` and records the evidence. The code binds identity only; it is never a login.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from servicekonto.accounts.levels import TrustLevel
+from servicekonto.accounts.service import (
+    attributes_of,
+    create_account,
+    normalise_email,
+    set_attribute,
+)
+from servicekonto.audit.service import record
+from servicekonto.db.models import Account, Administration, EmailToken, IdentityEvidence
+from servicekonto.errors import InvalidInput, NotFound
+from servicekonto.faults import crash_point
+from servicekonto.letters.pdf import render_pin_letter
+from servicekonto.letters.service import (
+    Recipient,
+    activate,
+    letter_content,
+    queue_pin_letter,
+)
+from servicekonto.letters.store import LetterStore
+from servicekonto.mail.service import queue_mail
+from servicekonto.register.model import MatchResult, PersonQuery, Resident
+from servicekonto.register.port import CivilRegister
+from servicekonto.registration.schemas import RegistrationInput
+from servicekonto.security.passwords import PasswordHashing, password_problems
+from servicekonto.security.secrets import digest, random_token
+
+#: DESIGN §5 / issue 3 item 7: unconfirmed sign-ups are purged after 7 days.
+EMAIL_TOKEN_TTL = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Collaborators:
+    """What registration needs from the composition root."""
+
+    hashing: PasswordHashing
+    register: CivilRegister
+    letters: LetterStore
+    issuer: str
+
+
+def _query(data: RegistrationInput) -> PersonQuery:
+    return PersonQuery(
+        given_names=data.given_name, family_name=data.family_name, birth_date=data.birth_date,
+        street=data.street, house_number=data.house_number, postal_code=data.postal_code,
+        locality=data.locality,
+    )
+
+
+def _typed_attributes(data: RegistrationInput) -> dict[str, object]:
+    return {
+        "given_name": data.given_name, "family_name": data.family_name,
+        "birthdate": data.birth_date.isoformat(),
+        "address": {"street_address": f"{data.street} {data.house_number}",
+                    "postal_code": data.postal_code, "locality": data.locality, "country": "DE"},
+    }
+
+
+def _responsible_administration(db: Session, postal_code: str) -> Administration | None:
+    """The Verbandsgemeinde/Stadt serving the postal code, else the Kreis (DESIGN §1)."""
+    administrations = list(db.scalars(select(Administration)))
+    for administration in administrations:
+        if postal_code in (administration.postal_codes or []):
+            return administration
+    return next((a for a in administrations if a.parent_id is None), None)
+
+
+def _send_letter(db: Session, c: Collaborators, *, account_id: str, resident: Resident,
+                 now: datetime) -> str:
+    """Queue the PIN letter to the register address and store its print PDF; returns its id."""
+    address = resident.address
+    administration = _responsible_administration(db, address.postal_code)
+    queued = queue_pin_letter(
+        db, hashing=c.hashing, account_id=account_id, register_record_id=resident.record_id,
+        recipient=Recipient(
+            name=f"{resident.given_names} {resident.family_name}",
+            street_line=f"{address.street} {address.house_number}",
+            postal_code=address.postal_code, locality=address.locality,
+        ),
+        administration_slug=administration.slug if administration else None, now=now,
+    )
+    content = letter_content(
+        queued, sender_name=administration.name if administration else "ServiceKonto",
+        sender_address_lines=list(administration.address_lines or []) if administration else [],
+        issuer_url=c.issuer, now=now,
+    )
+    c.letters.save(queued.letter_id, render_pin_letter(content))
+    return queued.letter_id
+
+
+def register_citizen(
+    db: Session, c: Collaborators, *, data: RegistrationInput, now: datetime, request_id: str = ""
+) -> None:
+    """Register a person. Raises InvalidInput for a refused password and RegisterUnavailable
+    (nothing written) when the civil register cannot answer; otherwise one generic outcome."""
+    problems = password_problems(data.password, email=str(data.email))
+    if data.birth_date > now.date():
+        problems.append("birth_date_in_future")
+    if problems:
+        raise InvalidInput(", ".join(problems))
+    email = normalise_email(str(data.email))
+    existing = db.scalar(select(Account.id).where(Account.email == email))
+    match: MatchResult = c.register.match(_query(data))  # before any write: fail closed
+    if existing is not None:
+        # Same answer and about the same work as a new sign-up (no enumeration): two hashes.
+        c.hashing.burn(data.password)
+        c.hashing.burn(data.password)
+        queue_mail(db, to=email, now=now, subject="Registrierung bei ServiceKonto",
+                   body=_ALREADY_REGISTERED.format(issuer=c.issuer))
+        record(db, at=now, event="registration.repeated", actor=f"account:{existing}",
+               request_id=request_id)
+        return
+    account = create_account(
+        db, hashing=c.hashing, now=now, email=email, password=data.password,
+        attributes=_typed_attributes(data), level=TrustLevel.BASIC, source="user",
+    )
+    crash_point("registration.after_account")
+    token = random_token(32)
+    db.add(EmailToken(digest=digest(token), account_id=account.id, purpose="verify_email",
+                      created_at=now, expires_at=now + EMAIL_TOKEN_TTL))
+    queue_mail(db, to=email, now=now, subject="Bitte bestätigen Sie Ihre E-Mail-Adresse",
+               body=_CONFIRM.format(link=f"{c.issuer}/register/confirm/{token}"))
+    letter_id = None
+    if match.outcome == "match" and match.resident is not None:
+        letter_id = _send_letter(db, c, account_id=account.id, resident=match.resident, now=now)
+        crash_point("registration.after_letter")
+    else:
+        c.hashing.burn(data.password)  # the letter's code hash, for equal timing
+    record(db, at=now, event="registration.created", actor=f"account:{account.id}",
+           details={"letter": letter_id is not None}, request_id=request_id)
+
+
+def confirm_email(db: Session, *, token: str, now: datetime) -> bool:
+    """Consume the link token (single use, one conditional UPDATE); mark the e-mail verified."""
+    token_digest = digest(token)
+    consumed = db.execute(
+        update(EmailToken)
+        .where(EmailToken.digest == token_digest, EmailToken.purpose == "verify_email",
+               EmailToken.used_at.is_(None), EmailToken.expires_at > now)
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not consumed.rowcount:  # type: ignore[attr-defined]
+        return False
+    row = db.get(EmailToken, token_digest)
+    assert row is not None
+    db.execute(update(Account).where(Account.id == row.account_id)
+               .values(email_verified=True, updated_at=now))
+    record(db, at=now, event="email.verified", actor=f"account:{row.account_id}")
+    return True
+
+
+def _query_for_account(account: Account) -> PersonQuery | None:
+    """Rebuild the register query from what the person typed at registration."""
+    typed = attributes_of(account)
+    try:
+        address = typed["address"].value
+        street, _, number = str(address["street_address"]).rpartition(" ")
+        return PersonQuery(
+            given_names=str(typed["given_name"].value),
+            family_name=str(typed["family_name"].value),
+            birth_date=date.fromisoformat(str(typed["birthdate"].value)),
+            street=street, house_number=number, postal_code=str(address["postal_code"]),
+            locality=str(address["locality"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def activate_identity(
+    db: Session, c: Collaborators, *, account_id: str, code: str, now: datetime,
+    request_id: str = "",
+) -> bool:
+    """Bind the account to its register record with the letter's code; False for any failure.
+
+    The register is asked again first (its data is the source of the verified attributes), so a
+    register outage refuses before an attempt is spent.
+    """
+    account = db.get(Account, account_id)
+    if account is None:
+        raise NotFound("no such account")
+    query = _query_for_account(account)
+    match = c.register.match(query) if query else MatchResult("no_match")
+    activated = activate(db, hashing=c.hashing, account_id=account_id, code=code, now=now)
+    if activated is None:
+        record(db, at=now, event="identity.activation_failed", actor=f"account:{account_id}",
+               request_id=request_id)
+        return False
+    resident = match.resident
+    if resident is None or resident.record_id != activated.register_record_id:
+        # The register changed since the letter was sent: the letter is used, nothing is raised.
+        record(db, at=now, event="identity.register_changed", actor=f"account:{account_id}",
+               request_id=request_id)
+        return False
+    _raise_to_register_data(db, account, resident, now)
+    account.register_record_id = resident.record_id
+    db.add(IdentityEvidence(account_id=account.id, kind="register_letter",
+                            register_record_id=resident.record_id,
+                            letter_id=activated.letter_id, verified_at=now))
+    try:
+        db.flush()
+    except IntegrityError:
+        # Another account is already bound to this person (unique register_record_id).
+        db.rollback()
+        return False
+    if account.email:
+        queue_mail(db, to=account.email, now=now, subject="Ihre Identität ist bestätigt",
+                   body=_ACTIVATED.format(issuer=c.issuer))
+    record(db, at=now, event="identity.activated", actor=f"account:{account_id}",
+           details={"letter_id": activated.letter_id}, request_id=request_id)
+    return True
+
+
+def order_new_letter(
+    db: Session, c: Collaborators, *, account_id: str, now: datetime, request_id: str = ""
+) -> bool:
+    """A new PIN letter (voiding the old one) when the register still finds the person; at most
+    3 per 90 days (LetterLimitReached). False when the register finds no unique match."""
+    account = db.get(Account, account_id)
+    if account is None:
+        raise NotFound("no such account")
+    if account.register_record_id:
+        return False  # already bound
+    query = _query_for_account(account)
+    match = c.register.match(query) if query else MatchResult("no_match")
+    if match.resident is None:
+        record(db, at=now, event="letter.order_refused", actor=f"account:{account_id}",
+               request_id=request_id)
+        return False
+    letter_id = _send_letter(db, c, account_id=account_id, resident=match.resident, now=now)
+    record(db, at=now, event="letter.ordered", actor=f"account:{account_id}",
+           details={"letter_id": letter_id}, request_id=request_id)
+    return True
+
+
+def _raise_to_register_data(db: Session, account: Account, resident: Resident,
+                            now: datetime) -> None:
+    """The register's spelling replaces the typed one, at level `substantial`."""
+    address = resident.address
+    values: dict[str, object] = {
+        "given_name": resident.given_names, "family_name": resident.family_name,
+        "birthdate": resident.birth_date.isoformat(),
+        "place_of_birth": resident.place_of_birth, "nationalities": [resident.nationality],
+        "address": {"street_address": f"{address.street} {address.house_number}",
+                    "postal_code": address.postal_code, "locality": address.locality,
+                    "country": address.country},
+    }
+    if resident.birth_name:
+        values["birth_family_name"] = resident.birth_name
+    for name, value in values.items():
+        set_attribute(db, account=account, name=name, value=value, level=TrustLevel.SUBSTANTIAL,
+                      source="register", now=now)
+
+
+def evidence_of(db: Session, *, account_id: str) -> list[IdentityEvidence]:
+    return list(db.scalars(select(IdentityEvidence).where(
+        IdentityEvidence.account_id == account_id).order_by(IdentityEvidence.verified_at)))
+
+
+_CONFIRM = """Guten Tag,
+
+bitte bestätigen Sie Ihre E-Mail-Adresse für Ihr ServiceKonto mit diesem Link:
+
+{link}
+
+Der Link ist 7 Tage gültig. Wenn Sie sich nicht registriert haben, ignorieren Sie diese
+Nachricht; die Registrierung wird dann nach 7 Tagen gelöscht.
+
+Ihr ServiceKonto
+"""
+
+_ALREADY_REGISTERED = """Guten Tag,
+
+mit Ihrer E-Mail-Adresse wurde versucht, ein neues ServiceKonto anzulegen. Sie haben bereits
+ein Konto. Melden Sie sich unter {issuer}/login an. Wenn Sie das nicht waren, müssen Sie nichts
+tun.
+
+Ihr ServiceKonto
+"""
+
+_ACTIVATED = """Guten Tag,
+
+Ihre Identität ist mit dem Aktivierungscode aus Ihrem Brief bestätigt. Ihre Angaben aus dem
+Melderegister haben nun das Vertrauensniveau „substantiell“.
+
+Wenn Sie das nicht waren, wenden Sie sich bitte sofort an Ihre Verwaltung: {issuer}
+
+Ihr ServiceKonto
+"""

@@ -1,0 +1,190 @@
+"""Registration pages: sign-up form, e-mail confirmation link, identity confirmation (PIN)."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from servicekonto.accounts.service import get_account
+from servicekonto.accounts.sessions import ActiveSession, load_session
+from servicekonto.errors import InvalidInput
+from servicekonto.faults import crash_point
+from servicekonto.letters.service import LetterLimitReached, letter_status
+from servicekonto.oidc.routes import db_session
+from servicekonto.register.port import RegisterUnavailable
+from servicekonto.registration import service
+from servicekonto.registration.schemas import RegistrationInput
+from servicekonto.web.pages import check_post, cookie_name, provider_of, render, see_other
+from servicekonto.web.routes.forms import first, form_fields
+
+router = APIRouter(include_in_schema=False)
+GERMAN_TIME = ZoneInfo("Europe/Berlin")
+FIELDS = ("email", "given_name", "family_name", "birth_date", "street", "house_number",
+          "postal_code", "locality")
+#: Which i18n message a refused field shows.
+_FIELD_ERRORS = {"email": "register.error.email", "birth_date": "register.error.birth_date",
+                 "postal_code": "register.error.postal_code",
+                 "privacy_consent": "register.error.privacy_consent"}
+
+
+def collaborators(request: Request) -> service.Collaborators:
+    found: service.Collaborators = request.app.state.registration
+    return found
+
+
+def _form_page(request: Request, values: dict[str, str], errors: dict[str, str],
+               status: int = 200) -> Response:
+    shown = {k: values.get(k, "") for k in (*FIELDS, "privacy_consent")}
+    return render(request, "register.html", status=status, action="/register",
+                  values=shown, errors=errors)
+
+
+def _errors_of(exc: ValidationError) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "_form"
+        if field == "password" and error["type"] != "missing":
+            errors.setdefault(field, "register.error.password_too_short")
+        elif error["type"] in ("missing", "string_too_short"):
+            errors.setdefault(field, "register.error.required")
+        else:
+            errors.setdefault(field, _FIELD_ERRORS.get(field, "register.error.required"))
+    return errors
+
+
+@router.get("/register")
+def registration_form(request: Request) -> Response:
+    return _form_page(request, {}, {})
+
+
+@router.post("/register")
+def register(request: Request, fields: list[tuple[str, str]] = Depends(form_fields),
+             db: Session = Depends(db_session)) -> Response:
+    provider = provider_of(request)
+    form = first(fields)
+    check_post(request, form)
+    raw: dict[str, Any] = {k: form.get(k, "") for k in (*FIELDS, "password")}
+    raw["privacy_consent"] = form.get("privacy_consent") == "yes"
+    try:
+        data = RegistrationInput(**raw)
+    except ValidationError as exc:
+        return _form_page(request, form, _errors_of(exc), status=422)
+    try:
+        service.register_citizen(db, collaborators(request), data=data, now=provider.clock.now(),
+                                 request_id=request.state.request_id)
+    except InvalidInput as exc:
+        db.rollback()
+        errors: dict[str, str] = {}
+        for problem in (p.strip() for p in exc.description.split(",")):
+            field = "birth_date" if problem.startswith("birth_date") else "password"
+            errors.setdefault(field, f"register.error.{problem.replace('_in_future', '')}")
+        return _form_page(request, form, errors, status=422)
+    except RegisterUnavailable:
+        db.rollback()  # nothing is kept from unverified data
+        return _form_page(request, form, {"_form": "register.error.register_unavailable"},
+                          status=503)
+    crash_point("registration.before_commit")
+    db.commit()
+    return see_other("/register/done")
+
+
+@router.get("/register/done")
+def registration_done(request: Request) -> Response:
+    return render(request, "register_done.html")
+
+
+@router.get("/register/confirm/{token}")
+def confirm(token: str, request: Request, db: Session = Depends(db_session)) -> Response:
+    ok = service.confirm_email(db, token=token[:128], now=provider_of(request).clock.now())
+    db.commit()
+    return render(request, "email_verified.html", status=200 if ok else 400, ok=ok)
+
+
+def _session(request: Request, db: Session) -> ActiveSession | None:
+    return load_session(db, cookie_value=request.cookies.get(cookie_name(request, "sk_session")),
+                        now=provider_of(request).clock.now())
+
+
+def _identity_page(request: Request, db: Session, session: ActiveSession, *,
+                   error: bool = False, notice: str | None = None, status: int = 200
+                   ) -> Response:
+    account = get_account(db, session.account_id)
+    verified = bool(account and account.register_record_id)
+    letter = letter_status(db, account_id=session.account_id)
+
+    def when(moment: Any) -> str:
+        return str(moment.astimezone(GERMAN_TIME).strftime("%d.%m.%Y"))
+
+    return render(
+        request, "identity.html", status=status, activation_action="/account/identity",
+        order_action="/account/identity/letter", verified=verified, error=error, notice=notice,
+        can_order=not verified,
+        letter=None if letter is None else {
+            "status": letter.status, "reference": letter.reference,
+            "created_at": when(letter.created_at), "valid_until": when(letter.valid_until),
+            "attempts_left": letter.attempts_left,
+        },
+    )
+
+
+@router.get("/account/identity")
+def identity(request: Request, db: Session = Depends(db_session)) -> Response:
+    session = _session(request, db)
+    if session is None:
+        db.commit()
+        return see_other("/login")
+    response = _identity_page(request, db, session,
+                              notice=_NOTICES.get(request.query_params.get("notice", "")))
+    db.commit()
+    return response
+
+
+_NOTICES = {"activated": "identity.notice.activated", "ordered": "identity.notice.ordered",
+            "refused": "identity.notice.order_refused"}
+
+
+@router.post("/account/identity")
+def activate(request: Request, fields: list[tuple[str, str]] = Depends(form_fields),
+             db: Session = Depends(db_session)) -> Response:
+    form = first(fields)
+    check_post(request, form)
+    session = _session(request, db)
+    if session is None:
+        db.commit()
+        return see_other("/login")
+    try:
+        ok = service.activate_identity(
+            db, collaborators(request), account_id=session.account_id,
+            code=form.get("activation_code", "")[:64], now=provider_of(request).clock.now(),
+            request_id=request.state.request_id)
+    except RegisterUnavailable:
+        db.rollback()
+        return _identity_page(request, db, session, error=True, status=503)
+    db.commit()
+    if not ok:
+        return _identity_page(request, db, session, error=True)
+    return see_other("/account/identity?notice=activated")
+
+
+@router.post("/account/identity/letter")
+def order_letter(request: Request, fields: list[tuple[str, str]] = Depends(form_fields),
+                 db: Session = Depends(db_session)) -> Response:
+    check_post(request, first(fields))
+    session = _session(request, db)
+    if session is None:
+        db.commit()
+        return see_other("/login")
+    try:
+        sent = service.order_new_letter(db, collaborators(request), account_id=session.account_id,
+                                        now=provider_of(request).clock.now(),
+                                        request_id=request.state.request_id)
+    except (LetterLimitReached, RegisterUnavailable):
+        db.rollback()
+        return see_other("/account/identity?notice=refused")
+    db.commit()
+    return see_other("/account/identity?notice=" + ("ordered" if sent else "refused"))
