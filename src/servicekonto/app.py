@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from servicekonto import __version__
 from servicekonto.api import admin_clients
 from servicekonto.api import letters as letters_api
+from servicekonto.api import registration as registration_api
 from servicekonto.api.deps import BearerValidator, Principal
 from servicekonto.clients.service import ClientCache
 from servicekonto.clock import Clock, SystemClock
@@ -103,6 +104,7 @@ def bearer_validator(provider: Provider) -> BearerValidator:
             client_id=str(valid.claims.get("client_id", "")),
             subject=str(valid.claims.get("sub", "")),
             scopes=frozenset(valid.scopes),
+            account_id=valid.authorization.account_id if valid.authorization else None,
         )
 
     return validate
@@ -272,6 +274,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(recovery_pages.router)
     app.include_router(dispatch_pages.router)
     app.include_router(letters_api.router)
+    app.include_router(registration_api.router)
     app.include_router(admin_clients.router)
     app.include_router(demo_portal.router)
     app.mount("/static", StaticFiles(packages=[("servicekonto.web", "static")]), name="static")

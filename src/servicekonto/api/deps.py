@@ -21,6 +21,8 @@ class Principal:
     client_id: str
     subject: str
     scopes: frozenset[str]
+    #: The account behind a user token (None for client-credentials tokens).
+    account_id: str | None = None
 
 
 #: Validates a bearer access token; wired to the OIDC layer by `app.create_app`.
