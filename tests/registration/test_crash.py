@@ -86,16 +86,22 @@ def post_registration(base_url: str) -> httpx.Response:
         token = CSRF.search(page.text)
         assert token, "the form has no csrf_token"
         return http.post(
-            "/register", data={**TYPED, "csrf_token": token.group(1)},
+            "/register",
+            data={**TYPED, "csrf_token": token.group(1)},
             headers={"Origin": base_url},
         )
 
 
 @pytest.fixture
-def provider(database_url: str, tmp_path: Path) -> Iterator[Provider]:
+def sql(database_url: str, tmp_path: Path) -> Iterator[Provider]:
     """A provider on the test's database, for the SQL checks (no server of its own)."""
-    settings = Settings(dev_mode=True, database_url=database_url, data_dir=tmp_path,
-                        **FAST_ARGON2)
+    settings = Settings(
+        dev_mode=True,
+        database_url=database_url,
+        data_dir=tmp_path,
+        argon2_memory_kib=FAST_ARGON2["argon2_memory_kib"],
+        argon2_time_cost=FAST_ARGON2["argon2_time_cost"],
+    )
     found = build_provider(settings, SystemClock())
     yield found
     with found.sessions() as db:
@@ -116,18 +122,29 @@ def assert_all_or_nothing(provider: Provider) -> None:
         token_owners = set(db.scalars(select(EmailToken.account_id)))
         assert token_owners <= account_ids, token_owners - account_ids
         # no mail queued for an address without an account (a delivered mail drops its payload)
-        recipients = {m.payload.get("to") for m in db.scalars(
-            select(OutboxMessage).where(OutboxMessage.kind == "mail",
-                                        OutboxMessage.delivered_at.is_(None)))}
+        recipients = {
+            m.payload.get("to")
+            for m in db.scalars(
+                select(OutboxMessage).where(
+                    OutboxMessage.kind == "mail", OutboxMessage.delivered_at.is_(None)
+                )
+            )
+        }
         assert recipients <= emails, recipients - emails
         # no audit event about an account that does not exist
-        actors = set(db.scalars(select(AuditEvent.actor).where(
-            AuditEvent.event.like("registration.%"))))
+        actors = set(
+            db.scalars(select(AuditEvent.actor).where(AuditEvent.event.like("registration.%")))
+        )
         assert actors <= {f"account:{a}" for a in account_ids}, actors
         # for the matching registration: account and letter both, or neither
         account = db.scalar(select(Account).where(Account.email == EMAIL))
-        letters = 0 if account is None else db.scalar(
-            select(func.count()).select_from(Letter).where(Letter.account_id == account.id))
+        letters = (
+            0
+            if account is None
+            else db.scalar(
+                select(func.count()).select_from(Letter).where(Letter.account_id == account.id)
+            )
+        )
         assert (account is None) == (letters == 0), (account, letters)
 
 
@@ -148,7 +165,7 @@ def assert_every_pdf_belongs_to_a_queued_letter(provider: Provider, store: Lette
 
 @pytest.mark.parametrize("point", CRASH_POINTS)
 def test_d04_crash_during_registration_is_all_or_nothing(
-    point: str, database_url: str, tmp_path: Path, provider: Provider
+    point: str, database_url: str, tmp_path: Path, sql: Provider
 ) -> None:
     port = free_port()
     env = server_env(database_url, tmp_path, port)
@@ -169,14 +186,14 @@ def test_d04_crash_during_registration_is_all_or_nothing(
     restarted = ServerProcess(env, port, workers=2)
     restarted.start()
     try:
-        assert_all_or_nothing(provider)
+        assert_all_or_nothing(sql)
         # the crash came before the commit: nothing of the registration is there
-        assert counts(provider) == {"accounts": 0, "letters": 0, "email_tokens": 0, "outbox": 0}
+        assert counts(sql) == {"accounts": 0, "letters": 0, "email_tokens": 0, "outbox": 0}
 
         # a PDF written before the crash (after_letter, before_commit) has no letter row; the
         # maintenance purge removes it once the grace period is over (here: none)
         left = {letter_id for letter_id, _mtime in store.stored()}
-        with provider.sessions() as db:
+        with sql.sessions() as db:
             removed = purge_pdfs(db, store=store, now=datetime.now(UTC), grace=timedelta(0))
             db.commit()
         assert removed == len(left), (removed, left)
@@ -189,8 +206,8 @@ def test_d04_crash_during_registration_is_all_or_nothing(
     finally:
         restarted.stop()
 
-    assert_all_or_nothing(provider)
-    with provider.sessions() as db:
+    assert_all_or_nothing(sql)
+    with sql.sessions() as db:
         account = db.scalars(select(Account).where(Account.email == EMAIL)).one()
         letter = db.scalars(select(Letter).where(Letter.account_id == account.id)).one()
         assert letter.status == "queued"
@@ -198,12 +215,12 @@ def test_d04_crash_during_registration_is_all_or_nothing(
         assert db.scalars(select(EmailToken).where(EmailToken.account_id == account.id)).one()
         mails = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "mail")).all()
         assert [m.payload["to"] for m in mails] == [EMAIL]  # the confirmation link, once
-    assert counts(provider)["accounts"] == 1
+    assert counts(sql)["accounts"] == 1
     assert store.exists(letter.id)
     assert {letter_id for letter_id, _mtime in store.stored()} == {letter.id}
 
     # the purge keeps the PDF of a queued letter: every file belongs to a queued letter
-    with provider.sessions() as db:
+    with sql.sessions() as db:
         assert purge_pdfs(db, store=store, now=datetime.now(UTC), grace=timedelta(0)) == 0
     assert store.exists(letter.id)
-    assert_every_pdf_belongs_to_a_queued_letter(provider, store)
+    assert_every_pdf_belongs_to_a_queued_letter(sql, store)
