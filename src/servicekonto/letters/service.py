@@ -472,7 +472,7 @@ def mark_dispatched(
         .scalars()
         .all()
     )
-    _delete_after_commit(db, store, moved)
+    delete_pdfs_after_commit(db, store, moved)
     return len(moved)
 
 
@@ -496,7 +496,7 @@ def close_expired(db: Session, *, now: datetime, store: LetterStore | None = Non
         .all()
     )
     if store is not None:
-        _delete_after_commit(db, store, closed)
+        delete_pdfs_after_commit(db, store, closed)
     return len(closed)
 
 
@@ -525,7 +525,10 @@ def purge_pdfs(
 _PENDING_DELETES = "servicekonto.letters.pending_pdf_deletes"
 
 
-def _delete_after_commit(db: Session, store: LetterStore, letter_ids: Sequence[str]) -> None:
+def delete_pdfs_after_commit(
+    db: Session, store: LetterStore, letter_ids: Sequence[str]
+) -> None:
+    """Delete stored PDFs once the transaction commits; a rollback keeps them."""
     if not letter_ids:
         return
     if _PENDING_DELETES not in db.info:

@@ -20,10 +20,10 @@ Services take the caller's Session and never commit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, event, func, inspect, select, update
+from sqlalchemy import ColumnElement, delete, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from servicekonto.accounts.service import normalise_email
@@ -41,6 +41,7 @@ from servicekonto.db.models import (
     SessionClient,
 )
 from servicekonto.errors import InvalidInput
+from servicekonto.letters.service import delete_pdfs_after_commit
 from servicekonto.letters.store import LetterStore
 from servicekonto.mail.service import queue_mail
 from servicekonto.security.passwords import PasswordHashing, password_problems
@@ -58,7 +59,6 @@ __all__ = [
     "RESET_PURPOSE",
     "RESET_TOKEN_TTL",
     "delete_account",
-    "delete_pdfs_after_commit",
     "erase_account",
     "request_password_reset",
     "reset_password",
@@ -287,7 +287,7 @@ def erase_account(
     if email:
         _drop_queued_mail(db, email)
     if letters is not None:
-        delete_pdfs_after_commit(db, letters, letter_ids)
+        delete_pdfs_after_commit(db, letters, list(letter_ids))
     return True
 
 
@@ -312,39 +312,6 @@ def _drop_queued_mail(db: Session, email: str) -> None:
 
 
 # -- letter PDFs go only once the deletion is committed --------------------------------------------
-
-_PENDING = "servicekonto.registration.pending_pdf_deletes"
-
-
-def delete_pdfs_after_commit(db: Session, store: LetterStore, letter_ids: Iterable[str]) -> None:
-    """Delete the stored PDFs after the transaction commits (a rollback keeps them).
-
-    A failed delete is left to `letters.service.purge_pdfs` (the letter row is gone, so the file
-    counts as an orphan on the next maintenance run).
-    """
-    ids = list(letter_ids)
-    if not ids:
-        return
-    if _PENDING not in db.info:
-        db.info[_PENDING] = []
-        event.listen(db, "after_commit", _run_deletes)
-        event.listen(db, "after_rollback", _drop_deletes)
-    db.info[_PENDING].extend((store, letter_id) for letter_id in ids)
-
-
-def _run_deletes(db: Session) -> None:
-    pending: list[tuple[LetterStore, str]] = db.info.get(_PENDING, [])
-    while pending:
-        store, letter_id = pending.pop()
-        try:
-            store.delete(letter_id)
-        except OSError:
-            continue
-
-
-def _drop_deletes(db: Session) -> None:
-    db.info.get(_PENDING, []).clear()
-
 
 _RESET = """Guten Tag,
 
