@@ -23,10 +23,8 @@ import argparse
 import os
 import platform
 import re
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -45,6 +43,9 @@ from servicekonto.register.model import Resident
 from servicekonto.security.passwords import PasswordHashing
 from servicekonto.settings import Settings
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.conftest import ServerProcess, free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 TEST_PERSONS = 9  # register records 1–9 are the README's test persons
@@ -60,12 +61,6 @@ PRODUCTION_ARGON2 = (
 # -- the server ------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _prepare(data_dir: Path) -> None:
     """Migrate the database and create the signing keys once, before the workers race for them."""
     # explicit values win over the caller's SERVICEKONTO_* variables; "" = the dev secret
@@ -75,74 +70,23 @@ def _prepare(data_dir: Path) -> None:
     provider.keys.ensure_keys()
 
 
-class Server:
-    """`servicekonto serve` as a child process, ready when /readyz answers."""
-
-    def __init__(self, data_dir: Path, workers: int) -> None:
-        self.port = _free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.data_dir = data_dir
-        self.workers = workers
-        self.log = data_dir / "server.log"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def env(self) -> dict[str, str]:
-        # Nothing of the caller's ServiceKonto configuration leaks in: production argon2 defaults,
-        # the embedded register mock (no register URL), SQLite in the data directory.
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith("SERVICEKONTO_") and k != "SK_CRASH_AT"
+def server_env(data_dir: Path, base_url: str) -> dict[str, str]:
+    """Nothing of the caller's ServiceKonto configuration leaks in: production argon2 defaults,
+    the embedded register mock (no register URL), SQLite in the data directory."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SERVICEKONTO_") and k != "SK_CRASH_AT"
+    }
+    env.update(
+        {
+            "SERVICEKONTO_DEV_MODE": "1",
+            "SERVICEKONTO_ISSUER": base_url,
+            "SERVICEKONTO_DATA_DIR": str(data_dir),
+            "SERVICEKONTO_LOG_LEVEL": "WARNING",
         }
-        env.update(
-            {
-                "SERVICEKONTO_DEV_MODE": "1",
-                "SERVICEKONTO_ISSUER": self.base_url,
-                "SERVICEKONTO_DATA_DIR": str(self.data_dir),
-                "SERVICEKONTO_LOG_LEVEL": "WARNING",
-            }
-        )
-        return env
-
-    def start(self) -> None:
-        with self.log.open("ab") as handle:
-            self.proc = subprocess.Popen(  # noqa: S603 (our own CLI, fixed arguments)
-                [
-                    sys.executable,
-                    "-m",
-                    "servicekonto.cli",
-                    "serve",
-                    "--port",
-                    str(self.port),
-                    "--workers",
-                    str(self.workers),
-                ],
-                env=self.env(),
-                stdout=handle,
-                stderr=subprocess.STDOUT,
-                cwd=ROOT,
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base_url}/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+    )
+    return env
 
 
 # -- the clients -----------------------------------------------------------------------------------
@@ -242,7 +186,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="sk-bench-") as tmp:
         data_dir = Path(tmp)
         _prepare(data_dir)
-        server = Server(data_dir, args.workers)
+        port = free_port()
+        server = ServerProcess(
+            server_env(data_dir, f"http://127.0.0.1:{port}"), port, workers=args.workers
+        )
         server.start()
         try:
             with ThreadPoolExecutor(max_workers=args.threads) as pool:

@@ -64,6 +64,21 @@ def dispatch_view(request: Request, db: Session = Depends(db_session)) -> Respon
     )
 
 
+def _audit(request: Request, db: Session, *, staff: str, event: str, letters: int) -> None:
+    record(
+        db,
+        at=provider_of(request).clock.now(),
+        event=event,
+        actor=f"account:{staff}",
+        details={"letters": letters},
+        request_id=request.state.request_id,
+    )
+
+
+def _chosen(fields: list[tuple[str, str]]) -> list[str]:
+    return [value for name, value in fields if name == "letter_ids"]
+
+
 @router.post("/staff/letters/export")
 def export(
     request: Request,
@@ -75,19 +90,13 @@ def export(
     if staff is None:
         db.commit()
         return see_other("/login")
-    chosen = [v for k, v in fields if k == "letter_ids"] or None
-    now = provider_of(request).clock.now()
     ids, pdf = service.export_batch(
-        db, store=request.app.state.letter_store, letter_ids=chosen, now=now
-    )
-    record(
         db,
-        at=now,
-        event="letters.exported",
-        actor=f"account:{staff}",
-        details={"letters": len(ids)},
-        request_id=request.state.request_id,
+        store=request.app.state.letter_store,
+        letter_ids=_chosen(fields) or None,
+        now=provider_of(request).clock.now(),
     )
+    _audit(request, db, staff=staff, event="letters.exported", letters=len(ids))
     db.commit()
     return Response(
         pdf,
@@ -110,18 +119,12 @@ def dispatch(
     if staff is None:
         db.commit()
         return see_other("/login")
-    now = provider_of(request).clock.now()
-    chosen = [v for k, v in fields if k == "letter_ids"]
     count = service.mark_dispatched(
-        db, letter_ids=chosen, now=now, store=request.app.state.letter_store
-    )
-    record(
         db,
-        at=now,
-        event="letters.dispatched",
-        actor=f"account:{staff}",
-        details={"letters": count},
-        request_id=request.state.request_id,
+        letter_ids=_chosen(fields),
+        now=provider_of(request).clock.now(),
+        store=request.app.state.letter_store,
     )
+    _audit(request, db, staff=staff, event="letters.dispatched", letters=count)
     db.commit()
     return see_other("/staff/letters")
