@@ -15,6 +15,7 @@ from servicekonto.db.models.identity import EmailToken, IdentityEvidence
 from servicekonto.db.models.interaction import PendingAuthorization
 from servicekonto.db.models.key import StoredSigningKey
 from servicekonto.db.models.letter import Letter
+from servicekonto.db.models.means import EidTransaction, LoginMeans, RecoveryCode
 from servicekonto.db.models.outbox import OutboxMessage
 from servicekonto.db.models.session import BrowserSession, SessionClient
 
@@ -29,11 +30,14 @@ __all__ = [
     "Client",
     "ClientAssertionJti",
     "Consent",
+    "EidTransaction",
     "EmailToken",
     "IdentityEvidence",
     "Letter",
+    "LoginMeans",
     "OutboxMessage",
     "PendingAuthorization",
+    "RecoveryCode",
     "RefreshToken",
     "RevokedAccessToken",
     "SessionClient",
