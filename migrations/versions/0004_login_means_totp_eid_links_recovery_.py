@@ -20,6 +20,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("identity_evidence", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("details", sa.JSON(), nullable=True))
+    with op.batch_alter_table("pending_authorizations", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("step_up_declined", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     op.create_table(
         "eid_transactions",
         sa.Column("id", sa.String(length=64), nullable=False),
@@ -42,6 +48,7 @@ def upgrade() -> None:
         sa.Column("label", sa.String(length=120), nullable=False),
         sa.Column("secret_sealed", sa.Text(), nullable=True),
         sa.Column("lookup_digest", sa.String(length=64), nullable=True),
+        sa.Column("identity_digest", sa.String(length=64), nullable=True),
         sa.Column("last_used_step", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
@@ -58,6 +65,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("login_means", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_login_means_account_id"), ["account_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_login_means_identity_digest"), ["identity_digest"], unique=False
+        )
 
     op.create_table(
         "recovery_codes",
@@ -87,11 +97,16 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("identity_evidence", schema=None) as batch_op:
+        batch_op.drop_column("details")
+    with op.batch_alter_table("pending_authorizations", schema=None) as batch_op:
+        batch_op.drop_column("step_up_declined")
     with op.batch_alter_table("recovery_codes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_recovery_codes_account_id"))
 
     op.drop_table("recovery_codes")
     with op.batch_alter_table("login_means", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_login_means_identity_digest"))
         batch_op.drop_index(batch_op.f("ix_login_means_account_id"))
 
     op.drop_table("login_means")

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
         description="Civil register service (JSON API of `register-mock serve`); empty: the "
         "in-process mock over generated residents.",
     )
+    eid_url: str = Field(
+        default="",
+        description="eID-Server (JSON eID-Interface of `eid-mock serve`); empty: in dev mode the "
+        "embedded mock and AusweisApp simulator at /mock/eid, otherwise no Online-Ausweis.",
+    )
     default_signing_alg: str = Field(default="ES256", description="ID-token / JWT default alg.")
     key_overlap_seconds: int = Field(
         default=7 * 24 * 3600,

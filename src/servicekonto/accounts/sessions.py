@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from servicekonto.accounts.levels import TrustLevel, decayed_level
@@ -58,6 +58,38 @@ def start_session(
     db.add(row)
     db.flush()
     return cookie_value, _active(row, level)
+
+
+def step_up_session(
+    db: Session, *, cookie_value: str, level: TrustLevel, added_amr: list[str], now: datetime
+) -> tuple[str, ActiveSession] | None:
+    """Raise the browser's session after a further authentication; None if it is gone.
+
+    The cookie value changes (DESIGN §8: a new id at every step-up, against fixation); `sid`
+    stays, so the clients already signed in keep their back-channel logout. `auth_time` moves
+    to now, since the levels' absolute limits count from the newest authentication.
+    """
+    row = db.get(BrowserSession, digest(cookie_value))
+    if row is None:
+        return None
+    amr = list(dict.fromkeys([*row.amr, *added_amr]))
+    new_value = random_token(32)
+    db.execute(
+        update(BrowserSession)
+        .where(BrowserSession.id_digest == row.id_digest)
+        .values(
+            id_digest=digest(new_value),
+            level=max(level, TrustLevel.parse(row.level)).label,
+            amr=amr,
+            auth_time=now,
+            last_seen_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.expunge(row)
+    fresh = db.get(BrowserSession, digest(new_value))
+    assert fresh is not None
+    return new_value, _active(fresh, TrustLevel.parse(fresh.level))
 
 
 def _active(row: BrowserSession, level: TrustLevel) -> ActiveSession:

@@ -1,10 +1,15 @@
-"""The interaction policy (DESIGN §6 convention 5): what an authorization request still needs.
+"""The interaction policy (DESIGN §5, §6 convention 5): what an authorization request still needs.
 
 In order: login (no session, `prompt=login`, `max_age` exceeded) → step-up (the client asks for a
 higher level than the session has) → consent. `prompt=none` turns every needed step into the
-matching OIDC Core §3.1.2.6 error. Step-up means are added by the eID/second-factor issue; until
-then a level above the session's cannot be reached, which for an essential request is
-`unmet_authentication_requirements` (OpenID Connect Core errata / EAP) and never a lower `acr`.
+matching OIDC Core §3.1.2.6 error.
+
+Step-up (DESIGN §4): a password session reaches `substantial` with the second factor (an active
+TOTP, or one enrolled on the way) when the identity itself is at least `substantial`, and
+`high` only with the eID. An essential level that none of the account's means can reach is
+`unmet_authentication_requirements` (OpenID Connect EAP ACR values §4) — never a lower `acr`.
+A voluntary level (`acr_values`, or a non-essential `acr` claim) is offered, and the user may go
+on without it; with `prompt=none` it is simply not reached.
 """
 
 from __future__ import annotations
@@ -13,7 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
+from sqlalchemy.orm import Session
+
+from servicekonto.accounts import means as login_means
 from servicekonto.accounts.levels import TrustLevel
+from servicekonto.accounts.service import get_account, identity_level
 from servicekonto.accounts.sessions import ActiveSession
 from servicekonto.db.models import Consent
 from servicekonto.oidc.authorize import AuthorizationRequest
@@ -23,18 +32,47 @@ from servicekonto.oidc.redirects import AuthorizationResponseError
 
 class Step(Enum):
     LOGIN = "login"
+    STEP_UP = "step_up"
     CONSENT = "consent"
     COMPLETE = "complete"
 
 
 @dataclass(frozen=True)
+class StepUpMeans:
+    """How the signed-in account could raise its session now."""
+
+    #: An active TOTP: password + code. Counts for `substantial` only with `identity_substantial`.
+    totp: bool = False
+    #: The core identity is at least `substantial` (register match + PIN letter, or eID).
+    identity_substantial: bool = False
+    #: An eID-Server is configured: the Online-Ausweis reaches `high`.
+    eid: bool = False
+
+    def reachable(self) -> TrustLevel:
+        """The highest level these means lead to (a TOTP can also be enrolled on the way)."""
+        if self.eid:
+            return TrustLevel.HIGH
+        if self.identity_substantial:
+            return TrustLevel.SUBSTANTIAL
+        return TrustLevel.LOW
+
+
+@dataclass(frozen=True)
 class Decision:
     step: Step
+    #: For STEP_UP: the level asked for, and whether the client made it essential.
     level: TrustLevel | None = None
+    essential: bool = False
 
 
-#: Levels the login means built so far can reach; extended by the eID and TOTP issue.
-REACHABLE_LEVELS = frozenset({TrustLevel.LOW})
+def step_up_means(db: Session, *, account_id: str, eid_available: bool) -> StepUpMeans:
+    account = get_account(db, account_id)
+    return StepUpMeans(
+        totp=login_means.has_active_totp(db, account_id),
+        identity_substantial=account is not None
+        and identity_level(account) >= TrustLevel.SUBSTANTIAL,
+        eid=eid_available,
+    )
 
 
 def consent_covers(consent: Consent | None, request: AuthorizationRequest) -> bool:
@@ -54,6 +92,8 @@ def decide(
     consent: Consent | None,
     logged_in_during_request: bool,
     now: datetime,
+    means: StepUpMeans | None = None,
+    step_up_declined: bool = False,
 ) -> Decision:
     def fail(error: str, description: str) -> AuthorizationResponseError:
         return AuthorizationResponseError(
@@ -75,17 +115,18 @@ def decide(
 
     required, essential, _vocabulary = request.required_level()
     if required is not None and session.level < required:
-        if any(required <= level for level in REACHABLE_LEVELS if level > session.level):
-            if silent:
-                raise fail("interaction_required", "a higher authentication level is needed")
-            return Decision(Step.LOGIN, required)
-        if essential:
+        reachable = required <= (means or StepUpMeans()).reachable()
+        if essential and not reachable:
             if silent:
                 raise fail("login_required", "the requested authentication level needs a login")
             raise fail(
                 "unmet_authentication_requirements",
                 "the requested authentication level cannot be reached",
             )
+        if essential and silent:
+            raise fail("interaction_required", "a higher authentication level is needed")
+        if reachable and not silent and not (step_up_declined and not essential):
+            return Decision(Step.STEP_UP, required, essential)
 
     if "consent" in request.prompt or not consent_covers(consent, request):
         if silent:

@@ -28,3 +28,8 @@ class Provider:
     @property
     def issuer(self) -> str:
         return self.settings.issuer
+
+    @property
+    def eid_available(self) -> bool:
+        """An eID-Server is configured, or dev mode runs the embedded mock (never in production)."""
+        return bool(self.settings.eid_url) or self.settings.dev_mode

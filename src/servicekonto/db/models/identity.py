@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from servicekonto.db.base import Base, UTCDateTime, new_id
@@ -40,4 +41,6 @@ class IdentityEvidence(Base):
     kind: Mapped[str] = mapped_column(String(32))
     register_record_id: Mapped[str | None] = mapped_column(String(64))
     letter_id: Mapped[str | None] = mapped_column(String(32))
+    #: eID: document type, issuing state and expiry (no personal data).
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     verified_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from servicekonto.db.base import Base, UTCDateTime
@@ -20,3 +20,5 @@ class PendingAuthorization(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     login_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The user chose to go on without the voluntary (non-essential) higher level.
+    step_up_declined: Mapped[bool] = mapped_column(Boolean, default=False)

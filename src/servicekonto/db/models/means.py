@@ -28,6 +28,10 @@ class LoginMeans(Base):
     secret_sealed: Mapped[str | None] = mapped_column(Text)
     #: eID: keyed digest of the card's `restricted_id`; unique, so a card links one account.
     lookup_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: eID: keyed digest of the holder's minimum data set (TR-03160-1 §4.5: given names, family
+    #: name, birth name, date and place of birth, address) as last read from the chip, so a new
+    #: card of the same person (new `restricted_id`) finds the account again.
+    identity_digest: Mapped[str | None] = mapped_column(String(64), index=True)
     #: TOTP: the highest time step accepted so far; a code is good only for a later step, and
     #: one conditional UPDATE enforces it (replay, RFC 6238 §5.2).
     last_used_step: Mapped[int] = mapped_column(Integer, default=0)
