@@ -27,6 +27,9 @@ from servicekonto.api.deps import BearerValidator, Principal
 from servicekonto.clients.service import ClientCache
 from servicekonto.clock import Clock, SystemClock
 from servicekonto.db.engine import make_engine, make_session_factory
+from servicekonto.eid.http_adapter import HttpEidServer
+from servicekonto.eid.mock import MockEidServer
+from servicekonto.eid.port import EidServer
 from servicekonto.errors import (
     InvalidRedirectTarget,
     OAuthError,
@@ -45,23 +48,31 @@ from servicekonto.register.http_adapter import HttpRegister
 from servicekonto.register.mock import default_register
 from servicekonto.register.model import MatchResult, PersonQuery
 from servicekonto.register.port import CivilRegister
+from servicekonto.registration.eid_signin import EidLinking
 from servicekonto.registration.service import Collaborators
 from servicekonto.security.csrf import CsrfTokens
 from servicekonto.security.passwords import PasswordHashing
 from servicekonto.security.ratelimit import RateLimiter
+from servicekonto.security.sealing import Sealer
+from servicekonto.security.secrets import derive_key
 from servicekonto.settings import Settings
 from servicekonto.web import demo_portal
+from servicekonto.web.eid_mock_app import create_eid_mock_app
 from servicekonto.web.middleware import EdgeMiddleware
 from servicekonto.web.pages import error_page
 from servicekonto.web.rendering import Renderer
 from servicekonto.web.routes import account, interaction
 from servicekonto.web.routes import dispatch as dispatch_pages
+from servicekonto.web.routes import eid as eid_pages
 from servicekonto.web.routes import logout as logout_pages
 from servicekonto.web.routes import recovery as recovery_pages
 from servicekonto.web.routes import registration as registration_pages
+from servicekonto.web.routes import security as security_pages
 
 log = logging.getLogger("servicekonto")
 
+#: Where dev mode mounts the eID-Server mock and the AusweisApp simulator (DESIGN §3).
+EID_MOCK_PATH = "/mock/eid"
 OAUTH_JSON_PATHS = ("/token", "/userinfo", "/introspect", "/revoke")
 PAGE_MESSAGE = {
     400: "error.invalid_request",
@@ -208,6 +219,34 @@ def build_registration(provider: Provider) -> Collaborators:
     )
 
 
+def build_eid(provider: Provider) -> tuple[EidServer | None, MockEidServer | None]:
+    """(the eID-Server port, the embedded mock to mount at /mock/eid or None).
+
+    `SERVICEKONTO_EID_URL` set: the HTTP adapter. Unset: the embedded mock in dev mode only, so
+    a production instance never offers test cards; otherwise no Online-Ausweis at all.
+    """
+    settings = provider.settings
+    if settings.eid_url:
+        return HttpEidServer(settings.eid_url, service_provider=settings.issuer), None
+    if not settings.dev_mode:
+        return None, None
+    mock = MockEidServer(
+        settings.data_dir / "eid-mock.sqlite3",
+        simulator_base_url=f"{settings.issuer}{EID_MOCK_PATH}",
+        service_provider=settings.issuer,
+        clock=provider.clock.now,
+    )
+    return mock, mock
+
+
+def eid_linking(provider: Provider, register: CivilRegister) -> EidLinking:
+    return EidLinking(
+        lookup_key=derive_key(provider.settings.secret_key, "eid-restricted-id"),
+        register=register,
+        hashing=provider.hashing,
+    )
+
+
 def deliver_outbox(provider: Provider, http: httpx.Client) -> None:
     """One delivery round: back-channel logouts and mails."""
     logout.deliver_due(provider, http)
@@ -264,10 +303,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.renderer = Renderer()
     app.state.csrf = CsrfTokens(settings.secret_key)
     app.state.login_limiter = RateLimiter(settings.login_rate_per_minute)
+    app.state.totp_sealer = Sealer(settings.secret_key, "totp-secret")
+    app.state.eid_server, eid_mock = build_eid(provider)
+    app.state.eid_linking = eid_linking(provider, app.state.registration.register)
     _install_error_handlers(app)
 
     app.include_router(oidc_routes.router)
     app.include_router(interaction.router)
+    app.include_router(eid_pages.router)
+    app.include_router(security_pages.router)
     app.include_router(account.router)
     app.include_router(logout_pages.router)
     app.include_router(registration_pages.router)
@@ -277,6 +321,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(registration_api.router)
     app.include_router(admin_clients.router)
     app.include_router(demo_portal.router)
+    if eid_mock is not None:
+        app.mount(EID_MOCK_PATH, create_eid_mock_app(eid_mock, secret_key=settings.secret_key))
     app.mount("/static", StaticFiles(packages=[("servicekonto.web", "static")]), name="static")
 
     @app.get("/healthz", tags=["operations"])

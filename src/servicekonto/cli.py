@@ -310,6 +310,129 @@ def register_mock_sample(
         )
 
 
+eid_mock_app = typer.Typer(
+    no_args_is_help=True, help="eID-Server mock (BSI TR-03130) and AusweisApp simulator."
+)
+app.add_typer(eid_mock_app, name="eid-mock")
+
+DEFAULT_EID_SERVICE_PROVIDER = "ServiceKonto"
+"""Whom the standalone eID mock assumes when a caller sends no `X-Service-Provider` header."""
+
+
+def _eid_mock_state(settings: Settings) -> Path:
+    """The eID mock's state file (sessions, PIN retry counters) in the data directory."""
+    return settings.data_dir / "eid-mock.sqlite3"
+
+
+@eid_mock_app.command("serve")
+def eid_mock_serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8002,
+    service_provider: Annotated[
+        str, typer.Option(help="Service provider assumed without an X-Service-Provider header.")
+    ] = DEFAULT_EID_SERVICE_PROVIDER,
+    public_url: Annotated[
+        str | None,
+        typer.Option(help="URL browsers reach this server at (default http://HOST:PORT)."),
+    ] = None,
+) -> None:
+    """Serve the eID-Interface (POST /eid/v1/useID, /eid/v1/getResult) and the simulator pages
+    (GET /simulator/{ticket}); state in <data_dir>/eid-mock.sqlite3."""
+    import uvicorn
+
+    from servicekonto.clock import SystemClock
+    from servicekonto.eid.mock import MockEidServer
+    from servicekonto.logging_setup import configure
+    from servicekonto.web.eid_mock_app import create_eid_mock_app
+
+    settings = _settings()
+    configure(settings.log_level)
+    server = MockEidServer(
+        _eid_mock_state(settings),
+        simulator_base_url=public_url or f"http://{host}:{port}",
+        service_provider=service_provider,
+        clock=SystemClock().now,
+    )
+    typer.echo(f"eID mock: simulator at {public_url or f'http://{host}:{port}'}", err=True)
+    uvicorn.run(
+        create_eid_mock_app(server, secret_key=settings.secret_key),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+    )
+
+
+@eid_mock_app.command("cards")
+def eid_mock_cards(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The test cards with their PINs and chip data (all a tester needs to log in by eID)."""
+    from servicekonto.eid.cards import TEST_CARDS
+
+    rows = [_card_row(card) for card in TEST_CARDS]
+    if as_json:
+        _print_json(rows)
+        return
+    for row in rows:
+        typer.echo(
+            f"{row['card_id']:<32} PIN {row['pin']}  {row['validity']:<8} "
+            f"{row['document_type']:<2}  {row['given_names']} {row['family_names']}  "
+            f"*{row['date_of_birth']}  {row['address'] or '(keine Anschrift auf dem Chip)'}"
+        )
+
+
+def _card_row(card: Any) -> dict[str, Any]:
+    data = card.personal_data
+    place = data.place_of_residence
+    return {
+        "card_id": card.card_id,
+        "label": card.label,
+        "pin": card.pin,
+        "validity": card.validity.value,
+        "document_type": data.document_type,
+        "issuing_state": data.issuing_state,
+        "date_of_expiry": data.date_of_expiry.isoformat(),
+        "given_names": data.given_names,
+        "family_names": data.family_names,
+        "birth_name": data.birth_name,
+        "academic_title": data.academic_title,
+        "date_of_birth": data.date_of_birth.isoformat(),
+        "place_of_birth": data.place_of_birth,
+        "nationality": data.nationality,
+        "address": None
+        if place is None
+        else f"{place.street}, {place.zip_code} {place.city}, {place.country}",
+        "place_of_residence": None
+        if place is None
+        else {
+            "street": place.street,
+            "zip_code": place.zip_code,
+            "city": place.city,
+            "country": place.country,
+        },
+        "not_on_chip": sorted(op.value for op in card.not_on_chip),
+    }
+
+
+@eid_mock_app.command("reset-pins")
+def eid_mock_reset_pins() -> None:
+    """Unblock every test card's PIN (three tries again) in <data_dir>/eid-mock.sqlite3."""
+    from servicekonto.clock import SystemClock
+    from servicekonto.eid.mock import MockEidServer
+
+    settings = _settings()
+    server = MockEidServer(
+        _eid_mock_state(settings),
+        simulator_base_url="http://127.0.0.1:8002",
+        service_provider=DEFAULT_EID_SERVICE_PROVIDER,
+        clock=SystemClock().now,
+    )
+    server.reset_pins()
+    typer.echo("all test card PINs have three tries again")
+
+
 letters_app = typer.Typer(no_args_is_help=True, help="PIN letters for the print shop.")
 app.add_typer(letters_app, name="letters")
 

@@ -52,15 +52,16 @@ def create_account(
     *,
     hashing: PasswordHashing,
     now: datetime,
-    email: str,
+    email: str | None,
     password: str | None,
     attributes: dict[str, Any],
     level: TrustLevel = TrustLevel.BASIC,
     source: str = "user",
     email_verified: bool = False,
 ) -> Account:
-    email = normalise_email(email)
-    if db.scalar(select(Account.id).where(Account.email == email)):
+    """A new account; `email` may be None for an account opened with the eID alone."""
+    email = normalise_email(email) if email is not None else None
+    if email is not None and db.scalar(select(Account.id).where(Account.email == email)):
         raise Conflict("an account with this e-mail exists")
     account = Account(
         email=email,
@@ -135,8 +136,14 @@ def _lock_deadline(now: datetime) -> Any:
     )
 
 
-def _claim_attempt(db: Session, account_id: str, now: datetime) -> bool:
-    """Count this attempt as a failure up front, unless the account is locked right now."""
+def claim_attempt(db: Session, account_id: str, now: datetime) -> bool:
+    """Count this attempt as a failure up front, unless the account is locked right now.
+
+    Shared by every secret a person proves at login (password, second factor: DESIGN §8), so one
+    counter and one lock cover them all; otherwise an attacker holding the password could guess
+    second-factor codes on a budget of their own. The caller commits before checking the secret
+    (see `authenticate_password`) and calls `reset_failures` on success.
+    """
     result = db.execute(
         update(Account)
         .where(Account.id == account_id)
@@ -147,6 +154,15 @@ def _claim_attempt(db: Session, account_id: str, now: datetime) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def reset_failures(db: Session, account_id: str, now: datetime) -> None:
+    """A proven secret clears the failure counter and any lock (Keycloak/NIST: success resets)."""
+    db.execute(
+        update(Account)
+        .where(Account.id == account_id)
+        .values(failed_logins=0, locked_until=None, updated_at=now)
+    )
+
+
 def authenticate_password(
     db: Session, *, hashing: PasswordHashing, now: datetime, email: str, password: str
 ) -> Account | None:
@@ -155,7 +171,7 @@ def authenticate_password(
     if account is None or account.password_hash is None:
         hashing.burn(password)
         return None
-    claimed = _claim_attempt(db, account.id, now)
+    claimed = claim_attempt(db, account.id, now)
     # The one place a service commits: the counted attempt must be durable before the slow hash
     # runs, and the hash must not run while this transaction holds the database's write lock.
     db.commit()

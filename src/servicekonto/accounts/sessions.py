@@ -67,21 +67,25 @@ def step_up_session(
 
     The cookie value changes (DESIGN §8: a new id at every step-up, against fixation); `sid`
     stays, so the clients already signed in keep their back-channel logout. `auth_time` moves
-    to now, since the levels' absolute limits count from the newest authentication.
+    to now when the level is reached or raised, since its absolute limit counts from there.
     """
     row = db.get(BrowserSession, digest(cookie_value))
     if row is None:
         return None
     amr = list(dict.fromkeys([*row.amr, *added_amr]))
     new_value = random_token(32)
+    current = TrustLevel.parse(row.level)
+    # A means below the session's level adds to `amr` but must not restart the higher level's
+    # absolute limit, which counts from the authentication that reached it.
+    raised = level >= current
     db.execute(
         update(BrowserSession)
         .where(BrowserSession.id_digest == row.id_digest)
         .values(
             id_digest=digest(new_value),
-            level=max(level, TrustLevel.parse(row.level)).label,
+            level=(level if raised else current).label,
             amr=amr,
-            auth_time=now,
+            auth_time=now if raised else row.auth_time,
             last_seen_at=now,
         )
         .execution_options(synchronize_session=False)

@@ -76,14 +76,17 @@ class AuthorizationRequest:
 
     def required_level(self) -> tuple[TrustLevel | None, bool, str]:
         """(lowest acceptable level, essential?, vocabulary) from `claims.id_token.acr` or
-        `acr_values` (OIDC Core §5.5.1.1: only the claims form can be essential)."""
+        `acr_values` (OIDC Core §5.5.1.1: only the claims form can be essential). A level of
+        None with essential True: essential values that are all unknown here."""
         acr_claim = self.claims_parameter.id_token.get("acr")
         values, essential = (
             (list(acr_claim.values), acr_claim.essential) if acr_claim else (self.acr_values, False)
         )
         known = [p for p in (acr_vocabulary.parse(v) for v in values) if p is not None]
         if not known:
-            return None, False, "eidas"
+            # An essential acr made only of values we do not know can never be met
+            # (OIDC Core §5.5.1.1); voluntary unknown values are simply ignored.
+            return None, essential and bool(values), "eidas"
         return min(level for level, _ in known), essential, known[0][1]
 
 

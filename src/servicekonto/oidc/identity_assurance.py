@@ -4,7 +4,10 @@ Each released attribute carries min(attribute level, session level) (DESIGN §4,
 so claims are grouped by that effective level: one `verified_claims` element per level, whose
 `verification.assurance_level` says it. Only attributes at least `substantial` by themselves are
 *verified* (register + PIN letter, or eID); `basic` ones are never put under verified_claims.
-The evidence names the civil-register check and the postal activation code — ids, no data.
+The evidence names the civil-register check and the postal activation code, or the eID document
+(type, issuing state, expiry) checked by its chip's cryptography — ids, no personal data. Each
+`verified_claims` element carries only the evidence behind its own claims: the eID's for
+attributes read from the chip, the register's and letter's for register-verified ones.
 """
 
 from __future__ import annotations
@@ -47,7 +50,42 @@ def _evidence(item: IdentityEvidence) -> list[dict[str, Any]]:
                 "document_details": {"type": "pin_letter_to_register_address"},
             },
         ]
+    if item.kind == "eid":
+        details = item.details or {}
+        document: dict[str, Any] = {
+            "type": _DOCUMENT_TYPES.get(str(details.get("document_type")), "idcard")
+        }
+        if details.get("issuing_state"):
+            document["issuer"] = {
+                "country_code": _ALPHA3.get(details["issuing_state"], details["issuing_state"])
+            }
+        if details.get("date_of_expiry"):
+            document["date_of_expiry"] = details["date_of_expiry"]
+        return [
+            {
+                "type": "document",
+                "time": when,
+                # vcrypt: the document's cryptographic security features were verified (IDA
+                # predefined values); the eID-Server checks the chip's signature and validity.
+                "check_details": [{"check_method": "vcrypt", "organization": "eID-Server"}],
+                "document_details": document,
+            }
+        ]
     return []
+
+
+#: eID document types (TR-03130 DocumentType) → IDA document type names.
+_DOCUMENT_TYPES = {
+    "ID": "idcard",
+    "UB": "idcard",
+    "AR": "residence_permit",
+    "AS": "residence_permit",
+    "AF": "residence_permit",
+}
+#: IDA's `country_code` is ISO 3166-1 alpha-3 (or ICAO), our attributes use alpha-2.
+_ALPHA3 = {"DE": "DEU"}
+#: Which evidence kinds stand behind attributes from which source.
+_EVIDENCE_FOR_SOURCE = {"eid": {"eid"}, "register": {"register_letter"}}
 
 
 def verified_claims(
@@ -58,23 +96,29 @@ def verified_claims(
     evidence: list[IdentityEvidence],
 ) -> list[dict[str, Any]]:
     groups: dict[TrustLevel, dict[str, Any]] = {}
+    sources: dict[TrustLevel, set[str]] = {}
     for name in sorted(names):
         attribute = attributes.get(name)
         if attribute is None or attribute.level < TrustLevel.SUBSTANTIAL:
             continue
         effective = min(attribute.level, max(session_level, TrustLevel.LOW))
         groups.setdefault(effective, {})[name] = attribute.value
+        sources.setdefault(effective, set()).add(attribute.source)
     if not groups:
         return []
-    proofs = [e for item in evidence for e in _evidence(item)]
-    latest = max((item.verified_at for item in evidence), default=None)
     out = []
     for level in sorted(groups, reverse=True):
+        kinds = set().union(*(_EVIDENCE_FOR_SOURCE.get(s, set()) for s in sources[level]))
+        behind = [item for item in evidence if item.kind in kinds]
+        # the newest proof of each kind: an eID read at every login must not pile up
+        newest = {item.kind: item for item in sorted(behind, key=lambda i: i.verified_at)}
+        proofs = [e for item in newest.values() for e in _evidence(item)]
         verification: dict[str, Any] = {
             "trust_framework": TRUST_FRAMEWORK,
             "assurance_level": level.label,
         }
-        if latest is not None:
+        if newest:
+            latest = max(item.verified_at for item in newest.values())
             verification["time"] = latest.strftime("%Y-%m-%dT%H:%M:%SZ")
         if proofs:
             verification["evidence"] = proofs

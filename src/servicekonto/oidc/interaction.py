@@ -114,6 +114,10 @@ def decide(
         return Decision(Step.LOGIN)
 
     required, essential, _vocabulary = request.required_level()
+    if required is None and essential:
+        if silent:
+            raise fail("login_required", "the requested authentication level needs a login")
+        raise fail("unmet_authentication_requirements", "none of the essential acr values is known")
     if required is not None and session.level < required:
         reachable = required <= (means or StepUpMeans()).reachable()
         if essential and not reachable:

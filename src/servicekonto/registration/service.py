@@ -266,7 +266,10 @@ def _raise_to_register_data(db: Session, account: Account, resident: Resident,
     }
     if resident.birth_name:
         values["birth_family_name"] = resident.birth_name
+    from_chip = {n for n, a in attributes_of(account).items() if a.level >= TrustLevel.HIGH}
     for name, value in values.items():
+        if name in from_chip:
+            continue  # never lower what the eID read (DESIGN §4: high stays high)
         set_attribute(db, account=account, name=name, value=value, level=TrustLevel.SUBSTANTIAL,
                       source="register", now=now)
 

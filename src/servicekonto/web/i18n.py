@@ -41,7 +41,173 @@ _DE: dict[str, str] = {
     "login.cancel_hint": "Wenn Sie abbrechen, kehren Sie ohne Anmeldung zum Portal zurück.",
     "login.error": "E-Mail-Adresse oder Passwort ist falsch.",
     "login.error_summary": "Die Anmeldung ist fehlgeschlagen",
-    "login.eid_hint": "Die Anmeldung mit dem Online-Ausweis steht in Kürze zur Verfügung.",
+    "login.eid_title": "Mit Online-Ausweis anmelden",
+    "login.eid_text": (
+        "Mit Ihrem Personalausweis, Ihrer eID-Karte oder Ihrem elektronischen Aufenthaltstitel "
+        "und der AusweisApp melden Sie sich mit dem Vertrauensniveau „hoch“ an. Haben Sie noch "
+        "kein ServiceKonto, wird es dabei angelegt."
+    ),
+    "eid.button.login": "Mit Online-Ausweis anmelden",
+    "eid.button.continue": "Mit Online-Ausweis fortfahren",
+    "eid.button.link": "Online-Ausweis verbinden",
+    "eid.error.title": "Anmeldung mit dem Online-Ausweis nicht möglich",
+    "eid.error.cancelled": (
+        "Sie haben den Vorgang in der AusweisApp abgebrochen. Es wurden keine Daten übermittelt."
+    ),
+    "eid.error.revoked": (
+        "Ihr Ausweis ist gesperrt. Mit einem gesperrten Ausweis ist keine Anmeldung möglich. "
+        "Wenden Sie sich an Ihr Bürgeramt."
+    ),
+    "eid.error.expired": (
+        "Ihr Ausweis ist abgelaufen. Mit einem abgelaufenen Ausweis ist keine Anmeldung möglich."
+    ),
+    "eid.error.failed": "Der Ausweis konnte nicht gelesen werden. Bitte versuchen Sie es erneut.",
+    "eid.error.unavailable": (
+        "Der eID-Dienst ist gerade nicht erreichbar. Bitte versuchen Sie es später erneut."
+    ),
+    "eid.error.expired_transaction": (
+        "Der Anmeldevorgang ist abgelaufen, wurde bereits abgeschlossen oder in einem anderen "
+        "Browser begonnen. Bitte starten Sie die Anmeldung erneut."
+    ),
+    "eid.refused.card_blocked": (
+        "Sie haben diesen Ausweis für die Anmeldung gesperrt. Melden Sie sich anders an und "
+        "entfernen Sie die Sperre unter „Anmeldemittel“."
+    ),
+    "eid.refused.other_account": (
+        "Dieser Ausweis ist bereits mit einem anderen ServiceKonto verbunden. Melden Sie sich "
+        "ab und mit dem Online-Ausweis neu an."
+    ),
+    "eid.refused.data_mismatch": (
+        "Die Daten Ihres Ausweises (Vorname, Familienname, Geburtsdatum) stimmen nicht mit den "
+        "Angaben in Ihrem ServiceKonto überein. Der Ausweis wurde nicht verbunden; an Ihrem "
+        "Konto wurde nichts geändert."
+    ),
+    "eid.refused.document_invalid": (
+        "Ihr Ausweis ist nicht gültig. Es wurden keine Daten übernommen."
+    ),
+    "eid.refused.data_missing": (
+        "Für die Anmeldung werden Name, Geburtsdatum und das dienste- und kartenspezifische "
+        "Kennzeichen benötigt. Der Ausweis hat diese Daten nicht übermittelt."
+    ),
+    "otp.title": "Zweiter Faktor",
+    "otp.intro": "Geben Sie den sechsstelligen Code aus Ihrer Authenticator-App ein.",
+    "otp.label": "Code",
+    "otp.hint": "6 Ziffern aus der App oder ein Wiederherstellungscode (zum Beispiel ABCDE-FGHJK)",
+    "otp.submit": "Bestätigen",
+    "otp.error": "Der Code ist falsch, abgelaufen oder wurde schon verwendet.",
+    "otp.error_summary": "Der Code wurde nicht angenommen",
+    "otp.lost_title": "Kein Zugriff auf Ihre App?",
+    "otp.lost_text": (
+        "Nutzen Sie einen Wiederherstellungscode. Ohne zweiten Faktor sind Sie mit dem "
+        "Vertrauensniveau „niedrig“ angemeldet und können die App unter „Anmeldemittel“ "
+        "sperren."
+    ),
+    "otp.continue_without": "Ohne zweiten Faktor fortfahren",
+    "stepup.title": "Höheres Vertrauensniveau erforderlich",
+    "stepup.intro": (
+        "{client} verlangt eine Anmeldung mit dem Vertrauensniveau „{level}“. Bitte bestätigen "
+        "Sie Ihre Anmeldung mit einem weiteren Anmeldemittel."
+    ),
+    "stepup.otp_title": "Mit Ihrer Authenticator-App",
+    "stepup.enrol_title": "Authenticator-App einrichten",
+    "stepup.enrol_text": (
+        "Richten Sie jetzt eine Authenticator-App als zweiten Faktor ein. Danach geht es direkt"
+        " weiter."
+    ),
+    "stepup.enrol_link": "Authenticator-App einrichten",
+    "stepup.eid_title": "Mit dem Online-Ausweis",
+    "stepup.eid_text": (
+        "Der Online-Ausweis erreicht jedes Vertrauensniveau. Stimmen die Daten des Ausweises "
+        "mit Ihrem Konto überein, wird er mit Ihrem Konto verbunden."
+    ),
+    "stepup.identity_basic": (
+        "Ihre Identität ist noch nicht bestätigt. Ein zweiter Faktor allein reicht daher nicht;"
+        " bestätigen Sie Ihre Identität mit dem PIN-Brief oder nutzen Sie den Online-Ausweis."
+    ),
+    "stepup.skip": "Ohne höheres Vertrauensniveau fortfahren",
+    "stepup.skip_hint": (
+        "Der Dienst erhält dann Ihre Anmeldung mit dem bisherigen Vertrauensniveau und kann "
+        "manche Leistungen eventuell nicht anbieten."
+    ),
+    "security.title": "Anmeldemittel",
+    "security.back": "Zurück zum Konto",
+    "security.session_level": "Ihre aktuelle Anmeldung hat das Vertrauensniveau „{level}“.",
+    "security.means": "Ihre Anmeldemittel",
+    "security.col.means": "Anmeldemittel",
+    "security.col.state": "Status",
+    "security.col.used": "Zuletzt verwendet",
+    "security.col.actions": "Aktionen",
+    "security.kind.password": "Passwort",
+    "security.kind.totp": "Authenticator-App",
+    "security.kind.eid": "Online-Ausweis",
+    "security.state.active": "aktiv",
+    "security.state.blocked": "gesperrt",
+    "security.state.pending": "nicht bestätigt",
+    "security.codes_left": "{count} Wiederherstellungscodes übrig",
+    "security.block": "Sperren",
+    "security.block_hint": (
+        "Sperren geht jederzeit, ohne das Anmeldemittel zu benutzen – etwa wenn Ihr Telefon "
+        "oder Ausweis verloren ist. Ein gesperrtes Anmeldemittel entfernen Sie nach erneuter "
+        "Eingabe Ihres Passworts."
+    ),
+    "security.remove": "Entfernen",
+    "security.reauth_password": "Passwort zur Bestätigung",
+    "security.password_reset": "Passwort ändern",
+    "security.add": "Anmeldemittel hinzufügen",
+    "security.totp_text": (
+        "Mit einer Authenticator-App als zweitem Faktor erreichen Sie das Vertrauensniveau "
+        "„substantiell“, wenn Ihre Identität bestätigt ist."
+    ),
+    "security.totp_link": "Authenticator-App einrichten",
+    "security.eid_text": (
+        "Verbinden Sie Ihren Online-Ausweis mit diesem Konto. Ihre Daten werden dann aus dem "
+        "Ausweis übernommen und haben das Vertrauensniveau „hoch“."
+    ),
+    "security.notice.eid_linked": "Ihr Online-Ausweis ist mit Ihrem Konto verbunden.",
+    "security.notice.totp_enrolled": "Ihre Authenticator-App ist eingerichtet.",
+    "security.notice.blocked": "Das Anmeldemittel ist gesperrt.",
+    "security.notice.removed": "Das Anmeldemittel wurde entfernt.",
+    "security.error.level_too_low": (
+        "Um ein neues Anmeldemittel einzurichten, melden Sie sich bitte zuerst mit Ihrem "
+        "stärksten Anmeldemittel an (zum Beispiel dem Online-Ausweis)."
+    ),
+    "security.error.reauth": (
+        "Das Passwort ist falsch, oder Ihre Anmeldung mit dem Online-Ausweis liegt zu lange "
+        "zurück. Es wurde nichts entfernt."
+    ),
+    "totp.title": "Authenticator-App einrichten",
+    "totp.step_app": (
+        "Öffnen Sie eine Authenticator-App auf Ihrem Telefon (zum Beispiel FreeOTP oder die App"
+        " Ihres Betriebssystems)."
+    ),
+    "totp.step_scan": (
+        "Scannen Sie den QR-Code und geben Sie den angezeigten sechsstelligen Code unten ein."
+    ),
+    "totp.qr_label": "QR-Code zum Einrichten der Authenticator-App",
+    "totp.manual": "Falls Sie nicht scannen können, geben Sie diesen Schlüssel in der App ein:",
+    "totp.confirm_label": "Sechsstelliger Code aus der App",
+    "totp.confirm": "Einrichten",
+    "totp.error": (
+        "Der Code stimmt nicht. Prüfen Sie die Uhrzeit Ihres Telefons und versuchen Sie es mit "
+        "dem nächsten Code."
+    ),
+    "recovery.title": "Ihre Wiederherstellungscodes",
+    "recovery.enrolled": "Die Authenticator-App ist eingerichtet.",
+    "recovery.intro": (
+        "Bewahren Sie diese Codes sicher auf, zum Beispiel ausgedruckt. Jeder Code ersetzt "
+        "einmal den Code aus der App, falls Sie keinen Zugriff auf Ihr Telefon haben."
+    ),
+    "recovery.once": "Die Codes werden nur jetzt angezeigt.",
+    "recovery.continue": "Weiter",
+    "account.security_title": "Anmeldemittel",
+    "account.security_text": (
+        "Passwort, Authenticator-App und Online-Ausweis: ansehen, hinzufügen, sperren."
+    ),
+    "account.security_link": "Anmeldemittel verwalten",
+    "account.eid_registered": (
+        "Ihr ServiceKonto wurde mit Ihrem Online-Ausweis angelegt. Ihre Daten stammen aus dem "
+        "Ausweis und haben das Vertrauensniveau „hoch“."
+    ),
     "login.no_account": "Noch kein ServiceKonto?",
     "login.register_link": "Jetzt registrieren",
     # consent
@@ -522,11 +688,154 @@ _EN: dict[str, str] = {
     "login.cancel_hint": "If you cancel, you return to the portal without logging in.",
     "login.error": "Email address or password is incorrect.",
     "login.error_summary": "Login failed",
+    "login.eid_title": "Log in with the Online-Ausweis (eID)",
+    "login.eid_text": (
+        "With your German ID card, eID card or electronic residence permit and the AusweisApp "
+        "you log in at trust level “high”. If you have no ServiceKonto yet, one is created."
+    ),
+    "eid.button.login": "Log in with the Online-Ausweis",
+    "eid.button.continue": "Continue with the Online-Ausweis",
+    "eid.button.link": "Connect the Online-Ausweis",
+    "eid.error.title": "Login with the Online-Ausweis not possible",
+    "eid.error.cancelled": "You cancelled in the AusweisApp. No data was transferred.",
+    "eid.error.revoked": (
+        "Your ID card is revoked. A revoked card cannot be used to log in. Please contact your "
+        "citizens' office."
+    ),
+    "eid.error.expired": "Your ID card has expired. An expired card cannot be used to log in.",
+    "eid.error.failed": "The ID card could not be read. Please try again.",
+    "eid.error.unavailable": "The eID service is not reachable right now. Please try again later.",
+    "eid.error.expired_transaction": (
+        "The login has expired, was already completed or was started in another browser. Please"
+        " start again."
+    ),
+    "eid.refused.card_blocked": (
+        "You blocked this card for login. Log in another way and remove the block under “Login "
+        "means”."
+    ),
+    "eid.refused.other_account": (
+        "This card is already connected to another ServiceKonto. Log out and log in again with "
+        "the Online-Ausweis."
+    ),
+    "eid.refused.data_mismatch": (
+        "The data of your ID card (given name, family name, date of birth) does not match your "
+        "ServiceKonto. The card was not connected; nothing in your account changed."
+    ),
+    "eid.refused.document_invalid": "Your ID card is not valid. No data was taken over.",
+    "eid.refused.data_missing": (
+        "Logging in needs your name, date of birth and the card's pseudonym. The card did not "
+        "transfer them."
+    ),
+    "otp.title": "Second factor",
+    "otp.intro": "Enter the six-digit code from your authenticator app.",
+    "otp.label": "Code",
+    "otp.hint": "6 digits from the app, or a recovery code (for example ABCDE-FGHJK)",
+    "otp.submit": "Confirm",
+    "otp.error": "The code is wrong, expired or was already used.",
+    "otp.error_summary": "The code was not accepted",
+    "otp.lost_title": "No access to your app?",
+    "otp.lost_text": (
+        "Use a recovery code. Without the second factor you are logged in at trust level “low” "
+        "and can block the app under “Login means”."
+    ),
+    "otp.continue_without": "Continue without second factor",
+    "stepup.title": "Higher trust level required",
+    "stepup.intro": (
+        "{client} requires a login at trust level “{level}”. Please confirm your login with a "
+        "further login means."
+    ),
+    "stepup.otp_title": "With your authenticator app",
+    "stepup.enrol_title": "Set up an authenticator app",
+    "stepup.enrol_text": (
+        "Set up an authenticator app as a second factor now. You continue right after."
+    ),
+    "stepup.enrol_link": "Set up authenticator app",
+    "stepup.eid_title": "With the Online-Ausweis",
+    "stepup.eid_text": (
+        "The Online-Ausweis reaches every trust level. If the card's data matches your account,"
+        " it is connected to your account."
+    ),
+    "stepup.identity_basic": (
+        "Your identity is not confirmed yet, so a second factor alone is not enough; confirm "
+        "your identity with the PIN letter or use the Online-Ausweis."
+    ),
+    "stepup.skip": "Continue without the higher trust level",
+    "stepup.skip_hint": (
+        "The service then receives your login at the current trust level and may not be able to"
+        " offer everything."
+    ),
+    "security.title": "Login means",
+    "security.back": "Back to the account",
+    "security.session_level": "Your current login has trust level “{level}”.",
+    "security.means": "Your login means",
+    "security.col.means": "Login means",
+    "security.col.state": "Status",
+    "security.col.used": "Last used",
+    "security.col.actions": "Actions",
+    "security.kind.password": "Password",
+    "security.kind.totp": "Authenticator app",
+    "security.kind.eid": "Online-Ausweis",
+    "security.state.active": "active",
+    "security.state.blocked": "blocked",
+    "security.state.pending": "not confirmed",
+    "security.codes_left": "{count} recovery codes left",
+    "security.block": "Block",
+    "security.block_hint": (
+        "You can block a login means at any time without using it, for example when your phone "
+        "or ID card is lost. Remove a blocked means after entering your password again."
+    ),
+    "security.remove": "Remove",
+    "security.reauth_password": "Password to confirm",
+    "security.password_reset": "Change password",
+    "security.add": "Add a login means",
+    "security.totp_text": (
+        "An authenticator app as a second factor reaches trust level “substantial” once your "
+        "identity is confirmed."
+    ),
+    "security.totp_link": "Set up authenticator app",
+    "security.eid_text": (
+        "Connect your Online-Ausweis to this account. Your data is then taken from the card at "
+        "trust level “high”."
+    ),
+    "security.notice.eid_linked": "Your Online-Ausweis is connected to your account.",
+    "security.notice.totp_enrolled": "Your authenticator app is set up.",
+    "security.notice.blocked": "The login means is blocked.",
+    "security.notice.removed": "The login means was removed.",
+    "security.error.level_too_low": (
+        "To add a login means, first log in with your strongest one (for example the "
+        "Online-Ausweis)."
+    ),
+    "security.error.reauth": (
+        "The password is wrong, or your Online-Ausweis login is too long ago. Nothing was removed."
+    ),
+    "totp.title": "Set up an authenticator app",
+    "totp.step_app": (
+        "Open an authenticator app on your phone (for example FreeOTP or your operating "
+        "system's app)."
+    ),
+    "totp.step_scan": "Scan the QR code and enter the six-digit code shown below.",
+    "totp.qr_label": "QR code to set up the authenticator app",
+    "totp.manual": "If you cannot scan, enter this key in the app:",
+    "totp.confirm_label": "Six-digit code from the app",
+    "totp.confirm": "Set up",
+    "totp.error": "The code does not match. Check your phone's clock and try the next code.",
+    "recovery.title": "Your recovery codes",
+    "recovery.enrolled": "The authenticator app is set up.",
+    "recovery.intro": (
+        "Keep these codes safe, for example printed. Each code replaces the app's code once if "
+        "you cannot use your phone."
+    ),
+    "recovery.once": "The codes are shown only now.",
+    "recovery.continue": "Continue",
+    "account.security_title": "Login means",
+    "account.security_text": "Password, authenticator app and Online-Ausweis: view, add, block.",
+    "account.security_link": "Manage login means",
+    "account.eid_registered": (
+        "Your ServiceKonto was created with your Online-Ausweis. Your data comes from the card "
+        "at trust level “high”."
+    ),
     "login.no_account": "No ServiceKonto yet?",
     "login.register_link": "Register now",
-    "login.eid_hint": (
-        "Logging in with your German ID card (Online-Ausweis) will be available soon."
-    ),
     # consent
     "consent.title": "Consent to share data",
     "consent.client_fallback": "The online service",

@@ -22,11 +22,13 @@ from servicekonto.web.pages import (
     see_other,
     set_cookie,
 )
+from servicekonto.web.routes.eid import eid_choice
 from servicekonto.web.routes.forms import first, form_fields
-from servicekonto.web.routes.signin import password_sign_in, sign_out
+from servicekonto.web.routes.signin import password_sign_in, sign_out, wants_second_factor
 
 router = APIRouter(include_in_schema=False)
 GERMAN_TIME = ZoneInfo("Europe/Berlin")
+NOTICES = {"revoked": "account.revoked", "eid_registered": "account.eid_registered"}
 
 
 def _display(value: object) -> str:
@@ -47,6 +49,7 @@ def login_form(request: Request) -> Response:
         login_hint="",
         error=False,
         cancel_action=None,
+        **eid_choice(request, pending_id=None, purpose="login"),
     )
 
 
@@ -58,8 +61,8 @@ def login(
 ) -> Response:
     form = first(fields)
     check_post(request, form)
-    cookie_value = password_sign_in(request, db, form)
-    if cookie_value is None:
+    signed_in = password_sign_in(request, db, form)
+    if signed_in is None:
         return render(
             request,
             "login.html",
@@ -68,8 +71,12 @@ def login(
             login_hint="",
             error=True,
             cancel_action=None,
+            **eid_choice(request, pending_id=None, purpose="login"),
         )
-    response = see_other("/account")
+    cookie_value, account_id = signed_in
+    ask_code = wants_second_factor(db, account_id)
+    db.commit()
+    response = see_other("/login/otp" if ask_code else "/account")
     set_cookie(request, response, "sk_session", cookie_value)
     return response
 
@@ -107,7 +114,7 @@ def overview(request: Request, db: Session = Depends(db_session)) -> Response:
             for c in consents
         ],
         logout_action="/account/logout",
-        notice="account.revoked" if request.query_params.get("notice") == "revoked" else None,
+        notice=NOTICES.get(request.query_params.get("notice", "")),
     )
 
 

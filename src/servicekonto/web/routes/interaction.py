@@ -1,4 +1,5 @@
-"""The pages of an authorization request: login, consent, cancel (DESIGN §5 interaction order)."""
+"""The pages of an authorization request (DESIGN §5 interaction order): login (password, then the
+second factor when one is enrolled, or the eID), step-up, consent, cancel."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.sessions import ActiveSession, load_session
 from servicekonto.audit.service import record
 from servicekonto.consent.service import find_consent, grant
@@ -25,8 +27,13 @@ from servicekonto.web.pages import (
     see_other,
     set_cookie,
 )
+from servicekonto.web.routes.eid import eid_choice
 from servicekonto.web.routes.forms import first, form_fields
-from servicekonto.web.routes.signin import password_sign_in
+from servicekonto.web.routes.signin import (
+    password_sign_in,
+    second_factor_sign_in,
+    wants_second_factor,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -80,6 +87,53 @@ def _login_page(
         login_hint=auth.login_hint or "",
         error=error,
         cancel_action=f"/interaction/{pending.id}/cancel",
+        **eid_choice(request, pending_id=pending.id, purpose="login"),
+    )
+
+
+def _step_up_page(
+    request: Request,
+    db: Session,
+    pending: PendingAuthorization,
+    auth: AuthorizationRequest,
+    decision: interaction.Decision,
+    means: interaction.StepUpMeans,
+) -> Response:
+    client = provider_of(request).clients.get(db, auth.client_id)
+    assert decision.level is not None
+    substantial_by_totp = decision.level <= TrustLevel.SUBSTANTIAL and means.identity_substantial
+    return render(
+        request,
+        "step_up.html",
+        ui_locales=auth.ui_locales,
+        client_name=client.name if client else "",
+        level_label=f"level.{decision.level.label}",
+        essential=decision.essential,
+        otp_action=f"/interaction/{pending.id}/otp" if substantial_by_totp and means.totp else None,
+        enrol_link=(
+            f"/account/security/totp?next=/interaction/{pending.id}"
+            if substantial_by_totp and not means.totp
+            else None
+        ),
+        identity_basic=not means.identity_substantial,
+        skip_action=None if decision.essential else f"/interaction/{pending.id}/skip-step-up",
+        cancel_action=f"/interaction/{pending.id}/cancel",
+        **eid_choice(request, pending_id=pending.id, purpose="step_up"),
+    )
+
+
+def _otp_page(
+    request: Request, pending: PendingAuthorization, auth: AuthorizationRequest, *, error: bool
+) -> Response:
+    return render(
+        request,
+        "otp.html",
+        status=400 if error else 200,
+        ui_locales=auth.ui_locales,
+        action=f"/interaction/{pending.id}/otp",
+        error=error,
+        continue_link=f"/interaction/{pending.id}",
+        cancel_action=f"/interaction/{pending.id}/cancel",
     )
 
 
@@ -124,6 +178,13 @@ def resume(pending_id: str, request: Request, db: Session = Depends(db_session))
     logged_in_here = bool(
         session and pending.login_done_at and session.auth_time >= pending.login_done_at
     )
+    means = (
+        interaction.step_up_means(
+            db, account_id=session.account_id, eid_available=provider.eid_available
+        )
+        if session
+        else interaction.StepUpMeans()
+    )
     try:
         decision = interaction.decide(
             request=auth,
@@ -131,12 +192,16 @@ def resume(pending_id: str, request: Request, db: Session = Depends(db_session))
             consent=consent,
             logged_in_during_request=logged_in_here,
             now=now,
+            means=means,
+            step_up_declined=pending.step_up_declined,
         )
     except redirects.AuthorizationResponseError as exc:
         return _finish_with_error(db, request, pending, exc)
     db.commit()
     if decision.step is interaction.Step.LOGIN:
         return _login_page(request, db, pending, auth)
+    if decision.step is interaction.Step.STEP_UP:
+        return _step_up_page(request, db, pending, auth, decision, means)
     if decision.step is interaction.Step.CONSENT:
         return _consent_page(request, db, pending, auth)
     assert session is not None and consent is not None
@@ -161,14 +226,68 @@ def login(
     if pending is None:
         return _expired(request)
     auth = AuthorizationRequest.from_json(pending.request)
-    cookie_value = password_sign_in(request, db, form, client_id=auth.client_id)
-    if cookie_value is None:
+    signed_in = password_sign_in(request, db, form, client_id=auth.client_id)
+    if signed_in is None:
         return _login_page(request, db, pending, auth, error=True)
+    cookie_value, account_id = signed_in
+    pending.login_done_at = now
+    ask_code = wants_second_factor(db, account_id)
+    db.commit()
+    target = f"/interaction/{pending.id}/otp" if ask_code else f"/interaction/{pending.id}"
+    response = see_other(target)
+    set_cookie(request, response, "sk_session", cookie_value)
+    return response
+
+
+@router.get("/interaction/{pending_id}/otp")
+def otp_form(pending_id: str, request: Request, db: Session = Depends(db_session)) -> Response:
+    pending = _pending(db, pending_id, provider_of(request).clock.now())
+    if pending is None:
+        return _expired(request)
+    return _otp_page(request, pending, AuthorizationRequest.from_json(pending.request), error=False)
+
+
+@router.post("/interaction/{pending_id}/otp")
+def otp(
+    pending_id: str,
+    request: Request,
+    fields: list[tuple[str, str]] = Depends(form_fields),
+    db: Session = Depends(db_session),
+) -> Response:
+    provider = provider_of(request)
+    now = provider.clock.now()
+    form = first(fields)
+    check_post(request, form)
+    pending = _pending(db, pending_id, now)
+    if pending is None:
+        return _expired(request)
+    auth = AuthorizationRequest.from_json(pending.request)
+    cookie_value = second_factor_sign_in(request, db, form.get("otp", ""), client_id=auth.client_id)
+    if cookie_value is None:
+        return _otp_page(request, pending, auth, error=True)
     pending.login_done_at = now
     db.commit()
     response = see_other(f"/interaction/{pending.id}")
     set_cookie(request, response, "sk_session", cookie_value)
     return response
+
+
+@router.post("/interaction/{pending_id}/skip-step-up")
+def skip_step_up(
+    pending_id: str,
+    request: Request,
+    fields: list[tuple[str, str]] = Depends(form_fields),
+    db: Session = Depends(db_session),
+) -> Response:
+    """Go on at the session's level; only ever reached for a voluntary level (decide())."""
+    form = first(fields)
+    check_post(request, form)
+    pending = _pending(db, pending_id, provider_of(request).clock.now())
+    if pending is None:
+        return _expired(request)
+    pending.step_up_declined = True
+    db.commit()
+    return see_other(f"/interaction/{pending.id}")
 
 
 @router.post("/interaction/{pending_id}/consent")

@@ -63,9 +63,14 @@ def _letters(request: Request) -> Collaborators:
 
 
 def _forgot_page(request: Request, *, email: str = "", error: str | None = None) -> Response:
-    return render(request, "password_forgot.html", status=422 if error else 200,
-                  action="/password/forgot", email=email,
-                  errors={"email": error} if error else {})
+    return render(
+        request,
+        "password_forgot.html",
+        status=422 if error else 200,
+        action="/password/forgot",
+        email=email,
+        errors={"email": error} if error else {},
+    )
 
 
 @router.get("/password/forgot")
@@ -74,8 +79,11 @@ def forgot_form(request: Request) -> Response:
 
 
 @router.post("/password/forgot")
-def forgot(request: Request, fields: list[tuple[str, str]] = Depends(form_fields),
-           db: Session = Depends(db_session)) -> Response:
+def forgot(
+    request: Request,
+    fields: list[tuple[str, str]] = Depends(form_fields),
+    db: Session = Depends(db_session),
+) -> Response:
     form = first(fields)
     check_post(request, form)
     rate_limit(request, "password_forgot")
@@ -85,8 +93,13 @@ def forgot(request: Request, fields: list[tuple[str, str]] = Depends(form_fields
     if "@" not in email:
         return _forgot_page(request, email=email, error="reset.error.email")
     provider = provider_of(request)
-    recovery.request_password_reset(db, email=email, issuer=provider.issuer,
-                                    now=provider.clock.now(), request_id=request.state.request_id)
+    recovery.request_password_reset(
+        db,
+        email=email,
+        issuer=provider.issuer,
+        now=provider.clock.now(),
+        request_id=request.state.request_id,
+    )
     db.commit()
     return see_other("/password/forgot/sent")
 
@@ -99,10 +112,16 @@ def forgot_sent(request: Request) -> Response:
 # -- reset by link ---------------------------------------------------------------------------------
 
 
-def _reset_page(request: Request, token: str, errors: dict[str, str], status: int = 200
-                ) -> Response:
-    return render(request, "password_reset.html", status=status,
-                  action=f"/password/reset/{token}", errors=errors)
+def _reset_page(
+    request: Request, token: str, errors: dict[str, str], status: int = 200
+) -> Response:
+    return render(
+        request,
+        "password_reset.html",
+        status=status,
+        action=f"/password/reset/{token}",
+        errors=errors,
+    )
 
 
 def _invalid_page(request: Request) -> Response:
@@ -120,8 +139,12 @@ def reset_form(token: str, request: Request, db: Session = Depends(db_session)) 
 
 
 @router.post("/password/reset/{token}")
-def reset(token: str, request: Request, fields: list[tuple[str, str]] = Depends(form_fields),
-          db: Session = Depends(db_session)) -> Response:
+def reset(
+    token: str,
+    request: Request,
+    fields: list[tuple[str, str]] = Depends(form_fields),
+    db: Session = Depends(db_session),
+) -> Response:
     form = first(fields)
     check_post(request, form)
     rate_limit(request, "password_reset")
@@ -139,14 +162,22 @@ def reset(token: str, request: Request, fields: list[tuple[str, str]] = Depends(
         db.rollback()
         return _reset_page(request, token, errors, status=422) if valid else _invalid_page(request)
     try:
-        done = recovery.reset_password(db, hashing=provider.hashing, token=token,
-                                       password=password, now=now, issuer=provider.issuer,
-                                       request_id=request.state.request_id)
+        done = recovery.reset_password(
+            db,
+            hashing=provider.hashing,
+            token=token,
+            password=password,
+            now=now,
+            issuer=provider.issuer,
+            request_id=request.state.request_id,
+        )
     except InvalidInput as exc:
         db.rollback()  # nothing is kept; the link stays usable
         problems = [p.strip() for p in exc.description.split(",")]
-        message = next((_PASSWORD_ERRORS[p] for p in problems if p in _PASSWORD_ERRORS),
-                       "reset.error.password_too_short")
+        message = next(
+            (_PASSWORD_ERRORS[p] for p in problems if p in _PASSWORD_ERRORS),
+            "reset.error.password_too_short",
+        )
         return _reset_page(request, token, {"password": message}, status=422)
     if not done:
         db.rollback()
@@ -162,13 +193,21 @@ def reset(token: str, request: Request, fields: list[tuple[str, str]] = Depends(
 
 
 def _session(request: Request, db: Session) -> ActiveSession | None:
-    return load_session(db, cookie_value=request.cookies.get(cookie_name(request, "sk_session")),
-                        now=provider_of(request).clock.now())
+    return load_session(
+        db,
+        cookie_value=request.cookies.get(cookie_name(request, "sk_session")),
+        now=provider_of(request).clock.now(),
+    )
 
 
 def _delete_page(request: Request, *, error: bool = False) -> Response:
-    return render(request, "account_delete.html", status=422 if error else 200,
-                  action="/account/delete", error=error)
+    return render(
+        request,
+        "account_delete.html",
+        status=422 if error else 200,
+        action="/account/delete",
+        error=error,
+    )
 
 
 @router.get("/account/delete")
@@ -181,8 +220,11 @@ def delete_form(request: Request, db: Session = Depends(db_session)) -> Response
 
 
 @router.post("/account/delete")
-def delete(request: Request, fields: list[tuple[str, str]] = Depends(form_fields),
-           db: Session = Depends(db_session)) -> Response:
+def delete(
+    request: Request,
+    fields: list[tuple[str, str]] = Depends(form_fields),
+    db: Session = Depends(db_session),
+) -> Response:
     form = first(fields)
     check_post(request, form)
     session = _session(request, db)
@@ -197,17 +239,30 @@ def delete(request: Request, fields: list[tuple[str, str]] = Depends(form_fields
     # temporary lock, so a stolen session cannot guess the password here either.
     confirmed = None
     if email:
-        confirmed = authenticate_password(db, hashing=provider.hashing, now=provider.clock.now(),
-                                          email=email,
-                                          password=form.get("password", "")[:_MAX_PASSWORD])
+        confirmed = authenticate_password(
+            db,
+            hashing=provider.hashing,
+            now=provider.clock.now(),
+            email=email,
+            password=form.get("password", "")[:_MAX_PASSWORD],
+        )
     if confirmed is None or confirmed.id != session.account_id:
-        record(db, at=provider.clock.now(), event="account.delete_refused",
-               actor=f"account:{session.account_id}", request_id=request.state.request_id)
+        record(
+            db,
+            at=provider.clock.now(),
+            event="account.delete_refused",
+            actor=f"account:{session.account_id}",
+            request_id=request.state.request_id,
+        )
         db.commit()
         return _delete_page(request, error=True)
-    recovery.delete_account(db, account_id=session.account_id, now=provider.clock.now(),
-                            letters=_letters(request).letters,
-                            request_id=request.state.request_id)
+    recovery.delete_account(
+        db,
+        account_id=session.account_id,
+        now=provider.clock.now(),
+        letters=_letters(request).letters,
+        request_id=request.state.request_id,
+    )
     db.commit()
     response = see_other("/account/deleted")
     clear_cookie(request, response, "sk_session")

@@ -24,12 +24,23 @@ from servicekonto.web.routes.forms import first, form_fields
 
 router = APIRouter(include_in_schema=False)
 GERMAN_TIME = ZoneInfo("Europe/Berlin")
-FIELDS = ("email", "given_name", "family_name", "birth_date", "street", "house_number",
-          "postal_code", "locality")
+FIELDS = (
+    "email",
+    "given_name",
+    "family_name",
+    "birth_date",
+    "street",
+    "house_number",
+    "postal_code",
+    "locality",
+)
 #: Which i18n message a refused field shows.
-_FIELD_ERRORS = {"email": "register.error.email", "birth_date": "register.error.birth_date",
-                 "postal_code": "register.error.postal_code",
-                 "privacy_consent": "register.error.privacy_consent"}
+_FIELD_ERRORS = {
+    "email": "register.error.email",
+    "birth_date": "register.error.birth_date",
+    "postal_code": "register.error.postal_code",
+    "privacy_consent": "register.error.privacy_consent",
+}
 
 
 def collaborators(request: Request) -> service.Collaborators:
@@ -37,11 +48,13 @@ def collaborators(request: Request) -> service.Collaborators:
     return found
 
 
-def _form_page(request: Request, values: dict[str, str], errors: dict[str, str],
-               status: int = 200) -> Response:
+def _form_page(
+    request: Request, values: dict[str, str], errors: dict[str, str], status: int = 200
+) -> Response:
     shown = {k: values.get(k, "") for k in (*FIELDS, "privacy_consent")}
-    return render(request, "register.html", status=status, action="/register",
-                  values=shown, errors=errors)
+    return render(
+        request, "register.html", status=status, action="/register", values=shown, errors=errors
+    )
 
 
 def _errors_of(exc: ValidationError) -> dict[str, str]:
@@ -63,8 +76,11 @@ def registration_form(request: Request) -> Response:
 
 
 @router.post("/register")
-def register(request: Request, fields: list[tuple[str, str]] = Depends(form_fields),
-             db: Session = Depends(db_session)) -> Response:
+def register(
+    request: Request,
+    fields: list[tuple[str, str]] = Depends(form_fields),
+    db: Session = Depends(db_session),
+) -> Response:
     provider = provider_of(request)
     form = first(fields)
     check_post(request, form)
@@ -75,8 +91,13 @@ def register(request: Request, fields: list[tuple[str, str]] = Depends(form_fiel
     except ValidationError as exc:
         return _form_page(request, form, _errors_of(exc), status=422)
     try:
-        service.register_citizen(db, collaborators(request), data=data, now=provider.clock.now(),
-                                 request_id=request.state.request_id)
+        service.register_citizen(
+            db,
+            collaborators(request),
+            data=data,
+            now=provider.clock.now(),
+            request_id=request.state.request_id,
+        )
     except InvalidInput as exc:
         db.rollback()
         errors: dict[str, str] = {}
@@ -86,8 +107,9 @@ def register(request: Request, fields: list[tuple[str, str]] = Depends(form_fiel
         return _form_page(request, form, errors, status=422)
     except RegisterUnavailable:
         db.rollback()  # nothing is kept from unverified data
-        return _form_page(request, form, {"_form": "register.error.register_unavailable"},
-                          status=503)
+        return _form_page(
+            request, form, {"_form": "register.error.register_unavailable"}, status=503
+        )
     crash_point("registration.before_commit")
     db.commit()
     return see_other("/register/done")
@@ -106,13 +128,22 @@ def confirm(token: str, request: Request, db: Session = Depends(db_session)) -> 
 
 
 def _session(request: Request, db: Session) -> ActiveSession | None:
-    return load_session(db, cookie_value=request.cookies.get(cookie_name(request, "sk_session")),
-                        now=provider_of(request).clock.now())
+    return load_session(
+        db,
+        cookie_value=request.cookies.get(cookie_name(request, "sk_session")),
+        now=provider_of(request).clock.now(),
+    )
 
 
-def _identity_page(request: Request, db: Session, session: ActiveSession, *,
-                   error: bool = False, notice: str | None = None, status: int = 200
-                   ) -> Response:
+def _identity_page(
+    request: Request,
+    db: Session,
+    session: ActiveSession,
+    *,
+    error: bool = False,
+    notice: str | None = None,
+    status: int = 200,
+) -> Response:
     account = get_account(db, session.account_id)
     verified = bool(account and account.register_record_id)
     letter = letter_status(db, account_id=session.account_id)
@@ -121,12 +152,22 @@ def _identity_page(request: Request, db: Session, session: ActiveSession, *,
         return str(moment.astimezone(GERMAN_TIME).strftime("%d.%m.%Y"))
 
     return render(
-        request, "identity.html", status=status, activation_action="/account/identity",
-        order_action="/account/identity/letter", verified=verified, error=error, notice=notice,
+        request,
+        "identity.html",
+        status=status,
+        activation_action="/account/identity",
+        order_action="/account/identity/letter",
+        verified=verified,
+        error=error,
+        notice=notice,
         can_order=not verified,
-        letter=None if letter is None else {
-            "status": letter.status, "reference": letter.reference,
-            "created_at": when(letter.created_at), "valid_until": when(letter.valid_until),
+        letter=None
+        if letter is None
+        else {
+            "status": letter.status,
+            "reference": letter.reference,
+            "created_at": when(letter.created_at),
+            "valid_until": when(letter.valid_until),
             "attempts_left": letter.attempts_left,
         },
     )
@@ -138,19 +179,26 @@ def identity(request: Request, db: Session = Depends(db_session)) -> Response:
     if session is None:
         db.commit()
         return see_other("/login")
-    response = _identity_page(request, db, session,
-                              notice=_NOTICES.get(request.query_params.get("notice", "")))
+    response = _identity_page(
+        request, db, session, notice=_NOTICES.get(request.query_params.get("notice", ""))
+    )
     db.commit()
     return response
 
 
-_NOTICES = {"activated": "identity.notice.activated", "ordered": "identity.notice.ordered",
-            "refused": "identity.notice.order_refused"}
+_NOTICES = {
+    "activated": "identity.notice.activated",
+    "ordered": "identity.notice.ordered",
+    "refused": "identity.notice.order_refused",
+}
 
 
 @router.post("/account/identity")
-def activate(request: Request, fields: list[tuple[str, str]] = Depends(form_fields),
-             db: Session = Depends(db_session)) -> Response:
+def activate(
+    request: Request,
+    fields: list[tuple[str, str]] = Depends(form_fields),
+    db: Session = Depends(db_session),
+) -> Response:
     form = first(fields)
     check_post(request, form)
     session = _session(request, db)
@@ -159,9 +207,13 @@ def activate(request: Request, fields: list[tuple[str, str]] = Depends(form_fiel
         return see_other("/login")
     try:
         ok = service.activate_identity(
-            db, collaborators(request), account_id=session.account_id,
-            code=form.get("activation_code", "")[:64], now=provider_of(request).clock.now(),
-            request_id=request.state.request_id)
+            db,
+            collaborators(request),
+            account_id=session.account_id,
+            code=form.get("activation_code", "")[:64],
+            now=provider_of(request).clock.now(),
+            request_id=request.state.request_id,
+        )
     except RegisterUnavailable:
         db.rollback()
         return _identity_page(request, db, session, error=True, status=503)
@@ -172,17 +224,24 @@ def activate(request: Request, fields: list[tuple[str, str]] = Depends(form_fiel
 
 
 @router.post("/account/identity/letter")
-def order_letter(request: Request, fields: list[tuple[str, str]] = Depends(form_fields),
-                 db: Session = Depends(db_session)) -> Response:
+def order_letter(
+    request: Request,
+    fields: list[tuple[str, str]] = Depends(form_fields),
+    db: Session = Depends(db_session),
+) -> Response:
     check_post(request, first(fields))
     session = _session(request, db)
     if session is None:
         db.commit()
         return see_other("/login")
     try:
-        sent = service.order_new_letter(db, collaborators(request), account_id=session.account_id,
-                                        now=provider_of(request).clock.now(),
-                                        request_id=request.state.request_id)
+        sent = service.order_new_letter(
+            db,
+            collaborators(request),
+            account_id=session.account_id,
+            now=provider_of(request).clock.now(),
+            request_id=request.state.request_id,
+        )
     except (LetterLimitReached, RegisterUnavailable):
         db.rollback()
         return see_other("/account/identity?notice=refused")

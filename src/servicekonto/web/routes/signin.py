@@ -1,5 +1,12 @@
-"""Signing in with a password and signing out, shared by the account pages and the pages of an
-authorization request."""
+"""Signing in (password, second factor, eID) and signing out, shared by the account pages and the
+pages of an authorization request.
+
+A password alone always gives a `low` session (DESIGN §4). When the account has an active TOTP,
+the pages ask for the code right after the password; the code lifts the session with a new
+cookie value (`step_up_session`) to `substantial` — or leaves it `low` with `otp` in `amr` while
+the identity itself is only `basic` (TR-03107-1: the level of a login is the minimum of the
+initial identification and the login means).
+"""
 
 from __future__ import annotations
 
@@ -7,30 +14,114 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 
 from servicekonto.accounts.levels import TrustLevel
-from servicekonto.accounts.service import authenticate_password
-from servicekonto.accounts.sessions import start_session
+from servicekonto.accounts.means import has_active_totp, verify_second_factor
+from servicekonto.accounts.service import authenticate_password, get_account, identity_level
+from servicekonto.accounts.sessions import (
+    ActiveSession,
+    load_session,
+    start_session,
+    step_up_session,
+)
 from servicekonto.audit.service import record
 from servicekonto.errors import RateLimited
 from servicekonto.oidc import acr
 from servicekonto.oidc.logout import logout_session
 from servicekonto.security.ratelimit import RateLimiter
+from servicekonto.security.sealing import Sealer
 from servicekonto.web.pages import client_ip, cookie_name, provider_of
+
+#: RFC 8176 `amr` of an eID login: a hardware-held key (the card's chip) unlocked by a PIN.
+EID_AMR = [acr.AMR_HARDWARE_KEY, "pin"]
+
+
+def session_cookie(request: Request) -> str | None:
+    return request.cookies.get(cookie_name(request, "sk_session"))
+
+
+def current_session(request: Request, db: Session) -> ActiveSession | None:
+    """This browser's session at its current (possibly decayed) level, or None."""
+    return load_session(
+        db, cookie_value=session_cookie(request), now=provider_of(request).clock.now()
+    )
+
+
+def wants_second_factor(db: Session, account_id: str) -> bool:
+    """Ask for the code right after the password (issue 4: TOTP asked at login)."""
+    return has_active_totp(db, account_id)
+
+
+def _limit(request: Request) -> None:
+    limiter: RateLimiter = request.app.state.login_limiter
+    wait = limiter.hit(client_ip(request), provider_of(request).clock.now())
+    if wait:
+        raise RateLimited("too many login attempts", retry_after=wait)
+
+
+def second_factor_sign_in(
+    request: Request, db: Session, code: str, *, client_id: str | None = None
+) -> str | None:
+    """The stepped-up session's new cookie value, or None (wrong, used, locked: one answer).
+
+    The per-IP limit and the account's throttle count second-factor failures exactly like
+    password failures (DESIGN §8). Commits.
+    """
+    provider = provider_of(request)
+    now = provider.clock.now()
+    cookie = session_cookie(request)
+    session = current_session(request, db)
+    if session is None or cookie is None:
+        db.commit()
+        return None
+    _limit(request)
+    sealer: Sealer = request.app.state.totp_sealer
+    result = verify_second_factor(
+        db, account_id=session.account_id, code=code, sealer=sealer, now=now
+    )
+    subject = f"client:{client_id}" if client_id else ""
+    request_id = getattr(request.state, "request_id", "")
+    if result is None:
+        record(
+            db,
+            at=now,
+            event="login.failed",
+            actor=f"account:{session.account_id}",
+            subject=subject,
+            details={"method": "otp"},
+            request_id=request_id,
+        )
+        db.commit()
+        return None
+    account = get_account(db, session.account_id)
+    level = (
+        TrustLevel.SUBSTANTIAL
+        if account is not None and identity_level(account) >= TrustLevel.SUBSTANTIAL
+        else TrustLevel.LOW
+    )
+    raised = step_up_session(db, cookie_value=cookie, level=level, added_amr=[acr.AMR_OTP], now=now)
+    record(
+        db,
+        at=now,
+        event="login.step_up",
+        actor=f"account:{session.account_id}",
+        subject=subject,
+        details={"method": result.method, "level": level.label},
+        request_id=request_id,
+    )
+    db.commit()
+    return raised[0] if raised else None
 
 
 def password_sign_in(
     request: Request, db: Session, form: dict[str, str], *, client_id: str | None = None
-) -> str | None:
-    """The new session's cookie value, or None for any failure (one answer for all).
+) -> tuple[str, str] | None:
+    """(the new session's cookie value, account id), or None for any failure (one answer).
 
     Per-IP rate limit first (429), then the account's atomic throttle inside
     `authenticate_password`; success and failure are audited with ids only. Commits.
     """
     provider = provider_of(request)
     now = provider.clock.now()
-    limiter: RateLimiter = request.app.state.login_limiter
-    wait = limiter.hit(client_ip(request), now)
-    if wait:
-        raise RateLimited("too many login attempts", retry_after=wait)
+    _limit(request)
     account = authenticate_password(
         db,
         hashing=provider.hashing,
@@ -70,7 +161,7 @@ def password_sign_in(
         request_id=request_id,
     )
     db.commit()
-    return cookie_value
+    return cookie_value, account.id
 
 
 def sign_out(request: Request, db: Session, *, client_id: str | None = None) -> None:

@@ -1,0 +1,291 @@
+"""Step-up through the pages (issue 4 "Done means"): a password session asked for `high` goes
+through the AusweisApp simulator; asked for `substantial` it is offered TOTP enrolment or eID;
+the ID token answers with the reached level in the vocabulary asked, never lower for an essential
+request and never higher than reached."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from servicekonto.accounts.levels import TrustLevel
+from servicekonto.db.models import Account, EidTransaction, LoginMeans
+from servicekonto.oidc.provider import Provider
+from servicekonto.security import totp
+from tests.support import (
+    Browser,
+    Rp,
+    callback_params,
+    consent_through_page,
+    decode_jwt,
+    login_through_pages,
+    make_account,
+    make_client,
+)
+
+ESSENTIAL_HIGH = json.dumps(
+    {"id_token": {"acr": {"essential": True, "values": ["http://eidas.europa.eu/LoA/high"]}}}
+)
+ESSENTIAL_SUBSTANTIAL = json.dumps(
+    {
+        "id_token": {
+            "acr": {"essential": True, "values": ["http://eidas.europa.eu/LoA/substantial"]}
+        }
+    }
+)
+FORM = re.compile(r'<form[^>]*action="([^"]*)"')
+
+
+@pytest.fixture
+def rp(app_client: TestClient, provider: Provider) -> Rp:
+    return Rp(app_client, make_client(provider))
+
+
+def _form_action(page: httpx.Response, contains: str) -> str:
+    for action in FORM.findall(page.text):
+        if contains in action:
+            return str(action)
+    raise AssertionError(f"no form with {contains} in {FORM.findall(page.text)}")
+
+
+def _eid_form(page: httpx.Response) -> dict[str, str]:
+    form = re.search(r'<form[^>]*action="/eid/start".*?</form>', page.text, re.S)
+    assert form, "no Online-Ausweis button on the page"
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form.group(0)))
+
+
+def through_simulator(
+    browser: Browser, page: httpx.Response, *, card: str, pin: str, action: str = "authenticate"
+) -> httpx.Response:
+    """Press the eID button on `page`, run the simulator, return our answer to the return."""
+    fields = _eid_form(page)
+    fields.pop("csrf_token")
+    started = browser.post_form("/eid/start", fields, page)
+    assert started.status_code == 303, started.text[:300]
+    simulator_url = started.headers["location"].removeprefix("http://testserver")
+    assert simulator_url.startswith("/mock/eid/simulator/")
+    simulator = browser.get(simulator_url)
+    assert simulator.status_code == 200
+    done = browser.post_form(simulator_url, _simulator_fields(simulator, card, pin, action), simulator)
+    assert done.status_code == 303, done.text[:300]
+    return browser.get(done.headers["location"].removeprefix("http://testserver"))
+
+
+def _simulator_fields(
+    simulator: httpx.Response, card: str, pin: str, action: str
+) -> list[tuple[str, str]]:
+    """What a browser submits: the optional data stay ticked, as the form shows them."""
+    released = re.findall(r'name="release" value="([^"]+)" checked', simulator.text)
+    assert released, "the simulator offers no optional data"
+    return [("card", card), ("pin", pin), ("action", action)] + [("release", r) for r in released]
+
+
+def _id_token(rp: Rp, page: httpx.Response, jwks: dict[str, Any]) -> dict[str, Any]:
+    params = callback_params(page)
+    assert params["state"] == rp.state
+    tokens = rp.redeem(params["code"])
+    assert tokens.status_code == 200, tokens.text
+    _header, claims = decode_jwt(tokens.json()["id_token"], jwks)
+    return claims
+
+
+def test_design_4_password_session_steps_up_to_high_with_the_eid(
+    browser: Browser, rp: Rp, provider: Provider, jwks: dict[str, Any]
+) -> None:
+    email = make_account(provider)  # Erika Mustermann, as on the sample card
+    start = browser.get(rp.authorize_url(claims=ESSENTIAL_HIGH))
+    step_up = browser.follow(login_through_pages(browser, start, email))
+    assert "Höheres Vertrauensniveau erforderlich" in step_up.text
+    assert "skip-step-up" not in step_up.text  # essential: no way around it
+
+    back = through_simulator(browser, step_up, card="erika-mustermann", pin="123456")
+    consent = browser.follow(back)
+    claims = _id_token(rp, browser.follow(consent_through_page(browser, consent)), jwks)
+
+    assert claims["acr"] == "http://eidas.europa.eu/LoA/high"
+    assert "hwk" in claims["amr"] and "pwd" in claims["amr"]
+    with provider.sessions() as db:
+        account = db.scalar(select(Account).where(Account.email == email))
+        assert account is not None
+        means = db.scalars(select(LoginMeans).where(LoginMeans.account_id == account.id)).all()
+        assert [m.kind for m in means] == ["eid"]
+        levels = {a.name: a.level for a in account.attributes}
+        assert levels["family_name"] == "high" and levels["birthdate"] == "high"
+
+
+def test_design_4_step_up_answers_in_the_vocabulary_asked(
+    browser: Browser, rp: Rp, provider: Provider, jwks: dict[str, Any]
+) -> None:
+    email = make_account(provider)
+    stork = json.dumps({"id_token": {"acr": {"essential": True, "values": ["STORK-QAA-Level-4"]}}})
+    start = browser.get(rp.authorize_url(claims=stork))
+    step_up = browser.follow(login_through_pages(browser, start, email))
+    back = through_simulator(browser, step_up, card="erika-mustermann", pin="123456")
+    consent = browser.follow(back)
+    claims = _id_token(rp, browser.follow(consent_through_page(browser, consent)), jwks)
+    assert claims["acr"] == "STORK-QAA-Level-4"
+
+
+def test_oidc_core_3_1_2_1_voluntary_acr_can_be_declined(
+    browser: Browser, rp: Rp, provider: Provider, jwks: dict[str, Any]
+) -> None:
+    email = make_account(provider)
+    start = browser.get(rp.authorize_url(acr_values="http://eidas.europa.eu/LoA/high"))
+    step_up = browser.follow(login_through_pages(browser, start, email))
+    skip = _form_action(step_up, "skip-step-up")
+    consent = browser.follow(browser.post_form(skip, {}, step_up))
+    claims = _id_token(rp, browser.follow(consent_through_page(browser, consent)), jwks)
+    assert claims["acr"] == "http://eidas.europa.eu/LoA/low"  # what was reached, no more
+
+
+def test_eid_mismatch_is_refused_and_changes_nothing(
+    browser: Browser, rp: Rp, provider: Provider
+) -> None:
+    email = make_account(provider)  # Erika
+    start = browser.get(rp.authorize_url(claims=ESSENTIAL_HIGH))
+    step_up = browser.follow(login_through_pages(browser, start, email))
+    refused = through_simulator(browser, step_up, card="jonas-mueller", pin="222222")
+    assert refused.status_code == 409
+    assert "stimmen nicht mit den Angaben in Ihrem ServiceKonto überein" in refused.text
+    with provider.sessions() as db:
+        assert db.scalar(select(func.count()).select_from(LoginMeans)) == 0
+        account = db.scalar(select(Account).where(Account.email == email))
+        assert account is not None
+        assert {a.level for a in account.attributes} == {"basic"}
+
+
+def test_eid_login_without_account_registers_a_high_account(
+    browser: Browser, provider: Provider
+) -> None:
+    login = browser.get("/login")
+    back = through_simulator(browser, login, card="juergen-weissmueller", pin="333333")
+    assert back.status_code == 303 and back.headers["location"] == "/account?notice=eid_registered"
+    account_page = browser.get(back.headers["location"])
+    assert "mit Ihrem Online-Ausweis angelegt" in account_page.text
+    with provider.sessions() as db:
+        created = db.scalars(select(Account).where(Account.email.is_(None))).all()
+        assert len(created) == 1
+        assert created[0].password_hash is None
+        assert {a.level for a in created[0].attributes} == {"high"}
+        assert created[0].register_record_id  # the register knows Jürgen
+
+    # the same card again: the same account, no second one
+    browser.post_form("/account/logout", {}, account_page)
+    again = through_simulator(browser, browser.get("/login"), card="juergen-weissmueller", pin="333333")
+    assert again.headers["location"] == "/account"
+    with provider.sessions() as db:
+        assert db.scalar(select(func.count()).select_from(Account).where(Account.email.is_(None))) == 1
+
+
+def test_simulator_cancel_shows_a_clear_page(browser: Browser) -> None:
+    back = through_simulator(
+        browser, browser.get("/login"), card="erika-mustermann", pin="", action="cancel"
+    )
+    assert back.status_code == 400
+    assert "abgebrochen" in back.text
+
+
+@pytest.mark.parametrize(
+    ("card", "pin", "text"),
+    [
+        ("max-mustermann-abgelaufen", "666666", "abgelaufen"),
+        ("lena-mustermann-gesperrt", "777777", "gesperrt"),
+    ],
+)
+def test_tr03130_invalid_documents_are_refused(
+    browser: Browser, provider: Provider, card: str, pin: str, text: str
+) -> None:
+    back = through_simulator(browser, browser.get("/login"), card=card, pin=pin)
+    assert back.status_code == 400
+    assert text in back.text
+    with provider.sessions() as db:
+        assert db.scalar(select(func.count()).select_from(Account)) == 0
+
+
+def test_eid_return_in_another_browser_or_twice_opens_nothing(
+    app_client: TestClient, browser: Browser, provider: Provider
+) -> None:
+    login = browser.get("/login")
+    fields = _eid_form(login)
+    fields.pop("csrf_token")
+    started = browser.post_form("/eid/start", fields, login)
+    simulator_url = started.headers["location"].removeprefix("http://testserver")
+    simulator = browser.get(simulator_url)
+    done = browser.post_form(
+        simulator_url,
+        _simulator_fields(simulator, "erika-mustermann", "123456", "authenticate"),
+        simulator,
+    )
+    return_path = done.headers["location"].removeprefix("http://testserver")
+
+    stranger = TestClient(app_client.app, base_url="http://testserver")
+    foreign = stranger.get(return_path, follow_redirects=False)
+    assert foreign.status_code == 400 and "anderen Browser" in foreign.text
+    assert "sk_session" not in foreign.headers.get("set-cookie", "")
+
+    own = browser.get(return_path)
+    assert own.status_code == 303  # the stranger's try did not consume it
+    replay = browser.get(return_path)
+    assert replay.status_code == 400
+    with provider.sessions() as db:
+        assert db.scalar(select(func.count()).select_from(EidTransaction)) == 0
+
+
+def _secret_from(page: httpx.Response) -> bytes:
+    import base64
+
+    found = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', page.text)
+    assert found, page.text[:500]
+    text = found.group(1).replace(" ", "")
+    return base64.b32decode(text + "=" * (-len(text) % 8))
+
+
+def test_design_4_substantial_offers_totp_enrolment_and_reaches_substantial(
+    browser: Browser, rp: Rp, provider: Provider, jwks: dict[str, Any]
+) -> None:
+    email = make_account(provider, level=TrustLevel.SUBSTANTIAL)
+    start = browser.get(rp.authorize_url(claims=ESSENTIAL_SUBSTANTIAL))
+    step_up = browser.follow(login_through_pages(browser, start, email))
+    assert "/eid/start" in step_up.text  # the eID is offered too
+    enrol_link = re.search(r'href="(/account/security/totp\?next=[^"]+)"', step_up.text)
+    assert enrol_link
+    enrol = browser.get(enrol_link.group(1).replace("&amp;", "&"))
+    assert enrol.status_code == 200 and "<svg" in enrol.text
+    secret = _secret_from(enrol)
+    code = totp.code_at(secret, totp.time_step(provider.clock.now()))
+    means_id = re.search(r'name="means_id" value="([^"]+)"', enrol.text)
+    next_page = re.search(r'name="next" value="([^"]+)"', enrol.text)
+    assert means_id and next_page
+    codes = browser.post_form(
+        "/account/security/totp",
+        {"otp": code, "means_id": means_id.group(1), "next": next_page.group(1)},
+        enrol,
+    )
+    assert codes.status_code == 200
+    assert len(re.findall(r"<li><code>", codes.text)) == 10
+    continue_link = re.search(r'<a class="button" href="([^"]+)"', codes.text)
+    assert continue_link and continue_link.group(1).startswith("/interaction/")
+    consent = browser.follow(browser.get(continue_link.group(1)))
+    claims = _id_token(rp, browser.follow(consent_through_page(browser, consent)), jwks)
+    assert claims["acr"] == "http://eidas.europa.eu/LoA/substantial"
+    assert "otp" in claims["amr"]
+
+
+def test_design_4_totp_with_a_basic_identity_stays_low(
+    browser: Browser, rp: Rp, provider: Provider
+) -> None:
+    """TR-03107-1 §4.4: the login is the minimum of identification and means, so a basic
+    identity with a second factor cannot satisfy an essential `substantial` by TOTP; the page
+    offers only the eID."""
+    email = make_account(provider)  # basic identity
+    start = browser.get(rp.authorize_url(claims=ESSENTIAL_SUBSTANTIAL))
+    step_up = browser.follow(login_through_pages(browser, start, email))
+    assert "/account/security/totp" not in step_up.text
+    assert "/eid/start" in step_up.text
+    assert "noch nicht bestätigt" in step_up.text
