@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from servicekonto import __version__
+from servicekonto.accounts.means import TOTP_SEALING_PURPOSE
 from servicekonto.api import admin_clients
 from servicekonto.api import letters as letters_api
 from servicekonto.api import registration as registration_api
@@ -226,6 +227,8 @@ def build_eid(provider: Provider) -> tuple[EidServer | None, MockEidServer | Non
     a production instance never offers test cards; otherwise no Online-Ausweis at all.
     """
     settings = provider.settings
+    if not settings.eid_enabled:
+        return None, None
     if settings.eid_url:
         return HttpEidServer(settings.eid_url, service_provider=settings.issuer), None
     if not settings.dev_mode:
@@ -303,7 +306,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.renderer = Renderer()
     app.state.csrf = CsrfTokens(settings.secret_key)
     app.state.login_limiter = RateLimiter(settings.login_rate_per_minute)
-    app.state.totp_sealer = Sealer(settings.secret_key, "totp-secret")
+    app.state.totp_sealer = Sealer(settings.secret_key, TOTP_SEALING_PURPOSE)
     app.state.eid_server, eid_mock = build_eid(provider)
     app.state.eid_linking = eid_linking(provider, app.state.registration.register)
     _install_error_handlers(app)

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
         description="eID-Server (JSON eID-Interface of `eid-mock serve`); empty: in dev mode the "
         "embedded mock and AusweisApp simulator at /mock/eid, otherwise no Online-Ausweis.",
     )
+    eid_enabled: bool = Field(
+        default=True,
+        description="Offer the Online-Ausweis (login, registration, step-up to `high`); off for "
+        "an operator without an eID-Server contract.",
+    )
     default_signing_alg: str = Field(default="ES256", description="ID-token / JWT default alg.")
     key_overlap_seconds: int = Field(
         default=7 * 24 * 3600,

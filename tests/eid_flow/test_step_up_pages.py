@@ -33,11 +33,7 @@ ESSENTIAL_HIGH = json.dumps(
     {"id_token": {"acr": {"essential": True, "values": ["http://eidas.europa.eu/LoA/high"]}}}
 )
 ESSENTIAL_SUBSTANTIAL = json.dumps(
-    {
-        "id_token": {
-            "acr": {"essential": True, "values": ["http://eidas.europa.eu/LoA/substantial"]}
-        }
-    }
+    {"id_token": {"acr": {"essential": True, "values": ["http://eidas.europa.eu/LoA/substantial"]}}}
 )
 FORM = re.compile(r'<form[^>]*action="([^"]*)"')
 
@@ -72,7 +68,9 @@ def through_simulator(
     assert simulator_url.startswith("/mock/eid/simulator/")
     simulator = browser.get(simulator_url)
     assert simulator.status_code == 200
-    done = browser.post_form(simulator_url, _simulator_fields(simulator, card, pin, action), simulator)
+    done = browser.post_form(
+        simulator_url, _simulator_fields(simulator, card, pin, action), simulator
+    )
     assert done.status_code == 303, done.text[:300]
     return browser.get(done.headers["location"].removeprefix("http://testserver"))
 
@@ -177,10 +175,14 @@ def test_eid_login_without_account_registers_a_high_account(
 
     # the same card again: the same account, no second one
     browser.post_form("/account/logout", {}, account_page)
-    again = through_simulator(browser, browser.get("/login"), card="juergen-weissmueller", pin="333333")
+    again = through_simulator(
+        browser, browser.get("/login"), card="juergen-weissmueller", pin="333333"
+    )
     assert again.headers["location"] == "/account"
     with provider.sessions() as db:
-        assert db.scalar(select(func.count()).select_from(Account).where(Account.email.is_(None))) == 1
+        assert (
+            db.scalar(select(func.count()).select_from(Account).where(Account.email.is_(None))) == 1
+        )
 
 
 def test_simulator_cancel_shows_a_clear_page(browser: Browser) -> None:

@@ -115,6 +115,41 @@ def test_tr03160_4_2_confirm_with_a_wrong_code_activates_nothing(
         assert db.scalar(select(func.count()).select_from(RecoveryCode)) == 0
 
 
+def test_pending_totp_shows_the_same_enrolment_again_only_to_its_holder(
+    sessions: sessionmaker[Session], clock: FixedClock, account_id: str, sealer: Sealer
+) -> None:
+    started = _start(sessions, clock, account_id, sealer)
+    stranger = new_account(sessions, clock)
+    with sessions() as db:
+        again = means.pending_totp(
+            db,
+            account_id=account_id,
+            means_id=started.means_id,
+            sealer=sealer,
+            account_name="erika@example.org",
+            issuer="Servicekonto Test",
+        )
+        assert again == started
+        default_name = means.pending_totp(
+            db, account_id=account_id, means_id=started.means_id, sealer=sealer
+        )
+        assert default_name is not None and default_name.secret_base32 == started.secret_base32
+        account = db.get(Account, account_id)
+        assert account is not None and account.email is not None
+        assert account.email.split("@")[0] in default_name.provisioning_uri
+        assert (
+            means.pending_totp(db, account_id=stranger, means_id=started.means_id, sealer=sealer)
+            is None
+        )
+        expired = clock.now() + means.ENROLMENT_VALIDITY
+        assert (
+            means.pending_totp(
+                db, account_id=account_id, means_id=started.means_id, sealer=sealer, now=expired
+            )
+            is None
+        )
+
+
 def test_confirm_refuses_another_accounts_enrolment_and_an_expired_one(
     sessions: sessionmaker[Session], clock: FixedClock, account_id: str, sealer: Sealer
 ) -> None:

@@ -28,6 +28,15 @@ from tests.protocol.flows import (
 )
 from tests.support import Browser, Rp, decode_jwt, full_login, make_client
 
+
+@pytest.fixture(autouse=True)
+def without_eid(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests prove the answers when a level above the session's cannot be reached, so the
+    Online-Ausweis is off here (as with `SERVICEKONTO_EID_ENABLED=0`); reaching `substantial`
+    and `high` is proved in tests/eid_flow and tests/levels."""
+    monkeypatch.setattr(Provider, "eid_available", property(lambda self: False))
+
+
 EIDAS_LOW = "http://eidas.europa.eu/LoA/low"
 EIDAS_SUBSTANTIAL = "http://eidas.europa.eu/LoA/substantial"
 EIDAS_HIGH = "http://eidas.europa.eu/LoA/high"

@@ -48,7 +48,9 @@ PENDING, ACTIVE, BLOCKED = "pending", "active", "blocked"
 
 #: The `Sealer` purpose for TOTP secrets: the app builds `Sealer(settings.secret_key,
 #: TOTP_SEALING_PURPOSE)`; changing it makes every enrolled secret unreadable.
-TOTP_SEALING_PURPOSE = "login-means-totp-secret"
+TOTP_SEALING_PURPOSE = "totp-secret"
+#: The issuer shown in the app when the caller gives none.
+DEFAULT_ISSUER = "ServiceKonto"
 #: The label shown in the list of means when the caller gives none.
 TOTP_LABEL = "Authenticator-App"
 #: An enrolment not confirmed within this time is dead: the secret was on screen once, and
@@ -156,6 +158,44 @@ def start_totp_enrolment(
     )
 
 
+def pending_totp(
+    db: Session,
+    *,
+    account_id: str,
+    means_id: str,
+    sealer: Sealer,
+    now: datetime | None = None,
+    account_name: str | None = None,
+    issuer: str = DEFAULT_ISSUER,
+    qr_label: str = "QR-Code",
+) -> TotpEnrolment | None:
+    """The holder's pending enrolment again (to show it once more after a mistyped code); None if
+    there is none (or, when `now` is given, it expired). `account_name` defaults to the account's
+    e-mail address, as the enrolment page passes it to `start_totp_enrolment`."""
+    means = db.scalar(
+        select(LoginMeans).where(
+            LoginMeans.id == means_id,
+            LoginMeans.account_id == account_id,
+            LoginMeans.kind == KIND_TOTP,
+            LoginMeans.state == PENDING,
+        )
+    )
+    if means is None or means.secret_sealed is None:
+        return None
+    if now is not None and means.created_at + ENROLMENT_VALIDITY <= now:
+        return None
+    if account_name is None:
+        account_name = db.scalar(select(Account.email).where(Account.id == account_id)) or issuer
+    secret = sealer.open(means.secret_sealed, aad=means.id)
+    uri = totp.provisioning_uri(secret, account_name=account_name, issuer=issuer)
+    return TotpEnrolment(
+        means_id=means.id,
+        secret_base32=totp.to_base32(secret),
+        provisioning_uri=uri,
+        qr_svg=qr_svg(uri, aria_label=qr_label),
+    )
+
+
 def confirm_totp_enrolment(
     db: Session, *, account_id: str, means_id: str, code: str, sealer: Sealer, now: datetime
 ) -> list[str]:
@@ -217,6 +257,10 @@ def verify_second_factor(
 
     On success the failure counter is reset and the means marked used; that is flushed, not
     committed, so the caller commits it together with the session's new level.
+
+    Wrong input never raises. A stored secret that does not open (`InvalidTag`: the server secret
+    changed) does raise: that is a configuration fault, and hiding it as "wrong code" would lock
+    every TOTP user out silently.
     """
     claimed = claim_attempt(db, account_id, now)
     db.commit()

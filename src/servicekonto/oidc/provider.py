@@ -32,4 +32,4 @@ class Provider:
     @property
     def eid_available(self) -> bool:
         """An eID-Server is configured, or dev mode runs the embedded mock (never in production)."""
-        return bool(self.settings.eid_url) or self.settings.dev_mode
+        return self.settings.eid_enabled and (bool(self.settings.eid_url) or self.settings.dev_mode)

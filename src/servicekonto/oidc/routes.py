@@ -150,12 +150,20 @@ def authorization_endpoint(
             if session
             else None
         )
+        means = (
+            interaction.step_up_means(
+                db, account_id=session.account_id, eid_available=provider.eid_available
+            )
+            if session
+            else None
+        )
         decision = interaction.decide(
             request=auth_request,
             session=session,
             consent=consent,
             logged_in_during_request=False,
             now=now,
+            means=means,
         )
         if decision.step is interaction.Step.COMPLETE and session and consent:
             target = codes.complete(

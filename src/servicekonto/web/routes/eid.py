@@ -13,8 +13,8 @@ in); `step_up` raises or links the signed-in account and refuses a card of someo
 from __future__ import annotations
 
 import time
-from typing import Any
 from datetime import datetime, timedelta
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -285,7 +285,8 @@ def finish(transaction_id: str, request: Request, db: Session = Depends(db_sessi
 def eid_choice(request: Request, *, pending_id: str | None, purpose: str) -> dict[str, Any]:
     """Template context for an "Online-Ausweis" button (login, step-up and security pages)."""
     return {
-        "eid_available": request.app.state.eid_server is not None,
+        "eid_available": request.app.state.eid_server is not None
+        and provider_of(request).eid_available,
         "eid_action": "/eid/start",
         "eid_pending": pending_id or "",
         "eid_purpose": purpose,

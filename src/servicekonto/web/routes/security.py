@@ -22,7 +22,7 @@ from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.service import authenticate_password, get_account, identity_level
 from servicekonto.accounts.sessions import ActiveSession, step_up_session
 from servicekonto.audit.service import record
-from servicekonto.errors import Conflict, InvalidInput
+from servicekonto.errors import Conflict, InvalidInput, NotFound
 from servicekonto.oidc import acr
 from servicekonto.oidc.routes import db_session
 from servicekonto.security.sealing import Sealer
@@ -214,6 +214,12 @@ def enrol(
             sealer=_sealer(request),
             now=now,
         )
+    except NotFound:
+        db.rollback()
+        return see_other("/account/security/totp")  # expired enrolment: start afresh
+    except Conflict:
+        db.rollback()
+        return see_other("/account/security")  # already active
     except InvalidInput:
         db.rollback()
         enrolment_page = login_means.pending_totp(
