@@ -153,7 +153,9 @@ class UserAgent:
     def get(self, url: str) -> httpx.Response:
         return self.http.get(url)
 
-    def post_form(self, url: str, fields: list[tuple[str, str]], page: httpx.Response) -> httpx.Response:
+    def post_form(
+        self, url: str, fields: list[tuple[str, str]], page: httpx.Response
+    ) -> httpx.Response:
         token = CSRF.search(page.text)
         assert token, f"no csrf_token on {page.url}"
         origin = "{0.scheme}://{0.netloc}".format(urlsplit(url))

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from servicekonto.accounts.levels import TrustLevel
-from servicekonto.db.models import Account, EidTransaction, LoginMeans
+from servicekonto.db.models import Account, BrowserSession, EidTransaction, LoginMeans
 from servicekonto.oidc.provider import Provider
 from servicekonto.security import totp
 from tests.support import (
@@ -291,3 +291,47 @@ def test_design_4_totp_with_a_basic_identity_stays_low(
     assert "/account/security/totp" not in step_up.text
     assert "/eid/start" in step_up.text
     assert "noch nicht bestätigt" in step_up.text
+
+
+def test_checklist_c01_a_locked_password_leaves_the_eid_login_open(
+    browser: Browser, rp: Rp, provider: Provider, jwks: dict[str, Any]
+) -> None:
+    """Security checklist C-01: the password lock cannot become a denial of service, because
+    the card's login does not go through the password throttle."""
+    email = make_account(provider)
+    start = browser.get(rp.authorize_url(claims=ESSENTIAL_HIGH))
+    step_up = browser.follow(login_through_pages(browser, start, email))
+    through_simulator(browser, step_up, card="erika-mustermann", pin="123456")
+    browser.post_form("/account/logout", {}, browser.get("/account"))
+
+    for _ in range(6):
+        page = browser.get("/login")
+        browser.post_form("/login", {"username": email, "password": "wrong-password-1"}, page)
+    with provider.sessions() as db:
+        account = db.scalar(select(Account).where(Account.email == email))
+        assert account is not None and account.locked_until is not None
+        account_id = account.id
+
+    back = through_simulator(browser, browser.get("/login"), card="erika-mustermann", pin="123456")
+    assert back.status_code == 303 and back.headers["location"] == "/account"
+    with provider.sessions() as db:
+        sessions = db.scalars(
+            select(BrowserSession).where(BrowserSession.account_id == account_id)
+        ).all()
+        assert [s.level for s in sessions] == ["high"]
+
+
+def test_checklist_s01_step_up_renews_the_session_cookie(
+    browser: Browser, rp: Rp, provider: Provider
+) -> None:
+    """Security checklist S-01: a new session id at step-up; the old cookie is dead."""
+    email = make_account(provider)
+    start = browser.get(rp.authorize_url(claims=ESSENTIAL_HIGH))
+    step_up = browser.follow(login_through_pages(browser, start, email))
+    before = browser.http.cookies.get("sk_session")
+    through_simulator(browser, step_up, card="erika-mustermann", pin="123456")
+    after = browser.http.cookies.get("sk_session")
+    assert before and after and before != after
+    stale = TestClient(browser.http.app, base_url="http://testserver")
+    stale.cookies.set("sk_session", before)
+    assert stale.get("/account", follow_redirects=False).headers["location"] == "/login"
