@@ -20,7 +20,6 @@ are not logged with their bodies (personal data).
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from typing import Literal
@@ -28,8 +27,8 @@ from typing import Literal
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from servicekonto.api.body_limit import BodyLimit
 from servicekonto.register.model import (
     MAX_HOUSE_NUMBER_LENGTH,
     MAX_NAME_LENGTH,
@@ -93,57 +92,6 @@ class MatchResponse(BaseModel):
     person: RegisterPersonOut | None = None
 
 
-class _BodyLimit:
-    """Refuses bodies over `limit` bytes with 413, declared or streamed, before they pile up."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await _too_large(send)
-            return
-        received = 0
-        overflow = False
-        started = False
-
-        async def limited_receive() -> Message:
-            nonlocal received, overflow
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.limit:
-                overflow = True
-                return {"type": "http.disconnect"}
-            return message
-
-        async def guarded_send(message: Message) -> None:
-            nonlocal started
-            if overflow:  # whatever the app says after an overflow is replaced by the 413
-                return
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, guarded_send)
-        except Exception:
-            if not overflow:
-                raise
-        if overflow and not started:
-            await _too_large(send)
-
-
-async def _too_large(send: Send) -> None:
-    body = json.dumps({"detail": "request body too large"}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
 def create_register_mock_app(register: CivilRegister) -> FastAPI:
     """The register JSON API over `register` (module docstring)."""
     app = FastAPI(
@@ -191,5 +139,5 @@ def create_register_mock_app(register: CivilRegister) -> FastAPI:
         """Process liveness."""
         return {"status": "ok"}
 
-    app.add_middleware(_BodyLimit, limit=BODY_LIMIT)
+    app.add_middleware(BodyLimit, limit=BODY_LIMIT)
     return app

@@ -51,7 +51,6 @@ Nothing is logged here; request bodies carry session ids and the simulator PINs.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,8 +62,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from starlette.datastructures import FormData
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from servicekonto.api.body_limit import BodyLimit
 from servicekonto.eid.mock import (
     MAX_PIN_TRIES,
     MAX_REFRESH_ADDRESS_LENGTH,
@@ -248,61 +247,6 @@ def _service_provider(header: str | None) -> str | None:
     return name
 
 
-# -- body size cap -----------------------------------------------------------------------------
-
-
-class _BodyLimit:
-    """Refuses bodies over `limit` bytes with 413, declared or streamed (the standalone server
-    has no other cap; mounted, the main app's larger cap applies first)."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await _too_large(send)
-            return
-        received = 0
-        overflow = False
-        started = False
-
-        async def limited_receive() -> Message:
-            nonlocal received, overflow
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.limit:
-                overflow = True
-                return {"type": "http.disconnect"}
-            return message
-
-        async def guarded_send(message: Message) -> None:
-            nonlocal started
-            if overflow:
-                return
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, guarded_send)
-        except Exception:
-            if not overflow:
-                raise
-        if overflow and not started:
-            await _too_large(send)
-
-
-async def _too_large(send: Send) -> None:
-    body = json.dumps({"detail": "request body too large (16 KiB at most)"}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
 # -- simulator pages ---------------------------------------------------------------------------
 
 
@@ -465,7 +409,7 @@ def create_eid_mock_app(server: MockEidServer, *, secret_key: str) -> FastAPI:
         """Process liveness."""
         return {"status": "ok"}
 
-    app.add_middleware(_BodyLimit, limit=BODY_LIMIT)
+    app.add_middleware(BodyLimit, limit=BODY_LIMIT)
     return app
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from servicekonto.accounts import means as login_means
 from servicekonto.accounts.levels import TrustLevel
-from servicekonto.accounts.service import authenticate_password, get_account, identity_level
+from servicekonto.accounts.service import authenticate_password, get_account
 from servicekonto.accounts.sessions import ActiveSession, step_up_session
 from servicekonto.audit.service import record
 from servicekonto.errors import Conflict, InvalidInput, NotFound
@@ -31,6 +31,7 @@ from servicekonto.web.routes.eid import eid_choice
 from servicekonto.web.routes.forms import first, form_fields
 from servicekonto.web.routes.signin import (
     current_session,
+    second_factor_level,
     second_factor_sign_in,
     session_cookie,
 )
@@ -237,12 +238,7 @@ def enrol(
             next=next_page or "",
             error=True,
         )
-    account = get_account(db, session.account_id)
-    level = (
-        TrustLevel.SUBSTANTIAL
-        if account is not None and identity_level(account) >= TrustLevel.SUBSTANTIAL
-        else TrustLevel.LOW
-    )
+    level = second_factor_level(db, session.account_id)
     raised = step_up_session(db, cookie_value=cookie, level=level, added_amr=[acr.AMR_OTP], now=now)
     record(
         db,

@@ -50,6 +50,14 @@ def wants_second_factor(db: Session, account_id: str) -> bool:
     return has_active_totp(db, account_id)
 
 
+def second_factor_level(db: Session, account_id: str) -> TrustLevel:
+    """What password + second factor reaches: `substantial` only on a `substantial` identity."""
+    account = get_account(db, account_id)
+    if account is not None and identity_level(account) >= TrustLevel.SUBSTANTIAL:
+        return TrustLevel.SUBSTANTIAL
+    return TrustLevel.LOW
+
+
 def _limit(request: Request) -> None:
     limiter: RateLimiter = request.app.state.login_limiter
     wait = limiter.hit(client_ip(request), provider_of(request).clock.now())
@@ -91,12 +99,7 @@ def second_factor_sign_in(
         )
         db.commit()
         return None
-    account = get_account(db, session.account_id)
-    level = (
-        TrustLevel.SUBSTANTIAL
-        if account is not None and identity_level(account) >= TrustLevel.SUBSTANTIAL
-        else TrustLevel.LOW
-    )
+    level = second_factor_level(db, session.account_id)
     raised = step_up_session(db, cookie_value=cookie, level=level, added_amr=[acr.AMR_OTP], now=now)
     record(
         db,
