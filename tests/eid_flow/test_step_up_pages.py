@@ -335,3 +335,35 @@ def test_checklist_s01_step_up_renews_the_session_cookie(
     stale = TestClient(browser.http.app, base_url="http://testserver")
     stale.cookies.set("sk_session", before)
     assert stale.get("/account", follow_redirects=False).headers["location"] == "/login"
+
+
+def test_eid_account_adds_an_email_verified_by_link_and_is_never_purged(
+    browser: Browser, provider: Provider, clock: Any
+) -> None:
+
+    from servicekonto.db.models import OutboxMessage
+    from servicekonto.registration.maintenance import purge_unconfirmed
+
+    back = through_simulator(browser, browser.get("/login"), card="camille-dubois-ub", pin="999999")
+    account_page = browser.get(back.headers["location"])
+    assert 'action="/account/email"' in account_page.text
+    added = browser.post_form("/account/email", {"email": "Camille@Example.org"}, account_page)
+    assert added.headers["location"] == "/account?notice=email_sent"
+    with provider.sessions() as db:
+        account = db.scalars(select(Account)).one()
+        assert (account.email, account.email_verified) == ("camille@example.org", False)
+        [mail] = [m.payload for m in db.scalars(select(OutboxMessage)) if m.kind == "mail"]
+
+    # a week later, unconfirmed: the maintenance job keeps an account opened with the eID
+    clock.advance(days=8)
+    with provider.sessions() as db:
+        assert purge_unconfirmed(db, now=provider.clock.now(), letters_store=None) == 0
+        db.commit()
+        assert db.scalar(select(func.count()).select_from(Account)) == 1
+
+    link = re.search(r"http://testserver(/register/confirm/\S+)", mail["body"])
+    assert link
+    clock.advance(days=-7)
+    browser.get(link.group(1))
+    with provider.sessions() as db:
+        assert db.scalars(select(Account)).one().email_verified is True

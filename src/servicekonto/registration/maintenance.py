@@ -31,6 +31,7 @@ from servicekonto.db.models import (
     ClientAssertionJti,
     Consent,
     EmailToken,
+    LoginMeans,
     OutboxMessage,
     PendingAuthorization,
     RevokedAccessToken,
@@ -66,6 +67,8 @@ def _abandoned(now: datetime) -> list[ColumnElement[bool]]:
         Account.register_record_id.is_(None),
         Account.created_at <= now - UNCONFIRMED_RETENTION,
         ~select(Consent.id).where(Consent.account_id == Account.id).exists(),
+        # an account opened with the eID is never abandoned, even with an unconfirmed e-mail
+        ~select(LoginMeans.id).where(LoginMeans.account_id == Account.id).exists(),
     ]
 
 

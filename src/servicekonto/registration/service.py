@@ -149,6 +149,32 @@ def register_citizen(
            details={"letter": letter_id is not None}, request_id=request_id)
 
 
+def add_email(
+    db: Session, c: Collaborators, *, account_id: str, email: str, now: datetime,
+    request_id: str = "",
+) -> None:
+    """Give an account opened with the eID an e-mail address, verified by link like a sign-up.
+
+    An address that belongs to another account gets the "you already have an account" notice
+    instead, and the caller shows the same answer either way (no enumeration).
+    """
+    account = db.get(Account, account_id)
+    if account is None or account.email is not None:
+        raise InvalidInput("the account already has an e-mail address")
+    address = normalise_email(email)
+    if db.scalar(select(Account.id).where(Account.email == address)) is not None:
+        queue_mail(db, to=address, now=now, subject="Registrierung bei ServiceKonto",
+                   body=_ALREADY_REGISTERED.format(issuer=c.issuer))
+        return
+    account.email, account.email_verified, account.updated_at = address, False, now
+    token = random_token(32)
+    db.add(EmailToken(digest=digest(token), account_id=account.id, purpose="verify_email",
+                      created_at=now, expires_at=now + EMAIL_TOKEN_TTL))
+    queue_mail(db, to=address, now=now, subject="Bitte bestätigen Sie Ihre E-Mail-Adresse",
+               body=_CONFIRM_ADDED.format(link=f"{c.issuer}/register/confirm/{token}"))
+    record(db, at=now, event="email.added", actor=f"account:{account.id}", request_id=request_id)
+
+
 def confirm_email(db: Session, *, token: str, now: datetime) -> bool:
     """Consume the link token (single use, one conditional UPDATE); mark the e-mail verified."""
     token_digest = digest(token)
@@ -287,6 +313,18 @@ bitte bestätigen Sie Ihre E-Mail-Adresse für Ihr ServiceKonto mit diesem Link:
 
 Der Link ist 7 Tage gültig. Wenn Sie sich nicht registriert haben, ignorieren Sie diese
 Nachricht; die Registrierung wird dann nach 7 Tagen gelöscht.
+
+Ihr ServiceKonto
+"""
+
+_CONFIRM_ADDED = """Guten Tag,
+
+bitte bestätigen Sie die E-Mail-Adresse für Ihr ServiceKonto mit diesem Link:
+
+{link}
+
+Der Link ist 7 Tage gültig. Wenn Sie diese Adresse nicht hinterlegt haben, ignorieren Sie diese
+Nachricht.
 
 Ihr ServiceKonto
 """

@@ -208,6 +208,19 @@ _DE: dict[str, str] = {
         "Ihr ServiceKonto wurde mit Ihrem Online-Ausweis angelegt. Ihre Daten stammen aus dem "
         "Ausweis und haben das Vertrauensniveau „hoch“."
     ),
+    "account.no_email": "keine hinterlegt",
+    "account.email_unverified": "noch nicht bestätigt",
+    "account.add_email_title": "E-Mail-Adresse hinterlegen",
+    "account.add_email_hint": (
+        "Optional. Wir senden Ihnen einen Link zur Bestätigung; danach erhalten Sie "
+        "Benachrichtigungen per E-Mail."
+    ),
+    "account.add_email": "E-Mail-Adresse hinterlegen",
+    "account.email_sent": (
+        "Wir haben Ihnen einen Bestätigungslink geschickt. Bitte öffnen Sie ihn innerhalb von 7"
+        " Tagen."
+    ),
+    "account.email_invalid": "Bitte geben Sie eine gültige E-Mail-Adresse ein.",
     "login.no_account": "Noch kein ServiceKonto?",
     "login.register_link": "Jetzt registrieren",
     # consent
@@ -834,6 +847,15 @@ _EN: dict[str, str] = {
         "Your ServiceKonto was created with your Online-Ausweis. Your data comes from the card "
         "at trust level “high”."
     ),
+    "account.no_email": "none",
+    "account.email_unverified": "not confirmed yet",
+    "account.add_email_title": "Add an email address",
+    "account.add_email_hint": (
+        "Optional. We send you a link to confirm it; after that you get notifications by email."
+    ),
+    "account.add_email": "Add email address",
+    "account.email_sent": "We sent you a confirmation link. Please open it within 7 days.",
+    "account.email_invalid": "Please enter a valid email address.",
     "login.no_account": "No ServiceKonto yet?",
     "login.register_link": "Register now",
     # consent

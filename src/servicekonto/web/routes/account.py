@@ -12,7 +12,9 @@ from servicekonto.accounts.service import attributes_of, get_account
 from servicekonto.accounts.sessions import load_session
 from servicekonto.audit.service import record
 from servicekonto.consent.service import list_consents, revoke
+from servicekonto.errors import InvalidInput
 from servicekonto.oidc.routes import db_session
+from servicekonto.registration import service as registration
 from servicekonto.web.pages import (
     check_post,
     clear_cookie,
@@ -24,11 +26,17 @@ from servicekonto.web.pages import (
 )
 from servicekonto.web.routes.eid import eid_choice
 from servicekonto.web.routes.forms import first, form_fields
+from servicekonto.web.routes.registration import collaborators
 from servicekonto.web.routes.signin import password_sign_in, sign_out, wants_second_factor
 
 router = APIRouter(include_in_schema=False)
 GERMAN_TIME = ZoneInfo("Europe/Berlin")
-NOTICES = {"revoked": "account.revoked", "eid_registered": "account.eid_registered"}
+NOTICES = {
+    "revoked": "account.revoked",
+    "eid_registered": "account.eid_registered",
+    "email_sent": "account.email_sent",
+    "email_invalid": "account.email_invalid",
+}
 
 
 def _display(value: object) -> str:
@@ -98,6 +106,8 @@ def overview(request: Request, db: Session = Depends(db_session)) -> Response:
         request,
         "account.html",
         email=account.email or "",
+        email_missing=account.email is None,
+        email_unverified=account.email is not None and not account.email_verified,
         level_label=f"level.{session.level.label}",
         attributes=[
             {"name": name, "value": _display(a.value), "level": a.level.label}
@@ -168,3 +178,41 @@ def logged_out(request: Request) -> Response:
 @router.get("/")
 def index(request: Request) -> Response:
     return render(request, "index.html")
+
+
+@router.post("/account/email")
+def add_email(
+    request: Request,
+    fields: list[tuple[str, str]] = Depends(form_fields),
+    db: Session = Depends(db_session),
+) -> Response:
+    """An account opened with the eID adds its e-mail address (verified by link)."""
+    provider = provider_of(request)
+    form = first(fields)
+    check_post(request, form)
+    session = load_session(
+        db,
+        cookie_value=request.cookies.get(cookie_name(request, "sk_session")),
+        now=provider.clock.now(),
+    )
+    if session is None:
+        db.commit()
+        return see_other("/login")
+    address = form.get("email", "").strip()
+    if "@" not in address or len(address) > 254:
+        db.commit()
+        return see_other("/account?notice=email_invalid")
+    try:
+        registration.add_email(
+            db,
+            collaborators(request),
+            account_id=session.account_id,
+            email=address,
+            now=provider.clock.now(),
+            request_id=request.state.request_id,
+        )
+    except InvalidInput:
+        db.rollback()
+        return see_other("/account")
+    db.commit()
+    return see_other("/account?notice=email_sent")
