@@ -79,7 +79,7 @@ def test_demo_portal_login_consent_and_logout_in_chromium(
     expect(page.locator("html")).to_have_attribute("lang", "de")
     page.get_by_label("E-Mail-Adresse").fill(citizen["username"])
     page.get_by_label("Passwort").fill(citizen["password"])
-    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("button", name="Anmelden", exact=True).click()
     # consent: keep everything but the e-mail address
     expect(page.get_by_role("button", name="Zustimmen")).to_be_visible()
     page.get_by_label("E-Mail-Adresse").uncheck()

@@ -33,30 +33,33 @@ def _embedded_eid_mock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SERVICEKONTO_EID_ENABLED", raising=False)
 
 
-def _log_in_as_anna_from_portal(page: object, base: str, level_link: str) -> None:
+def _log_in_as_anna_from_portal(tab: object, base: str, level_link: str) -> None:
     from playwright.sync_api import Page, expect
 
-    assert isinstance(page, Page)
-    page.goto(f"{base}/demo-portal")
-    page.get_by_role("link", name=level_link).click()
-    expect(page.get_by_label("Passwort")).to_be_visible()
-    page.get_by_label("E-Mail-Adresse").fill(ANNA)
-    page.get_by_label("Passwort").fill(ANNA_PASSWORD)
-    page.get_by_role("button", name="Anmelden", exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(STEP_UP_TITLE)
+    assert isinstance(tab, Page)
+    tab.goto(f"{base}/demo-portal")
+    tab.get_by_role("link", name=level_link).click()
+    expect(tab.get_by_label("Passwort")).to_be_visible()
+    tab.get_by_label("E-Mail-Adresse").fill(ANNA)
+    tab.get_by_label("Passwort").fill(ANNA_PASSWORD)
+    # exact: the login page also has "Mit Online-Ausweis anmelden"
+    tab.get_by_role("button", name="Anmelden", exact=True).click()
+    expect(tab.get_by_role("heading", level=1)).to_have_text(STEP_UP_TITLE)
 
 
-def _claim(page: object, name: str) -> str:
+def _claim(tab: object, name: str) -> str:
     """The value the demo portal renders next to the claim `name` (first occurrence)."""
     from playwright.sync_api import Page
 
-    assert isinstance(page, Page)
-    cell = page.locator(f'dl.claims div:has(> dt > code:text-is("{name}")) > dd').first
+    assert isinstance(tab, Page)
+    cell = tab.locator(f'dl.claims div:has(> dt > code:text-is("{name}")) > dd').first
     return cell.inner_text().strip()
 
 
 def test_done_means_demo_portal_high_through_the_ausweisapp_simulator(
-    server: ServerProcess, demo: dict[str, object], page: object  # noqa: F811
+    server: ServerProcess,
+    demo: dict[str, object],  # noqa: F811
+    page: object,  # noqa: F811
 ) -> None:
     from playwright.sync_api import Page, expect
 
@@ -64,7 +67,8 @@ def test_done_means_demo_portal_high_through_the_ausweisapp_simulator(
     base = server.base_url
     _log_in_as_anna_from_portal(page, base, "Anmelden – Vertrauensniveau hoch")
     # essential `high`: no way around the step-up, and TOTP cannot reach `high`
-    expect(page.get_by_role("button", name="Ohne höheres Vertrauensniveau fortfahren")).to_have_count(0)
+    skip = page.get_by_role("button", name="Ohne höheres Vertrauensniveau fortfahren")
+    expect(skip).to_have_count(0)
     expect(page.get_by_role("link", name="Authenticator-App einrichten")).to_have_count(0)
     page.get_by_role("button", name="Mit Online-Ausweis fortfahren").click()
 
@@ -98,7 +102,9 @@ def _secret_bytes(shown: str) -> bytes:
 
 
 def test_demo_portal_substantial_by_totp_enrolment(
-    server: ServerProcess, demo: dict[str, object], page: object  # noqa: F811
+    server: ServerProcess,
+    demo: dict[str, object],  # noqa: F811
+    page: object,  # noqa: F811
 ) -> None:
     from playwright.sync_api import Page, expect
 
@@ -135,7 +141,8 @@ def test_demo_portal_substantial_by_totp_enrolment(
 
 
 def test_simulator_counts_wrong_pins_and_blocks_the_card(
-    server: ServerProcess, page: object  # noqa: F811
+    server: ServerProcess,
+    page: object,  # noqa: F811
 ) -> None:
     from playwright.sync_api import Page, expect
 

@@ -41,7 +41,7 @@ def test_register_dispatch_activate_and_see_verified_claims(
     page.goto(f"{base}/login")
     page.get_by_label("E-Mail-Adresse").fill(staff["username"])
     page.get_by_label("Passwort").fill(staff["password"])
-    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("button", name="Anmelden", exact=True).click()
     page.goto(f"{base}/staff/letters")
     page.locator("input[name=letter_ids]").first.check()
     with page.expect_download() as download:
@@ -58,7 +58,7 @@ def test_register_dispatch_activate_and_see_verified_claims(
     page.goto(f"{base}/login")
     page.get_by_label("E-Mail-Adresse").fill("juergen@example.org")
     page.get_by_label("Passwort").fill("Moselschleife-Bremm-2026")
-    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("button", name="Anmelden", exact=True).click()
     page.goto(f"{base}/account/identity")
     page.get_by_role("textbox", name="Aktivierungscode").fill(code.group(0))
     page.get_by_role("button", name="Identität bestätigen").click()
