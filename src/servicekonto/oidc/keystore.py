@@ -101,7 +101,10 @@ class KeyStore:
     def reload(self) -> None:
         now = self._clock.now()
         with self._sessions() as db:
-            rows = list(db.scalars(select(StoredSigningKey).order_by(StoredSigningKey.created_at)))
+            rows = list(db.scalars(select(StoredSigningKey)))
+        # Oldest first; at equal creation times (a rotation within the same clock tick) the
+        # retiring key first, so the fresh one always waits out the publish delay.
+        rows.sort(key=lambda r: (r.created_at, r.retired_at is None))
         published = [r for r in rows if r.drop_after is None or r.drop_after > now]
         signing: dict[str, list[tuple[datetime, SigningKey]]] = {}
         for row in rows:
