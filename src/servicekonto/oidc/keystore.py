@@ -102,9 +102,10 @@ class KeyStore:
         now = self._clock.now()
         with self._sessions() as db:
             rows = list(db.scalars(select(StoredSigningKey)))
-        # Oldest first; at equal creation times (a rotation within the same clock tick) the
-        # retiring key first, so the fresh one always waits out the publish delay.
-        rows.sort(key=lambda r: (r.created_at, r.retired_at is None))
+        # Retiring keys before current ones, then by age: the first key of an algorithm signs
+        # at once, every later one only after the publish delay. Sorting by age alone would let a
+        # rotated-in key jump the queue whenever clocks disagree (instances, tests, NTP steps).
+        rows.sort(key=lambda r: (r.retired_at is None, r.created_at))
         published = [r for r in rows if r.drop_after is None or r.drop_after > now]
         signing: dict[str, list[tuple[datetime, SigningKey]]] = {}
         for row in rows:
