@@ -533,4 +533,16 @@ def test_step_up_means_reads_identity_level_and_active_totp(
             )
         )
     db.flush()
-    assert step_up_means(db, account_id=account.id, eid_available=eid) == expected
+    asks_high = make_request(requested=TrustLevel.HIGH, mode="essential", prompt=[])
+    session = ActiveSession("sid-1", account.id, TrustLevel.LOW, ("pwd",), NOW)
+    assert step_up_means(db, request=asks_high, session=session, eid_available=eid) == expected
+
+
+def test_step_up_means_are_not_looked_up_when_the_session_suffices(db: Session) -> None:
+    """The hot path: an authorization request the session already satisfies costs no lookup."""
+    session = ActiveSession("sid-1", "no-such-account", TrustLevel.HIGH, ("hwk",), NOW)
+    for requested in (None, TrustLevel.LOW, TrustLevel.HIGH):
+        request = make_request(requested=requested, mode="essential", prompt=[])
+        assert step_up_means(db, request=request, session=session, eid_available=True) is None
+    asks_high = make_request(requested=TrustLevel.HIGH, mode="essential", prompt=[])
+    assert step_up_means(db, request=asks_high, session=None, eid_available=True) is None

@@ -65,10 +65,21 @@ class Decision:
     essential: bool = False
 
 
-def step_up_means(db: Session, *, account_id: str, eid_available: bool) -> StepUpMeans:
-    account = get_account(db, account_id)
+def step_up_means(
+    db: Session,
+    *,
+    request: AuthorizationRequest,
+    session: ActiveSession | None,
+    eid_available: bool,
+) -> StepUpMeans | None:
+    """The session's means to raise itself, looked up only when the request asks for more than
+    the session has (most authorization requests do not; this keeps /authorize to its reads)."""
+    required, _essential, _vocabulary = request.required_level()
+    if session is None or required is None or session.level >= required:
+        return None
+    account = get_account(db, session.account_id)
     return StepUpMeans(
-        totp=login_means.has_active_totp(db, account_id),
+        totp=login_means.has_active_totp(db, session.account_id),
         identity_substantial=account is not None
         and identity_level(account) >= TrustLevel.SUBSTANTIAL,
         eid=eid_available,

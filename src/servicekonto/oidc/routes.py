@@ -150,12 +150,8 @@ def authorization_endpoint(
             if session
             else None
         )
-        means = (
-            interaction.step_up_means(
-                db, account_id=session.account_id, eid_available=provider.eid_available
-            )
-            if session
-            else None
+        means = interaction.step_up_means(
+            db, request=auth_request, session=session, eid_available=provider.eid_available
         )
         decision = interaction.decide(
             request=auth_request,

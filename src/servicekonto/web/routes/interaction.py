@@ -10,7 +10,6 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from servicekonto.accounts.levels import TrustLevel
-from servicekonto.accounts.sessions import ActiveSession, load_session
 from servicekonto.audit.service import record
 from servicekonto.consent.service import find_consent, grant
 from servicekonto.db.models import PendingAuthorization
@@ -20,7 +19,6 @@ from servicekonto.oidc.claims import claims_for_scopes, consent_choices, with_de
 from servicekonto.oidc.routes import db_session
 from servicekonto.web.pages import (
     check_post,
-    cookie_name,
     error_page,
     provider_of,
     render,
@@ -30,6 +28,7 @@ from servicekonto.web.pages import (
 from servicekonto.web.routes.eid import eid_choice
 from servicekonto.web.routes.forms import first, form_fields
 from servicekonto.web.routes.signin import (
+    current_session,
     password_sign_in,
     second_factor_sign_in,
     wants_second_factor,
@@ -43,12 +42,6 @@ def _pending(db: Session, pending_id: str, now: datetime) -> PendingAuthorizatio
     if pending is None or pending.expires_at <= now:
         return None
     return pending
-
-
-def _session(request: Request, db: Session, now: datetime) -> ActiveSession | None:
-    return load_session(
-        db, cookie_value=request.cookies.get(cookie_name(request, "sk_session")), now=now
-    )
 
 
 def _expired(request: Request) -> Response:
@@ -169,7 +162,7 @@ def resume(pending_id: str, request: Request, db: Session = Depends(db_session))
     if pending is None:
         return _expired(request)
     auth = AuthorizationRequest.from_json(pending.request)
-    session = _session(request, db, now)
+    session = current_session(request, db)
     consent = (
         find_consent(db, account_id=session.account_id, client_id=auth.client_id)
         if session
@@ -178,12 +171,8 @@ def resume(pending_id: str, request: Request, db: Session = Depends(db_session))
     logged_in_here = bool(
         session and pending.login_done_at and session.auth_time >= pending.login_done_at
     )
-    means = (
-        interaction.step_up_means(
-            db, account_id=session.account_id, eid_available=provider.eid_available
-        )
-        if session
-        else interaction.StepUpMeans()
+    means = interaction.step_up_means(
+        db, request=auth, session=session, eid_available=provider.eid_available
     )
     try:
         decision = interaction.decide(
@@ -201,6 +190,7 @@ def resume(pending_id: str, request: Request, db: Session = Depends(db_session))
     if decision.step is interaction.Step.LOGIN:
         return _login_page(request, db, pending, auth)
     if decision.step is interaction.Step.STEP_UP:
+        assert means is not None  # a step-up is only decided on means that reach it
         return _step_up_page(request, db, pending, auth, decision, means)
     if decision.step is interaction.Step.CONSENT:
         return _consent_page(request, db, pending, auth)
@@ -305,7 +295,7 @@ def consent(
     if pending is None:
         return _expired(request)
     auth = AuthorizationRequest.from_json(pending.request)
-    session = _session(request, db, now)
+    session = current_session(request, db)
     if session is None:
         db.commit()
         return see_other(f"/interaction/{pending.id}")

@@ -11,7 +11,6 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from servicekonto.accounts.service import authenticate_password, get_account
-from servicekonto.accounts.sessions import ActiveSession, load_session
 from servicekonto.audit.service import record
 from servicekonto.errors import InvalidInput, RateLimited
 from servicekonto.oidc.routes import db_session
@@ -22,12 +21,12 @@ from servicekonto.web.pages import (
     check_post,
     clear_cookie,
     client_ip,
-    cookie_name,
     provider_of,
     render,
     see_other,
 )
 from servicekonto.web.routes.forms import first, form_fields
+from servicekonto.web.routes.signin import current_session
 
 router = APIRouter(include_in_schema=False)
 
@@ -192,14 +191,6 @@ def reset(
 # -- account deletion ------------------------------------------------------------------------------
 
 
-def _session(request: Request, db: Session) -> ActiveSession | None:
-    return load_session(
-        db,
-        cookie_value=request.cookies.get(cookie_name(request, "sk_session")),
-        now=provider_of(request).clock.now(),
-    )
-
-
 def _delete_page(request: Request, *, error: bool = False) -> Response:
     return render(
         request,
@@ -212,7 +203,7 @@ def _delete_page(request: Request, *, error: bool = False) -> Response:
 
 @router.get("/account/delete")
 def delete_form(request: Request, db: Session = Depends(db_session)) -> Response:
-    session = _session(request, db)
+    session = current_session(request, db)
     db.commit()
     if session is None:
         return see_other("/login")
@@ -227,7 +218,7 @@ def delete(
 ) -> Response:
     form = first(fields)
     check_post(request, form)
-    session = _session(request, db)
+    session = current_session(request, db)
     if session is None:
         db.commit()
         return see_other("/login")

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from servicekonto.accounts.service import get_account
-from servicekonto.accounts.sessions import ActiveSession, load_session
+from servicekonto.accounts.sessions import ActiveSession
 from servicekonto.errors import InvalidInput
 from servicekonto.faults import crash_point
 from servicekonto.letters.service import LetterLimitReached, letter_status
@@ -19,8 +19,9 @@ from servicekonto.oidc.routes import db_session
 from servicekonto.register.port import RegisterUnavailable
 from servicekonto.registration import service
 from servicekonto.registration.schemas import RegistrationInput
-from servicekonto.web.pages import check_post, cookie_name, provider_of, render, see_other
+from servicekonto.web.pages import check_post, provider_of, render, see_other
 from servicekonto.web.routes.forms import first, form_fields
+from servicekonto.web.routes.signin import current_session
 
 router = APIRouter(include_in_schema=False)
 GERMAN_TIME = ZoneInfo("Europe/Berlin")
@@ -127,14 +128,6 @@ def confirm(token: str, request: Request, db: Session = Depends(db_session)) -> 
     return render(request, "email_verified.html", status=200 if ok else 400, ok=ok)
 
 
-def _session(request: Request, db: Session) -> ActiveSession | None:
-    return load_session(
-        db,
-        cookie_value=request.cookies.get(cookie_name(request, "sk_session")),
-        now=provider_of(request).clock.now(),
-    )
-
-
 def _identity_page(
     request: Request,
     db: Session,
@@ -175,7 +168,7 @@ def _identity_page(
 
 @router.get("/account/identity")
 def identity(request: Request, db: Session = Depends(db_session)) -> Response:
-    session = _session(request, db)
+    session = current_session(request, db)
     if session is None:
         db.commit()
         return see_other("/login")
@@ -201,7 +194,7 @@ def activate(
 ) -> Response:
     form = first(fields)
     check_post(request, form)
-    session = _session(request, db)
+    session = current_session(request, db)
     if session is None:
         db.commit()
         return see_other("/login")
@@ -230,7 +223,7 @@ def order_letter(
     db: Session = Depends(db_session),
 ) -> Response:
     check_post(request, first(fields))
-    session = _session(request, db)
+    session = current_session(request, db)
     if session is None:
         db.commit()
         return see_other("/login")
