@@ -175,17 +175,7 @@ class ServerProcess:
             cwd=ROOT,
         )
         handle.close()  # the child keeps its own descriptor
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base_url}/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.2)
-        raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
+        wait_until_up(f"{self.base_url}/readyz", self.proc, self.log)
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -195,6 +185,21 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+
+
+def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    """Poll `url` until it answers 200 (30 s at most); fail with the process's log tail."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            break
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up: {log.read_text()[-2000:]}")
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from servicekonto.db.models import Account, BrowserSession, EidTransaction, LoginMeans
 from servicekonto.oidc.provider import Provider
 from servicekonto.security.secrets import digest
-from tests.conftest import ROOT, ServerProcess, free_port
+from tests.conftest import ROOT, ServerProcess, free_port, wait_until_up
 
 pytestmark = [pytest.mark.server, pytest.mark.timeout(120)]
 
@@ -74,17 +74,7 @@ class EidMockProcess:
                 stderr=subprocess.STDOUT,
                 cwd=ROOT,
             )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.2)
-        raise RuntimeError(f"eid-mock did not start: {self.log.read_text()[-2000:]}")
+        wait_until_up(f"{self.base_url}/healthz", self.proc, self.log)
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
