@@ -243,3 +243,45 @@ def server_provider(server: ServerProcess) -> Iterator[Provider]:
         engine = db.get_bind()
     assert isinstance(engine, Engine)
     engine.dispose()  # before the test database is dropped
+
+
+# -- a real browser and the demo tenant on a real server -----------------------------------------
+
+
+@pytest.fixture
+def page(server: ServerProcess) -> Iterator[Any]:
+    """A fresh Chromium page (German locale) through Playwright, Debian's browser, no download."""
+    from tests.tools import CHROMIUM_ARGS, require_chromium
+
+    chromium = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="de-DE")
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+@pytest.fixture
+def demo(server: ServerProcess) -> dict[str, Any]:
+    """The demo tenant (`servicekonto demo`) seeded into the server's database."""
+    from servicekonto.app import build_provider
+    from servicekonto.clock import SystemClock
+    from servicekonto.demo_seed import seed
+
+    settings = Settings(
+        dev_mode=True,
+        issuer=server.base_url,
+        database_url=server.env["SERVICEKONTO_DATABASE_URL"],
+        data_dir=Path(server.env["SERVICEKONTO_DATA_DIR"]),
+        **FAST_ARGON2,
+    )
+    provider = build_provider(settings, SystemClock())
+    with provider.sessions() as db:
+        result = seed(db, settings=settings, hashing=provider.hashing, now=provider.clock.now())
+        db.commit()
+        engine = db.get_bind()
+    engine.dispose()
+    return result

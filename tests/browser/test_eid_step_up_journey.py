@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 import pytest
 
 from servicekonto.security import totp
-from tests.browser.test_demo_portal_journey import demo, page  # noqa: F401 (fixtures)
 from tests.conftest import ServerProcess
 
 pytestmark = [pytest.mark.server, pytest.mark.timeout(180)]
@@ -58,8 +57,8 @@ def _claim(tab: object, name: str) -> str:
 
 def test_done_means_demo_portal_high_through_the_ausweisapp_simulator(
     server: ServerProcess,
-    demo: dict[str, object],  # noqa: F811
-    page: object,  # noqa: F811
+    demo: dict[str, object],
+    page: object,
 ) -> None:
     from playwright.sync_api import Page, expect
 
@@ -103,8 +102,8 @@ def _secret_bytes(shown: str) -> bytes:
 
 def test_demo_portal_substantial_by_totp_enrolment(
     server: ServerProcess,
-    demo: dict[str, object],  # noqa: F811
-    page: object,  # noqa: F811
+    demo: dict[str, object],
+    page: object,
 ) -> None:
     from playwright.sync_api import Page, expect
 
@@ -142,7 +141,7 @@ def test_demo_portal_substantial_by_totp_enrolment(
 
 def test_simulator_counts_wrong_pins_and_blocks_the_card(
     server: ServerProcess,
-    page: object,  # noqa: F811
+    page: object,
 ) -> None:
     from playwright.sync_api import Page, expect
 

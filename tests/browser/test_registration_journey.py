@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tests.browser.test_demo_portal_journey import demo, page  # noqa: F401 (fixtures)
 from tests.conftest import ServerProcess
 
 pytestmark = [pytest.mark.server, pytest.mark.timeout(180)]
@@ -17,7 +16,7 @@ CODE = re.compile(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}")
 
 
 def test_register_dispatch_activate_and_see_verified_claims(
-    server: ServerProcess, demo: dict[str, object], page: object  # noqa: F811
+    server: ServerProcess, demo: dict[str, object], page: object
 ) -> None:
     from playwright.sync_api import Page, expect
 
