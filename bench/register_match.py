@@ -87,7 +87,7 @@ def main() -> None:
     register = InMemoryRegister(residents)
     index_s = time.perf_counter() - started
 
-    rng = random.Random(1)  # noqa: S311 (benchmark sampling)
+    rng = random.Random(1)
     queries = [
         _typed(r, rng) if i % 2 == 0 else _miss(r, rng)
         for i, r in enumerate(rng.choices(residents, k=args.queries))

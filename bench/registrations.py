@@ -61,7 +61,7 @@ PRODUCTION_ARGON2 = (
 # -- the server ------------------------------------------------------------------------------------
 
 
-def _prepare(data_dir: Path) -> None:
+def prepare_database(data_dir: Path) -> None:
     """Migrate the database and create the signing keys once, before the workers race for them."""
     # explicit values win over the caller's SERVICEKONTO_* variables; "" = the dev secret
     settings = Settings(dev_mode=True, data_dir=data_dir, database_url="", secret_key="")
@@ -185,7 +185,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="sk-bench-") as tmp:
         data_dir = Path(tmp)
-        _prepare(data_dir)
+        prepare_database(data_dir)
         port = free_port()
         server = ServerProcess(
             server_env(data_dir, f"http://127.0.0.1:{port}"), port, workers=args.workers
