@@ -18,12 +18,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from joserfc.jwk import KeySet
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from servicekonto.clock import Clock
 from servicekonto.db.models import StoredSigningKey
 from servicekonto.security.keys import SIGNING_ALGS, KeyEncryption, SigningKey, generate
+
+_KEY_CREATION_LOCK = 7_202_612  # arbitrary, fixed: "first-start key creation"
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,12 @@ class KeyStore:
     def ensure_keys(self) -> None:
         """Create a key for every algorithm that has no active one (first start)."""
         with self._sessions() as db, db.begin():
+            # The workers of one `serve` (and other instances) start together on an empty
+            # database. Unserialised, each creates its own keys and serves a JWKS without the
+            # others' until its next reload, so tokens one worker signs fail against the JWKS
+            # another serves. SQLite already serialises writers (BEGIN IMMEDIATE).
+            if db.get_bind().dialect.name == "postgresql":
+                db.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _KEY_CREATION_LOCK})
             active = set(
                 db.scalars(
                     select(StoredSigningKey.alg).where(StoredSigningKey.retired_at.is_(None))
@@ -154,3 +162,14 @@ class KeyStore:
 
     def jwks_bytes(self) -> bytes:
         return self._current().jwks_bytes
+
+    def is_fresh(self) -> bool:
+        """Whether signing and verification can go on without reloading from the database."""
+        snap = self._snapshot
+        return snap is not None and time.monotonic() - snap.loaded_at <= self._ttl
+
+    def cached_jwks_bytes(self) -> bytes | None:
+        """The pre-rendered JWKS while the snapshot is fresh, else None: then call `jwks_bytes`,
+        which reloads from the database (so not on the event loop)."""
+        snap = self._snapshot
+        return snap.jwks_bytes if snap is not None and self.is_fresh() else None

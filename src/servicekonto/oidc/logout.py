@@ -164,21 +164,28 @@ def deliver_due(provider: Provider, http: httpx.Client, *, limit: int = 20) -> i
             ).rowcount  # type: ignore[attr-defined]
         if not claimed:
             continue
+        with provider.sessions() as db:
+            message = db.get(OutboxMessage, message_id)
+            assert message is not None
+            payload = dict(message.payload)
+            client = provider.clients.get(db, str(payload["client_id"]))
+        # No transaction is open during the POST: on SQLite every transaction holds the write
+        # lock, and RPs call back while handling the logout (mod_auth_openidc revokes the
+        # session's tokens at /revoke), which would wait for us until the POST timed out.
+        error = ""
+        if client is not None and client.backchannel_logout_uri:
+            token = logout_token(provider, client, payload, now)
+            try:
+                response = http.post(
+                    client.backchannel_logout_uri, data={"logout_token": token}, timeout=5.0
+                )
+                if response.status_code not in (200, 204):
+                    error = f"HTTP {response.status_code}"
+            except httpx.HTTPError as exc:
+                error = type(exc).__name__
         with provider.sessions() as db, db.begin():
             message = db.get(OutboxMessage, message_id)
             assert message is not None
-            client = provider.clients.get(db, str(message.payload["client_id"]))
-            error = ""
-            if client is not None and client.backchannel_logout_uri:
-                token = logout_token(provider, client, message.payload, now)
-                try:
-                    response = http.post(
-                        client.backchannel_logout_uri, data={"logout_token": token}, timeout=5.0
-                    )
-                    if response.status_code not in (200, 204):
-                        error = f"HTTP {response.status_code}"
-                except httpx.HTTPError as exc:
-                    error = type(exc).__name__
             message.attempts += 1
             message.claimed_until = None
             if not error:
