@@ -27,7 +27,7 @@ from servicekonto.api import registration as registration_api
 from servicekonto.api.deps import BearerValidator, Principal
 from servicekonto.clients.service import ClientCache
 from servicekonto.clock import Clock, SystemClock
-from servicekonto.db.engine import make_engine, make_session_factory
+from servicekonto.db.engine import make_engine, make_session_factory, read_only_engine
 from servicekonto.eid.http_adapter import HttpEidServer
 from servicekonto.eid.mock import MockEidServer
 from servicekonto.eid.port import EidServer
@@ -102,6 +102,7 @@ def build_provider(settings: Settings, clock: Clock) -> Provider:
         clients=ClientCache(),
         subjects=SubjectIds(settings.secret_key),
         hashing=PasswordHashing(settings.argon2_memory_kib, settings.argon2_time_cost),
+        read_sessions=make_session_factory(read_only_engine(engine)),
     )
 
 

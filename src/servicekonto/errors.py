@@ -17,6 +17,11 @@ class ServiceKontoError(Exception):
         self.description = description or self.code
 
 
+class NeedsDatabase(Exception):
+    """Raised by code asked to answer without a database session (a hot path served on the event
+    loop from in-process caches) when the answer needs one; the caller retries with a session."""
+
+
 class NotFound(ServiceKontoError):
     status = 404
     code = "not_found"

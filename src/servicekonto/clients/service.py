@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from servicekonto.clients.schemas import ClientCreate, ClientCreated, ClientView
 from servicekonto.db.models import Client
-from servicekonto.errors import NotFound
+from servicekonto.errors import NeedsDatabase, NotFound
 from servicekonto.security.secrets import digest, random_token
 
 
@@ -86,7 +86,9 @@ class ClientCache:
         self._entries: dict[str, tuple[float, ClientInfo | None]] = {}
         self._lock = threading.Lock()
 
-    def get(self, db: Session, client_id: str) -> ClientInfo | None:
+    def get(self, db: Session | None, client_id: str) -> ClientInfo | None:
+        """The client's metadata, from the cache or the database; with `db` None only from the
+        cache, raising NeedsDatabase on a miss."""
         if not client_id or len(client_id) > 64:
             return None
         now = time.monotonic()
@@ -94,6 +96,8 @@ class ClientCache:
             hit = self._entries.get(client_id)
         if hit and hit[0] > now:
             return hit[1]
+        if db is None:
+            raise NeedsDatabase(client_id)
         row = db.get(Client, client_id)
         info = _info(row) if row else None
         with self._lock:

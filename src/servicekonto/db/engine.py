@@ -7,6 +7,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+#: Execution option marking an engine whose transactions only read (see `read_only_engine`).
+READ_ONLY = "servicekonto_read_only"
+
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
@@ -28,7 +31,10 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Read-only sessions (`read_only_engine`) take no write lock: under WAL a reader
+            # never waits, where BEGIN IMMEDIATE would queue every read behind every writer.
+            read_only = conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=20)
@@ -36,3 +42,8 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+
+
+def read_only_engine(engine: Engine) -> Engine:
+    """The same engine and pool for transactions that never write (userinfo, introspection)."""
+    return engine.execution_options(**{READ_ONLY: True})

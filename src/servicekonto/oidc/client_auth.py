@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from servicekonto.clients.service import ClientInfo
 from servicekonto.db.models import ClientAssertionJti
-from servicekonto.errors import OAuthError
+from servicekonto.errors import NeedsDatabase, OAuthError
 from servicekonto.oidc import jose
 from servicekonto.oidc.provider import Provider
 from servicekonto.security.secrets import digest, same
@@ -50,7 +50,7 @@ def _parse_basic(header: str) -> tuple[str, str]:
 
 
 def authenticate(
-    db: Session,
+    db: Session | None,
     provider: Provider,
     *,
     authorization_header: str | None,
@@ -77,6 +77,8 @@ def authenticate(
             basic=False,
         )
     if "client_assertion" in form:
+        if db is None:
+            raise NeedsDatabase("a client assertion's jti is recorded")
         return _by_assertion(db, provider, form, endpoint_url=endpoint_url, now=now)
     client = provider.clients.get(db, form.get("client_id", ""))
     if client is None or client.disabled or client.token_endpoint_auth_method != "none":
@@ -85,7 +87,7 @@ def authenticate(
 
 
 def _by_secret(
-    db: Session, provider: Provider, client_id: str, secret: str, method: str, *, basic: bool
+    db: Session | None, provider: Provider, client_id: str, secret: str, method: str, *, basic: bool
 ) -> ClientInfo:
     client = provider.clients.get(db, client_id)
     ok = (
@@ -119,7 +121,9 @@ def _by_assertion(
             raise _invalid_client("client authentication failed", basic=False)
         key_set = KeySet.import_key_set(client.jwks)  # type: ignore[arg-type]
         _header, claims = jose.decode(assertion, key_set)
-    except (jose.InvalidJwt, JoseError, ValueError, TypeError) as exc:
+    # KeyError: registered JWKS that joserfc cannot import (no "keys", an unknown "crv"); the
+    # admin API accepts any JSON object of lists there, so this must not become a 500.
+    except (jose.InvalidJwt, JoseError, ValueError, TypeError, KeyError) as exc:
         raise _invalid_client("client assertion invalid", basic=False) from exc
     _check_assertion_claims(claims, client.client_id, provider.issuer, endpoint_url, now)
     try:

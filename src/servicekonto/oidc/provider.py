@@ -24,6 +24,11 @@ class Provider:
     clients: ClientCache
     subjects: SubjectIds
     hashing: PasswordHashing
+    #: Sessions for requests that only read; on SQLite they take no write lock.
+    read_sessions: Callable[[], Session] | None = None
+
+    def reading(self) -> Session:
+        return (self.read_sessions or self.sessions)()
 
     @property
     def issuer(self) -> str:

@@ -6,19 +6,20 @@ one place per surface (`render_oauth_error`, registered by the app).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from servicekonto.accounts.sessions import load_session
 from servicekonto.clients.service import ClientInfo
 from servicekonto.consent.service import find_consent
 from servicekonto.db.models import PendingAuthorization
-from servicekonto.errors import OAuthError
+from servicekonto.errors import NeedsDatabase, OAuthError
 from servicekonto.oidc import (
     authorize,
     client_auth,
@@ -43,8 +44,20 @@ def provider_of(request: Request) -> Provider:
     return provider
 
 
-def db_session(request: Request) -> Iterator[Session]:
+async def db_session(request: Request) -> AsyncIterator[Session]:
+    """A request's session. Opening one touches no database and closing one only returns a
+    connection to the pool, so this runs on the event loop: a sync dependency would cost two
+    thread-pool hops per request (enter, exit), a third of the work of a token request."""
     db = provider_of(request).sessions()
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+async def read_session(request: Request) -> AsyncIterator[Session]:
+    """A session for a request that only reads (on SQLite: no write lock, see db.engine)."""
+    db = provider_of(request).reading()
     try:
         yield db
     finally:
@@ -92,10 +105,12 @@ def render_oauth_error(exc: OAuthError) -> JSONResponse:
 
 
 def authenticated_client(
-    request: Request, db: Session, form: dict[str, str], *, endpoint: str, now: datetime
+    request: Request, db: Session | None, form: dict[str, str], *, endpoint: str, now: datetime
 ) -> ClientInfo:
     """Client authentication for token, introspection and revocation (RFC 6749 §2.3). Commits at
-    once, so a private_key_jwt `jti` stays used even if the request then fails (RFC 7523 §3)."""
+    once, so a private_key_jwt `jti` stays used even if the request then fails (RFC 7523 §3).
+    Without a session (`db` None) only cached clients with secrets pass; others raise
+    NeedsDatabase."""
     provider = provider_of(request)
     client = client_auth.authenticate(
         db,
@@ -105,7 +120,8 @@ def authenticated_client(
         endpoint_url=provider.issuer + endpoint,
         now=now,
     )
-    db.commit()
+    if db is not None:
+        db.commit()
     return client
 
 
@@ -114,16 +130,17 @@ router = APIRouter(tags=["oidc"])
 
 @router.get("/.well-known/openid-configuration", include_in_schema=False)
 @router.get("/.well-known/oauth-authorization-server", include_in_schema=False)
-def discovery(request: Request) -> Response:
+async def discovery(request: Request) -> Response:
     return Response(
         request.app.state.discovery_bytes, media_type="application/json", headers=JSON_HEADERS
     )
 
 
 @router.get("/jwks", include_in_schema=False)
-def jwks(request: Request) -> Response:
+async def jwks(request: Request) -> Response:
+    keys = provider_of(request).keys
     return Response(
-        provider_of(request).keys.jwks_bytes(),
+        keys.cached_jwks_bytes() or await run_in_threadpool(keys.jwks_bytes),
         media_type="application/jwk-set+json",
         headers=JSON_HEADERS,
     )
@@ -185,14 +202,27 @@ def authorization_endpoint(
 
 
 @router.post("/token", include_in_schema=False)
-def token_endpoint(
-    request: Request,
-    pairs: list[tuple[str, str]] = Depends(form_pairs),
-    db: Session = Depends(db_session),
+async def token_endpoint(
+    request: Request, pairs: list[tuple[str, str]] = Depends(form_pairs)
 ) -> Response:
+    form = single_form(pairs)
+    try:
+        # A client_credentials grant of a cached client that proves its secret needs no
+        # database; served right here it saves the thread-pool hop, which costs about as much
+        # CPU as the rest of the request (DESIGN §10, bench/run.py).
+        return _token(request, None, form)
+    except NeedsDatabase:
+        return await run_in_threadpool(_token_in_session, request, form)
+
+
+def _token_in_session(request: Request, form: dict[str, str]) -> Response:
+    with provider_of(request).sessions() as db:
+        return _token(request, db, form)
+
+
+def _token(request: Request, db: Session | None, form: dict[str, str]) -> Response:
     provider = provider_of(request)
     now = provider.clock.now()
-    form = single_form(pairs)
     client = authenticated_client(request, db, form, endpoint="/token", now=now)
     grant_type = form.get("grant_type", "")
     if not grant_type:
@@ -201,13 +231,17 @@ def token_endpoint(
         raise OAuthError("unsupported_grant_type", "grant_type is not supported")
     if grant_type not in client.grant_types:
         raise OAuthError("unauthorized_client", "grant_type not allowed for this client")
+    if grant_type == "client_credentials":
+        if db is None and not provider.keys.is_fresh():
+            raise NeedsDatabase("the signing keys are due for a reload")
+        return json_response(token.client_credentials(provider, client, form, now).as_response())
+    if db is None:
+        raise NeedsDatabase(grant_type)
     try:
         if grant_type == "authorization_code":
             tokens = token.authorization_code(db, provider, client, form, now)
-        elif grant_type == "refresh_token":
-            tokens = token.refresh_token(db, provider, client, form, now)
         else:
-            tokens = token.client_credentials(provider, client, form, now)
+            tokens = token.refresh_token(db, provider, client, form, now)
     except token.GrantReplay:
         db.commit()  # the revocation a replay causes must stick
         raise
@@ -219,7 +253,7 @@ def token_endpoint(
 def userinfo_endpoint(
     request: Request,
     pairs: list[tuple[str, str]] = Depends(form_pairs),
-    db: Session = Depends(db_session),
+    db: Session = Depends(read_session),
 ) -> Response:
     provider = provider_of(request)
     in_query_or_body = "access_token" in request.query_params or any(
@@ -233,19 +267,19 @@ def userinfo_endpoint(
 
 @router.post("/introspect", include_in_schema=False)
 def introspection_endpoint(
-    request: Request,
-    pairs: list[tuple[str, str]] = Depends(form_pairs),
-    db: Session = Depends(db_session),
+    request: Request, pairs: list[tuple[str, str]] = Depends(form_pairs)
 ) -> Response:
     provider = provider_of(request)
     now = provider.clock.now()
     form = single_form(pairs)
-    caller = authenticated_client(request, db, form, endpoint="/introspect", now=now)
-    if caller.is_public:
-        raise OAuthError("invalid_client", "public clients cannot introspect", status=401)
-    body = introspection.introspect(
-        db, provider, caller, form.get("token", ""), form.get("token_type_hint"), now=now
-    )
+    # Introspection only reads, except that a client assertion's jti is recorded (RFC 7523 §3).
+    with provider.sessions() if "client_assertion" in form else provider.reading() as db:
+        caller = authenticated_client(request, db, form, endpoint="/introspect", now=now)
+        if caller.is_public:
+            raise OAuthError("invalid_client", "public clients cannot introspect", status=401)
+        body = introspection.introspect(
+            db, provider, caller, form.get("token", ""), form.get("token_type_hint"), now=now
+        )
     return json_response(body)
 
 
