@@ -295,3 +295,28 @@ def test_logout_at_servicekonto_reaches_apache_by_back_channel(
     assert [(m.payload["reason"], m.last_error) for m in delivered] == [("logout", "")]
     assert delivered[0].payload["sid"]
     _assert_back_at_login(page, server, apache)
+
+
+def test_consent_revocation_at_servicekonto_ends_the_apache_session(
+    server: ServerProcess, server_provider: Provider, apache: ApacheRp, page: Any
+) -> None:
+    """The citizen withdraws the portal's consent on /account. mod_auth_openidc 2.4 ignores a
+    logout token without `sid`, so this proves we name the session the portal holds."""
+    from playwright.sync_api import expect
+
+    email = make_account(server_provider)
+    _log_in_through_apache(page, server, apache, email)
+    _assert_claims_page(page, server_provider, apache, email)
+
+    page.goto(f"{server.base_url}/account")
+    page.get_by_role("button", name=re.compile(r"^Einwilligung widerrufen")).click()
+    page.wait_for_url(re.compile(re.escape(f"{server.base_url}/account")))
+
+    delivered = _wait_for_backchannel_logouts(server_provider, apache.client.client_id)
+    assert [(m.payload["reason"], m.last_error) for m in delivered] == [("consent_revoked", "")]
+    assert delivered[0].payload["sid"]
+    # Our session lives on, so Apache's new login request comes back to the consent question,
+    # never to the claims page it showed before.
+    page.goto(apache.protected)
+    expect(page.get_by_role("button", name="Zustimmen")).to_be_visible()
+    assert page.url.startswith(f"{server.base_url}/"), page.url

@@ -23,6 +23,7 @@ from servicekonto.db.base import Base
 from servicekonto.db.models import (
     Account,
     AuditEvent,
+    Authorization,
     EmailToken,
     IdentityEvidence,
     OutboxMessage,
@@ -400,8 +401,18 @@ def test_c07_reset_ends_sessions_and_revokes_tokens(
     # and the client hears of it
     account_id = account_id_of(provider, email)
     logouts = [p for p in bcl_payloads(provider) if p.get("reason") == "password_reset"]
+    with provider.sessions() as db:
+        sids = set(
+            db.scalars(
+                select(Authorization.session_sid).where(
+                    Authorization.client_id == client.client_id
+                )
+            )
+        )
+    assert len(sids) == 1 and None not in sids  # the tokens came from one browser session
+    # named by its sid, because relying parties such as mod_auth_openidc act on `sid` only
     assert logouts == [
-        {"client_id": client.client_id, "account_id": account_id, "sid": None,
+        {"client_id": client.client_id, "account_id": account_id, "sid": sids.pop(),
          "reason": "password_reset"}
     ]
 

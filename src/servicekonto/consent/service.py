@@ -105,23 +105,38 @@ def list_consents(db: Session, *, account_id: str) -> list[ConsentView]:
 def revoke_client_access(
     db: Session, *, account_id: str, client_id: str, now: datetime, reason: str
 ) -> int:
-    """Revoke every live authorization of (account, client) and queue a back-channel logout."""
+    """Revoke every live authorization of (account, client) and queue back-channel logouts."""
+    live = (
+        Authorization.account_id == account_id,
+        Authorization.client_id == client_id,
+        Authorization.revoked_at.is_(None),
+    )
+    sids = sorted(
+        sid
+        for sid in db.scalars(select(Authorization.session_sid).where(*live).distinct())
+        if sid
+    )
     result = db.execute(
         update(Authorization)
-        .where(
-            Authorization.account_id == account_id,
-            Authorization.client_id == client_id,
-            Authorization.revoked_at.is_(None),
-        )
+        .where(*live)
         .values(revoked_at=now)
         .execution_options(synchronize_session=False)
     )
-    enqueue(
-        db,
-        kind="backchannel_logout",
-        now=now,
-        payload={"client_id": client_id, "account_id": account_id, "sid": None, "reason": reason},
-    )
+    # A token with `sub` alone means "every session of this person" (Back-Channel Logout 1.0
+    # §2.4), but relying parties such as mod_auth_openidc 2.4 act on `sid` only; so one token per
+    # session the client still holds, and the `sub`-only token when it holds none.
+    for sid in sids or [None]:  # type: list[str] | list[None]
+        enqueue(
+            db,
+            kind="backchannel_logout",
+            now=now,
+            payload={
+                "client_id": client_id,
+                "account_id": account_id,
+                "sid": sid,
+                "reason": reason,
+            },
+        )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
