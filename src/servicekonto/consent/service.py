@@ -125,7 +125,8 @@ def revoke_client_access(
     # A token with `sub` alone means "every session of this person" (Back-Channel Logout 1.0
     # §2.4), but relying parties such as mod_auth_openidc 2.4 act on `sid` only; so one token per
     # session the client still holds, and the `sub`-only token when it holds none.
-    for sid in sids or [None]:  # type: list[str] | list[None]
+    targets: list[str | None] = [*sids] or [None]
+    for sid in targets:
         enqueue(
             db,
             kind="backchannel_logout",
