@@ -9,11 +9,14 @@ from sqlalchemy.orm import Session
 
 from servicekonto.api.auth import require_scope
 from servicekonto.api.deps import Principal, client_cache, db_session, now
+from servicekonto.api.problems import problems
 from servicekonto.audit.service import record
 from servicekonto.clients import service
 from servicekonto.clients.schemas import ClientCreate, ClientCreated, ClientView
 
-router = APIRouter(prefix="/api/v1/admin/clients", tags=["admin: clients"])
+router = APIRouter(
+    prefix="/api/v1/admin/clients", tags=["admin: clients"], responses=problems(401, 403)
+)
 admin = require_scope("admin:clients")
 
 
@@ -33,7 +36,7 @@ def list_clients(
     return service.list_clients(db)
 
 
-@router.post("", response_model=ClientCreated, status_code=201)
+@router.post("", response_model=ClientCreated, status_code=201, responses=problems(400, 422))
 def create_client(
     spec: ClientCreate,
     request: Request,
@@ -54,14 +57,16 @@ def create_client(
     return created
 
 
-@router.get("/{client_id}", response_model=ClientView)
+@router.get("/{client_id}", response_model=ClientView, responses=problems(404, 422))
 def get_client(
     client_id: str, db: Session = Depends(db_session), _token: Principal = Depends(admin)
 ) -> ClientView:
     return service.get_client(db, client_id)
 
 
-@router.patch("/{client_id}", response_model=ClientView)
+@router.patch(
+    "/{client_id}", response_model=ClientView, responses=problems(400, 404, 422)
+)
 def patch_client(
     client_id: str,
     patch: ClientPatch,
@@ -84,7 +89,7 @@ def patch_client(
     return view
 
 
-@router.delete("/{client_id}", status_code=204)
+@router.delete("/{client_id}", status_code=204, responses=problems(404, 422))
 def delete_client(
     client_id: str,
     request: Request,

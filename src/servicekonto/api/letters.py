@@ -13,11 +13,14 @@ from sqlalchemy.orm import Session
 
 from servicekonto.api.auth import require_scope
 from servicekonto.api.deps import Principal, db_session, now
+from servicekonto.api.problems import problems
 from servicekonto.audit.service import record
 from servicekonto.letters import service
 from servicekonto.letters.store import LetterStore
 
-router = APIRouter(prefix="/api/v1/letters", tags=["letters: print shop"])
+router = APIRouter(
+    prefix="/api/v1/letters", tags=["letters: print shop"], responses=problems(401, 403)
+)
 dispatcher = require_scope("letters:dispatch")
 
 
@@ -62,7 +65,9 @@ def queued(
 
 
 @router.post(
-    "/batch.pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}}
+    "/batch.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, **problems(400, 422)},
 )
 def batch(
     selection: LetterSelection,
@@ -93,7 +98,7 @@ def batch(
     )
 
 
-@router.post("/dispatched", response_model=Dispatched)
+@router.post("/dispatched", response_model=Dispatched, responses=problems(400, 422))
 def dispatched(
     selection: LetterSelection,
     request: Request,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from servicekonto.accounts.service import get_account
 from servicekonto.api.auth import require_scope
 from servicekonto.api.deps import Principal, db_session, now
+from servicekonto.api.problems import problems
 from servicekonto.errors import Forbidden, InvalidInput, RateLimited
 from servicekonto.letters.service import letter_status
 from servicekonto.registration import service
@@ -68,7 +69,12 @@ def _person(principal: Principal) -> str:
     return principal.account_id
 
 
-@router.post("/registrations", response_model=RegistrationAccepted, status_code=202)
+@router.post(
+    "/registrations",
+    response_model=RegistrationAccepted,
+    status_code=202,
+    responses=problems(400, 422, 429, 503),
+)
 def register(
     data: RegistrationInput, request: Request, db: Session = Depends(db_session)
 ) -> RegistrationAccepted:
@@ -90,7 +96,12 @@ def register(
     return RegistrationAccepted()
 
 
-@router.post("/registrations/confirmations", status_code=204, response_class=Response)
+@router.post(
+    "/registrations/confirmations",
+    status_code=204,
+    response_class=Response,
+    responses=problems(400, 422, 429),
+)
 def confirm(body: Confirmation, request: Request, db: Session = Depends(db_session)) -> Response:
     """Confirm the e-mail address with the token from the link (single use, 7 days)."""
     _limit(request)
@@ -118,14 +129,18 @@ def _identity(db: Session, account_id: str) -> IdentityView:
     )
 
 
-@router.get("/account/identity", response_model=IdentityView)
+@router.get("/account/identity", response_model=IdentityView, responses=problems(401, 403))
 def identity(
     db: Session = Depends(db_session), principal: Principal = Depends(account_scope)
 ) -> IdentityView:
     return _identity(db, _person(principal))
 
 
-@router.post("/account/identity/activation", response_model=IdentityView)
+@router.post(
+    "/account/identity/activation",
+    response_model=IdentityView,
+    responses=problems(400, 401, 403, 404, 422),
+)
 def activate(
     body: Activation,
     request: Request,
@@ -148,7 +163,12 @@ def activate(
     return _identity(db, account_id)
 
 
-@router.post("/account/identity/letters", response_model=IdentityView, status_code=202)
+@router.post(
+    "/account/identity/letters",
+    response_model=IdentityView,
+    status_code=202,
+    responses=problems(401, 403, 404, 422, 429, 503),
+)
 def order_letter(
     request: Request,
     db: Session = Depends(db_session),

@@ -98,7 +98,7 @@ class ClientCache:
             return hit[1]
         if db is None:
             raise NeedsDatabase(client_id)
-        row = db.get(Client, client_id)
+        row = _row(db, client_id)
         info = _info(row) if row else None
         with self._lock:
             if len(self._entries) > 10_000:
@@ -160,15 +160,21 @@ def list_clients(db: Session) -> list[ClientView]:
     return [_view(c) for c in db.scalars(select(Client).order_by(Client.created_at))]
 
 
+def _row(db: Session, client_id: str) -> Client | None:
+    """The client, or None. A NUL can be in no client id we issue, and PostgreSQL refuses it in
+    a text parameter (a DataError, i.e. a 500), so such an id is looked up nowhere."""
+    return None if "\x00" in client_id else db.get(Client, client_id)
+
+
 def get_client(db: Session, client_id: str) -> ClientView:
-    row = db.get(Client, client_id)
+    row = _row(db, client_id)
     if row is None:
         raise NotFound("no such client")
     return _view(row)
 
 
 def set_disabled(db: Session, *, client_id: str, disabled: bool, now: datetime) -> ClientView:
-    row = db.get(Client, client_id)
+    row = _row(db, client_id)
     if row is None:
         raise NotFound("no such client")
     row.disabled, row.updated_at = disabled, now
@@ -176,7 +182,7 @@ def set_disabled(db: Session, *, client_id: str, disabled: bool, now: datetime) 
 
 
 def delete_client(db: Session, *, client_id: str) -> None:
-    row = db.get(Client, client_id)
+    row = _row(db, client_id)
     if row is None:
         raise NotFound("no such client")
     db.delete(row)

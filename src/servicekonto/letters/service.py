@@ -458,7 +458,8 @@ def mark_dispatched(
     Deleting after the commit, not before: should the transaction roll back, the letters stay
     queued *with* their PDFs and can still be printed. Returns the number of letters moved.
     """
-    ids = sorted(set(letter_ids))
+    # No letter id has a NUL, and PostgreSQL refuses one in a text parameter (a 500).
+    ids = sorted({letter_id for letter_id in letter_ids if "\x00" not in letter_id})
     if not ids:
         return 0
     moved = (

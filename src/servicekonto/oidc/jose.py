@@ -39,14 +39,16 @@ def decode(
     typ: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(header, claims) of a JWT whose signature verifies; claim checks are the caller's."""
-    if not value or len(value) > MAX_JWT_BYTES or value.count(".") != 2:
-        raise InvalidJwt("malformed token")
+    _check_shape(value)
     try:
         token = jwt.decode(value, key_set, algorithms=list(algorithms))
-    except (JoseError, ValueError, TypeError, KeyError) as exc:
+    # RecursionError: claims nested deeper than the JSON parser recurses (a signed token too).
+    except (JoseError, ValueError, TypeError, KeyError, RecursionError) as exc:
         raise InvalidJwt("signature or format invalid") from exc
     header = dict(token.header)
-    if header.get("crit") or any(h in header for h in ("jku", "x5u", "jwk")):
+    # We understand no extension, so any `crit` (even an empty or malformed one) is refused
+    # (RFC 7515 §4.1.11).
+    if "crit" in header or any(h in header for h in ("jku", "x5u", "jwk")):
         raise InvalidJwt("unsupported header parameter")
     if typ is not None and str(header.get("typ", "")).lower() != typ:
         raise InvalidJwt("unexpected token type")
@@ -55,30 +57,41 @@ def decode(
 
 def verify_own(keys: KeyStore, value: str, *, typ: str | None = None) -> dict[str, Any]:
     """Claims of a JWT we signed ourselves."""
+    _check_shape(value)  # before the header is peeked at, not only before it is verified
     kid = _peek_kid(value)
     _header, claims = decode(value, keys.verification_keys(kid), typ=typ)
     return claims
 
 
+def _check_shape(value: str) -> None:
+    """The size cap and the compact shape, checked before any decoding (checklist P-18). A JWT
+    is ASCII, so the length in characters is its length in bytes."""
+    if not value or len(value) > MAX_JWT_BYTES or not value.isascii() or value.count(".") != 2:
+        raise InvalidJwt("malformed token")
+
+
+def _segment_json(segment: str) -> Any:
+    """An unverified segment's JSON. RecursionError: nesting deeper than the parser recurses,
+    which fits easily into the size cap."""
+    try:
+        return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, RecursionError) as exc:  # binascii and Unicode errors are ValueErrors
+        raise InvalidJwt("malformed token") from exc
+
+
 def _peek_kid(value: str) -> str | None:
     try:
-        head = value.split(".", 1)[0]
-        header = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
-        kid = header.get("kid")
-        return str(kid) if kid is not None else None
-    except (ValueError, AttributeError):
+        header = _segment_json(value.split(".", 1)[0])
+    except InvalidJwt:
         return None
+    kid = header.get("kid") if isinstance(header, dict) else None
+    return kid if isinstance(kid, str) else None  # RFC 7515 §4.1.4: a string, or no hint
 
 
 def peek_claims(value: str) -> dict[str, Any]:
     """Claims *before* verification, only to find which client's keys verify them."""
-    if not value or len(value) > MAX_JWT_BYTES or value.count(".") != 2:
-        raise InvalidJwt("malformed token")
-    try:
-        body = value.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidJwt("malformed token") from exc
+    _check_shape(value)
+    claims = _segment_json(value.split(".")[1])
     if not isinstance(claims, dict):
         raise InvalidJwt("malformed token")
     return claims
