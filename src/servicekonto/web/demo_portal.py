@@ -3,15 +3,20 @@ authlib's client, as a municipal portal would. Code flow with PKCE, `state`, `no
 `iss` check, ID-token validation against the published JWKS, userinfo, RP-initiated logout and a
 back-channel logout receiver.
 
-Its own login state lives in process memory (bounded), which is enough for a demo with one worker.
+Its own login state (pending logins, logged-in sessions) lives in a small SQLite file in the data
+directory, bounded: `serve --workers N` runs N processes, and the callback, the next page load and
+the back-channel logout may each land on a different one.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import time
-from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -55,37 +60,83 @@ def demo_client_secret(secret_key: str, client_id: str) -> str:
 
 
 class _Store:
-    """Bounded in-memory store for pending logins and logged-in demo sessions."""
+    """Bounded store of JSON values by key, one `kind` of entries in the file
+    `<data_dir>/demo-portal.sqlite3` that every worker process of the server shares.
 
-    def __init__(self, limit: int = 1000) -> None:
-        self._items: OrderedDict[str, dict[str, Any]] = OrderedDict()
-        self._lock = threading.Lock()
+    Process memory would not do: with `serve --workers 2` a back-channel logout reaching the other
+    worker left the person logged in at the portal, and a callback there failed its `state`.
+    """
+
+    FILE = "demo-portal.sqlite3"
+    SCHEMA = (
+        "CREATE TABLE IF NOT EXISTS entries (n INTEGER PRIMARY KEY, kind TEXT NOT NULL, "
+        "key TEXT NOT NULL, sid TEXT, sub TEXT, value TEXT NOT NULL, UNIQUE (kind, key))"
+    )
+
+    def __init__(self, kind: str, limit: int = 1000) -> None:
+        self._kind = kind
         self._limit = limit
 
-    def put(self, key: str, value: dict[str, Any]) -> None:
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self._limit:
-                self._items.popitem(last=False)
+    @contextmanager
+    def _db(self, request: Request) -> Iterator[sqlite3.Connection]:
+        data_dir = Path(provider_of(request).settings.data_dir)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path = data_dir / self.FILE
+        with closing(sqlite3.connect(path, timeout=5.0, isolation_level=None)) as db:
+            db.execute(self.SCHEMA)
+            # IMMEDIATE: read-then-delete (pop) must not race a writer in another worker
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
 
-    def pop(self, key: str) -> dict[str, Any] | None:
-        with self._lock:
-            return self._items.pop(key, None)
+    def put(self, request: Request, key: str, value: dict[str, Any]) -> None:
+        # sid and sub get columns of their own: a back-channel logout looks sessions up by them
+        with self._db(request) as db:
+            db.execute(
+                "INSERT OR REPLACE INTO entries (kind, key, sid, sub, value) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (self._kind, key, value.get("sid"), value.get("sub"), json.dumps(value)),
+            )
+            db.execute(
+                "DELETE FROM entries WHERE kind = ? AND n <= "
+                "(SELECT MAX(n) FROM entries WHERE kind = ?) - ?",
+                (self._kind, self._kind, self._limit),
+            )
 
-    def get(self, key: str) -> dict[str, Any] | None:
-        with self._lock:
-            return self._items.get(key)
+    def get(self, request: Request, key: str) -> dict[str, Any] | None:
+        with self._db(request) as db:
+            return self._read(db, key)
 
-    def drop_where(self, field: str, value: str) -> int:
-        with self._lock:
-            doomed = [k for k, v in self._items.items() if v.get(field) == value]
-            for k in doomed:
-                del self._items[k]
-            return len(doomed)
+    def pop(self, request: Request, key: str) -> dict[str, Any] | None:
+        with self._db(request) as db:
+            value = self._read(db, key)
+            db.execute("DELETE FROM entries WHERE kind = ? AND key = ?", (self._kind, key))
+        return value
+
+    def drop_where(self, request: Request, field: str, value: str) -> int:
+        query = {
+            "sid": "DELETE FROM entries WHERE kind = ? AND sid = ?",
+            "sub": "DELETE FROM entries WHERE kind = ? AND sub = ?",
+        }[field]
+        with self._db(request) as db:
+            return db.execute(query, (self._kind, value)).rowcount
+
+    def _read(self, db: sqlite3.Connection, key: str) -> dict[str, Any] | None:
+        row = db.execute(
+            "SELECT value FROM entries WHERE kind = ? AND key = ?", (self._kind, key)
+        ).fetchone()
+        if row is None:
+            return None
+        value: dict[str, Any] = json.loads(row[0])
+        return value
 
 
-_pending = _Store()
-_sessions = _Store()
+_pending = _Store("pending")
+_sessions = _Store("session")
 _metadata: dict[str, Any] = {}
 _metadata_lock = threading.Lock()
 
@@ -148,7 +199,7 @@ def _page(request: Request, state: dict[str, Any] | None, error: str | None = No
 
 @router.get("")
 def home(request: Request) -> Response:
-    state = _sessions.get(request.cookies.get(cookie_name(request, "sk_demo"), ""))
+    state = _sessions.get(request, request.cookies.get(cookie_name(request, "sk_demo"), ""))
     return _page(request, state, request.query_params.get("error"))
 
 
@@ -184,14 +235,14 @@ def login(request: Request) -> Response:
             nonce=nonce,
             claims=_claims_request(level),
         )
-    _pending.put(state, {"verifier": verifier, "nonce": nonce})
+    _pending.put(request, state, {"verifier": verifier, "nonce": nonce})
     return see_other(url)
 
 
 @router.get("/callback")
 def callback(request: Request) -> Response:
     params = request.query_params
-    pending = _pending.pop(params.get("state", ""))
+    pending = _pending.pop(request, params.get("state", ""))
     metadata = _discover(_issuer(request))
     if pending is None:
         return see_other("/demo-portal?error=invalid_state")
@@ -213,6 +264,7 @@ def callback(request: Request) -> Response:
         return see_other("/demo-portal?error=token_exchange_failed")
     session_id = random_token(24)
     _sessions.put(
+        request,
         session_id,
         {
             "id_token": tokens["id_token"],
@@ -237,7 +289,7 @@ def callback(request: Request) -> Response:
 
 @router.get("/logout")
 def logout(request: Request) -> Response:
-    state = _sessions.pop(request.cookies.get(cookie_name(request, "sk_demo"), ""))
+    state = _sessions.pop(request, request.cookies.get(cookie_name(request, "sk_demo"), ""))
     metadata = _discover(_issuer(request))
     query = {"post_logout_redirect_uri": f"{_issuer(request)}/demo-portal", "client_id": CLIENT_ID}
     if state:
@@ -271,7 +323,7 @@ def backchannel_logout(
     ):
         return Response(status_code=400)
     if claims.get("sid"):
-        _sessions.drop_where("sid", str(claims["sid"]))
+        _sessions.drop_where(request, "sid", str(claims["sid"]))
     elif claims.get("sub"):
-        _sessions.drop_where("sub", str(claims["sub"]))
+        _sessions.drop_where(request, "sub", str(claims["sub"]))
     return Response(status_code=200, headers={"Cache-Control": "no-store"})

@@ -1,0 +1,458 @@
+"""Every page we render has no WCAG 2.1 A/AA violation that axe-core finds (DESIGN §11, BITV 2.0),
+and reflows at 320 CSS px without sideways scrolling (SC 1.4.10, which axe does not test).
+
+Pages are reached the way a person reaches them, in their real states (empty form, form with
+errors, signed in, after a step), in three journeys so that only three servers and browsers start.
+`TITLES` names every page template; `test_every_template_is_audited` fails when a template is
+added without a journey auditing it, and each journey checks it audited exactly the templates it
+declares, so the coverage cannot silently rot.
+"""
+
+from __future__ import annotations
+
+import base64
+import email
+import email.policy
+import re
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from servicekonto.security import totp
+from servicekonto.web.i18n import translate
+from tests.browser.axe import Violation, report, violations
+from tests.conftest import ServerProcess
+
+pytestmark = [pytest.mark.server, pytest.mark.timeout(240)]
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "servicekonto" / "web" / "templates"
+SIMULATOR = "eid_simulator/"
+
+
+def _de(*keys: str) -> tuple[str, ...]:
+    return tuple(translate("de", key) for key in keys)
+
+
+#: Page template → the titles it may render with (its `<title>` is "<title> – ServiceKonto",
+#: the simulator's "<title> – AusweisApp-Simulator"); the title proves which template we audit.
+TITLES: dict[str, tuple[str, ...]] = {
+    "index.html": _de("index.title"),
+    "login.html": _de("login.title"),
+    "account.html": _de("account.title"),
+    "account_delete.html": _de("delete.title"),
+    "account_deleted.html": _de("deleted.title"),
+    "consent.html": _de("consent.title"),
+    "demo_portal.html": _de("demo.title"),
+    "email_verified.html": _de("email_verified.ok_title", "email_verified.failed_title"),
+    "error.html": _de("error.title", "eid.error.title"),
+    "identity.html": _de("identity.title"),
+    "letters_dispatch.html": _de("dispatch.title"),
+    "logged_out.html": _de("logout.done_title"),
+    "logout_confirm.html": _de("logout.title"),
+    "otp.html": _de("otp.title"),
+    "password_forgot.html": _de("forgot.title"),
+    "password_forgot_sent.html": _de("forgot_sent.title"),
+    "password_reset.html": _de("reset.title"),
+    "password_reset_invalid.html": _de("reset_invalid.title"),
+    "recovery_codes.html": _de("recovery.title"),
+    "register.html": _de("register.title"),
+    "register_done.html": _de("register_done.title"),
+    "security.html": _de("security.title"),
+    "step_up.html": _de("stepup.title"),
+    "totp_enrol.html": _de("totp.title"),
+    "eid_simulator/simulator.html": ("Online-Ausweis: Daten freigeben",),
+    "eid_simulator/message.html": ("Anfrage nicht gefunden",),
+}
+
+#: Not pages of their own: each is extended, included or imported by the pages above.
+PARTIALS = {"base.html", "_macros.html", "_eid_button.html", "eid_simulator/layout.html"}
+
+PUBLIC_PAGES = {
+    "index.html", "account.html", "letters_dispatch.html", "logged_out.html", "login.html",
+    "register.html", "register_done.html", "email_verified.html", "identity.html",
+    "account_delete.html", "account_deleted.html", "password_forgot.html",
+    "password_forgot_sent.html", "password_reset.html", "password_reset_invalid.html",
+    "error.html", "eid_simulator/message.html",
+}
+PORTAL_PAGES = {
+    "demo_portal.html", "login.html", "consent.html", "account.html", "identity.html",
+    "security.html", "totp_enrol.html", "recovery_codes.html", "logout_confirm.html",
+    "logged_out.html", "otp.html",
+}
+STEP_UP_PAGES = {"demo_portal.html", "login.html", "step_up.html", "eid_simulator/simulator.html",
+                 "error.html"}
+
+ANNA = "anna.schmitz@demo.servicekonto.example"
+ANNA_PASSWORD = "Moselblick-Cochem-2026"
+JONAS = "jonas.mueller@demo.servicekonto.example"
+JONAS_PASSWORD = "Reichsburg-Kaisersesch-26"
+STAFF = "druckerei@demo.servicekonto.example"
+STAFF_PASSWORD = "Briefversand-Cochem-2026"
+JUERGEN = "juergen@example.org"
+JUERGEN_PASSWORD = "Moselschleife-Bremm-2026"
+
+
+@pytest.fixture(autouse=True)
+def _embedded_eid_mock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server must use the embedded eID mock at /mock/eid, whatever the shell says
+    (autouse: runs before `server` copies os.environ)."""
+    monkeypatch.delenv("SERVICEKONTO_EID_URL", raising=False)
+    monkeypatch.delenv("SERVICEKONTO_EID_ENABLED", raising=False)
+
+
+#: WCAG 2.1 SC 1.4.10 (Reflow), which axe does not check: at 320 CSS px (1280 px zoomed to 400 %)
+#: nothing but data tables in their own scroll region may need sideways scrolling.
+REFLOW_WIDTH = 320
+_SIDEWAYS = """
+() => {
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= width) return [];
+  const wide = [...document.body.querySelectorAll("*")].filter((el) => {
+    const style = getComputedStyle(el);
+    const clips = style.overflowX !== "visible";
+    return !clips && (el.getBoundingClientRect().right > width + 1
+                      || el.scrollWidth > el.clientWidth + 1);
+  });
+  // the innermost culprits: their ancestors are only wide because of them
+  return wide.filter((el) => !wide.some((other) => other !== el && el.contains(other)))
+    .slice(0, 5)
+    .map((el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+         + [...el.classList].map((c) => "." + c).join("")
+         + " «" + el.textContent.trim().slice(0, 40) + "»");
+}
+"""
+
+
+def reflow_problems(page: Any) -> list[Violation]:
+    """Elements that make the page scroll sideways at `REFLOW_WIDTH` (none, or one finding)."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": REFLOW_WIDTH, "height": 640})
+    try:
+        culprits: list[str] = page.evaluate(_SIDEWAYS)
+    finally:
+        page.set_viewport_size(size)
+    if not culprits:
+        return []
+    return [
+        Violation(
+            rule="reflow",
+            impact="serious",
+            help=f"Content must not scroll sideways at {REFLOW_WIDTH} CSS px (WCAG 2.1 SC 1.4.10)",
+            targets=tuple(culprits),
+            details=("",) * len(culprits),
+        )
+    ]
+
+
+class Audit:
+    """Runs axe on page after page of one journey and collects what it finds, so that one run
+    reports every violation of every page instead of stopping at the first."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.visited: set[str] = set()
+        self.findings: list[tuple[str, list[Violation]]] = []
+
+    def __call__(self, template: str, state: str) -> None:
+        from playwright.sync_api import expect
+
+        assert template in TITLES, f"{template} is not declared in TITLES"
+        suffix = "AusweisApp-Simulator" if template.startswith(SIMULATOR) else "ServiceKonto"
+        titles = "|".join(re.escape(title) for title in TITLES[template])
+        # Waits for the navigation that brought us here, and proves which template rendered.
+        expect(self.page).to_have_title(re.compile(rf"^(Fehler: )?({titles}) – {suffix}$"))
+        self.visited.add(template)
+        found = violations(self.page) + reflow_problems(self.page)
+        if found:
+            self.findings.append((f"{template} [{state}] {self.page.url}", found))
+
+    def finish(self, expected: set[str]) -> None:
+        assert self.visited == expected, (
+            f"audited {sorted(self.visited)}, declared {sorted(expected)}"
+        )
+        if self.findings:
+            pytest.fail("\n\n".join(report(where, found) for where, found in self.findings))
+
+
+def _log_in(page: Any, username: str, password: str) -> None:
+    page.get_by_label("E-Mail-Adresse").fill(username)
+    page.get_by_label("Passwort", exact=True).fill(password)
+    page.get_by_role("button", name="Anmelden", exact=True).click()
+
+
+def _wait_for_mail(mail_dir: Path, pattern: re.Pattern[str], seen: set[Path]) -> re.Match[str]:
+    """The first match of `pattern` in a new .eml (the outbox worker writes one a second)."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        for path in sorted(mail_dir.glob("*.eml")):
+            if path in seen:
+                continue
+            mail = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            body = mail.get_body(preferencelist=("plain",))
+            match = pattern.search(body.get_content() if body else "")
+            if match:
+                seen.add(path)
+                return match
+        time.sleep(0.2)
+    raise AssertionError(f"no mail matching {pattern.pattern} in {mail_dir}")
+
+
+def _another_code(code: str) -> str:
+    """A six-digit code that is certainly not `code`."""
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+def _totp_now(secret_text: str) -> str:
+    text = secret_text.replace(" ", "").strip()
+    secret = base64.b32decode(text + "=" * (-len(text) % 8))
+    return totp.code_at(secret, totp.time_step(datetime.now(UTC)))
+
+
+def test_public_registration_and_recovery_pages(
+    server: ServerProcess, demo: dict[str, object], page: object
+) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    base = server.base_url
+    mail_dir = Path(server.env["SERVICEKONTO_DATA_DIR"]) / "mail"
+    seen_mail: set[Path] = set()
+    audit = Audit(page)
+
+    page.goto(f"{base}/")
+    audit("index.html", "start page")
+
+    # the print shop before any letter: an account without identity data, an empty dispatch list
+    page.goto(f"{base}/login")
+    _log_in(page, STAFF, STAFF_PASSWORD)
+    audit("account.html", "no identity data, no consents")
+    page.goto(f"{base}/staff/letters")
+    audit("letters_dispatch.html", "no letters")
+    page.goto(f"{base}/account")
+    page.get_by_role("button", name="Abmelden").click()
+    audit("logged_out.html", "after logout from the account page")
+
+    page.goto(f"{base}/login")
+    audit("login.html", "empty")
+    _log_in(page, ANNA, "falsches-Passwort-123")
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit("login.html", "wrong password")
+
+    page.goto(f"{base}/register")
+    audit("register.html", "empty")
+    page.get_by_role("button", name="Konto anlegen").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit("register.html", "every field missing")
+    for field, value in {
+        "email": JUERGEN, "password": JUERGEN_PASSWORD, "given_name": "Juergen",
+        "family_name": "Weissmueller", "birth_date": "1958-07-23", "street": "Balduinstr.",
+        "house_number": "5", "postal_code": "56856", "locality": "Zell",
+    }.items():
+        page.locator(f"#{field}").fill(value)
+    page.locator("#privacy_consent").check()
+    page.get_by_role("button", name="Konto anlegen").click()
+    audit("register_done.html", "registered")
+
+    link = _wait_for_mail(mail_dir, re.compile(r"http://\S+/register/confirm/\S+"), seen_mail)
+    page.goto(link.group(0))
+    audit("email_verified.html", "confirmed")
+    page.goto(f"{base}/register/confirm/kein-gueltiger-link")
+    audit("email_verified.html", "invalid link")
+
+    page.goto(f"{base}/login")
+    _log_in(page, STAFF, STAFF_PASSWORD)
+    page.goto(f"{base}/staff/letters")
+    expect(page.locator("input[name=letter_ids]")).to_have_count(1)
+    audit("letters_dispatch.html", "one queued letter")
+    page.context.clear_cookies()
+
+    page.goto(f"{base}/login")
+    _log_in(page, JUERGEN, JUERGEN_PASSWORD)
+    page.goto(f"{base}/account/identity")
+    audit("identity.html", "letter on its way")
+    page.get_by_role("textbox", name="Aktivierungscode").fill("AAAA-BBBB-CCCC")
+    page.get_by_role("button", name="Identität bestätigen").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit("identity.html", "wrong code")
+
+    page.goto(f"{base}/account/delete")
+    audit("account_delete.html", "confirm")
+    page.get_by_label("Ihr aktuelles Passwort").fill("falsches-Passwort-123")
+    page.get_by_role("button", name="Konto endgültig löschen").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit("account_delete.html", "wrong password")
+    page.get_by_label("Ihr aktuelles Passwort").fill(JUERGEN_PASSWORD)
+    page.get_by_role("button", name="Konto endgültig löschen").click()
+    audit("account_deleted.html", "deleted")
+
+    page.goto(f"{base}/password/forgot")
+    audit("password_forgot.html", "empty")
+    page.get_by_role("button", name="Link anfordern").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit("password_forgot.html", "no address")
+    page.get_by_label("E-Mail-Adresse").fill(ANNA)
+    page.get_by_role("button", name="Link anfordern").click()
+    audit("password_forgot_sent.html", "sent")
+    link = _wait_for_mail(mail_dir, re.compile(r"http://\S+/password/reset/\S+"), seen_mail)
+    page.goto(link.group(0))
+    audit("password_reset.html", "empty")
+    page.get_by_label("Neues Passwort", exact=True).fill("Ein-neues-Passwort-2026")
+    page.get_by_label("Neues Passwort wiederholen").fill("Ein-anderes-Passwort-2026")
+    page.get_by_role("button", name="Passwort speichern").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit("password_reset.html", "passwords differ")
+    page.goto(f"{base}/password/reset/kein-gueltiger-link")
+    audit("password_reset_invalid.html", "invalid link")
+
+    page.goto(f"{base}/authorize?client_id=unbekannt&response_type=code&scope=openid"
+              "&redirect_uri=https%3A%2F%2Fevil.example%2Fcb")
+    audit("error.html", "unknown client")
+    page.goto(f"{base}/mock/eid/simulator/unbekannt")
+    audit("eid_simulator/message.html", "unknown ticket")
+
+    audit.finish(PUBLIC_PAGES)
+
+
+def test_portal_consent_account_and_security_pages(
+    server: ServerProcess, demo: dict[str, object], page: object
+) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    base = server.base_url
+    audit = Audit(page)
+
+    page.goto(f"{base}/demo-portal")
+    audit("demo_portal.html", "logged out")
+    page.goto(f"{base}/demo-portal?error=access_denied")
+    audit("demo_portal.html", "error from the provider")
+    page.get_by_role("link", name="Anmelden – Vertrauensniveau niedrig").click()
+    audit("login.html", "for a client, with cancel")
+    _log_in(page, JONAS, JONAS_PASSWORD)
+    audit("consent.html", "optional claims")
+    page.get_by_role("button", name="Zustimmen").click()
+    page.wait_for_url(f"{base}/demo-portal")
+    expect(page.locator(".acr-box__value")).to_be_visible()
+    audit("demo_portal.html", "logged in with claims")
+
+    page.goto(f"{base}/account")
+    expect(page.get_by_role("button", name=re.compile("Einwilligung widerrufen"))).to_be_visible()
+    audit("account.html", "identity data and a consent")
+    page.goto(f"{base}/account/identity")
+    audit("identity.html", "no letter, may order one")
+
+    page.goto(f"{base}/account/security")
+    audit("security.html", "password only")
+    page.get_by_role("link", name="Authenticator-App einrichten").click()
+    audit("totp_enrol.html", "QR code and secret")
+    code = _totp_now(page.locator("code.secret").inner_text())
+    page.get_by_label("Sechsstelliger Code aus der App").fill(_another_code(code))
+    page.get_by_role("button", name="Einrichten").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit("totp_enrol.html", "wrong code")
+    code = _totp_now(page.locator("code.secret").inner_text())
+    page.get_by_label("Sechsstelliger Code aus der App").fill(code)
+    page.get_by_role("button", name="Einrichten").click()
+    audit("recovery_codes.html", "ten codes")
+    recovery_codes = page.locator("ul.codes li").all_inner_texts()
+    assert len(recovery_codes) == 10
+    page.get_by_role("link", name="Weiter").click()
+    audit("security.html", "authenticator enrolled")
+    page.get_by_label("Passwort zur Bestätigung").fill("falsches-Passwort-123")
+    page.get_by_role("button", name=re.compile("^Entfernen")).click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit("security.html", "removal refused")
+
+    page.goto(f"{base}/logout")
+    audit("logout_confirm.html", "no id_token_hint")
+    page.get_by_role("button", name="Abmelden").click()
+    audit("logged_out.html", "after RP-initiated logout")
+
+    page.goto(f"{base}/login")
+    _log_in(page, JONAS, JONAS_PASSWORD)
+    audit("otp.html", "after the password")
+    page.get_by_label("Code", exact=True).fill("000000-falsch")
+    page.get_by_role("button", name="Bestätigen").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit("otp.html", "wrong code")
+    page.get_by_label("Code", exact=True).fill(recovery_codes[0])
+    page.get_by_role("button", name="Bestätigen").click()
+    page.wait_for_url(f"{base}/account")
+
+    page.context.clear_cookies()
+    page.goto(f"{base}/demo-portal")
+    page.get_by_role("link", name="Anmelden – Vertrauensniveau niedrig").click()
+    _log_in(page, JONAS, JONAS_PASSWORD)
+    expect(page.get_by_role("button", name="Abbrechen")).to_be_visible()
+    audit("otp.html", "during an authorization request, with cancel")
+
+    audit.finish(PORTAL_PAGES)
+
+
+def test_step_up_and_ausweisapp_simulator_pages(
+    server: ServerProcess, demo: dict[str, object], page: object
+) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    base = server.base_url
+    audit = Audit(page)
+
+    page.goto(f"{base}/demo-portal")
+    page.get_by_role("link", name="Anmelden – Vertrauensniveau substantiell").click()
+    audit("login.html", "for a client asking for substantial")
+    _log_in(page, ANNA, ANNA_PASSWORD)
+    audit("step_up.html", "authenticator, Online-Ausweis or skip")
+    page.get_by_role("button", name="Mit Online-Ausweis fortfahren").click()
+    audit("eid_simulator/simulator.html", "requested data, cards, PIN")
+    page.get_by_label("Testausweis").select_option("anna-schmitz")
+    page.get_by_label("PIN (6 Ziffern)").fill("000000")
+    page.get_by_role("button", name="Ausweisen").click()
+    expect(page.get_by_role("alert")).to_contain_text("PIN falsch")
+    audit("eid_simulator/simulator.html", "wrong PIN")
+    page.get_by_role("button", name="Abbrechen").click()
+    audit("error.html", "Online-Ausweis cancelled")
+
+    page.goto(f"{base}/demo-portal")
+    page.get_by_role("link", name="Anmelden – Vertrauensniveau hoch").click()
+    audit("step_up.html", "essential high: Online-Ausweis only")
+    page.get_by_role("button", name="Abbrechen").click()
+    page.wait_for_url(re.compile(re.escape(f"{base}/demo-portal?error=")))
+    audit("demo_portal.html", "login cancelled")
+
+    # the checks can fail: an unlabelled field and an unbreakable line are reported
+    page.evaluate(
+        """() => document.querySelector("main").insertAdjacentHTML(
+            "beforeend", '<input id="unlabelled"><pre>' + "x".repeat(120) + "</pre>")"""
+    )
+    assert "label" in {found.rule for found in violations(page)}
+    assert [found.rule for found in reflow_problems(page)] == ["reflow"]
+
+    audit.finish(STEP_UP_PAGES)
+
+
+def _references(source: str) -> set[str]:
+    return set(re.findall(r"{%-?\s*(?:extends|include|import|from)\s+\"([^\"]+)\"", source))
+
+
+def test_every_template_is_audited() -> None:
+    """A new template fails here until a journey audits it (or it is declared a partial)."""
+    on_disk = {path.relative_to(TEMPLATES).as_posix() for path in TEMPLATES.rglob("*.html")}
+    assert on_disk, f"no templates found under {TEMPLATES}"
+    pages = on_disk - PARTIALS
+    assert pages == set(TITLES), (
+        f"not audited: {sorted(pages - set(TITLES))}; gone: {sorted(set(TITLES) - pages)}"
+    )
+    journeys = PUBLIC_PAGES | PORTAL_PAGES | STEP_UP_PAGES
+    assert journeys == set(TITLES), f"in no journey: {sorted(set(TITLES) - journeys)}"
+    assert on_disk >= PARTIALS, f"declared partials missing: {sorted(PARTIALS - on_disk)}"
+    used: set[str] = set()
+    for name in on_disk:
+        folder = name.rsplit("/", 1)[0] + "/" if "/" in name else ""
+        source = (TEMPLATES / name).read_text(encoding="utf-8")
+        used |= {folder + ref for ref in _references(source)}
+    assert used >= PARTIALS, f"partials no page uses: {sorted(PARTIALS - used)}"
+
