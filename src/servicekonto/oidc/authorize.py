@@ -16,10 +16,11 @@ from servicekonto.accounts.levels import TrustLevel
 from servicekonto.clients.service import ClientInfo
 from servicekonto.errors import InvalidRedirectTarget, OAuthError
 from servicekonto.oidc import acr as acr_vocabulary
-from servicekonto.oidc import pkce
+from servicekonto.oidc import jose, pkce
 from servicekonto.oidc.claims import ClaimsParameter, parse_claims_parameter
 from servicekonto.oidc.provider import Provider
 from servicekonto.oidc.redirects import AuthorizationResponseError, is_registered
+from servicekonto.oidc.tokens import subject_for
 
 PROMPTS = frozenset({"none", "login", "consent", "select_account"})
 MAX_STATE = 2048
@@ -185,4 +186,26 @@ def validate(client: ClientInfo, p: dict[str, str]) -> AuthorizationRequest:
         claims=claims.to_json(),
         ui_locales=(p.get("ui_locales") or None),
         login_hint=(p.get("login_hint") or None),
+    )
+
+
+def hint_contradicts_session(
+    provider: Provider, client: ClientInfo, hint: str | None, account_id: str
+) -> bool:
+    """OIDC Core §3.1.2.1 `id_token_hint`: the client expects this person. True when a hint was
+    sent that is not an ID token we issued to this client for the signed-in account (forged,
+    someone else's, another client's); then the signed-in session must not answer for it.
+    An expired hint is fine: it names a person, it proves nothing."""
+    if not hint:
+        return False
+    try:
+        claims = jose.verify_own(provider.keys, hint)
+    except jose.InvalidJwt:
+        return True
+    audience = claims.get("aud")
+    audiences = audience if isinstance(audience, list) else [audience]
+    return (
+        claims.get("iss") != provider.issuer
+        or client.client_id not in audiences
+        or claims.get("sub") != subject_for(provider, client, account_id)
     )

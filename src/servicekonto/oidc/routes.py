@@ -7,6 +7,7 @@ one place per surface (`render_oauth_error`, registered by the app).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -162,6 +163,11 @@ def authorization_endpoint(
         session = load_session(
             db, cookie_value=request.cookies.get(session_cookie_name(provider)), now=now
         )
+        if session and authorize.hint_contradicts_session(
+            provider, client, single.get("id_token_hint"), session.account_id
+        ):
+            # Not the person the client expects: a fresh login, or login_required when silent.
+            auth_request = replace(auth_request, prompt=[*auth_request.prompt, "login"])
         consent = (
             find_consent(db, account_id=session.account_id, client_id=client.client_id)
             if session
