@@ -65,6 +65,7 @@ from servicekonto.web.rendering import Renderer
 from servicekonto.web.routes import account, interaction
 from servicekonto.web.routes import dispatch as dispatch_pages
 from servicekonto.web.routes import eid as eid_pages
+from servicekonto.web.routes import legal as legal_pages
 from servicekonto.web.routes import logout as logout_pages
 from servicekonto.web.routes import recovery as recovery_pages
 from servicekonto.web.routes import registration as registration_pages
@@ -325,6 +326,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(registration_api.router)
     app.include_router(admin_clients.router)
     app.include_router(demo_portal.router)
+    app.include_router(legal_pages.router)
     if eid_mock is not None:
         app.mount(EID_MOCK_PATH, create_eid_mock_app(eid_mock, secret_key=settings.secret_key))
     app.mount("/static", StaticFiles(packages=[("servicekonto.web", "static")]), name="static")

@@ -40,6 +40,9 @@ def _de(*keys: str) -> tuple[str, ...]:
 #: the simulator's "<title> – AusweisApp-Simulator"); the title proves which template we audit.
 TITLES: dict[str, tuple[str, ...]] = {
     "index.html": _de("index.title"),
+    "impressum.html": _de("imprint.title"),
+    "datenschutz.html": _de("privacy.title"),
+    "barrierefreiheit.html": _de("a11y.title"),
     "login.html": _de("login.title"),
     "account.html": _de("account.title"),
     "account_delete.html": _de("delete.title"),
@@ -68,14 +71,17 @@ TITLES: dict[str, tuple[str, ...]] = {
 }
 
 #: Not pages of their own: each is extended, included or imported by the pages above.
-PARTIALS = {"base.html", "_macros.html", "_eid_button.html", "eid_simulator/layout.html"}
+PARTIALS = {
+    "base.html", "_macros.html", "_eid_button.html", "_legal.html", "eid_simulator/layout.html",
+}
 
 PUBLIC_PAGES = {
     "index.html", "account.html", "letters_dispatch.html", "logged_out.html", "login.html",
     "register.html", "register_done.html", "email_verified.html", "identity.html",
     "account_delete.html", "account_deleted.html", "password_forgot.html",
     "password_forgot_sent.html", "password_reset.html", "password_reset_invalid.html",
-    "error.html", "eid_simulator/message.html",
+    "error.html", "eid_simulator/message.html", "impressum.html", "datenschutz.html",
+    "barrierefreiheit.html",
 }
 PORTAL_PAGES = {
     "demo_portal.html", "login.html", "consent.html", "account.html", "identity.html",
@@ -224,6 +230,12 @@ def test_public_registration_and_recovery_pages(
 
     page.goto(f"{base}/")
     audit("index.html", "start page")
+    # the legal pages, reached the way a person does: through the footer of every page
+    footer = page.get_by_role("navigation", name="Rechtliches")
+    for link, template in (("Impressum", "impressum.html"), ("Datenschutz", "datenschutz.html"),
+                           ("Barrierefreiheit", "barrierefreiheit.html")):
+        footer.get_by_role("link", name=link, exact=True).click()
+        audit(template, "operator placeholders")
 
     # the print shop before any letter: an account without identity data, an empty dispatch list
     page.goto(f"{base}/login")

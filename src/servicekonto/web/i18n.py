@@ -673,6 +673,150 @@ _DE: dict[str, str] = {
     "deleted.title": "Ihr Konto wurde gelöscht",
     "deleted.text": "Ihr ServiceKonto und alle Daten dazu sind gelöscht. Sie sind abgemeldet.",
     "deleted.mail": "Zur Bestätigung schicken wir Ihnen eine E-Mail.",
+    # legal pages: what ServiceKonto itself knows; the rest is marked for the operator
+    "legal.operator_fills": "Vom Betreiber auszufüllen",
+    "imprint.title": "Impressum",
+    "imprint.intro": (
+        "Das Impressum gibt die Stelle an, die ServiceKonto für ihre Online-Dienste betreibt. "
+        "Die Angaben folgen § 5 des Digitale-Dienste-Gesetzes (DDG)."
+    ),
+    "imprint.operator": (
+        "Name und Anschrift der Behörde, vertretungsberechtigte Person, E-Mail-Adresse und "
+        "Telefonnummer, zuständige Aufsichtsbehörde."
+    ),
+    "imprint.software_title": "Über diese Software",
+    "imprint.software": (
+        "ServiceKonto ist die Software hinter diesen Seiten. Für die Online-Dienste, bei denen "
+        "Sie sich mit ServiceKonto anmelden, ist jeweils deren Anbieter verantwortlich."
+    ),
+    "imprint.privacy_link": "Zur Datenschutzerklärung",
+    "privacy.title": "Datenschutzerklärung",
+    "privacy.intro": (
+        "Die Datenschutzerklärung nach Art. 13 der Datenschutz-Grundverordnung (DSGVO) gibt der "
+        "Betreiber von ServiceKonto als Verantwortlicher ab. Vorab steht hier, welche Daten "
+        "ServiceKonto selbst speichert."
+    ),
+    "privacy.operator": (
+        "Verantwortlicher und Datenschutzbeauftragte mit Kontaktdaten, Zwecke und "
+        "Rechtsgrundlagen, Empfänger, Speicherdauer, Ihre Rechte (Auskunft, Berichtigung, "
+        "Löschung, Einschränkung, Widerspruch, Datenübertragbarkeit, Widerruf) und Ihr "
+        "Beschwerderecht bei der Aufsichtsbehörde."
+    ),
+    "privacy.stored_title": "Was ServiceKonto speichert",
+    "privacy.stored_account": (
+        "Kontodaten: Ihre E-Mail-Adresse, Ihr Passwort nur als Hashwert und die zusätzlichen "
+        "Anmeldeverfahren, die Sie einrichten (Authenticator-App, Wiederherstellungscodes)."
+    ),
+    "privacy.stored_identity": (
+        "Identitätsdaten: Namen, Geburtsdatum und Anschrift, abgeglichen mit dem Melderegister "
+        "oder aus Ihrem Online-Ausweis übernommen, und wie sie bestätigt wurden."
+    ),
+    "privacy.stored_consents": (
+        "Einwilligungen: welchem Online-Dienst Sie welche Angaben freigegeben haben, bis Sie "
+        "die Einwilligung widerrufen."
+    ),
+    "privacy.stored_audit": (
+        "Protokoll: sicherheitsrelevante Ereignisse wie Anmeldung, Einwilligung oder Löschen "
+        "des Kontos mit Zeitpunkt und Kennungen – ohne Namen und ohne E-Mail-Adressen."
+    ),
+    "privacy.no_tracking": (
+        "ServiceKonto verwendet keine Analyse- oder Werbedienste und verfolgt Ihr Verhalten "
+        "nicht (kein Tracking)."
+    ),
+    "privacy.deletion": (
+        "Sie können Ihr Konto jederzeit unter „Mein Konto“ löschen. Dann löschen wir alle "
+        "Daten Ihres Kontos."
+    ),
+    "privacy.cookies_title": "Cookies",
+    "privacy.cookies_intro": (
+        "ServiceKonto setzt nur Cookies, die für die Anmeldung und die Sicherheit der "
+        "Formulare nötig sind:"
+    ),
+    "privacy.cookie.sk_session": (
+        "hält Sie angemeldet; wird beim Abmelden gelöscht, spätestens wenn Sie den Browser "
+        "schließen."
+    ),
+    "privacy.cookie.sk_csrf": (
+        "schützt Ihre Formulare davor, von fremden Webseiten abgeschickt zu werden; gilt, bis "
+        "Sie den Browser schließen."
+    ),
+    "privacy.cookie.sk_lang": (
+        "merkt sich die Sprache, wenn Sie sie oben auf der Seite wechseln; gilt ein Jahr."
+    ),
+    "privacy.cookie.sk_eid": (
+        "verbindet bei der Anmeldung mit dem Online-Ausweis Ihren Browser mit dem Vorgang; "
+        "gilt 10 Minuten."
+    ),
+    "privacy.cookies_prefix": (
+        "Über HTTPS tragen die Namen das Präfix „__Host-“. Die Cookies dienen nicht der "
+        "Analyse oder Werbung."
+    ),
+    "a11y.title": "Erklärung zur Barrierefreiheit",
+    "a11y.scope": (
+        "Diese Erklärung gilt für die Seiten von ServiceKonto: Anmelden, Registrieren, "
+        "Einwilligen, „Mein Konto“ und die Anmeldung mit dem Online-Ausweis. Sie folgt § 12b "
+        "des Gesetzes zur Gleichstellung von Menschen mit Behinderungen (BGG) und § 7 der "
+        "BITV 2.0, die die Richtlinie (EU) 2016/2102 umsetzen."
+    ),
+    "a11y.operator_scope": (
+        "Name der öffentlichen Stelle und Internetadresse, unter der ServiceKonto betrieben "
+        "wird."
+    ),
+    "a11y.status_title": "Stand der Vereinbarkeit mit den Anforderungen",
+    "a11y.status": (
+        "Ob die Seiten die Anforderungen der BITV 2.0 erfüllen, belegt erst eine Prüfung durch "
+        "Menschen. Solange keine vorliegt, geben wir keinen Grad der Vereinbarkeit an."
+    ),
+    "a11y.tested_intro": "Bei jeder Änderung der Software wird automatisch geprüft:",
+    "a11y.tested_axe": (
+        "alle Seiten mit axe-core auf die Erfolgskriterien der WCAG 2.1, Stufen A und AA,"
+    ),
+    "a11y.tested_reflow": (
+        "alle Seiten bei 320 CSS-Pixeln Breite: Nichts darf seitlich scrollen "
+        "(WCAG-Erfolgskriterium 1.4.10, Umbruch),"
+    ),
+    "a11y.tested_keyboard": "Anmeldung und Einwilligung allein mit der Tastatur.",
+    "a11y.tested_limit": "Automatische Prüfungen finden nur einen Teil der möglichen Barrieren.",
+    "a11y.operator_audit": (
+        "Ergebnis einer manuellen Prüfung (zum Beispiel BITV-Test) mit Datum und prüfender "
+        "Stelle, danach der Stand: vollständig, teilweise oder nicht vereinbar. Die Prüfung "
+        "beauftragt der Betreiber."
+    ),
+    "a11y.limits_title": "Nicht barrierefreie Inhalte",
+    "a11y.limits_none": "Den Entwicklern sind keine Barrieren auf diesen Seiten bekannt.",
+    "a11y.limits_pdf": (
+        "Die Briefe mit Aktivierungscode werden als PDF für den Druck und den Versand mit der "
+        "Post erzeugt; sie sind Druckvorlagen, keine Inhalte zum Lesen am Bildschirm."
+    ),
+    "a11y.operator_limits": (
+        "Barrieren, die eine Prüfung findet, mit Begründung und, wo vorhanden, der "
+        "barrierefreien Alternative."
+    ),
+    "a11y.made_title": "Erstellung dieser Erklärung",
+    "a11y.operator_date": (
+        "Datum, an dem die Erklärung erstellt oder zuletzt überprüft wurde, und ob sie auf einer "
+        "Selbstbewertung oder einer Prüfung durch Dritte beruht."
+    ),
+    "a11y.feedback_title": "Barrieren melden: Feedback und Kontakt",
+    "a11y.feedback": (
+        "Stoßen Sie auf eine Barriere oder brauchen Sie Inhalte in einer barrierefreien Form, "
+        "schreiben Sie uns."
+    ),
+    "a11y.operator_feedback": (
+        "Zuständige Stelle mit E-Mail-Adresse, Telefonnummer und Postanschrift, und in welcher "
+        "Frist sie antwortet."
+    ),
+    "a11y.enforcement_title": "Schlichtungsverfahren",
+    "a11y.enforcement": (
+        "Erhalten Sie auf Ihre Meldung keine zufriedenstellende Antwort, können Sie einen "
+        "Antrag auf ein Schlichtungsverfahren stellen: bei der Schlichtungsstelle nach § 16 BGG "
+        "oder der Stelle, die das Landesrecht dafür vorsieht. Das Verfahren ist für Sie "
+        "kostenlos."
+    ),
+    "a11y.operator_enforcement": (
+        "Zuständige Schlichtungsstelle mit Anschrift und Internetadresse: bei Stellen des "
+        "Bundes die Schlichtungsstelle nach § 16 BGG, sonst die Stelle nach Landesrecht."
+    ),
 }
 
 _EN: dict[str, str] = {
@@ -1263,6 +1407,145 @@ _EN: dict[str, str] = {
     "deleted.title": "Your account has been deleted",
     "deleted.text": "Your ServiceKonto and all its data have been deleted. You are logged out.",
     "deleted.mail": "We are sending you an email to confirm this.",
+    # legal pages: what ServiceKonto itself knows; the rest is marked for the operator
+    "legal.operator_fills": "To be completed by the operator",
+    "imprint.title": "Legal notice",
+    "imprint.intro": (
+        "The legal notice names the authority that operates ServiceKonto for its online "
+        "services. It follows section 5 of the German Digital Services Act (DDG)."
+    ),
+    "imprint.operator": (
+        "Name and address of the authority, its authorised representative, email address and "
+        "telephone number, competent supervisory authority."
+    ),
+    "imprint.software_title": "About this software",
+    "imprint.software": (
+        "ServiceKonto is the software behind these pages. Each online service you log in to "
+        "with ServiceKonto is the responsibility of its own provider."
+    ),
+    "imprint.privacy_link": "Go to the privacy policy",
+    "privacy.title": "Privacy policy",
+    "privacy.intro": (
+        "The operator of ServiceKonto, as the controller, provides the privacy policy under "
+        "Art. 13 of the General Data Protection Regulation (GDPR). First, here is what "
+        "ServiceKonto itself stores."
+    ),
+    "privacy.operator": (
+        "Controller and data protection officer with contact details, purposes and legal "
+        "bases, recipients, retention periods, your rights (access, rectification, erasure, "
+        "restriction, objection, portability, withdrawal) and your right to complain to the "
+        "supervisory authority."
+    ),
+    "privacy.stored_title": "What ServiceKonto stores",
+    "privacy.stored_account": (
+        "Account data: your email address, your password only as a hash, and the additional "
+        "login methods you set up (authenticator app, recovery codes)."
+    ),
+    "privacy.stored_identity": (
+        "Identity data: names, date of birth and address, checked against the civil register "
+        "or taken from your online ID card, and how they were confirmed."
+    ),
+    "privacy.stored_consents": (
+        "Consents: which details you released to which online service, until you withdraw "
+        "the consent."
+    ),
+    "privacy.stored_audit": (
+        "Audit log: security events such as login, consent or account deletion, with time "
+        "and identifiers – no names and no email addresses."
+    ),
+    "privacy.no_tracking": (
+        "ServiceKonto uses no analytics or advertising services and does not track your "
+        "behaviour."
+    ),
+    "privacy.deletion": (
+        "You can delete your account at any time under “My account”. We then delete all data "
+        "of your account."
+    ),
+    "privacy.cookies_title": "Cookies",
+    "privacy.cookies_intro": (
+        "ServiceKonto only sets cookies needed for logging in and for the security of its "
+        "forms:"
+    ),
+    "privacy.cookie.sk_session": (
+        "keeps you logged in; deleted when you log out, at the latest when you close the "
+        "browser."
+    ),
+    "privacy.cookie.sk_csrf": (
+        "stops other websites from submitting your forms; lasts until you close the browser."
+    ),
+    "privacy.cookie.sk_lang": (
+        "remembers the language if you change it at the top of the page; lasts one year."
+    ),
+    "privacy.cookie.sk_eid": (
+        "ties your browser to a login with the online ID card while it runs; lasts 10 minutes."
+    ),
+    "privacy.cookies_prefix": (
+        "Over HTTPS the names carry the prefix “__Host-”. The cookies are not used for "
+        "analytics or advertising."
+    ),
+    "a11y.title": "Accessibility statement",
+    "a11y.scope": (
+        "This statement covers the pages of ServiceKonto: logging in, registering, consenting, "
+        "“My account” and logging in with the online ID card. It follows section 12b of the "
+        "German Disability Equality Act (BGG) and section 7 of BITV 2.0, which implement "
+        "Directive (EU) 2016/2102."
+    ),
+    "a11y.operator_scope": (
+        "Name of the public body and the web address at which ServiceKonto is operated."
+    ),
+    "a11y.status_title": "Compliance status",
+    "a11y.status": (
+        "Only an audit by people can show whether the pages meet the requirements of BITV 2.0. "
+        "Until there is one, we state no level of compliance."
+    ),
+    "a11y.tested_intro": "Every change to the software is tested automatically:",
+    "a11y.tested_axe": (
+        "all pages with axe-core against the WCAG 2.1 success criteria, levels A and AA,"
+    ),
+    "a11y.tested_reflow": (
+        "all pages at a width of 320 CSS pixels: nothing may scroll sideways (WCAG success "
+        "criterion 1.4.10, Reflow),"
+    ),
+    "a11y.tested_keyboard": "login and consent using the keyboard alone.",
+    "a11y.tested_limit": "Automated tests find only some of the possible barriers.",
+    "a11y.operator_audit": (
+        "Result of a manual audit (for example BITV-Test) with date and auditor, then the "
+        "status: fully, partially or not compliant. The operator commissions the audit."
+    ),
+    "a11y.limits_title": "Non-accessible content",
+    "a11y.limits_none": "The developers know of no barriers on these pages.",
+    "a11y.limits_pdf": (
+        "The letters with an activation code are generated as PDF for printing and posting; "
+        "they are print documents, not content for reading on screen."
+    ),
+    "a11y.operator_limits": (
+        "Barriers found by an audit, with the reason and, where there is one, the accessible "
+        "alternative."
+    ),
+    "a11y.made_title": "Preparation of this statement",
+    "a11y.operator_date": (
+        "Date on which the statement was prepared or last reviewed, and whether it rests on a "
+        "self-assessment or on an audit by a third party."
+    ),
+    "a11y.feedback_title": "Reporting barriers: feedback and contact",
+    "a11y.feedback": (
+        "If you come across a barrier or need content in an accessible form, please write to "
+        "us."
+    ),
+    "a11y.operator_feedback": (
+        "Responsible office with email address, telephone number and postal address, and "
+        "within what time it replies."
+    ),
+    "a11y.enforcement_title": "Conciliation procedure",
+    "a11y.enforcement": (
+        "If you do not receive a satisfactory answer to your report, you can apply for a "
+        "conciliation procedure: with the conciliation body under section 16 BGG or the body "
+        "that state law provides for this. The procedure is free of charge for you."
+    ),
+    "a11y.operator_enforcement": (
+        "Competent conciliation body with address and web address: for federal bodies the "
+        "conciliation body under section 16 BGG, otherwise the body under state law."
+    ),
 }
 
 MESSAGES: dict[str, dict[str, str]] = {"de": _DE, "en": _EN}

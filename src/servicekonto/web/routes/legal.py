@@ -1,0 +1,30 @@
+"""The legal pages every footer links to: Impressum, Datenschutz, Erklärung zur Barrierefreiheit.
+
+Their binding content is the operator's (§ 5 DDG, Art. 13 DSGVO, § 12b BGG with BITV 2.0 § 7);
+the pages state what ServiceKonto itself knows and mark the rest as "Vom Betreiber auszufüllen".
+They are plain GET pages: no session, no database, reachable before anyone signs in.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from servicekonto.web.pages import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/impressum")
+def imprint(request: Request) -> Response:
+    return render(request, "impressum.html")
+
+
+@router.get("/datenschutz")
+def privacy(request: Request) -> Response:
+    return render(request, "datenschutz.html")
+
+
+@router.get("/barrierefreiheit")
+def accessibility(request: Request) -> Response:
+    return render(request, "barrierefreiheit.html")

@@ -1,0 +1,83 @@
+"""The legal pages the footer of every page links to (Impressum, Datenschutz, Barrierefreiheit):
+they exist, are German by default, and mark the operator's part instead of inventing it."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from servicekonto.web.i18n import translate
+
+LEGAL_PAGES = {
+    "/impressum": "imprint.title",
+    "/datenschutz": "privacy.title",
+    "/barrierefreiheit": "a11y.title",
+}
+OPERATOR_GAP = "Vom Betreiber auszufüllen"
+#: A text key that reached the page untranslated (`translate` falls back to the key itself).
+RAW_KEY = re.compile(r">[^<]*\b(?:legal|imprint|privacy|a11y)\.[a-z_.]+")
+
+
+def _text(body: str) -> str:
+    return html.unescape(body)
+
+
+@pytest.mark.parametrize(("path", "title_key"), LEGAL_PAGES.items())
+def test_legal_page_renders_in_german(app_client: TestClient, path: str, title_key: str) -> None:
+    response = app_client.get(path)
+    assert response.status_code == 200, response.text[:300]
+    assert response.headers["content-type"].startswith("text/html")
+    body = _text(response.text)
+    title = translate("de", title_key)
+    assert '<html lang="de">' in body
+    assert f"<title>{title} – ServiceKonto</title>" in body
+    assert f"<h1>{title}</h1>" in body
+    assert OPERATOR_GAP in body
+    assert not RAW_KEY.search(body), RAW_KEY.search(body)
+
+
+@pytest.mark.parametrize(("path", "title_key"), LEGAL_PAGES.items())
+def test_legal_page_in_english(app_client: TestClient, path: str, title_key: str) -> None:
+    body = _text(app_client.get(path, params={"lang": "en"}).text)
+    assert '<html lang="en">' in body
+    assert f"<title>{translate('en', title_key)} – ServiceKonto</title>" in body
+    assert "To be completed by the operator" in body
+    assert not RAW_KEY.search(body), RAW_KEY.search(body)
+
+
+@pytest.mark.parametrize("page", ["/", "/login", "/register"])
+def test_footer_and_privacy_links_resolve(app_client: TestClient, page: str) -> None:
+    body = app_client.get(page).text
+    footer = body.split('<footer class="site-footer">', 1)[1]
+    linked = set(re.findall(r'href="(/[a-z]+)"', footer))
+    assert linked == set(LEGAL_PAGES)
+    if page == "/register":
+        assert 'href="/datenschutz"' in body.split("<footer", 1)[0]
+    for path in linked:
+        assert app_client.get(path).status_code == 200, path
+
+
+def test_accessibility_statement_claims_only_what_is_tested(app_client: TestClient) -> None:
+    body = _text(app_client.get("/barrierefreiheit").text)
+    for fact in ("axe-core", "WCAG 2.1", "320 CSS-Pixeln", "Tastatur", "BITV-Test", "PDF",
+                 "§ 16 BGG", "2016/2102"):
+        assert fact in body, fact
+    assert "weitgehend vereinbar" not in body
+    # scope, manual audit, known limitations, date, feedback contact, conciliation body
+    assert body.count(OPERATOR_GAP) == 6
+
+
+def test_privacy_page_names_the_cookies_actually_set(app_client: TestClient) -> None:
+    body = _text(app_client.get("/datenschutz").text)
+    named = {"sk_session", "sk_csrf", "sk_lang", "sk_eid"}
+    for name in named:
+        assert f"<code>{name}</code>" in body, name
+    assert "__Host-" in body and "Tracking" in body
+    # the cookies this very page sets (CSRF, and the language when chosen) are among those named
+    app_client.cookies.clear()
+    response = app_client.get("/datenschutz", params={"lang": "de"})
+    assert set(response.cookies.keys()) == {"sk_csrf", "sk_lang"}
+    assert set(response.cookies.keys()) <= named
