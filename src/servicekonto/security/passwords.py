@@ -5,6 +5,7 @@ OWASP's Password Storage Cheat Sheet gives m=19456 KiB, t=2, p=1 for argon2id.
 
 from __future__ import annotations
 
+import os
 import threading
 from functools import lru_cache
 from importlib import resources
@@ -25,16 +26,22 @@ class PasswordHashing:
         )
         self._dummy_lock = threading.Lock()
         self._dummy: str | None = None
+        # At most one argon2id computation per core at a time: more cannot finish sooner, and
+        # each holds `memory_kib` (19 MiB) that the allocator keeps afterwards; 40 pool threads
+        # hashing at once left workers at ~300 MB RSS (bench/run.py; DESIGN §10: < 150 MB).
+        self._slots = threading.BoundedSemaphore(len(os.sched_getaffinity(0)) or 1)
 
     def hash(self, password: str) -> str:
-        return self._hasher.hash(password)
+        with self._slots:
+            return self._hasher.hash(password)
 
     def verify(self, stored_hash: str, password: str) -> tuple[bool, bool]:
         """(matches, needs_rehash). Never raises for a wrong password or a corrupt hash."""
         if len(password.encode("utf-8")) > MAX_BYTES:
             return False, False
         try:
-            self._hasher.verify(stored_hash, password)
+            with self._slots:
+                self._hasher.verify(stored_hash, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False, False
         return True, self._hasher.check_needs_rehash(stored_hash)
