@@ -75,6 +75,8 @@ def run_wrk(request: Request, *, connections: int, threads: int, seconds: float)
     ]
     finished = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     for line in finished.stdout.splitlines():
+        if line.startswith("BENCH_FAILURE "):
+            print(f"    first failure of a wrk thread: {line.removeprefix('BENCH_FAILURE ')}")
         if line.startswith("BENCH_RESULT "):
             raw = json.loads(line.removeprefix("BENCH_RESULT "))
             return LoadResult(

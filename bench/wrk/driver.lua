@@ -26,9 +26,19 @@ if method == "POST" then
 end
 
 local thread_count = 0
+local threads = {}
 function setup(thread)
   thread:set("thread_index", thread_count)
   thread_count = thread_count + 1
+  table.insert(threads, thread)
+end
+
+-- the first failed answer of each thread, so a failing scenario says why
+first_failure = nil
+local function note_failure(status, response_body)
+  if status >= 400 and first_failure == nil then
+    first_failure = status .. " " .. response_body:sub(1, 160):gsub("[\r\n\"]", " ")
+  end
 end
 
 local queue, head, tail = {}, 1, 0
@@ -65,6 +75,7 @@ if rotate_file and rotate_file ~= "" then
   end
 
   function response(status, headers, response_body)
+    note_failure(status, response_body)
     local token = response_body:match('"refresh_token"%s*:%s*"([^"]+)"')
     if token then
       tail = tail + 1
@@ -74,6 +85,12 @@ if rotate_file and rotate_file ~= "" then
 end
 
 function done(summary, latency, requests)
+  for _, thread in ipairs(threads) do
+    local failure = thread:get("first_failure")
+    if failure then
+      io.write("BENCH_FAILURE " .. failure .. "\n")
+    end
+  end
   local errors = summary.errors
   io.write(string.format(
     '\nBENCH_RESULT {"requests":%d,"duration_us":%d,"status_errors":%d,' ..
