@@ -155,6 +155,16 @@ class ServerProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = Path(env["SERVICEKONTO_DATA_DIR"]) / f"server-{port}.log"
 
+    def settings(self) -> Settings:
+        """Settings of a provider in the test process on the server's database and secret."""
+        return Settings(
+            dev_mode=True,
+            issuer=self.base_url,
+            database_url=self.env["SERVICEKONTO_DATABASE_URL"],
+            data_dir=Path(self.env["SERVICEKONTO_DATA_DIR"]),
+            **FAST_ARGON2,
+        )
+
     def start(self) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         handle = self.log.open("ab")
@@ -229,14 +239,7 @@ def server_provider(server: ServerProcess) -> Iterator[Provider]:
     from servicekonto.app import build_provider
     from servicekonto.clock import SystemClock
 
-    settings = Settings(
-        dev_mode=True,
-        issuer=server.base_url,
-        database_url=server.env["SERVICEKONTO_DATABASE_URL"],
-        data_dir=Path(server.env["SERVICEKONTO_DATA_DIR"]),
-        **FAST_ARGON2,
-    )
-    provider = build_provider(settings, SystemClock())
+    provider = build_provider(server.settings(), SystemClock())
     provider.keys.ensure_keys()
     yield provider
     with provider.sessions() as db:
@@ -271,13 +274,7 @@ def demo(server: ServerProcess) -> dict[str, Any]:
     from servicekonto.clock import SystemClock
     from servicekonto.demo_seed import seed
 
-    settings = Settings(
-        dev_mode=True,
-        issuer=server.base_url,
-        database_url=server.env["SERVICEKONTO_DATABASE_URL"],
-        data_dir=Path(server.env["SERVICEKONTO_DATA_DIR"]),
-        **FAST_ARGON2,
-    )
+    settings = server.settings()
     provider = build_provider(settings, SystemClock())
     with provider.sessions() as db:
         result = seed(db, settings=settings, hashing=provider.hashing, now=provider.clock.now())
