@@ -34,7 +34,6 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -265,9 +264,13 @@ async def _login_load(base_url: str, seeded: Seeded, *, concurrency: int, second
     for reason, count in reasons.most_common(3):
         print(f"  login failures: {count} × {reason}", flush=True)
     latencies.sort()
-    pick: Callable[[float], float] = lambda q: (  # noqa: E731
-        latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else 0.0
-    )
+
+    def pick(quantile: float) -> float:
+        """The latency at `quantile` in ms (0 without any flow)."""
+        if not latencies:
+            return 0.0
+        return latencies[min(len(latencies) - 1, int(quantile * len(latencies)))] * 1000
+
     return LoadResult(
         requests=len(latencies),
         seconds=elapsed,

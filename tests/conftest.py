@@ -25,9 +25,9 @@ from servicekonto.clock import FixedClock
 from servicekonto.oidc.provider import Provider
 from servicekonto.settings import Settings
 from tests.support import Browser
+from tests.tools import IN_CI
 
 PG_URL = os.environ.get("SERVICEKONTO_TEST_DATABASE_URL", "")
-IN_CI = os.environ.get("CI", "").lower() == "true"
 ROOT = Path(__file__).resolve().parents[1]
 FAST_ARGON2 = {"argon2_memory_kib": 1024, "argon2_time_cost": 1}
 
@@ -54,7 +54,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory / "servicekonto.sqlite3"
 
 
-def _fresh_postgres_schema(base_url: str) -> str:
+def fresh_postgres_schema(base_url: str) -> str:
     """A new database per test on the CI server: isolation without truncation logic."""
     name = f"skt_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
@@ -64,7 +64,7 @@ def _fresh_postgres_schema(base_url: str) -> str:
     return base_url.rsplit("/", 1)[0] + f"/{name}"
 
 
-def _drop_postgres(url: str, base_url: str) -> None:
+def drop_postgres(url: str, base_url: str) -> None:
     name = url.rsplit("/", 1)[1]
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -90,10 +90,10 @@ def database_url(backend: str, tmp_path: Path, sqlite_template: Path) -> Iterato
         yield f"sqlite:///{tmp_path / 'servicekonto.sqlite3'}"
         return
     base = require_postgres()
-    url = _fresh_postgres_schema(base)
+    url = fresh_postgres_schema(base)
     upgrade_database(Settings(dev_mode=True, database_url=url, data_dir=tmp_path))
     yield url
-    _drop_postgres(url, base)
+    drop_postgres(url, base)
 
 
 @pytest.fixture

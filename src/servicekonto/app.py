@@ -103,7 +103,7 @@ def build_provider(settings: Settings, clock: Clock) -> Provider:
         clients=ClientCache(),
         subjects=SubjectIds(settings.secret_key),
         hashing=PasswordHashing(settings.argon2_memory_kib, settings.argon2_time_cost),
-        read_sessions=make_session_factory(read_only_engine(engine)),
+        reading=make_session_factory(read_only_engine(engine)),
     )
 
 

@@ -33,7 +33,7 @@ from servicekonto.clock import FixedClock
 from servicekonto.db.models import OutboxMessage
 from servicekonto.oidc.provider import Provider
 from servicekonto.settings import Settings
-from tests.conftest import FAST_ARGON2, _drop_postgres, _fresh_postgres_schema, require_postgres
+from tests.conftest import FAST_ARGON2, drop_postgres, fresh_postgres_schema, require_postgres
 from tests.support import PASSWORD, Browser, Rp, full_login, make_client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -128,10 +128,10 @@ def database(
         yield f"sqlite:///{directory / 'servicekonto.sqlite3'}", directory
         return
     base = require_postgres()
-    url = _fresh_postgres_schema(base)
+    url = fresh_postgres_schema(base)
     upgrade_database(Settings(dev_mode=True, database_url=url, data_dir=directory))
     yield url, directory
-    _drop_postgres(url, base)
+    drop_postgres(url, base)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,7 +29,9 @@ class Principal:
 BearerValidator = Callable[[Session, str], Principal | None]
 
 
-def db_session(request: Request) -> Iterator[Session]:
+async def db_session(request: Request) -> AsyncIterator[Session]:
+    """Opened and closed on the event loop (no database work either way), which saves two
+    thread-pool hops per request; the same reasoning as oidc.routes.db_session."""
     factory: Callable[[], Session] = request.app.state.session_factory
     db = factory()
     try:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from servicekonto.db.models import Authorization, Client, Consent, SessionClient
-from servicekonto.db.outbox import enqueue
+from servicekonto.db.outbox import enqueue_backchannel_logout
 from servicekonto.errors import NotFound
 
 
@@ -127,16 +127,8 @@ def revoke_client_access(
     # session the client still holds, and the `sub`-only token when it holds none.
     targets: list[str | None] = [*sids] or [None]
     for sid in targets:
-        enqueue(
-            db,
-            kind="backchannel_logout",
-            now=now,
-            payload={
-                "client_id": client_id,
-                "account_id": account_id,
-                "sid": sid,
-                "reason": reason,
-            },
+        enqueue_backchannel_logout(
+            db, client_id=client_id, account_id=account_id, sid=sid, reason=reason, now=now
         )
     return int(result.rowcount)  # type: ignore[attr-defined]
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from servicekonto.accounts.sessions import end_session
 from servicekonto.clients.service import ClientInfo
 from servicekonto.db.models import Authorization, OutboxMessage
-from servicekonto.db.outbox import enqueue
+from servicekonto.db.outbox import BACKCHANNEL_LOGOUT, enqueue_backchannel_logout
 from servicekonto.errors import InvalidRedirectTarget
 from servicekonto.oidc import jose
 from servicekonto.oidc.provider import Provider
@@ -95,16 +95,8 @@ def logout_session(db: Session, *, cookie_value: str, now: datetime) -> str | No
         if "offline_access" not in authorization.scopes:
             authorization.revoked_at = now
     for client_id in client_ids:
-        enqueue(
-            db,
-            kind="backchannel_logout",
-            now=now,
-            payload={
-                "client_id": client_id,
-                "account_id": account_id,
-                "sid": sid,
-                "reason": "logout",
-            },
+        enqueue_backchannel_logout(
+            db, client_id=client_id, account_id=account_id, sid=sid, reason="logout", now=now
         )
     return account_id
 
@@ -141,7 +133,7 @@ def deliver_due(provider: Provider, http: httpx.Client, *, limit: int = 20) -> i
             db.scalars(
                 select(OutboxMessage.id)
                 .where(
-                    OutboxMessage.kind == "backchannel_logout",
+                    OutboxMessage.kind == BACKCHANNEL_LOGOUT,
                     OutboxMessage.delivered_at.is_(None),
                     OutboxMessage.failed_at.is_(None),
                     OutboxMessage.next_attempt_at <= now,

@@ -25,10 +25,7 @@ class Provider:
     subjects: SubjectIds
     hashing: PasswordHashing
     #: Sessions for requests that only read; on SQLite they take no write lock.
-    read_sessions: Callable[[], Session] | None = None
-
-    def reading(self) -> Session:
-        return (self.read_sessions or self.sessions)()
+    reading: Callable[[], Session]
 
     @property
     def issuer(self) -> str:

@@ -203,13 +203,15 @@ async def token_endpoint(
     request: Request, pairs: list[tuple[str, str]] = Depends(form_pairs)
 ) -> Response:
     form = single_form(pairs)
-    try:
-        # A client_credentials grant of a cached client that proves its secret needs no
-        # database; served right here it saves the thread-pool hop, which costs about as much
-        # CPU as the rest of the request (DESIGN §10, bench/run.py).
-        return _token(request, None, form)
-    except NeedsDatabase:
-        return await run_in_threadpool(_token_in_session, request, form)
+    if form.get("grant_type") == "client_credentials":
+        try:
+            # A cached client proving its secret needs no database: served right here, this
+            # saves the thread-pool hop, about as much CPU as the rest of the request
+            # (DESIGN §10, bench/run.py). Other grants always write, so they go straight on.
+            return _token(request, None, form)
+        except NeedsDatabase:
+            pass
+    return await run_in_threadpool(_token_in_session, request, form)
 
 
 def _token_in_session(request: Request, form: dict[str, str]) -> Response:
@@ -232,8 +234,7 @@ def _token(request: Request, db: Session | None, form: dict[str, str]) -> Respon
         if db is None and not provider.keys.is_fresh():
             raise NeedsDatabase("the signing keys are due for a reload")
         return json_response(token.client_credentials(provider, client, form, now).as_response())
-    if db is None:
-        raise NeedsDatabase(grant_type)
+    assert db is not None, "only client_credentials is tried without a session"
     try:
         if grant_type == "authorization_code":
             tokens = token.authorization_code(db, provider, client, form, now)

@@ -27,8 +27,8 @@ class PasswordHashing:
         self._dummy_lock = threading.Lock()
         self._dummy: str | None = None
         # At most one argon2id computation per core at a time: more cannot finish sooner, and
-        # each holds `memory_kib` (19 MiB) that the allocator keeps afterwards; 40 pool threads
-        # hashing at once left workers at ~300 MB RSS (bench/run.py; DESIGN §10: < 150 MB).
+        # each holds `memory_kib` (19 MiB), so 40 pool threads hashing at once would ask for
+        # 760 MiB per worker.
         self._slots = threading.BoundedSemaphore(len(os.sched_getaffinity(0)) or 1)
 
     def hash(self, password: str) -> str:
