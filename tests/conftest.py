@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -231,6 +231,37 @@ def server(database_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
     process.start()
     yield process
     process.stop()
+
+
+@pytest.fixture
+def make_server(database_url: str, tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
+    """Start `servicekonto serve` on this test's database as `server` does, with more settings:
+    `make_server(workers=2, KEY_CACHE_SECONDS="2")` sets SERVICEKONTO_KEY_CACHE_SECONDS. Every
+    process started is stopped after the test."""
+    started: list[ServerProcess] = []
+
+    def start(workers: int = 2, **settings: str) -> ServerProcess:
+        port = free_port()
+        env = {
+            **os.environ,
+            "SERVICEKONTO_DEV_MODE": "1",
+            "SERVICEKONTO_ISSUER": f"http://127.0.0.1:{port}",
+            "SERVICEKONTO_DATA_DIR": str(tmp_path),
+            "SERVICEKONTO_DATABASE_URL": database_url,
+            "SERVICEKONTO_ARGON2_MEMORY_KIB": "1024",
+            "SERVICEKONTO_ARGON2_TIME_COST": "1",
+            "SERVICEKONTO_LOGIN_RATE_PER_MINUTE": "1000",
+            "SERVICEKONTO_LOG_LEVEL": "WARNING",
+            **{f"SERVICEKONTO_{name}": value for name, value in settings.items()},
+        }
+        process = ServerProcess(env, port, workers=workers)
+        started.append(process)
+        process.start()
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
 
 
 @pytest.fixture

@@ -6,8 +6,11 @@ import base64
 import hashlib
 import re
 import secrets
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
@@ -24,6 +27,7 @@ from servicekonto.oidc.provider import Provider
 PASSWORD = "Korrekt-Pferd-Batterie-42"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 FORM_ACTION = re.compile(r'<form[^>]*action="([^"]+)"')
+T = TypeVar("T")
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -222,6 +226,78 @@ def full_login(
     if page.status_code == 200 and 'name="decision"' in page.text:
         page = consent_through_page(browser, page)
     return callback_params(page)
+
+
+#: The dev-mode response header naming the worker process that answered (web.middleware).
+WORKER_HEADER = "x-servicekonto-worker"
+
+
+def workers_of(responses: list[httpx.Response]) -> set[str]:
+    """The worker processes that answered these responses (dev mode: every response names one)."""
+    names = {r.headers.get(WORKER_HEADER, "") for r in responses}
+    assert "" not in names, "a response without the worker header: is the server in dev mode?"
+    return names
+
+
+def connect_to_every_worker(
+    base_url: str,
+    n: int,
+    *,
+    workers: int = 2,
+    cookies: httpx.Cookies | None = None,
+    timeout: float = 30.0,
+) -> list[httpx.Client]:
+    """n clients, each with an open keep-alive connection, taking turns over the `workers`
+    worker processes of the server (client i talks to worker i % workers): which worker accepts
+    a new connection is up to the kernel, so connections are opened until every worker holds
+    its share, and the extra ones are closed. The caller closes the clients."""
+    assert n >= workers
+    share = -(-n // workers)
+    by_worker: dict[str, list[httpx.Client]] = {}
+    for _ in range(50 * n):
+        client = httpx.Client(base_url=base_url, timeout=timeout, cookies=cookies)
+        answer = client.get("/healthz")
+        by_worker.setdefault(workers_of([answer]).pop(), []).append(client)
+        if len(by_worker) >= workers and all(len(c) >= share for c in by_worker.values()):
+            break
+    shares = sorted(len(c) for c in by_worker.values())
+    if len(by_worker) != workers or shares[0] < share:
+        for clients in by_worker.values():
+            for client in clients:
+                client.close()
+        raise AssertionError(f"connections reached the workers unevenly: {shares}")
+    queues = list(by_worker.values())
+    chosen = [queues[i % workers].pop() for i in range(n)]
+    for queue in queues:
+        for extra in queue:
+            extra.close()
+    return chosen
+
+
+def in_parallel(
+    base_url: str,
+    n: int,
+    call: Callable[[httpx.Client, int], T],
+    *,
+    cookies: httpx.Cookies | None = None,
+    timeout: float = 30.0,
+) -> list[T]:
+    """Run `call` n times at once on a two-worker server: one client per thread, connected in
+    advance to both workers (so the barrier releases requests, not TCP handshakes, and the
+    requests meet in both processes), all released by one barrier."""
+    clients = connect_to_every_worker(base_url, n, cookies=cookies, timeout=timeout)
+    barrier = threading.Barrier(n)
+
+    def run(i: int) -> T:
+        barrier.wait(timeout=30)
+        return call(clients[i], i)
+
+    try:
+        with ThreadPoolExecutor(max_workers=n) as pool:
+            return list(pool.map(run, range(n)))
+    finally:
+        for client in clients:
+            client.close()
 
 
 def decode_jwt(token: str, jwks: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -87,23 +87,28 @@ PAGE_MESSAGE = {
 
 
 def build_provider(settings: Settings, clock: Clock) -> Provider:
-    engine = make_engine(settings.sqlalchemy_url)
+    engine = make_engine(
+        settings.sqlalchemy_url, busy_timeout_seconds=settings.sqlite_busy_timeout_seconds
+    )
     sessions = make_session_factory(engine)
+    reading = make_session_factory(read_only_engine(engine))
     keys = KeyStore(
         sessions,
+        reading=reading,
         secret_key=settings.secret_key,
         clock=clock,
         overlap_seconds=settings.key_overlap_seconds,
+        ttl_seconds=settings.key_cache_seconds,
     )
     return Provider(
         settings=settings,
         clock=clock,
         sessions=sessions,
         keys=keys,
-        clients=ClientCache(),
+        clients=ClientCache(settings.client_cache_seconds),
         subjects=SubjectIds(settings.secret_key),
         hashing=PasswordHashing(settings.argon2_memory_kib, settings.argon2_time_cost),
-        reading=make_session_factory(read_only_engine(engine)),
+        reading=reading,
     )
 
 
@@ -256,7 +261,10 @@ def deliver_outbox(provider: Provider, http: httpx.Client) -> None:
     """One delivery round: back-channel logouts and mails."""
     logout.deliver_due(provider, http)
     deliver_mail_due(
-        provider.sessions, now=provider.clock.now(), mail_dir=provider.settings.data_dir / "mail"
+        provider.sessions,
+        now=provider.clock.now(),
+        mail_dir=provider.settings.data_dir / "mail",
+        reading=provider.reading,
     )
 
 
@@ -277,16 +285,24 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         provider.keys.ensure_keys()
         stop = threading.Event()
-        worker = None
-        if settings.outbox_interval_seconds > 0:
-            worker = threading.Thread(
-                target=_outbox_worker, args=(provider, stop), daemon=True, name="outbox"
+        # The keys reload on their own schedule here, never on a request's path (keystore).
+        threads = [
+            threading.Thread(
+                target=provider.keys.refresh_forever, args=(stop,), daemon=True, name="keys"
             )
-            worker.start()
+        ]
+        if settings.outbox_interval_seconds > 0:
+            threads.append(
+                threading.Thread(
+                    target=_outbox_worker, args=(provider, stop), daemon=True, name="outbox"
+                )
+            )
+        for thread in threads:
+            thread.start()
         yield
         stop.set()
-        if worker:
-            worker.join(timeout=5)
+        for thread in threads:
+            thread.join(timeout=5)
 
     app = FastAPI(
         title="ServiceKonto",
@@ -349,6 +365,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(
-        EdgeMiddleware, body_limit=settings.body_limit_bytes, hsts=settings.secure_cookies
+        EdgeMiddleware,
+        body_limit=settings.body_limit_bytes,
+        hsts=settings.secure_cookies,
+        name_worker=settings.dev_mode,
     )
     return app

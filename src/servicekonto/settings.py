@@ -61,6 +61,25 @@ class Settings(BaseSettings):
         default=7 * 24 * 3600,
         description="How long a rotated-out key stays in the JWKS so its tokens still verify.",
     )
+    key_cache_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="Signing-key cache lifetime: each process reloads the keys every half of it, "
+        "so a rotation is published everywhere within it; a new key signs after twice it. "
+        "`keys rotate` must run with the server's value.",
+    )
+    client_cache_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="Per-process client cache lifetime: a client disabled, deleted or given a "
+        "new secret elsewhere is refused by every process within it.",
+    )
+    sqlite_busy_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="SQLite: how long a writer waits for the write lock before the request "
+        "fails with 503.",
+    )
     access_token_ttl: int = Field(default=300, description="Access token lifetime in seconds.")
     id_token_ttl: int = Field(default=600, description="ID token lifetime in seconds.")
     code_ttl: int = Field(default=60, description="Authorization code lifetime in seconds.")

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import base64
 import re
+import threading
+import time
 from typing import Any
 
 import httpx
 import pytest
 from cryptography.exceptions import InvalidTag
 from fastapi.testclient import TestClient
+from joserfc import jwt
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -21,8 +24,9 @@ from sqlalchemy.orm import Session
 from servicekonto.app import create_app
 from servicekonto.clock import FixedClock
 from servicekonto.db.models import OutboxMessage, StoredSigningKey
+from servicekonto.oidc import jose
 from servicekonto.oidc.provider import Provider
-from servicekonto.security.keys import KeyEncryption
+from servicekonto.security.keys import KeyEncryption, generate
 from servicekonto.settings import Settings
 from tests.support import (
     Browser,
@@ -419,6 +423,80 @@ def test_oidc_core_10_1_1_rotation_keeps_old_tokens_verifiable(
     new_header, _c = decode_jwt(later["id_token"], app_client.get("/jwks").json())
     assert new_header["kid"] in new_kids
     assert new_header["kid"] != old_header["kid"]
+
+
+def test_c15_1_a_token_naming_an_unknown_kid_is_invalid_and_reloads_no_keys(
+    app_client: TestClient,
+    provider: Provider,
+    client: RegisteredClient,
+    issued: tuple[Rp, dict[str, Any]],
+    browser: Browser,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 15 #1: a made-up `kid` used to force a key reload (a write lock on SQLite) that an
+    attacker could repeat; now it is just an invalid token."""
+    reloads: list[str] = []
+    real_reload = provider.keys.reload
+
+    def counting_reload() -> None:
+        reloads.append(threading.current_thread().name)
+        real_reload()
+
+    monkeypatch.setattr(provider.keys, "reload", counting_reload)
+    rp, tokens = issued
+    _header, claims = decode_jwt(tokens["id_token"], app_client.get("/jwks").json())
+    stranger = generate("ES256")  # a well-formed token, signed by a key we never had
+    forged_id_token = jwt.encode(
+        {"alg": "ES256", "kid": str(stranger.kid), "typ": "JWT"}, claims, stranger
+    )
+    forged_access = jwt.encode(
+        {"alg": "ES256", "kid": "made-up-kid", "typ": "at+jwt"}, {"sub": "x"}, stranger
+    )
+    for _ in range(3):
+        with pytest.raises(jose.InvalidJwt):
+            jose.verify_own(provider.keys, forged_id_token)
+        assert_bearer_error(
+            app_client.get("/userinfo", headers=bearer(forged_access)), "invalid_token", 401
+        )
+        silent = browser.get(rp.authorize_url(id_token_hint=forged_id_token, prompt="none"))
+        assert silent.status_code == 302
+        assert "error=login_required" in silent.headers["location"]
+    assert introspect(app_client, client, forged_access) == {"active": False}
+    assert reloads == []
+
+
+def test_c15_1_keys_reload_on_their_schedule_in_the_background_never_in_a_request(
+    settings: Settings,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The cache expires (every 0.2 s here) and is reloaded by its own thread; requests that
+    sign and verify never reload (on SQLite that waited for the caller's own write lock)."""
+    app = create_app(settings.model_copy(update={"key_cache_seconds": 0.2}), clock=clock)
+    provider: Provider = app.state.provider
+    reloads: list[str] = []
+    real_reload = provider.keys.reload
+
+    def counting_reload() -> None:
+        reloads.append(threading.current_thread().name)
+        real_reload()
+
+    monkeypatch.setattr(provider.keys, "reload", counting_reload)
+    with TestClient(app, base_url=ISSUER) as http:
+        assert len(reloads) == 1  # at start (ensure_keys), before any request
+        reloads.clear()
+        browser = Browser(http)
+        rp, tokens = tokens_for(http, browser, make_client(provider), make_account(provider))
+        started = time.monotonic()
+        while time.monotonic() - started < 1.0:
+            refreshed = refresh(rp, tokens["refresh_token"])
+            assert refreshed.status_code == 200, refreshed.text
+            tokens = refreshed.json()
+            assert http.get("/userinfo", headers=bearer(tokens["access_token"])).status_code == 200
+            assert http.get("/jwks").status_code == 200
+            time.sleep(0.05)
+    assert len(reloads) >= 3, reloads  # the schedule ran: about every 0.1 s
+    assert set(reloads) == {"keys"}, reloads  # and only the schedule
 
 
 def test_oidc_core_10_1_1_keys_survive_a_restart(

@@ -11,10 +11,13 @@ from sqlalchemy.orm import Session, sessionmaker
 READ_ONLY = "servicekonto_read_only"
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, busy_timeout_seconds: float = 30.0) -> Engine:
     if url.startswith("sqlite"):
+        busy_ms = int(busy_timeout_seconds * 1000)
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=pool_size
+            url,
+            connect_args={"check_same_thread": False, "timeout": busy_timeout_seconds},
+            pool_size=pool_size,
         )
 
         @event.listens_for(engine, "connect")
@@ -26,7 +29,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={busy_ms}")
             cur.close()
 
         @event.listens_for(engine, "begin")

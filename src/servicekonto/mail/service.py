@@ -49,10 +49,11 @@ def _write_eml(directory: Path, message_id: int, payload: dict[str, str], now: d
 
 
 def deliver_mail_due(sessions: Callable[[], Session], *, now: datetime, mail_dir: Path,
-                     limit: int = 50) -> int:
-    """Write due mails as .eml files; each message is claimed by a conditional UPDATE first."""
+                     limit: int = 50, reading: Callable[[], Session] | None = None) -> int:
+    """Write due mails as .eml files; each message is claimed by a conditional UPDATE first.
+    `reading`: read-only sessions for finding due mails, so an idle round takes no write lock."""
     delivered = 0
-    with sessions() as db:
+    with (reading or sessions)() as db:
         due = list(db.scalars(
             select(OutboxMessage.id).where(
                 OutboxMessage.kind == "mail", OutboxMessage.delivered_at.is_(None),

@@ -57,9 +57,7 @@ def decode(
 
 def verify_own(keys: KeyStore, value: str, *, typ: str | None = None) -> dict[str, Any]:
     """Claims of a JWT we signed ourselves."""
-    _check_shape(value)  # before the header is peeked at, not only before it is verified
-    kid = _peek_kid(value)
-    _header, claims = decode(value, keys.verification_keys(kid), typ=typ)
+    _header, claims = decode(value, keys.verification_keys(), typ=typ)
     return claims
 
 
@@ -77,15 +75,6 @@ def _segment_json(segment: str) -> Any:
         return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
     except (ValueError, RecursionError) as exc:  # binascii and Unicode errors are ValueErrors
         raise InvalidJwt("malformed token") from exc
-
-
-def _peek_kid(value: str) -> str | None:
-    try:
-        header = _segment_json(value.split(".", 1)[0])
-    except InvalidJwt:
-        return None
-    kid = header.get("kid") if isinstance(header, dict) else None
-    return kid if isinstance(kid, str) else None  # RFC 7515 §4.1.4: a string, or no hint
 
 
 def peek_claims(value: str) -> dict[str, Any]:

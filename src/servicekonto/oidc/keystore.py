@@ -4,14 +4,21 @@ OIDC Core §10.1.1: a new key is published in the JWKS when it is created but si
 `2 × ttl`, when every instance serves it (checklist D-07: "a new key appears in JWKS before it is
 used"); until then the old key keeps signing. A rotated-out key stays published for
 `key_overlap_seconds` more, so tokens it signed still verify. The JWKS is served as pre-rendered
-bytes (DESIGN §10). Other instances pick up a rotation within `ttl`.
+bytes (DESIGN §10). Other instances pick up a rotation within `ttl` (`key_cache_seconds`).
+
+Reloads run only on the cache's own schedule, in a background thread (`refresh_forever`), in a
+read-only session: never on a request's path, where on SQLite a reload inside the caller's write
+transaction waited out the busy timeout for a write lock its own caller held (issue 10 #1, 15 #1).
+A token naming an unknown `kid` is simply invalid; it causes no reload, so an attacker cannot
+make the server repeat any work. Since a new key signs only after `2 × ttl`, every instance
+serves it long before a token it signed can arrive.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,6 +32,8 @@ from servicekonto.clock import Clock
 from servicekonto.db.models import StoredSigningKey
 from servicekonto.security.keys import SIGNING_ALGS, KeyEncryption, SigningKey, generate
 
+log = logging.getLogger("servicekonto.keys")
+
 _KEY_CREATION_LOCK = 7_202_612  # arbitrary, fixed: "first-start key creation"
 
 
@@ -34,7 +43,6 @@ class _Snapshot:
     signing: dict[str, list[tuple[datetime, SigningKey]]]
     verification: KeySet
     jwks_bytes: bytes
-    loaded_at: float
 
 
 class KeyStore:
@@ -42,12 +50,15 @@ class KeyStore:
         self,
         session_factory: Callable[[], Session],
         *,
+        reading: Callable[[], Session],
         secret_key: str,
         clock: Clock,
         overlap_seconds: int,
         ttl_seconds: float = 60.0,
     ) -> None:
         self._sessions = session_factory
+        #: read-only sessions: on SQLite a plain deferred BEGIN, which never waits for a writer
+        self._reading = reading
         self._sealer = KeyEncryption(secret_key)
         self._clock = clock
         self._overlap = timedelta(seconds=overlap_seconds)
@@ -55,7 +66,6 @@ class KeyStore:
         self._lock = threading.Lock()
         self._snapshot: _Snapshot | None = None
         self._publish_delay = timedelta(seconds=2 * ttl_seconds)
-        self._last_forced_reload = 0.0
 
     # -- persistence -----------------------------------------------------------------------
 
@@ -107,8 +117,11 @@ class KeyStore:
         )
 
     def reload(self) -> None:
+        """Load every key from the database into a new snapshot. Called at start, after a
+        rotation, and by `refresh_forever`, never while the calling thread has a transaction
+        open."""
         now = self._clock.now()
-        with self._sessions() as db:
+        with self._reading() as db:
             rows = list(db.scalars(select(StoredSigningKey)))
         # Retiring keys before current ones, then by age: the first key of an algorithm signs
         # at once, every later one only after the publish delay. Sorting by age alone would let a
@@ -127,14 +140,22 @@ class KeyStore:
             signing=signing,
             verification=KeySet.import_key_set({"keys": public}),
             jwks_bytes=json.dumps({"keys": public}, separators=(",", ":")).encode(),
-            loaded_at=time.monotonic(),
         )
         with self._lock:
             self._snapshot = snapshot
 
+    def refresh_forever(self, stop: threading.Event) -> None:
+        """Reload every `ttl / 2` until `stop` is set: the cache's own schedule, so a snapshot is
+        never older than `ttl` while the database answers. Run in a thread of its own."""
+        while not stop.wait(self._ttl / 2):
+            try:
+                self.reload()
+            except Exception:  # the database may be away for a while; the next round retries
+                log.exception("signing keys could not be reloaded; serving the cached ones")
+
     def _current(self) -> _Snapshot:
         snap = self._snapshot
-        if snap is None or time.monotonic() - snap.loaded_at > self._ttl:
+        if snap is None:  # first use in a process that did not call ensure_keys (CLI, tools)
             self.reload()
             snap = self._snapshot
         assert snap is not None
@@ -149,27 +170,20 @@ class KeyStore:
         usable = [key for usable_from, key in keys if usable_from <= now]
         return usable[-1] if usable else keys[0][1]
 
-    def verification_keys(self, kid: str | None = None) -> KeySet:
-        snap = self._current()
-        unknown = kid is not None and not any(k.kid == kid for k in snap.verification.keys)
-        # Perhaps rotated in by another instance; at most one forced reload per 5 s, so tokens
-        # with made-up kids cannot turn into a database read per request.
-        if unknown and time.monotonic() - self._last_forced_reload > 5:
-            self._last_forced_reload = time.monotonic()
-            self.reload()
-            snap = self._current()
-        return snap.verification
+    def verification_keys(self) -> KeySet:
+        """Every published key. A token whose `kid` is not among them does not verify; it
+        triggers no reload (see the module docstring)."""
+        return self._current().verification
 
     def jwks_bytes(self) -> bytes:
         return self._current().jwks_bytes
 
-    def is_fresh(self) -> bool:
-        """Whether signing and verification can go on without reloading from the database."""
-        snap = self._snapshot
-        return snap is not None and time.monotonic() - snap.loaded_at <= self._ttl
+    def is_loaded(self) -> bool:
+        """Whether signing and verification can go on without touching the database."""
+        return self._snapshot is not None
 
     def cached_jwks_bytes(self) -> bytes | None:
-        """The pre-rendered JWKS while the snapshot is fresh, else None: then call `jwks_bytes`,
-        which reloads from the database (so not on the event loop)."""
+        """The pre-rendered JWKS once loaded, else None: then call `jwks_bytes`, which loads
+        from the database (so not on the event loop)."""
         snap = self._snapshot
-        return snap.jwks_bytes if snap is not None and self.is_fresh() else None
+        return snap.jwks_bytes if snap is not None else None

@@ -128,7 +128,9 @@ def deliver_due(provider: Provider, http: httpx.Client, *, limit: int = 20) -> i
     """
     now = provider.clock.now()
     delivered = 0
-    with provider.sessions() as db:
+    # Looking costs no write lock (read-only session): an idle worker never queues behind, or
+    # ahead of, the requests' writers. Only a claim, below, writes.
+    with provider.reading() as db:
         due = list(
             db.scalars(
                 select(OutboxMessage.id)
@@ -156,7 +158,7 @@ def deliver_due(provider: Provider, http: httpx.Client, *, limit: int = 20) -> i
             ).rowcount  # type: ignore[attr-defined]
         if not claimed:
             continue
-        with provider.sessions() as db:
+        with provider.reading() as db:
             message = db.get(OutboxMessage, message_id)
             assert message is not None
             payload = dict(message.payload)

@@ -231,8 +231,8 @@ def _token(request: Request, db: Session | None, form: dict[str, str]) -> Respon
     if grant_type not in client.grant_types:
         raise OAuthError("unauthorized_client", "grant_type not allowed for this client")
     if grant_type == "client_credentials":
-        if db is None and not provider.keys.is_fresh():
-            raise NeedsDatabase("the signing keys are due for a reload")
+        if db is None and not provider.keys.is_loaded():
+            raise NeedsDatabase("the signing keys are not loaded yet")
         return json_response(token.client_credentials(provider, client, form, now).as_response())
     assert db is not None, "only client_credentials is tried without a session"
     try:

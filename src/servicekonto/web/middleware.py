@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
 from typing import Any
@@ -17,6 +18,8 @@ from servicekonto.security.secrets import random_token
 
 log = logging.getLogger("servicekonto.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+#: Response header naming the answering worker process (dev mode only, see EdgeMiddleware).
+WORKER_HEADER = b"x-servicekonto-worker"
 
 REQUESTS = Counter(
     "servicekonto_http_requests_total", "HTTP requests", ["method", "route", "status"]
@@ -49,12 +52,19 @@ class PayloadTooLarge(Exception):
 
 
 class EdgeMiddleware:
-    def __init__(self, app: ASGIApp, *, body_limit: int, hsts: bool) -> None:
+    def __init__(
+        self, app: ASGIApp, *, body_limit: int, hsts: bool, name_worker: bool = False
+    ) -> None:
         self.app = app
         self.body_limit = body_limit
         self.headers = list(BASE_HEADERS)
         if hsts:
             self.headers.append((b"strict-transport-security", b"max-age=31536000"))
+        if name_worker:
+            # Dev mode only: which worker process answered, so tests of `serve --workers 2`
+            # can check that their requests reached both. Not in production: it tells an
+            # outsider how many processes there are.
+            self.headers.append((WORKER_HEADER, str(os.getpid()).encode()))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
