@@ -11,9 +11,11 @@ Rules and where they are enforced:
 * 3 attempts per letter, claimed with one conditional UPDATE before the code is checked, so
   parallel guesses cannot outrun the counter (L-02, L-03, TR-03107-1 §3.3.1.2);
 * wrong, expired, void and unknown codes get one answer: None (L-02, L-04);
-* single use: success is one conditional UPDATE from a pending state (DESIGN §6 #6, L-05).
+* single use: success is one conditional UPDATE from a pending state (DESIGN §6 #6, L-05), made
+  by the caller in the transaction that records what the letter proves, so a failure after the
+  code was checked rolls the consume back with it (`verify_code`, then `consume_letter`).
 
-Services take the caller's Session and never commit, except `activate`, which commits the claimed
+Services take the caller's Session and never commit, except `verify_code`, which commits the claimed
 attempt (see there). The conditional UPDATEs bypass the identity map (`synchronize_session=False`);
 the reads below use `populate_existing`, so a Letter loaded earlier in the session is never stale.
 Auditing the order and the activation is the caller's job (an orchestrating layer; this package
@@ -52,17 +54,21 @@ __all__ = [
     "LetterSummary",
     "QueuedLetter",
     "Recipient",
+    "VerifiedCode",
     "activate",
     "close_expired",
+    "consume_letter",
     "export_batch",
     "letter_content",
     "letter_status",
     "letters_remaining",
     "list_queued",
     "mark_dispatched",
+    "pending_register_record",
     "purge_pdfs",
     "queue_pin_letter",
     "queued_pdf",
+    "verify_code",
 ]
 
 log = logging.getLogger(__name__)
@@ -277,10 +283,32 @@ def letter_content(
 # -- activation ------------------------------------------------------------------------------------
 
 
-def activate(
+@dataclass(frozen=True)
+class VerifiedCode:
+    """A correct code for the account's pending letter, not yet consumed (see `consume_letter`)."""
+
+    letter_id: str
+    register_record_id: str
+
+
+def pending_register_record(db: Session, *, account_id: str, now: datetime) -> str | None:
+    """The register record the account's usable letter was sent for, or None (no usable letter).
+
+    Lets the caller check the register before it spends an attempt (`verify_code`)."""
+    return db.scalar(
+        select(Letter.register_record_id).where(
+            Letter.pending_account_id == account_id,
+            Letter.status.in_(_PENDING),
+            Letter.attempts < MAX_ATTEMPTS,
+            Letter.valid_until > now,
+        )
+    )
+
+
+def verify_code(
     db: Session, *, hashing: PasswordHashing, account_id: str, code: str, now: datetime
-) -> ActivatedLetter | None:
-    """Bind the identity with the code of the account's pending letter; None for every failure.
+) -> VerifiedCode | None:
+    """Check the code of the account's pending letter; None for every failure. Never consumes.
 
     Wrong, expired, void, used-up, unknown: the same None (checklist L-02/L-04). A malformed code
     (wrong length or characters; see `codes.is_well_formed`) is refused without spending an
@@ -293,9 +321,6 @@ def activate(
     while this transaction holds the database's write lock (SQLite) or the row lock (PostgreSQL),
     which would serialise every guess behind it. The commit also commits anything the caller had
     pending in the session. The void after the third failure is committed for the same reason.
-
-    On success the letter is consumed by a conditional UPDATE (single use) that is flushed but
-    not committed: the caller raises the attribute levels and commits both together.
     """
     candidate = normalise_code(code)
     if not is_well_formed(candidate):
@@ -332,16 +357,37 @@ def activate(
         if _rowcount(voided):
             db.commit()
         return None
+    return VerifiedCode(letter_id, register_record_id)
 
+
+def consume_letter(
+    db: Session, *, verified: VerifiedCode, now: datetime
+) -> ActivatedLetter | None:
+    """Use the letter up (single use): one conditional UPDATE from a pending state, flushed, not
+    committed, so the caller commits it together with what the letter proves — or rolls both
+    back. None when a newer letter voided it or it expired since `verify_code`."""
     consumed = db.execute(
         update(Letter)
-        .where(Letter.id == letter_id, Letter.status.in_(_PENDING))
+        .where(Letter.id == verified.letter_id, Letter.status.in_(_PENDING))
         .values(status="activated", pending_account_id=None, activated_at=now, closed_at=now)
         .execution_options(synchronize_session=False)
     )
     if not _rowcount(consumed):
-        return None  # voided by a newer letter or expired between claim and check
-    return ActivatedLetter(letter_id, register_record_id, now)
+        return None
+    return ActivatedLetter(verified.letter_id, verified.register_record_id, now)
+
+
+def activate(
+    db: Session, *, hashing: PasswordHashing, account_id: str, code: str, now: datetime
+) -> ActivatedLetter | None:
+    """`verify_code`, then `consume_letter`: for callers with nothing to check in between.
+
+    On success the consume is flushed, not committed: the caller commits it with its own work.
+    """
+    verified = verify_code(db, hashing=hashing, account_id=account_id, code=code, now=now)
+    if verified is None:
+        return None
+    return consume_letter(db, verified=verified, now=now)
 
 
 def _rowcount(result: Any) -> int:

@@ -561,6 +561,14 @@ _DE: dict[str, str] = {
         "Ein neuer Brief kann zurzeit nicht angefordert werden, zum Beispiel weil in den "
         "letzten 90 Tagen bereits 3 Briefe verschickt wurden."
     ),
+    "identity.notice.order_no_match": (
+        "Ein neuer Brief kann nicht verschickt werden: Ihre Angaben passen zurzeit zu keinem "
+        "Eintrag im Melderegister. Bitte wenden Sie sich an Ihre Verwaltung."
+    ),
+    "identity.notice.register_unavailable": (
+        "Der Abgleich mit dem Melderegister ist gerade nicht möglich. Bitte versuchen Sie es "
+        "später noch einmal."
+    ),
     "letter.status.queued": "wird gedruckt",
     "letter.status.dispatched": "verschickt",
     "letter.status.activated": "eingelöst",
@@ -1306,6 +1314,13 @@ _EN: dict[str, str] = {
     "identity.notice.order_refused": (
         "A new letter cannot be requested at the moment, for example because 3 letters have "
         "already been sent in the last 90 days."
+    ),
+    "identity.notice.order_no_match": (
+        "No new letter can be sent: your details do not currently match an entry in the civil "
+        "register. Please contact your administration."
+    ),
+    "identity.notice.register_unavailable": (
+        "The civil register cannot be reached right now. Please try again later."
     ),
     "letter.status.queued": "being printed",
     "letter.status.dispatched": "sent",
