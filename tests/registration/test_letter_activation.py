@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from servicekonto.accounts.levels import TrustLevel
 from servicekonto.db.models import Account, Letter
+from servicekonto.letters.store import load_pdf
 from servicekonto.oidc.provider import Provider
 from servicekonto.register.generator import generate
 from servicekonto.register.mock import InMemoryRegister, default_register
@@ -69,8 +70,8 @@ def the_letter(provider: Provider, email: str) -> tuple[Letter, str]:
             select(Letter).join(Account, Account.id == Letter.account_id)
             .where(Account.email == email)
         ).one()
+        pdf = load_pdf(db, letter_id=letter.id)
         db.expunge(letter)
-    pdf = (provider.settings.data_dir / "letters" / f"{letter.id}.pdf").read_bytes()
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     found = CODE.search(text)
     assert found, text

@@ -34,15 +34,22 @@ from typing import Any
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
-from servicekonto.db.models import Account, Letter
+from servicekonto.db.models import Account, Letter, LetterDocument
 from servicekonto.db.models.letter import PENDING_STATUSES
-from servicekonto.errors import NotFound, ServiceKontoError
+from servicekonto.errors import InvalidInput, NotFound, ServiceKontoError
 from servicekonto.letters.codes import ALPHABET, is_well_formed, new_activation_code, normalise_code
-from servicekonto.letters.pdf import BERLIN, LetterContent, merge_pdfs
-from servicekonto.letters.store import LetterStore
+from servicekonto.letters.pdf import BERLIN, LetterContent, PdfError, merge_pdfs
+from servicekonto.letters.store import (
+    LetterStore,
+    LetterUnreadable,
+    delete_pdfs,
+    load_pdf,
+    save_pdf,
+)
 from servicekonto.security.passwords import PasswordHashing
 
 __all__ = [
+    "EXPORT_LIMIT",
     "LETTERS_PER_WINDOW",
     "LETTER_WINDOW",
     "MAX_ATTEMPTS",
@@ -52,6 +59,7 @@ __all__ = [
     "LetterStatus",
     "LetterStore",
     "LetterSummary",
+    "LetterUnreadable",
     "QueuedLetter",
     "Recipient",
     "VerifiedCode",
@@ -80,6 +88,8 @@ VALIDITY = timedelta(days=21)
 #: Checklist L-06: "1 pending letter and at most 3 per 90 days per person".
 LETTER_WINDOW = timedelta(days=90)
 LETTERS_PER_WINDOW = 3
+#: Issue 15 item 5: one export hands out this many readable codes at most (audited per export).
+EXPORT_LIMIT = 200
 
 _PENDING = PENDING_STATUSES
 _REFERENCE_CHARS = 6  # ≈ 29 bits from the code alphabet: a handle for phone calls, not a secret
@@ -456,53 +466,52 @@ def list_queued(
     ]
 
 
-def queued_pdf(db: Session, *, store: LetterStore, letter_id: str) -> bytes | None:
-    """The stored PDF of one queued letter (the dispatch view), or None."""
+def queued_pdf(db: Session, *, letter_id: str) -> bytes:
+    """The PDF of one queued letter: NotFound when the letter is not queued, LetterUnreadable
+    when its PDF is missing or damaged."""
     status = db.scalar(select(Letter.status).where(Letter.id == letter_id))
     if status != "queued":
-        return None
-    try:
-        return store.load(letter_id)
-    except (FileNotFoundError, ValueError):
-        return None
+        raise NotFound("no queued letter with this id")
+    return load_pdf(db, letter_id=letter_id)
 
 
 def export_batch(
     db: Session,
     *,
-    store: LetterStore,
     letter_ids: Iterable[str] | None = None,
     administration_slug: str | None = None,
     now: datetime | None = None,
     duplex: bool = False,
+    limit: int = EXPORT_LIMIT,
 ) -> tuple[list[str], bytes]:
-    """One PDF of queued letters (all, or the given ids), oldest first, and the ids it contains.
+    """One PDF of queued letters (the given ids, or the oldest `limit`), and the ids it contains.
 
-    Letters whose file is missing are left out of both, so the print shop marks as dispatched
-    exactly what it printed.
+    Never an empty document: NotFound when no selected letter is queued, InvalidInput for more
+    than `limit` ids, LetterUnreadable (409) when the PDF of a selected letter is missing or
+    damaged — the print shop must learn of it, not print a blank page and mark the letter sent.
     """
-    wanted = set(letter_ids) if letter_ids is not None else None
-    included: list[str] = []
-    documents: list[bytes] = []
-    for summary in list_queued(db, administration_slug=administration_slug, now=now):
-        if wanted is not None and summary.letter_id not in wanted:
-            continue
-        try:
-            documents.append(store.load(summary.letter_id))
-        except FileNotFoundError:
-            log.warning("letter pdf missing letter_id=%s", summary.letter_id)
-            continue
-        included.append(summary.letter_id)
-    return included, merge_pdfs(documents, duplex=duplex)
+    wanted = None if letter_ids is None else set(letter_ids)
+    if wanted is not None and len(wanted) > limit:
+        raise InvalidInput(f"at most {limit} letters per export")
+    chosen = [
+        summary.letter_id
+        for summary in list_queued(db, administration_slug=administration_slug, now=now)
+        if wanted is None or summary.letter_id in wanted
+    ][:limit]
+    if not chosen:
+        raise NotFound("no queued letter to export")
+    documents = [load_pdf(db, letter_id=letter_id) for letter_id in chosen]
+    try:
+        return chosen, merge_pdfs(documents, duplex=duplex)
+    except PdfError as exc:
+        raise LetterUnreadable("a PDF of the selected letters is damaged") from exc
 
 
-def mark_dispatched(
-    db: Session, *, letter_ids: Iterable[str], now: datetime, store: LetterStore
-) -> int:
-    """Queued → dispatched for the given letters; their PDFs are deleted once this commits.
+def mark_dispatched(db: Session, *, letter_ids: Iterable[str], now: datetime) -> int:
+    """Queued → dispatched for the given letters, and their PDFs deleted, in one transaction.
 
-    Deleting after the commit, not before: should the transaction roll back, the letters stay
-    queued *with* their PDFs and can still be printed. Returns the number of letters moved.
+    Should the transaction roll back, the letters stay queued *with* their PDFs and can still be
+    printed. Returns the number of letters moved.
     """
     # No letter id has a NUL, and PostgreSQL refuses one in a text parameter (a 500).
     ids = sorted({letter_id for letter_id in letter_ids if "\x00" not in letter_id})
@@ -519,18 +528,16 @@ def mark_dispatched(
         .scalars()
         .all()
     )
-    delete_pdfs_after_commit(db, store, moved)
+    delete_pdfs(db, moved)
     return len(moved)
 
 
 # -- maintenance -----------------------------------------------------------------------------------
 
 
-def close_expired(db: Session, *, now: datetime, store: LetterStore | None = None) -> int:
-    """Pending letters past their validity → expired; idempotent (`servicekonto maintenance run`).
-
-    With a store, the PDFs of letters that expired unprinted are deleted after the commit.
-    """
+def close_expired(db: Session, *, now: datetime) -> int:
+    """Pending letters past their validity → expired, their unprinted PDFs deleted; idempotent
+    (`servicekonto maintenance run`)."""
     closed = (
         db.execute(
             update(Letter)
@@ -542,23 +549,35 @@ def close_expired(db: Session, *, now: datetime, store: LetterStore | None = Non
         .scalars()
         .all()
     )
-    if store is not None:
-        delete_pdfs_after_commit(db, store, closed)
+    delete_pdfs(db, closed)
     return len(closed)
 
 
 def purge_pdfs(
-    db: Session, *, store: LetterStore, now: datetime, grace: timedelta = timedelta(hours=1)
+    db: Session,
+    *,
+    store: LetterStore | None = None,
+    now: datetime,
+    grace: timedelta = timedelta(hours=1),
 ) -> int:
-    """Delete stored PDFs that must not stay: the letter is no longer queued, or it does not exist.
+    """Delete stored PDFs that must not stay; returns how many. Idempotent; for maintenance runs.
 
-    A file without a letter row is left alone for `grace` (its transaction may still be running);
-    after that it is the remains of a rolled-back order. Idempotent; for maintenance runs.
+    In the database: the PDF of a letter that is no longer queued (none should exist). In the
+    legacy directory (`store`, see `letters.store`): a file of a queued letter is read into the
+    database first and deleted once that commits; every other file is deleted, except one
+    without a letter row younger than `grace` (an older version's transaction may still run).
     """
-    deleted = 0
-    for letter_id, modified in list(store.stored()):
+    stale = db.scalars(
+        select(LetterDocument.letter_id)
+        .join(Letter, Letter.id == LetterDocument.letter_id)
+        .where(Letter.status != "queued")
+    ).all()
+    deleted = delete_pdfs(db, stale)
+    for letter_id, modified in list(store.stored()) if store is not None else []:
+        assert store is not None
         status = db.scalar(select(Letter.status).where(Letter.id == letter_id))
         if status == "queued":
+            _import_legacy_pdf(db, store, letter_id, now)
             continue
         if status is None and modified > (now - grace).timestamp():
             continue
@@ -567,7 +586,17 @@ def purge_pdfs(
     return deleted
 
 
-# -- deleting files only after the transaction commits ---------------------------------------------
+def _import_legacy_pdf(db: Session, store: LetterStore, letter_id: str, now: datetime) -> None:
+    if db.get(LetterDocument, letter_id) is None:
+        try:
+            save_pdf(db, letter_id=letter_id, pdf=store.load(letter_id), now=now)
+        except (OSError, ValueError):
+            log.warning("legacy letter pdf unreadable letter_id=%s", letter_id)
+            return
+    delete_pdfs_after_commit(db, store, [letter_id])
+
+
+# -- deleting legacy files only after the transaction commits --------------------------------------
 
 _PENDING_DELETES = "servicekonto.letters.pending_pdf_deletes"
 

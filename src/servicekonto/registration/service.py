@@ -38,7 +38,7 @@ from servicekonto.letters.service import (
     queue_pin_letter,
     verify_code,
 )
-from servicekonto.letters.store import LetterStore
+from servicekonto.letters.store import LetterStore, save_pdf
 from servicekonto.mail.service import queue_mail
 from servicekonto.register.model import MatchResult, PersonQuery, Resident
 from servicekonto.register.normalise import split_street_address
@@ -57,6 +57,7 @@ class Collaborators:
 
     hashing: PasswordHashing
     register: CivilRegister
+    #: The legacy PDF directory of versions before 0005 (`letters.store`); PDFs are in the database.
     letters: LetterStore
     issuer: str
 
@@ -89,7 +90,8 @@ def _responsible_administration(db: Session, postal_code: str) -> Administration
 
 def _send_letter(db: Session, c: Collaborators, *, account_id: str, resident: Resident,
                  now: datetime) -> str:
-    """Queue the PIN letter to the register address and store its print PDF; returns its id."""
+    """Queue the PIN letter to the register address and store its print PDF in the same
+    transaction (`letters.store`); returns its id."""
     address = resident.address
     administration = _responsible_administration(db, address.postal_code)
     queued = queue_pin_letter(
@@ -106,7 +108,7 @@ def _send_letter(db: Session, c: Collaborators, *, account_id: str, resident: Re
         sender_address_lines=list(administration.address_lines or []) if administration else [],
         issuer_url=c.issuer, now=now,
     )
-    c.letters.save(queued.letter_id, render_pin_letter(content))
+    save_pdf(db, letter_id=queued.letter_id, pdf=render_pin_letter(content), now=now)
     return queued.letter_id
 
 
