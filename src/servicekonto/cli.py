@@ -473,23 +473,35 @@ def letters_export(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Write all queued letters as one print-ready PDF (and optionally mark them dispatched)."""
-    from servicekonto.letters.service import export_batch, mark_dispatched
-    from servicekonto.letters.store import LetterStore
+    """Write the oldest queued letters (at most 200) as one print-ready PDF, audited; optionally
+    mark them dispatched. No queued letter: nothing is written. A damaged letter: exit code 1."""
+    from servicekonto.audit.service import record
+    from servicekonto.errors import NotFound
+    from servicekonto.letters.service import LetterUnreadable, export_batch, mark_dispatched
 
     provider = _provider()
-    store = LetterStore(provider.settings.data_dir / "letters")
     with provider.sessions() as db:
-        ids, pdf = export_batch(db, store=store, now=provider.clock.now())
-        output.write_bytes(pdf)
+        try:
+            ids, pdf = export_batch(db, now=provider.clock.now())
+        except NotFound:
+            ids, pdf = [], b""
+        except LetterUnreadable as exc:
+            typer.echo(f"error: {exc.description}; nothing was written", err=True)
+            raise typer.Exit(1) from exc
+        if ids:
+            output.write_bytes(pdf)
+            record(db, at=provider.clock.now(), event="letters.exported", actor="system:cli",
+                   details={"letter_ids": ids})
         if dispatched and ids:
-            mark_dispatched(db, letter_ids=ids, now=provider.clock.now(), store=store)
+            mark_dispatched(db, letter_ids=ids, now=provider.clock.now())
         db.commit()
-    result = {"file": str(output), "letters": ids, "dispatched": dispatched}
+    result = {"file": str(output) if ids else None, "letters": ids, "dispatched": dispatched}
     if as_json:
         _print_json(result)
-    else:
+    elif ids:
         typer.echo(f"{len(ids)} letters written to {output}")
+    else:
+        typer.echo("no queued letters; nothing written")
 
 
 maintenance_app = typer.Typer(no_args_is_help=True, help="Retention and clean-up jobs.")

@@ -20,6 +20,7 @@ from servicekonto.letters.pdf import (
     ADDRESS_ZONE_TOP,
     INFO_BLOCK_LEFT,
     SUBJECT,
+    PdfError,
     format_date,
     format_deadline,
     merge_pdfs,
@@ -207,4 +208,7 @@ def test_merge_concatenates_stored_letters() -> None:
     assert "2222-3333-4444" in reader.pages[0].extract_text()
     assert "5555-6666-7777" in reader.pages[1].extract_text()
     assert len(PdfReader(io.BytesIO(merge_pdfs([one, two], duplex=True))).pages) == 4
-    assert len(PdfReader(io.BytesIO(merge_pdfs([]))).pages) == 1
+    with pytest.raises(PdfError):
+        merge_pdfs([])  # never a blank page that looks like a batch (issue 10 item 3)
+    with pytest.raises(PdfError):
+        merge_pdfs([one, b"%PDF-1.4 damaged"])

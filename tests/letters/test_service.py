@@ -16,7 +16,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from servicekonto.clock import FixedClock
-from servicekonto.db.models import Account, Letter
+from servicekonto.db.models import Account, Letter, LetterDocument
+from servicekonto.errors import InvalidInput, NotFound
 from servicekonto.letters.codes import normalise_code
 from servicekonto.letters.pdf import render_pin_letter
 from servicekonto.letters.service import (
@@ -26,6 +27,7 @@ from servicekonto.letters.service import (
     ActivatedLetter,
     LetterLimitReached,
     LetterStore,
+    LetterUnreadable,
     activate,
     close_expired,
     export_batch,
@@ -37,6 +39,7 @@ from servicekonto.letters.service import (
     purge_pdfs,
     queued_pdf,
 )
+from servicekonto.letters.store import load_pdf, save_pdf
 from servicekonto.oidc.provider import Provider
 from tests.letters.conftest import RECORD_ID, REGISTER_RECIPIENT, load, queue, sample_content
 
@@ -368,8 +371,8 @@ def test_letter_status_for_the_account_page(
 # -- print shop ------------------------------------------------------------------------------------
 
 
-def save_pdf(provider: Provider, store: LetterStore, account_id: str) -> str:
-    """What registration does: queue, render, save, commit together."""
+def save_letter(provider: Provider, account_id: str) -> str:
+    """What registration does: queue, render, store the PDF, commit together."""
     with provider.sessions() as db:
         from servicekonto.letters.service import queue_pin_letter
 
@@ -389,20 +392,26 @@ def save_pdf(provider: Provider, store: LetterStore, account_id: str) -> str:
             issuer_url="http://testserver",
             now=provider.clock.now(),
         )
-        store.save(queued.letter_id, render_pin_letter(content))
+        queued_at = provider.clock.now()
+        save_pdf(db, letter_id=queued.letter_id, pdf=render_pin_letter(content), now=queued_at)
         db.commit()
     return queued.letter_id
 
 
+def has_pdf(provider: Provider, letter_id: str) -> bool:
+    with provider.sessions() as db:
+        return db.get(LetterDocument, letter_id) is not None
+
+
 def test_print_shop_lists_exports_and_marks_dispatched(
-    provider: Provider, account_id: str, store: LetterStore, clock: FixedClock
+    provider: Provider, account_id: str, clock: FixedClock
 ) -> None:
     from tests.letters.conftest import account_id_of
     from tests.support import make_account
 
-    first = save_pdf(provider, store, account_id)
+    first = save_letter(provider, account_id)
     clock.advance(minutes=1)
-    second = save_pdf(provider, store, account_id_of(provider, make_account(provider)))
+    second = save_letter(provider, account_id_of(provider, make_account(provider)))
     with provider.sessions() as db:
         queued = list_queued(db)
         assert [s.letter_id for s in queued] == [first, second]
@@ -410,20 +419,16 @@ def test_print_shop_lists_exports_and_marks_dispatched(
         assert queued[0].administration_slug == "vg-cochem"
         assert not hasattr(queued[0], "code")
         assert list_queued(db, administration_slug="elsewhere") == []
-        ids, batch = export_batch(db, store=store)
+        ids, batch = export_batch(db)
         assert ids == [first, second]
         assert batch.startswith(b"%PDF-")
-        assert queued_pdf(db, store=store, letter_id=first) == store.load(first)
+        assert queued_pdf(db, letter_id=first) == load_pdf(db, letter_id=first)
 
-        assert (
-            mark_dispatched(db, letter_ids=[first, first, "0" * 32], now=clock.now(), store=store)
-            == 1
-        )
-        # the PDF carries the code: deleted, but only once the dispatch is committed
-        assert store.exists(first)
+        assert mark_dispatched(db, letter_ids=[first, first, "0" * 32], now=clock.now()) == 1
         db.commit()
-    assert not store.exists(first)
-    assert store.exists(second)
+    # the PDF carries the code: deleted with the dispatch
+    assert not has_pdf(provider, first)
+    assert has_pdf(provider, second)
     letter = load(provider, first)
     assert (letter.status, letter.dispatched_at, letter.pending_account_id) == (
         "dispatched",
@@ -432,8 +437,9 @@ def test_print_shop_lists_exports_and_marks_dispatched(
     )
     with provider.sessions() as db:
         assert [s.letter_id for s in list_queued(db)] == [second]
-        assert queued_pdf(db, store=store, letter_id=first) is None
-        assert mark_dispatched(db, letter_ids=[first], now=clock.now(), store=store) == 0
+        with pytest.raises(NotFound):
+            queued_pdf(db, letter_id=first)
+        assert mark_dispatched(db, letter_ids=[first], now=clock.now()) == 0
         db.commit()
     # a dispatched letter can still be activated
     status = try_code(provider, account_id, WRONG)
@@ -441,46 +447,77 @@ def test_print_shop_lists_exports_and_marks_dispatched(
     assert load(provider, first).attempts == 1
 
 
-def test_dispatch_rolled_back_keeps_the_pdf(
-    provider: Provider, account_id: str, store: LetterStore
-) -> None:
-    letter_id = save_pdf(provider, store, account_id)
+def test_dispatch_rolled_back_keeps_the_pdf(provider: Provider, account_id: str) -> None:
+    letter_id = save_letter(provider, account_id)
     with provider.sessions() as db:
-        assert (
-            mark_dispatched(db, letter_ids=[letter_id], now=provider.clock.now(), store=store) == 1
-        )
+        assert mark_dispatched(db, letter_ids=[letter_id], now=provider.clock.now()) == 1
         db.rollback()
-    assert store.exists(letter_id)
+    assert has_pdf(provider, letter_id)
     assert load(provider, letter_id).status == "queued"
-    with provider.sessions() as db:  # a later commit of the same session deletes nothing stale
-        db.commit()
-    assert store.exists(letter_id)
 
 
-def test_export_leaves_out_letters_without_a_file(
-    provider: Provider, account_id: str, store: LetterStore
+def test_a_queued_letter_without_its_pdf_is_an_error_not_a_blank_batch(
+    provider: Provider, account_id: str
 ) -> None:
-    letter_id = save_pdf(provider, store, account_id)
-    store.delete(letter_id)
+    letter_id = save_letter(provider, account_id)
     with provider.sessions() as db:
-        ids, _batch = export_batch(db, store=store)
-    assert ids == []
+        db.execute(delete(LetterDocument))
+        db.commit()
+    with provider.sessions() as db:
+        with pytest.raises(LetterUnreadable):
+            export_batch(db, letter_ids=[letter_id])
+        with pytest.raises(LetterUnreadable):
+            queued_pdf(db, letter_id=letter_id)
+    assert load(provider, letter_id).status == "queued"
+
+
+def test_a_damaged_pdf_is_an_error(provider: Provider, account_id: str) -> None:
+    letter_id = save_letter(provider, account_id)
+    with provider.sessions() as db:
+        db.execute(update(LetterDocument).values(pdf=b"%PDF-1.4 cut off"))
+        db.commit()
+    with provider.sessions() as db, pytest.raises(LetterUnreadable):
+        export_batch(db, letter_ids=[letter_id])
+
+
+def test_nothing_queued_to_export_is_not_found(provider: Provider, account_id: str) -> None:
+    with provider.sessions() as db:
+        with pytest.raises(NotFound):
+            export_batch(db)
+        with pytest.raises(NotFound):
+            export_batch(db, letter_ids=["0" * 32])
+
+
+def test_an_export_hands_out_at_most_the_limit(
+    provider: Provider, account_id: str, clock: FixedClock
+) -> None:
+    from tests.letters.conftest import account_id_of
+    from tests.support import make_account
+
+    ids = []
+    for _ in range(3):
+        ids.append(save_letter(provider, account_id_of(provider, make_account(provider))))
+        clock.advance(minutes=1)
+    with provider.sessions() as db:
+        assert export_batch(db, limit=2)[0] == ids[:2]
+        with pytest.raises(InvalidInput):
+            export_batch(db, letter_ids=ids, limit=2)
 
 
 # -- maintenance -----------------------------------------------------------------------------------
 
 
 def test_close_expired_is_idempotent(
-    provider: Provider, account_id: str, clock: FixedClock, store: LetterStore
+    provider: Provider, account_id: str, clock: FixedClock
 ) -> None:
-    letter_id = save_pdf(provider, store, account_id)
+    letter_id = save_letter(provider, account_id)
     with provider.sessions() as db:
-        assert close_expired(db, now=clock.now(), store=store) == 0
+        assert close_expired(db, now=clock.now()) == 0
     clock.advance(days=21)
     with provider.sessions() as db:
-        assert close_expired(db, now=clock.now(), store=store) == 1
+        assert close_expired(db, now=clock.now()) == 1
         db.commit()
-        assert close_expired(db, now=clock.now(), store=store) == 0
+        assert close_expired(db, now=clock.now()) == 0
         db.commit()
     letter = load(provider, letter_id)
     assert (letter.status, letter.pending_account_id, letter.closed_at) == (
@@ -488,7 +525,7 @@ def test_close_expired_is_idempotent(
         None,
         clock.now(),
     )
-    assert not store.exists(letter_id)
+    assert not has_pdf(provider, letter_id)
     with provider.sessions() as db:
         assert list_queued(db) == []
 
@@ -504,17 +541,22 @@ def test_close_expired_leaves_finished_letters_alone(
     assert load(provider, queued.letter_id).status == "activated"
 
 
-def test_purge_pdfs_removes_what_must_not_stay(
+def test_purge_pdfs_removes_what_must_not_stay_and_imports_legacy_files(
     provider: Provider, account_id: str, clock: FixedClock, store: LetterStore
 ) -> None:
-    queued_id = save_pdf(provider, store, account_id)
     from tests.letters.conftest import account_id_of
     from tests.support import make_account
 
-    voided_id = save_pdf(provider, store, account_id_of(provider, make_account(provider)))
+    queued_id = save_letter(provider, account_id)
+    voided_id = save_letter(provider, account_id_of(provider, make_account(provider)))
+    legacy_id = save_letter(provider, account_id_of(provider, make_account(provider)))
     with provider.sessions() as db:
         db.execute(update(Letter).where(Letter.id == voided_id).values(status="void"))
+        legacy_pdf = load_pdf(db, letter_id=legacy_id)
+        db.execute(delete(LetterDocument).where(LetterDocument.letter_id == legacy_id))
         db.commit()
+    # files an older version left in its data directory
+    store.save(legacy_id, legacy_pdf)
     fresh_orphan, old_orphan = "a" * 32, "b" * 32
     store.save(fresh_orphan, b"%PDF-1.4 in flight")
     store.save(old_orphan, b"%PDF-1.4 rolled back")
@@ -523,21 +565,25 @@ def test_purge_pdfs_removes_what_must_not_stay(
     old = (now - timedelta(hours=2)).timestamp()
     os.utime(store.path(old_orphan), (old, old))
     with provider.sessions() as db:
-        assert purge_pdfs(db, store=store, now=now) == 2
+        assert purge_pdfs(db, store=store, now=now) == 2  # the void letter's row, the old file
+        db.commit()
         assert purge_pdfs(db, store=store, now=now) == 0
-    assert store.exists(queued_id) and store.exists(fresh_orphan)
-    assert not store.exists(voided_id) and not store.exists(old_orphan)
+    assert has_pdf(provider, queued_id) and not has_pdf(provider, voided_id)
+    assert has_pdf(provider, legacy_id) and not store.exists(legacy_id)
+    assert store.exists(fresh_orphan) and not store.exists(old_orphan)
+    with provider.sessions() as db:
+        assert queued_pdf(db, letter_id=legacy_id) == legacy_pdf
 
 
-def test_pdf_content_matches_the_register(
-    provider: Provider, account_id: str, store: LetterStore
-) -> None:
+def test_pdf_content_matches_the_register(provider: Provider, account_id: str) -> None:
     import io
 
     from pypdf import PdfReader
 
-    letter_id = save_pdf(provider, store, account_id)
-    text = PdfReader(io.BytesIO(store.load(letter_id))).pages[0].extract_text()
+    letter_id = save_letter(provider, account_id)
+    with provider.sessions() as db:
+        pdf = queued_pdf(db, letter_id=letter_id)
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     for line in REGISTER_RECIPIENT.lines():
         assert line in text
     assert "Köln" not in text  # the typed address of tests.support.make_account

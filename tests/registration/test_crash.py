@@ -6,15 +6,15 @@ itself, like kill -9). A registration that matches the civil register (test pers
 Weißmüller) is fired; the connection drops and the process exits with 137. A normal server is
 then started on the same database and data directory, the invariants are checked in SQL — no
 account without its PIN letter, no letter without its account, no orphaned e-mail token, outbox
-row or audit event — a PDF the crash left behind is removed by the maintenance purge, and the
-same registration, retried, succeeds exactly once.
+row or audit event, no letter PDF without its queued letter (the PDF is written in the same
+transaction since issue 10 item 3) — and the same registration, retried, succeeds exactly once.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -23,9 +23,15 @@ from sqlalchemy import Engine, func, select
 
 from servicekonto.app import build_provider
 from servicekonto.clock import SystemClock
-from servicekonto.db.models import Account, AuditEvent, EmailToken, Letter, OutboxMessage
+from servicekonto.db.models import (
+    Account,
+    AuditEvent,
+    EmailToken,
+    Letter,
+    LetterDocument,
+    OutboxMessage,
+)
 from servicekonto.letters.service import purge_pdfs
-from servicekonto.letters.store import LetterStore
 from servicekonto.oidc.provider import Provider
 from servicekonto.settings import Settings
 from tests.conftest import FAST_ARGON2, ServerProcess, free_port
@@ -156,10 +162,15 @@ def counts(provider: Provider) -> dict[str, int]:
         }
 
 
-def assert_every_pdf_belongs_to_a_queued_letter(provider: Provider, store: LetterStore) -> None:
+def stored_pdfs(provider: Provider) -> set[str]:
+    with provider.sessions() as db:
+        return set(db.scalars(select(LetterDocument.letter_id)))
+
+
+def assert_every_pdf_belongs_to_a_queued_letter(provider: Provider) -> None:
     with provider.sessions() as db:
         queued = set(db.scalars(select(Letter.id).where(Letter.status == "queued")))
-    stored = {letter_id for letter_id, _mtime in store.stored()}
+    stored = stored_pdfs(provider)
     assert stored <= queued, stored - queued
 
 
@@ -169,7 +180,6 @@ def test_d04_crash_during_registration_is_all_or_nothing(
 ) -> None:
     port = free_port()
     env = server_env(database_url, tmp_path, port)
-    store = LetterStore(tmp_path / "letters")
 
     # 1. the registration kills the server at the checkpoint
     crashing = ServerProcess({**env, "SK_CRASH_AT": point}, port, workers=1)
@@ -190,14 +200,9 @@ def test_d04_crash_during_registration_is_all_or_nothing(
         # the crash came before the commit: nothing of the registration is there
         assert counts(sql) == {"accounts": 0, "letters": 0, "email_tokens": 0, "outbox": 0}
 
-        # a PDF written before the crash (after_letter, before_commit) has no letter row; the
-        # maintenance purge removes it once the grace period is over (here: none)
-        left = {letter_id for letter_id, _mtime in store.stored()}
-        with sql.sessions() as db:
-            removed = purge_pdfs(db, store=store, now=datetime.now(UTC), grace=timedelta(0))
-            db.commit()
-        assert removed == len(left), (removed, left)
-        assert list(store.stored()) == []
+        # the PDF went with the rolled-back transaction, nothing is left in the data directory
+        assert stored_pdfs(sql) == set()
+        assert not (tmp_path / "letters").exists() or not any((tmp_path / "letters").iterdir())
 
         # 3. the same registration again: it goes through, exactly once
         response = post_registration(restarted.base_url)
@@ -216,11 +221,10 @@ def test_d04_crash_during_registration_is_all_or_nothing(
         mails = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "mail")).all()
         assert [m.payload["to"] for m in mails] == [EMAIL]  # the confirmation link, once
     assert counts(sql)["accounts"] == 1
-    assert store.exists(letter.id)
-    assert {letter_id for letter_id, _mtime in store.stored()} == {letter.id}
+    assert stored_pdfs(sql) == {letter.id}
 
-    # the purge keeps the PDF of a queued letter: every file belongs to a queued letter
+    # the purge keeps the PDF of a queued letter: every PDF belongs to a queued letter
     with sql.sessions() as db:
-        assert purge_pdfs(db, store=store, now=datetime.now(UTC), grace=timedelta(0)) == 0
-    assert store.exists(letter.id)
-    assert_every_pdf_belongs_to_a_queued_letter(sql, store)
+        assert purge_pdfs(db, now=datetime.now(UTC)) == 0
+    assert stored_pdfs(sql) == {letter.id}
+    assert_every_pdf_belongs_to_a_queued_letter(sql)

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from servicekonto.db.models import Account, EmailToken, Letter, OutboxMessage
+from servicekonto.letters.store import load_pdf
 from servicekonto.oidc.provider import Provider
 from servicekonto.register.model import MatchResult, PersonQuery
 from servicekonto.register.port import RegisterUnavailable
@@ -47,7 +48,9 @@ def mails_to(provider: Provider, address: str) -> list[dict[str, Any]]:
 def letter_pdf_text(provider: Provider, data_dir: Path) -> tuple[Letter, str]:
     with provider.sessions() as db:
         letter = db.scalars(select(Letter)).one()
-    reader = PdfReader(io.BytesIO((data_dir / "letters" / f"{letter.id}.pdf").read_bytes()))
+        pdf = load_pdf(db, letter_id=letter.id)
+    assert not (data_dir / "letters").exists()  # in the database, not one instance's directory
+    reader = PdfReader(io.BytesIO(pdf))
     return letter, "\n".join(page.extract_text() for page in reader.pages)
 
 

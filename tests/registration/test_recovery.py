@@ -29,7 +29,7 @@ from servicekonto.db.models import (
     OutboxMessage,
 )
 from servicekonto.letters.service import Recipient, queue_pin_letter
-from servicekonto.letters.store import LetterStore
+from servicekonto.letters.store import LetterStore, save_pdf
 from servicekonto.oidc.logout import deliver_due
 from servicekonto.oidc.provider import Provider
 from servicekonto.registration import recovery
@@ -448,7 +448,9 @@ def _add_identity_data(provider: Provider, account_id: str, data_dir: Path) -> s
                                 verified_at=now))
         db.add(EmailToken(digest="d" * 64, account_id=account_id, purpose="verify_email",
                           created_at=now, expires_at=now))
+        save_pdf(db, letter_id=queued.letter_id, pdf=b"%PDF-1.4 test", now=now)
         db.commit()
+    # and a file an older version left in its data directory
     LetterStore(data_dir / "letters").save(queued.letter_id, b"%PDF-1.4 test")
     return queued.letter_id
 
@@ -514,6 +516,7 @@ def test_v05_deletion_removes_everything_of_the_account(
     before = {table for table, row in _rows(provider) if _mentions(row, account_id)}
     assert {"accounts", "account_attributes", "browser_sessions", "consents", "authorizations",
             "email_tokens", "identity_evidence", "letters"} <= before
+    assert "letter_documents" in {table for table, _row in _rows(provider)}
     # rows that hang off those by other keys (the only account of this test holds them all)
     chained = ("refresh_tokens", "authorization_codes", "session_clients")
     assert {table for table, _row in _rows(provider)} >= set(chained)
@@ -551,7 +554,7 @@ def test_v05_deletion_removes_everything_of_the_account(
             assert not _mentions(row, account_id)
         else:
             raise AssertionError(f"{table} still holds {row}")
-    assert not [table for table, _row in rows if table in chained]
+    assert not [table for table, _row in rows if table in (*chained, "letter_documents")]
     with provider.sessions() as db:
         audit = db.scalars(select(AuditEvent).where(AuditEvent.event == "account.deleted")).one()
         assert verify_chain(db)[0]  # the audit log is only appended to

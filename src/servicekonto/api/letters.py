@@ -16,7 +16,6 @@ from servicekonto.api.deps import Principal, db_session, now
 from servicekonto.api.problems import problems
 from servicekonto.audit.service import record
 from servicekonto.letters import service
-from servicekonto.letters.store import LetterStore
 
 router = APIRouter(
     prefix="/api/v1/letters", tags=["letters: print shop"], responses=problems(401, 403)
@@ -35,16 +34,11 @@ class QueuedLetterView(BaseModel):
 
 class LetterSelection(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    letter_ids: list[str] = Field(min_length=1, max_length=1000)
+    letter_ids: list[str] = Field(min_length=1, max_length=service.EXPORT_LIMIT)
 
 
 class Dispatched(BaseModel):
     dispatched: int
-
-
-def _store(request: Request) -> LetterStore:
-    store: LetterStore = request.app.state.letter_store
-    return store
 
 
 @router.get("", response_model=list[QueuedLetterView])
@@ -67,7 +61,7 @@ def queued(
 @router.post(
     "/batch.pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}, **problems(400, 422)},
+    responses={200: {"content": {"application/pdf": {}}}, **problems(400, 404, 409, 422)},
 )
 def batch(
     selection: LetterSelection,
@@ -75,15 +69,15 @@ def batch(
     db: Session = Depends(db_session),
     principal: Principal = Depends(dispatcher),
 ) -> Response:
-    ids, pdf = service.export_batch(
-        db, store=_store(request), letter_ids=selection.letter_ids, now=now(request)
-    )
+    """One PDF of the selected queued letters (at most 200 per export; every export audited with
+    the letter ids). 404 when none of them is queued, 409 when a letter's PDF is unreadable."""
+    ids, pdf = service.export_batch(db, letter_ids=selection.letter_ids, now=now(request))
     record(
         db,
         at=now(request),
         event="letters.exported",
         actor=f"client:{principal.client_id}",
-        details={"letters": len(ids)},
+        details={"letters": len(ids), "letter_ids": ids},
         request_id=request.state.request_id,
     )
     db.commit()
@@ -105,9 +99,7 @@ def dispatched(
     db: Session = Depends(db_session),
     principal: Principal = Depends(dispatcher),
 ) -> Dispatched:
-    count = service.mark_dispatched(
-        db, letter_ids=selection.letter_ids, now=now(request), store=_store(request)
-    )
+    count = service.mark_dispatched(db, letter_ids=selection.letter_ids, now=now(request))
     record(
         db,
         at=now(request),

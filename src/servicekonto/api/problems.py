@@ -30,6 +30,7 @@ _DESCRIPTIONS = {
     401: "No bearer token, or one that is invalid, expired or revoked (RFC 6750 §3)",
     403: "The token lacks the scope or does not belong to a person",
     404: "No such resource",
+    409: "The resource is in a state that does not allow this (e.g. a letter's PDF is unreadable)",
     422: "The request does not satisfy the schema or a business rule",
     429: "Too many requests",
     503: "A dependency (the civil register) did not answer; nothing was stored",

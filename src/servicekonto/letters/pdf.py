@@ -363,24 +363,34 @@ def render_batch(contents: Iterable[LetterContent], *, duplex: bool = False) -> 
     return _output(pdf, items[0].date if items else date(1970, 1, 1))
 
 
+class PdfError(ValueError):
+    """A stored letter PDF that cannot be read, or nothing to merge: no batch is made."""
+
+
 def merge_pdfs(documents: Iterable[bytes], *, duplex: bool = False) -> bytes:
     """Concatenate stored single-letter PDFs into one print batch.
 
     The stored letters cannot be re-rendered (only the hash of the code is kept), so the print
     shop's batch is made from the stored files. With `duplex`, a blank page pads every letter with
-    an odd page count so that no two letters share a sheet.
+    an odd page count so that no two letters share a sheet. Raises PdfError for a damaged
+    document or an empty batch: a blank page would look like a letter (issue 10 item 3).
     """
     from pypdf import PdfReader, PdfWriter
+    from pypdf.errors import PyPdfError
 
     writer = PdfWriter()
-    for document in documents:
-        reader = PdfReader(io.BytesIO(document))
-        writer.append(reader)
-        if duplex and len(reader.pages) % 2:
-            last = reader.pages[-1].mediabox
-            writer.add_blank_page(width=float(last.width), height=float(last.height))
+    try:
+        for document in documents:
+            reader = PdfReader(io.BytesIO(document))
+            writer.append(reader)
+            if duplex and len(reader.pages) % 2:
+                last = reader.pages[-1].mediabox
+                writer.add_blank_page(width=float(last.width), height=float(last.height))
+    # pypdf reports damage as its own errors and, deeper in a broken file, as lookup errors.
+    except (PyPdfError, ValueError, KeyError, TypeError, IndexError) as exc:
+        raise PdfError("a letter PDF is damaged") from exc
     if not writer.pages:
-        writer.add_blank_page(width=595.28, height=841.89)
+        raise PdfError("no letters to merge")
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -11,9 +11,11 @@ Rules and where they are enforced:
 * 3 attempts per letter, claimed with one conditional UPDATE before the code is checked, so
   parallel guesses cannot outrun the counter (L-02, L-03, TR-03107-1 §3.3.1.2);
 * wrong, expired, void and unknown codes get one answer: None (L-02, L-04);
-* single use: success is one conditional UPDATE from a pending state (DESIGN §6 #6, L-05).
+* single use: success is one conditional UPDATE from a pending state (DESIGN §6 #6, L-05), made
+  by the caller in the transaction that records what the letter proves, so a failure after the
+  code was checked rolls the consume back with it (`verify_code`, then `consume_letter`).
 
-Services take the caller's Session and never commit, except `activate`, which commits the claimed
+Services take the caller's Session and never commit, except `verify_code`, which commits the claimed
 attempt (see there). The conditional UPDATEs bypass the identity map (`synchronize_session=False`);
 the reads below use `populate_existing`, so a Letter loaded earlier in the session is never stale.
 Auditing the order and the activation is the caller's job (an orchestrating layer; this package
@@ -32,15 +34,22 @@ from typing import Any
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
-from servicekonto.db.models import Account, Letter
+from servicekonto.db.models import Account, Letter, LetterDocument
 from servicekonto.db.models.letter import PENDING_STATUSES
-from servicekonto.errors import NotFound, ServiceKontoError
+from servicekonto.errors import InvalidInput, NotFound, ServiceKontoError
 from servicekonto.letters.codes import ALPHABET, is_well_formed, new_activation_code, normalise_code
-from servicekonto.letters.pdf import BERLIN, LetterContent, merge_pdfs
-from servicekonto.letters.store import LetterStore
+from servicekonto.letters.pdf import BERLIN, LetterContent, PdfError, merge_pdfs
+from servicekonto.letters.store import (
+    LetterStore,
+    LetterUnreadable,
+    delete_pdfs,
+    load_pdf,
+    save_pdf,
+)
 from servicekonto.security.passwords import PasswordHashing
 
 __all__ = [
+    "EXPORT_LIMIT",
     "LETTERS_PER_WINDOW",
     "LETTER_WINDOW",
     "MAX_ATTEMPTS",
@@ -50,19 +59,24 @@ __all__ = [
     "LetterStatus",
     "LetterStore",
     "LetterSummary",
+    "LetterUnreadable",
     "QueuedLetter",
     "Recipient",
+    "VerifiedCode",
     "activate",
     "close_expired",
+    "consume_letter",
     "export_batch",
     "letter_content",
     "letter_status",
     "letters_remaining",
     "list_queued",
     "mark_dispatched",
+    "pending_register_record",
     "purge_pdfs",
     "queue_pin_letter",
     "queued_pdf",
+    "verify_code",
 ]
 
 log = logging.getLogger(__name__)
@@ -74,6 +88,8 @@ VALIDITY = timedelta(days=21)
 #: Checklist L-06: "1 pending letter and at most 3 per 90 days per person".
 LETTER_WINDOW = timedelta(days=90)
 LETTERS_PER_WINDOW = 3
+#: Issue 15 item 5: one export hands out this many readable codes at most (audited per export).
+EXPORT_LIMIT = 200
 
 _PENDING = PENDING_STATUSES
 _REFERENCE_CHARS = 6  # ≈ 29 bits from the code alphabet: a handle for phone calls, not a secret
@@ -277,10 +293,32 @@ def letter_content(
 # -- activation ------------------------------------------------------------------------------------
 
 
-def activate(
+@dataclass(frozen=True)
+class VerifiedCode:
+    """A correct code for the account's pending letter, not yet consumed (see `consume_letter`)."""
+
+    letter_id: str
+    register_record_id: str
+
+
+def pending_register_record(db: Session, *, account_id: str, now: datetime) -> str | None:
+    """The register record the account's usable letter was sent for, or None (no usable letter).
+
+    Lets the caller check the register before it spends an attempt (`verify_code`)."""
+    return db.scalar(
+        select(Letter.register_record_id).where(
+            Letter.pending_account_id == account_id,
+            Letter.status.in_(_PENDING),
+            Letter.attempts < MAX_ATTEMPTS,
+            Letter.valid_until > now,
+        )
+    )
+
+
+def verify_code(
     db: Session, *, hashing: PasswordHashing, account_id: str, code: str, now: datetime
-) -> ActivatedLetter | None:
-    """Bind the identity with the code of the account's pending letter; None for every failure.
+) -> VerifiedCode | None:
+    """Check the code of the account's pending letter; None for every failure. Never consumes.
 
     Wrong, expired, void, used-up, unknown: the same None (checklist L-02/L-04). A malformed code
     (wrong length or characters; see `codes.is_well_formed`) is refused without spending an
@@ -293,9 +331,6 @@ def activate(
     while this transaction holds the database's write lock (SQLite) or the row lock (PostgreSQL),
     which would serialise every guess behind it. The commit also commits anything the caller had
     pending in the session. The void after the third failure is committed for the same reason.
-
-    On success the letter is consumed by a conditional UPDATE (single use) that is flushed but
-    not committed: the caller raises the attribute levels and commits both together.
     """
     candidate = normalise_code(code)
     if not is_well_formed(candidate):
@@ -332,16 +367,37 @@ def activate(
         if _rowcount(voided):
             db.commit()
         return None
+    return VerifiedCode(letter_id, register_record_id)
 
+
+def consume_letter(
+    db: Session, *, verified: VerifiedCode, now: datetime
+) -> ActivatedLetter | None:
+    """Use the letter up (single use): one conditional UPDATE from a pending state, flushed, not
+    committed, so the caller commits it together with what the letter proves — or rolls both
+    back. None when a newer letter voided it or it expired since `verify_code`."""
     consumed = db.execute(
         update(Letter)
-        .where(Letter.id == letter_id, Letter.status.in_(_PENDING))
+        .where(Letter.id == verified.letter_id, Letter.status.in_(_PENDING))
         .values(status="activated", pending_account_id=None, activated_at=now, closed_at=now)
         .execution_options(synchronize_session=False)
     )
     if not _rowcount(consumed):
-        return None  # voided by a newer letter or expired between claim and check
-    return ActivatedLetter(letter_id, register_record_id, now)
+        return None
+    return ActivatedLetter(verified.letter_id, verified.register_record_id, now)
+
+
+def activate(
+    db: Session, *, hashing: PasswordHashing, account_id: str, code: str, now: datetime
+) -> ActivatedLetter | None:
+    """`verify_code`, then `consume_letter`: for callers with nothing to check in between.
+
+    On success the consume is flushed, not committed: the caller commits it with its own work.
+    """
+    verified = verify_code(db, hashing=hashing, account_id=account_id, code=code, now=now)
+    if verified is None:
+        return None
+    return consume_letter(db, verified=verified, now=now)
 
 
 def _rowcount(result: Any) -> int:
@@ -410,53 +466,52 @@ def list_queued(
     ]
 
 
-def queued_pdf(db: Session, *, store: LetterStore, letter_id: str) -> bytes | None:
-    """The stored PDF of one queued letter (the dispatch view), or None."""
+def queued_pdf(db: Session, *, letter_id: str) -> bytes:
+    """The PDF of one queued letter: NotFound when the letter is not queued, LetterUnreadable
+    when its PDF is missing or damaged."""
     status = db.scalar(select(Letter.status).where(Letter.id == letter_id))
     if status != "queued":
-        return None
-    try:
-        return store.load(letter_id)
-    except (FileNotFoundError, ValueError):
-        return None
+        raise NotFound("no queued letter with this id")
+    return load_pdf(db, letter_id=letter_id)
 
 
 def export_batch(
     db: Session,
     *,
-    store: LetterStore,
     letter_ids: Iterable[str] | None = None,
     administration_slug: str | None = None,
     now: datetime | None = None,
     duplex: bool = False,
+    limit: int = EXPORT_LIMIT,
 ) -> tuple[list[str], bytes]:
-    """One PDF of queued letters (all, or the given ids), oldest first, and the ids it contains.
+    """One PDF of queued letters (the given ids, or the oldest `limit`), and the ids it contains.
 
-    Letters whose file is missing are left out of both, so the print shop marks as dispatched
-    exactly what it printed.
+    Never an empty document: NotFound when no selected letter is queued, InvalidInput for more
+    than `limit` ids, LetterUnreadable (409) when the PDF of a selected letter is missing or
+    damaged — the print shop must learn of it, not print a blank page and mark the letter sent.
     """
-    wanted = set(letter_ids) if letter_ids is not None else None
-    included: list[str] = []
-    documents: list[bytes] = []
-    for summary in list_queued(db, administration_slug=administration_slug, now=now):
-        if wanted is not None and summary.letter_id not in wanted:
-            continue
-        try:
-            documents.append(store.load(summary.letter_id))
-        except FileNotFoundError:
-            log.warning("letter pdf missing letter_id=%s", summary.letter_id)
-            continue
-        included.append(summary.letter_id)
-    return included, merge_pdfs(documents, duplex=duplex)
+    wanted = None if letter_ids is None else set(letter_ids)
+    if wanted is not None and len(wanted) > limit:
+        raise InvalidInput(f"at most {limit} letters per export")
+    chosen = [
+        summary.letter_id
+        for summary in list_queued(db, administration_slug=administration_slug, now=now)
+        if wanted is None or summary.letter_id in wanted
+    ][:limit]
+    if not chosen:
+        raise NotFound("no queued letter to export")
+    documents = [load_pdf(db, letter_id=letter_id) for letter_id in chosen]
+    try:
+        return chosen, merge_pdfs(documents, duplex=duplex)
+    except PdfError as exc:
+        raise LetterUnreadable("a PDF of the selected letters is damaged") from exc
 
 
-def mark_dispatched(
-    db: Session, *, letter_ids: Iterable[str], now: datetime, store: LetterStore
-) -> int:
-    """Queued → dispatched for the given letters; their PDFs are deleted once this commits.
+def mark_dispatched(db: Session, *, letter_ids: Iterable[str], now: datetime) -> int:
+    """Queued → dispatched for the given letters, and their PDFs deleted, in one transaction.
 
-    Deleting after the commit, not before: should the transaction roll back, the letters stay
-    queued *with* their PDFs and can still be printed. Returns the number of letters moved.
+    Should the transaction roll back, the letters stay queued *with* their PDFs and can still be
+    printed. Returns the number of letters moved.
     """
     # No letter id has a NUL, and PostgreSQL refuses one in a text parameter (a 500).
     ids = sorted({letter_id for letter_id in letter_ids if "\x00" not in letter_id})
@@ -473,18 +528,16 @@ def mark_dispatched(
         .scalars()
         .all()
     )
-    delete_pdfs_after_commit(db, store, moved)
+    delete_pdfs(db, moved)
     return len(moved)
 
 
 # -- maintenance -----------------------------------------------------------------------------------
 
 
-def close_expired(db: Session, *, now: datetime, store: LetterStore | None = None) -> int:
-    """Pending letters past their validity → expired; idempotent (`servicekonto maintenance run`).
-
-    With a store, the PDFs of letters that expired unprinted are deleted after the commit.
-    """
+def close_expired(db: Session, *, now: datetime) -> int:
+    """Pending letters past their validity → expired, their unprinted PDFs deleted; idempotent
+    (`servicekonto maintenance run`)."""
     closed = (
         db.execute(
             update(Letter)
@@ -496,23 +549,35 @@ def close_expired(db: Session, *, now: datetime, store: LetterStore | None = Non
         .scalars()
         .all()
     )
-    if store is not None:
-        delete_pdfs_after_commit(db, store, closed)
+    delete_pdfs(db, closed)
     return len(closed)
 
 
 def purge_pdfs(
-    db: Session, *, store: LetterStore, now: datetime, grace: timedelta = timedelta(hours=1)
+    db: Session,
+    *,
+    store: LetterStore | None = None,
+    now: datetime,
+    grace: timedelta = timedelta(hours=1),
 ) -> int:
-    """Delete stored PDFs that must not stay: the letter is no longer queued, or it does not exist.
+    """Delete stored PDFs that must not stay; returns how many. Idempotent; for maintenance runs.
 
-    A file without a letter row is left alone for `grace` (its transaction may still be running);
-    after that it is the remains of a rolled-back order. Idempotent; for maintenance runs.
+    In the database: the PDF of a letter that is no longer queued (none should exist). In the
+    legacy directory (`store`, see `letters.store`): a file of a queued letter is read into the
+    database first and deleted once that commits; every other file is deleted, except one
+    without a letter row younger than `grace` (an older version's transaction may still run).
     """
-    deleted = 0
-    for letter_id, modified in list(store.stored()):
+    stale = db.scalars(
+        select(LetterDocument.letter_id)
+        .join(Letter, Letter.id == LetterDocument.letter_id)
+        .where(Letter.status != "queued")
+    ).all()
+    deleted = delete_pdfs(db, stale)
+    for letter_id, modified in list(store.stored()) if store is not None else []:
+        assert store is not None
         status = db.scalar(select(Letter.status).where(Letter.id == letter_id))
         if status == "queued":
+            _import_legacy_pdf(db, store, letter_id, now)
             continue
         if status is None and modified > (now - grace).timestamp():
             continue
@@ -521,7 +586,17 @@ def purge_pdfs(
     return deleted
 
 
-# -- deleting files only after the transaction commits ---------------------------------------------
+def _import_legacy_pdf(db: Session, store: LetterStore, letter_id: str, now: datetime) -> None:
+    if db.get(LetterDocument, letter_id) is None:
+        try:
+            save_pdf(db, letter_id=letter_id, pdf=store.load(letter_id), now=now)
+        except (OSError, ValueError):
+            log.warning("legacy letter pdf unreadable letter_id=%s", letter_id)
+            return
+    delete_pdfs_after_commit(db, store, [letter_id])
+
+
+# -- deleting legacy files only after the transaction commits --------------------------------------
 
 _PENDING_DELETES = "servicekonto.letters.pending_pdf_deletes"
 

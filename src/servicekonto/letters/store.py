@@ -1,8 +1,15 @@
-"""Rendered PIN letters on disk until the print shop has them (DESIGN §3: `var/letters/`).
+"""Rendered PIN letters until the print shop has them.
 
-A stored PDF carries the activation code in clear, so files are owner-only (0600 in a 0700
-directory), written atomically (a reader never sees half a letter) and deleted once the letter is
-dispatched or closed: the code must not linger on disk. Only the hash is kept in the database.
+The PDF lives in the database (`letter_documents`, DESIGN §7: all state lives in the database),
+so every instance of a deployment can hand any letter to the print shop (issue 10 item 3). It is
+written in the transaction that queues the letter and deleted in the one that dispatches or
+closes it: the code in clear never outlives the letter's queue time, and a rolled-back order
+leaves nothing behind. A PDF that is missing or not a PDF is an error (`LetterUnreadable`), never
+an empty answer.
+
+`LetterStore` is the directory in which versions before migration 0005 kept the PDFs
+(`<data_dir>/letters/`, owner-only files). `servicekonto maintenance run` reads the files of
+still-queued letters into the database and deletes every file there (`letters.service.purge_pdfs`).
 """
 
 from __future__ import annotations
@@ -11,14 +18,56 @@ import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
+from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from servicekonto.db.models import LetterDocument
+from servicekonto.errors import Conflict
+
 _LETTER_ID = re.compile(r"[0-9a-f]{32}")
+_PDF_MAGIC = b"%PDF-"
+
+
+class LetterUnreadable(Conflict):
+    """A queued letter whose PDF is missing or damaged: it cannot be printed (order a new one)."""
+
+    code = "letter_unreadable"
+
+
+def save_pdf(db: Session, *, letter_id: str, pdf: bytes, now: datetime) -> None:
+    """Store the letter's PDF in the caller's transaction (flushed, not committed)."""
+    if not pdf.startswith(_PDF_MAGIC):
+        raise ValueError("not a PDF")
+    db.merge(LetterDocument(letter_id=letter_id, pdf=pdf, created_at=now))
+    db.flush()
+
+
+def load_pdf(db: Session, *, letter_id: str) -> bytes:
+    """The letter's PDF; LetterUnreadable when there is none or it is not a PDF."""
+    pdf = db.scalar(select(LetterDocument.pdf).where(LetterDocument.letter_id == letter_id))
+    if not pdf or not bytes(pdf).startswith(_PDF_MAGIC):
+        raise LetterUnreadable(f"the PDF of letter {letter_id} is missing or damaged")
+    return bytes(pdf)
+
+
+def delete_pdfs(db: Session, letter_ids: Collection[str]) -> int:
+    """Delete the PDFs of these letters in the caller's transaction; returns how many."""
+    if not letter_ids:
+        return 0
+    result = db.execute(
+        delete(LetterDocument)
+        .where(LetterDocument.letter_id.in_(list(letter_ids)))
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 class LetterStore:
-    """One PDF per letter, named ``<letter_id>.pdf``."""
+    """The legacy directory: one PDF per letter, named ``<letter_id>.pdf`` (module doc)."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)

@@ -33,6 +33,11 @@ separators, so "Bahnhofstraße", "Bahnhofstr.", "Bahnhof-Str" and "Bahnhof Stras
 House numbers: case, whitespace and a separator before a trailing letter are ignored ("12 a",
 "12a", "12A", "12-a"); separators between numbers are unified to "-" ("12 - 14", "12–14",
 "12/14"). Postal codes keep their digits only ("D-56812").
+
+Street lines: an OIDC `street_address` ("Kirchstraße 7 a") holds street and house number in one
+string; `split_street_address` takes them apart again for a new register query. The house number
+is the trailing run of words that starts with a digit and holds only numbers, single letters and
+separators ("7 a", "12 - 14", "3/1"), so "Straße des 17. Juni 5" keeps its "17." in the street.
 """
 
 from __future__ import annotations
@@ -51,6 +56,8 @@ _HOUSE_NUMBER_LETTER = re.compile(r"(?<=\d)[\s\-‐‑–—/]*(?=[a-z]$)")
 _HOUSE_NUMBER_RANGE = re.compile(r"\s*[\-‐‑–—/]\s*")
 _NON_DIGITS = re.compile(r"\D+")
 _STREET_SUFFIXES = ("strasse", "str")
+# A word of a house number: digits (with a letter or a range glued on), one letter, a separator.
+_HOUSE_NUMBER_WORD = re.compile(r"\d[\w\-‐‑–—/]*|[^\W\d_]|[\-‐‑–—/]", re.UNICODE)
 
 
 def fold(text: str) -> str:
@@ -101,6 +108,22 @@ def normalise_house_number(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold().strip()
     unified = _HOUSE_NUMBER_RANGE.sub("-", _HOUSE_NUMBER_LETTER.sub("", text))
     return "".join(unified.split())
+
+
+def split_street_address(text: str) -> tuple[str, str]:
+    """("Kirchstraße", "7 a") from "Kirchstraße 7 a": the inverse of f"{street} {number}".
+
+    The house number is the longest run of trailing house-number words (module doc) that starts
+    with a digit and leaves a street; without one, the whole text is the street.
+    """
+    words = text.split()
+    start = len(words)
+    for index in range(len(words) - 1, 0, -1):  # never take the first word: a street remains
+        if not _HOUSE_NUMBER_WORD.fullmatch(words[index]):
+            break
+        if words[index][0].isdigit():
+            start = index
+    return " ".join(words[:start]), " ".join(words[start:])
 
 
 def normalise_postal_code(text: str) -> str:

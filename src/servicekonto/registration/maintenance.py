@@ -7,7 +7,8 @@ One run, in the caller's transaction (the caller commits):
   the user (`recovery.erase_account`), audited as `account.purged` with the id only;
 * e-mail tokens expired or used more than a day ago are deleted;
 * pending PIN letters past their validity are closed (`letters.service.close_expired`), and
-  stored letter PDFs that must not stay are deleted (`letters.service.purge_pdfs`);
+  stored letter PDFs that must not stay are deleted (`letters.service.purge_pdfs`; files of an
+  older version's data directory are read into the database first);
 * expired pending authorization requests, `private_key_jwt` assertion ids, entries of the
   access-token revocation list, authorization codes (after a day, so a late replay is still
   recognised and revokes its tokens) and delivered outbox rows older than 30 days are deleted.
@@ -99,14 +100,13 @@ def run(
 ) -> dict[str, int]:
     """One maintenance run; returns how many things each step removed or closed."""
     summary = dict.fromkeys(SUMMARY_KEYS, 0)
-    # PDFs first: this decides on committed state only. The PDFs of letters closed or deleted
-    # below go after this run's commit (close_expired / erase_account register that).
-    if letters_store is not None:
-        summary["letter_pdfs_deleted"] = purge_pdfs(db, store=letters_store, now=now)
+    # PDFs first: legacy files are decided on committed state only. The PDFs of letters closed
+    # or deleted below go with them (close_expired; the cascade of an account's deletion).
+    summary["letter_pdfs_deleted"] = purge_pdfs(db, store=letters_store, now=now)
     summary["accounts_purged"] = purge_unconfirmed(
         db, now=now, letters_store=letters_store, request_id=request_id
     )
-    summary["letters_closed"] = close_expired(db, now=now, store=letters_store)
+    summary["letters_closed"] = close_expired(db, now=now)
     summary["email_tokens_deleted"] = _deleted(
         db,
         delete(EmailToken).where(

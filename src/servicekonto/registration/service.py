@@ -32,13 +32,16 @@ from servicekonto.faults import crash_point
 from servicekonto.letters.pdf import render_pin_letter
 from servicekonto.letters.service import (
     Recipient,
-    activate,
+    consume_letter,
     letter_content,
+    pending_register_record,
     queue_pin_letter,
+    verify_code,
 )
-from servicekonto.letters.store import LetterStore
+from servicekonto.letters.store import LetterStore, save_pdf
 from servicekonto.mail.service import queue_mail
 from servicekonto.register.model import MatchResult, PersonQuery, Resident
+from servicekonto.register.normalise import split_street_address
 from servicekonto.register.port import CivilRegister
 from servicekonto.registration.schemas import RegistrationInput
 from servicekonto.security.passwords import PasswordHashing, password_problems
@@ -54,6 +57,7 @@ class Collaborators:
 
     hashing: PasswordHashing
     register: CivilRegister
+    #: The legacy PDF directory of versions before 0005 (`letters.store`); PDFs are in the database.
     letters: LetterStore
     issuer: str
 
@@ -86,7 +90,8 @@ def _responsible_administration(db: Session, postal_code: str) -> Administration
 
 def _send_letter(db: Session, c: Collaborators, *, account_id: str, resident: Resident,
                  now: datetime) -> str:
-    """Queue the PIN letter to the register address and store its print PDF; returns its id."""
+    """Queue the PIN letter to the register address and store its print PDF in the same
+    transaction (`letters.store`); returns its id."""
     address = resident.address
     administration = _responsible_administration(db, address.postal_code)
     queued = queue_pin_letter(
@@ -103,7 +108,7 @@ def _send_letter(db: Session, c: Collaborators, *, account_id: str, resident: Re
         sender_address_lines=list(administration.address_lines or []) if administration else [],
         issuer_url=c.issuer, now=now,
     )
-    c.letters.save(queued.letter_id, render_pin_letter(content))
+    save_pdf(db, letter_id=queued.letter_id, pdf=render_pin_letter(content), now=now)
     return queued.letter_id
 
 
@@ -195,21 +200,47 @@ def confirm_email(db: Session, *, token: str, now: datetime) -> bool:
     return True
 
 
-def _query_for_account(account: Account) -> PersonQuery | None:
-    """Rebuild the register query from what the person typed at registration."""
+def _queries_for_account(account: Account) -> list[PersonQuery]:
+    """Rebuild the register query from what the person typed at registration.
+
+    The typed street and house number were stored as one `street_address`; the house-number
+    reading of `split_street_address` comes first ("Kirchstraße 7 a" → "Kirchstraße", "7 a"),
+    the split at the last space second, for a street whose name ends in a number.
+    """
     typed = attributes_of(account)
     try:
         address = typed["address"].value
-        street, _, number = str(address["street_address"]).rpartition(" ")
-        return PersonQuery(
-            given_names=str(typed["given_name"].value),
-            family_name=str(typed["family_name"].value),
-            birth_date=date.fromisoformat(str(typed["birthdate"].value)),
-            street=street, house_number=number, postal_code=str(address["postal_code"]),
-            locality=str(address["locality"]),
-        )
+        line = str(address["street_address"])
+        given_names = str(typed["given_name"].value)
+        family_name = str(typed["family_name"].value)
+        birth_date = date.fromisoformat(str(typed["birthdate"].value))
+        postal_code, locality = str(address["postal_code"]), str(address["locality"])
     except (KeyError, TypeError, ValueError):
-        return None
+        return []
+    street, _, number = line.rpartition(" ")
+    splits = list(dict.fromkeys([split_street_address(line), (street, number)]))
+    return [
+        PersonQuery(given_names=given_names, family_name=family_name, birth_date=birth_date,
+                    street=street, house_number=number, postal_code=postal_code,
+                    locality=locality)
+        for street, number in splits
+        if street and number
+    ]
+
+
+def _register_resident(c: Collaborators, account: Account,
+                       record_id: str | None = None) -> Resident | None:
+    """The register's record for the account's typed data (the one with `record_id`, if given);
+    raises RegisterUnavailable when the register cannot answer."""
+    for query in _queries_for_account(account):
+        resident = c.register.match(query).resident
+        if resident is not None and record_id in (None, resident.record_id):
+            return resident
+    return None
+
+
+class _LetterGone(Exception):
+    """The verified letter was voided or expired before it could be consumed."""
 
 
 def activate_identity(
@@ -218,35 +249,39 @@ def activate_identity(
 ) -> bool:
     """Bind the account to its register record with the letter's code; False for any failure.
 
-    The register is asked again first (its data is the source of the verified attributes), so a
-    register outage refuses before an attempt is spent.
+    Everything that can refuse without the code is checked before an attempt is spent: the
+    register is asked again (its data is the source of the verified attributes, and an outage
+    refuses here), and the person must not be bound to another account (D-03). The letter is
+    consumed only in the savepoint that records the binding, so a failure after the code was
+    checked leaves it pending (L-05): it is neither used up nor a sent letter more.
     """
     account = db.get(Account, account_id)
     if account is None:
         raise NotFound("no such account")
-    query = _query_for_account(account)
-    match = c.register.match(query) if query else MatchResult("no_match")
-    activated = activate(db, hashing=c.hashing, account_id=account_id, code=code, now=now)
-    if activated is None:
+    record_id = pending_register_record(db, account_id=account_id, now=now)
+    resident = _register_resident(c, account, record_id) if record_id else None
+    refusal = _refusal(db, account_id, record_id, resident)
+    if refusal is not None or resident is None:
+        record(db, at=now, event=refusal or "identity.activation_failed",
+               actor=f"account:{account_id}", request_id=request_id)
+        return False
+    verified = verify_code(db, hashing=c.hashing, account_id=account_id, code=code, now=now)
+    if verified is None or verified.register_record_id != resident.record_id:
+        # (a different record: a newer letter replaced the checked one meanwhile)
         record(db, at=now, event="identity.activation_failed", actor=f"account:{account_id}",
                request_id=request_id)
         return False
-    resident = match.resident
-    if resident is None or resident.record_id != activated.register_record_id:
-        # The register changed since the letter was sent: the letter is used, nothing is raised.
-        record(db, at=now, event="identity.register_changed", actor=f"account:{account_id}",
-               request_id=request_id)
-        return False
-    _raise_to_register_data(db, account, resident, now)
-    account.register_record_id = resident.record_id
-    db.add(IdentityEvidence(account_id=account.id, kind="register_letter",
-                            register_record_id=resident.record_id,
-                            letter_id=activated.letter_id, verified_at=now))
     try:
-        db.flush()
-    except IntegrityError:
-        # Another account is already bound to this person (unique register_record_id).
-        db.rollback()
+        with db.begin_nested():
+            activated = consume_letter(db, verified=verified, now=now)
+            if activated is None:
+                raise _LetterGone
+            _bind_to_register(db, account, resident, activated.letter_id, now)
+    except (IntegrityError, _LetterGone) as exc:
+        # IntegrityError: another account was bound to this person meanwhile (D-03).
+        event = ("identity.already_bound" if isinstance(exc, IntegrityError)
+                 else "identity.activation_failed")
+        record(db, at=now, event=event, actor=f"account:{account_id}", request_id=request_id)
         return False
     if account.email:
         queue_mail(db, to=account.email, now=now, subject="Ihre Identität ist bestätigt",
@@ -254,6 +289,27 @@ def activate_identity(
     record(db, at=now, event="identity.activated", actor=f"account:{account_id}",
            details={"letter_id": activated.letter_id}, request_id=request_id)
     return True
+
+
+def _refusal(db: Session, account_id: str, record_id: str | None,
+             resident: Resident | None) -> str | None:
+    """The audit event of a refusal that needs no code check, or None."""
+    if record_id is not None and resident is None:
+        return "identity.register_changed"  # the register no longer finds the letter's person
+    if resident is not None and db.scalar(select(Account.id).where(
+            Account.register_record_id == resident.record_id, Account.id != account_id)):
+        return "identity.already_bound"
+    return None
+
+
+def _bind_to_register(db: Session, account: Account, resident: Resident, letter_id: str,
+                      now: datetime) -> None:
+    _raise_to_register_data(db, account, resident, now)
+    account.register_record_id = resident.record_id
+    db.add(IdentityEvidence(account_id=account.id, kind="register_letter",
+                            register_record_id=resident.record_id,
+                            letter_id=letter_id, verified_at=now))
+    db.flush()
 
 
 def order_new_letter(
@@ -266,13 +322,12 @@ def order_new_letter(
         raise NotFound("no such account")
     if account.register_record_id:
         return False  # already bound
-    query = _query_for_account(account)
-    match = c.register.match(query) if query else MatchResult("no_match")
-    if match.resident is None:
+    resident = _register_resident(c, account)
+    if resident is None:
         record(db, at=now, event="letter.order_refused", actor=f"account:{account_id}",
                request_id=request_id)
         return False
-    letter_id = _send_letter(db, c, account_id=account_id, resident=match.resident, now=now)
+    letter_id = _send_letter(db, c, account_id=account_id, resident=resident, now=now)
     record(db, at=now, event="letter.ordered", actor=f"account:{account_id}",
            details={"letter_id": letter_id}, request_id=request_id)
     return True

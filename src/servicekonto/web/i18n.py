@@ -561,6 +561,14 @@ _DE: dict[str, str] = {
         "Ein neuer Brief kann zurzeit nicht angefordert werden, zum Beispiel weil in den "
         "letzten 90 Tagen bereits 3 Briefe verschickt wurden."
     ),
+    "identity.notice.order_no_match": (
+        "Ein neuer Brief kann nicht verschickt werden: Ihre Angaben passen zurzeit zu keinem "
+        "Eintrag im Melderegister. Bitte wenden Sie sich an Ihre Verwaltung."
+    ),
+    "identity.notice.register_unavailable": (
+        "Der Abgleich mit dem Melderegister ist gerade nicht möglich. Bitte versuchen Sie es "
+        "später noch einmal."
+    ),
     "letter.status.queued": "wird gedruckt",
     "letter.status.dispatched": "verschickt",
     "letter.status.activated": "eingelöst",
@@ -586,6 +594,17 @@ _DE: dict[str, str] = {
     ),
     "dispatch.export": "Ausgewählte als PDF herunterladen",
     "dispatch.mark_dispatched": "Ausgewählte als verschickt markieren",
+    "dispatch.error_title": "Die Briefe können nicht heruntergeladen werden",
+    "dispatch.error.none_queued": (
+        "Keiner der ausgewählten Briefe wartet noch auf den Versand. Bitte laden Sie die "
+        "Übersicht neu."
+    ),
+    "dispatch.error.unreadable": (
+        "Mindestens einer der ausgewählten Briefe ist beschädigt oder fehlt und kann nicht "
+        "gedruckt werden. Es wurde nichts heruntergeladen. Bitte wenden Sie sich an den "
+        "Betrieb; die betroffene Person kann einen neuen Brief anfordern."
+    ),
+    "dispatch.error.too_many": "Bitte wählen Sie höchstens 200 Briefe auf einmal aus.",
     # password reset and account deletion (registration/recovery.py)
     "login.forgot_link": "Passwort vergessen?",
     "forgot.title": "Passwort vergessen",
@@ -1307,6 +1326,13 @@ _EN: dict[str, str] = {
         "A new letter cannot be requested at the moment, for example because 3 letters have "
         "already been sent in the last 90 days."
     ),
+    "identity.notice.order_no_match": (
+        "No new letter can be sent: your details do not currently match an entry in the civil "
+        "register. Please contact your administration."
+    ),
+    "identity.notice.register_unavailable": (
+        "The civil register cannot be reached right now. Please try again later."
+    ),
     "letter.status.queued": "being printed",
     "letter.status.dispatched": "sent",
     "letter.status.activated": "used",
@@ -1327,6 +1353,16 @@ _EN: dict[str, str] = {
     "dispatch.hint": "Mark letters as sent only once they have been printed and posted.",
     "dispatch.export": "Download selected as PDF",
     "dispatch.mark_dispatched": "Mark selected as sent",
+    "dispatch.error_title": "The letters cannot be downloaded",
+    "dispatch.error.none_queued": (
+        "None of the selected letters is still waiting to be sent. Please reload the overview."
+    ),
+    "dispatch.error.unreadable": (
+        "At least one of the selected letters is damaged or missing and cannot be printed. "
+        "Nothing was downloaded. Please contact operations; the person concerned can request "
+        "a new letter."
+    ),
+    "dispatch.error.too_many": "Please select at most 200 letters at a time.",
     # password reset and account deletion (registration/recovery.py)
     "login.forgot_link": "Forgot your password?",
     "forgot.title": "Forgotten password",

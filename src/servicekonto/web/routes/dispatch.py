@@ -12,10 +12,18 @@ from sqlalchemy.orm import Session
 from servicekonto.accounts.service import get_account
 from servicekonto.accounts.sessions import load_session
 from servicekonto.audit.service import record
-from servicekonto.errors import Forbidden
+from servicekonto.errors import Forbidden, InvalidInput, NotFound, ServiceKontoError
 from servicekonto.letters import service
+from servicekonto.letters.service import LetterUnreadable
 from servicekonto.oidc.routes import db_session
-from servicekonto.web.pages import check_post, cookie_name, provider_of, render, see_other
+from servicekonto.web.pages import (
+    check_post,
+    cookie_name,
+    error_page,
+    provider_of,
+    render,
+    see_other,
+)
 from servicekonto.web.routes.forms import first, form_fields
 
 router = APIRouter(include_in_schema=False)
@@ -64,14 +72,43 @@ def dispatch_view(request: Request, db: Session = Depends(db_session)) -> Respon
     )
 
 
-def _audit(request: Request, db: Session, *, staff: str, event: str, letters: int) -> None:
+def _audit(
+    request: Request,
+    db: Session,
+    *,
+    staff: str,
+    event: str,
+    letters: int | None = None,
+    letter_ids: list[str] | None = None,
+) -> None:
+    """Ids only: the export names the letters it handed out (issue 15 item 5), no address."""
+    details: dict[str, object] = {"letters": len(letter_ids) if letter_ids else letters or 0}
+    if letter_ids:
+        details["letter_ids"] = letter_ids
     record(
         db,
         at=provider_of(request).clock.now(),
         event=event,
         actor=f"account:{staff}",
-        details={"letters": letters},
+        details=details,
         request_id=request.state.request_id,
+    )
+
+
+#: The German page for each export that cannot deliver a PDF (never an empty document).
+_EXPORT_ERRORS = {
+    NotFound: "dispatch.error.none_queued",
+    LetterUnreadable: "dispatch.error.unreadable",
+    InvalidInput: "dispatch.error.too_many",
+}
+
+
+def _export_refused(request: Request, exc: ServiceKontoError) -> Response:
+    message = next(
+        (key for kind, key in _EXPORT_ERRORS.items() if isinstance(exc, kind)), "error.generic"
+    )
+    return error_page(
+        request, status=exc.status, title_key="dispatch.error_title", message_key=message
     )
 
 
@@ -90,13 +127,14 @@ def export(
     if staff is None:
         db.commit()
         return see_other("/login")
-    ids, pdf = service.export_batch(
-        db,
-        store=request.app.state.letter_store,
-        letter_ids=_chosen(fields) or None,
-        now=provider_of(request).clock.now(),
-    )
-    _audit(request, db, staff=staff, event="letters.exported", letters=len(ids))
+    try:
+        ids, pdf = service.export_batch(
+            db, letter_ids=_chosen(fields) or None, now=provider_of(request).clock.now()
+        )
+    except ServiceKontoError as exc:
+        db.rollback()
+        return _export_refused(request, exc)
+    _audit(request, db, staff=staff, event="letters.exported", letter_ids=ids)
     db.commit()
     return Response(
         pdf,
@@ -120,10 +158,7 @@ def dispatch(
         db.commit()
         return see_other("/login")
     count = service.mark_dispatched(
-        db,
-        letter_ids=_chosen(fields),
-        now=provider_of(request).clock.now(),
-        store=request.app.state.letter_store,
+        db, letter_ids=_chosen(fields), now=provider_of(request).clock.now()
     )
     _audit(request, db, staff=staff, event="letters.dispatched", letters=count)
     db.commit()

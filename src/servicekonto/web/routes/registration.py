@@ -183,6 +183,8 @@ _NOTICES = {
     "activated": "identity.notice.activated",
     "ordered": "identity.notice.ordered",
     "refused": "identity.notice.order_refused",
+    "no_match": "identity.notice.order_no_match",
+    "register_unavailable": "identity.notice.register_unavailable",
 }
 
 
@@ -235,8 +237,12 @@ def order_letter(
             now=provider_of(request).clock.now(),
             request_id=request.state.request_id,
         )
-    except (LetterLimitReached, RegisterUnavailable):
+    except LetterLimitReached:
         db.rollback()
         return see_other("/account/identity?notice=refused")
+    except RegisterUnavailable:
+        db.rollback()
+        return see_other("/account/identity?notice=register_unavailable")
     db.commit()
-    return see_other("/account/identity?notice=" + ("ordered" if sent else "refused"))
+    # Not sent: already bound or no register match, never "3 letters sent" (issue 10 item 2).
+    return see_other("/account/identity?notice=" + ("ordered" if sent else "no_match"))
