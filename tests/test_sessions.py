@@ -343,3 +343,45 @@ def test_s04_logout_from_the_account_page_ends_the_session(
     assert not is_logged_in(browser)
     use_cookie(browser, value)  # the old value (back button, copied cookie) is dead
     assert not is_logged_in(browser)
+
+
+def test_s04_a_new_login_in_the_same_browser_logs_the_previous_person_out(
+    provider: Provider, browser: Browser, app_client: TestClient
+) -> None:
+    """Issue 15 item 7: the browser changes hands; the previous person's session ends through
+    the logout path — its grants are revoked and its portal gets a back-channel logout."""
+    from servicekonto.db.models import Authorization, OutboxMessage
+    from servicekonto.db.outbox import BACKCHANNEL_LOGOUT
+    from tests.support import full_login
+
+    rp = Rp(app_client, make_client(provider))
+    first_person = make_account(provider)
+    params = full_login(browser, rp, first_person)
+    tokens = rp.redeem(params["code"])
+    assert tokens.status_code == 200
+    [before] = session_rows(provider)
+
+    login(browser, make_account(provider))  # the next person, same browser
+
+    [after] = session_rows(provider)
+    assert after.sid != before.sid and after.account_id != before.account_id
+    with provider.sessions() as db:
+        messages = [
+            m.payload for m in db.scalars(select(OutboxMessage)) if m.kind == BACKCHANNEL_LOGOUT
+        ]
+        grants = list(db.scalars(select(Authorization)))
+    assert messages == [
+        {
+            "client_id": rp.client.client_id,
+            "account_id": before.account_id,
+            "sid": before.sid,
+            "reason": "logout",
+        }
+    ]
+    assert [g.revoked_at is not None for g in grants] == [True]
+    introspected = app_client.post(
+        "/introspect",
+        data={"token": tokens.json()["access_token"]},
+        auth=(rp.client.client_id, rp.client.client_secret or ""),
+    )
+    assert introspected.json() == {"active": False}

@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 from servicekonto.accounts.levels import TrustLevel
 from servicekonto.db.models import Account, BrowserSession, EidTransaction, LoginMeans
 from servicekonto.oidc.provider import Provider
-from servicekonto.security import totp
 from tests.support import (
     Browser,
     Rp,
@@ -239,44 +238,26 @@ def test_eid_return_in_another_browser_or_twice_opens_nothing(
         assert db.scalar(select(func.count()).select_from(EidTransaction)) == 0
 
 
-def _secret_from(page: httpx.Response) -> bytes:
-    import base64
-
-    found = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', page.text)
-    assert found, page.text[:500]
-    text = found.group(1).replace(" ", "")
-    return base64.b32decode(text + "=" * (-len(text) % 8))
-
-
-def test_design_4_substantial_offers_totp_enrolment_and_reaches_substantial(
+def test_design_4_substantial_offers_the_eid_and_no_enrolment(
     browser: Browser, rp: Rp, provider: Provider, jwks: dict[str, Any]
 ) -> None:
+    """Issue 15 item 2 / issue 10 item 10: an authenticator enrolled now, from the password
+    session, would count only as `low` (TR-03160-1 §4.3), so the step-up does not offer it; the
+    Online-Ausweis reaches the level."""
     email = make_account(provider, level=TrustLevel.SUBSTANTIAL)
     start = browser.get(rp.authorize_url(claims=ESSENTIAL_SUBSTANTIAL))
     step_up = browser.follow(login_through_pages(browser, start, email))
-    assert "/eid/start" in step_up.text  # the eID is offered too
-    enrol_link = re.search(r'href="(/account/security/totp\?next=[^"]+)"', step_up.text)
-    assert enrol_link
-    enrol = browser.get(enrol_link.group(1).replace("&amp;", "&"))
-    assert enrol.status_code == 200 and "<svg" in enrol.text
-    secret = _secret_from(enrol)
-    code = totp.code_at(secret, totp.time_step(provider.clock.now()))
-    means_id = re.search(r'name="means_id" value="([^"]+)"', enrol.text)
-    next_page = re.search(r'name="next" value="([^"]+)"', enrol.text)
-    assert means_id and next_page
-    codes = browser.post_form(
-        "/account/security/totp",
-        {"otp": code, "means_id": means_id.group(1), "next": next_page.group(1)},
-        enrol,
-    )
-    assert codes.status_code == 200
-    assert len(re.findall(r"<li><code>", codes.text)) == 10
-    continue_link = re.search(r'<a class="button" href="([^"]+)"', codes.text)
-    assert continue_link and continue_link.group(1).startswith("/interaction/")
-    consent = browser.follow(browser.get(continue_link.group(1)))
+    assert "/eid/start" in step_up.text
+    assert "/account/security/totp" not in step_up.text
+    assert 'name="otp"' not in step_up.text
+    back = through_simulator(browser, step_up, card="erika-mustermann", pin="123456")
+    consent = browser.follow(back)
     claims = _id_token(rp, browser.follow(consent_through_page(browser, consent)), jwks)
-    assert claims["acr"] == "http://eidas.europa.eu/LoA/substantial"
-    assert "otp" in claims["amr"]
+    assert claims["acr"] in (
+        "http://eidas.europa.eu/LoA/substantial",
+        "http://eidas.europa.eu/LoA/high",
+    )
+    assert "hwk" in claims["amr"]
 
 
 def test_design_4_totp_with_a_basic_identity_stays_low(

@@ -17,7 +17,9 @@ The expected outcome is derived here from DESIGN §4 and the module doc of
 - `step_up_declined` skips a voluntary step-up, never an essential one.
 
 Reachability (DESIGN §4): password → low; + second factor → substantial only with an identity of
-at least `substantial` (a TOTP can be enrolled on the way); eID → high.
+at least `substantial` and a TOTP bound to the person (TR-03160-1 §4.2/§4.3: enrolled in, or
+confirmed by, a session at `substantial`; one enrolled on the way from the password session would
+count as `low`, issue 15 item 2); eID → high.
 """
 
 from __future__ import annotations
@@ -75,9 +77,11 @@ MEANS: dict[str, MeansVariant] = {
     "totp+identity_substantial": MeansVariant(
         StepUpMeans(totp=True, identity_substantial=True), SUBSTANTIAL
     ),
-    # the second factor can be enrolled on the way (interaction module doc)
-    "identity_substantial-no-totp": MeansVariant(
-        StepUpMeans(identity_substantial=True), SUBSTANTIAL
+    # issue 15 item 2: a TOTP enrolled on the way from a password session counts as `low`
+    "identity_substantial-no-totp": MeansVariant(StepUpMeans(identity_substantial=True), LOW),
+    # TR-03160-1 §4.3: an unbound TOTP (enrolled with the password alone) raises nothing
+    "unbound-totp+identity_substantial": MeansVariant(
+        StepUpMeans(identity_substantial=True, totp_unbound=True), LOW
     ),
     # TR-03107-1: a login is as good as the weaker of identification and means
     "totp-only-basic-identity": MeansVariant(StepUpMeans(totp=True), LOW),
@@ -299,7 +303,7 @@ def test_the_matrix_exercises_every_outcome() -> None:
     ):
         prompts = {c.prompt for c in ALL_CASES if c.category() == category}
         assert prompts == set(PROMPTS), category
-    assert len(ALL_CASES) == 4 * 4 * 3 * 2 * 5
+    assert len(ALL_CASES) == 4 * 4 * 3 * 2 * 6
 
 
 # -- step_up_declined -----------------------------------------------------------------------------
@@ -308,7 +312,7 @@ def test_the_matrix_exercises_every_outcome() -> None:
 @pytest.mark.parametrize(
     ("session", "requested", "means"),
     [
-        pytest.param(LOW, SUBSTANTIAL, "identity_substantial-no-totp", id="low-to-substantial"),
+        pytest.param(LOW, SUBSTANTIAL, "totp+identity_substantial", id="low-to-substantial"),
         pytest.param(LOW, HIGH, "eid", id="low-to-high"),
         pytest.param(SUBSTANTIAL, HIGH, "eid", id="substantial-to-high"),
     ],
@@ -479,28 +483,35 @@ def test_decide_without_means_can_reach_nothing_above_the_session() -> None:
 @pytest.mark.parametrize(
     ("levels", "with_totp", "eid", "expected"),
     [
-        pytest.param((BASIC, BASIC, BASIC), False, False, StepUpMeans(), id="typed-identity"),
+        pytest.param((BASIC, BASIC, BASIC), None, False, StepUpMeans(), id="typed-identity"),
         pytest.param(
             (SUBSTANTIAL, SUBSTANTIAL, SUBSTANTIAL),
-            True,
+            "bound",
             False,
             StepUpMeans(totp=True, identity_substantial=True),
             id="letter-identity-with-totp",
         ),
         pytest.param(
+            (SUBSTANTIAL, SUBSTANTIAL, SUBSTANTIAL),
+            "unbound",
+            False,
+            StepUpMeans(totp=False, identity_substantial=True, totp_unbound=True),
+            id="tr03160_4_3-letter-identity-with-unbound-totp",
+        ),
+        pytest.param(
             (HIGH, SUBSTANTIAL, BASIC),
-            True,
+            "bound",
             True,
             StepUpMeans(totp=True, identity_substantial=False, eid=True),
             id="weakest-core-attribute-decides",
         ),
     ],
 )
-def test_step_up_means_reads_identity_level_and_active_totp(
+def test_step_up_means_reads_identity_level_and_active_bound_totp(
     db: Session,
     clock: FixedClock,
     levels: tuple[TrustLevel, TrustLevel, TrustLevel],
-    with_totp: bool,
+    with_totp: str | None,
     eid: bool,
     expected: StepUpMeans,
 ) -> None:
@@ -529,7 +540,12 @@ def test_step_up_means_reads_identity_level_and_active_totp(
     if with_totp:
         db.add(
             LoginMeans(
-                account_id=account.id, kind="totp", state="active", label="App", created_at=NOW
+                account_id=account.id,
+                kind="totp",
+                state="active",
+                label="App",
+                created_at=NOW,
+                bound_at=NOW if with_totp == "bound" else None,
             )
         )
     db.flush()

@@ -6,8 +6,15 @@ BSI TR-03160-1 shapes the life cycle:
   a TOTP enrolment stays `pending` until a code from the app confirms it; the holder can list all
   their means (`list_means`). That the caller re-authenticated at the intended level before
   starting is the web layer's job.
+- §4.2/§4.3 binding: a means grants its level only once it is *bound* to the person by an
+  authentication at that level (`bound_at`). A card is read at `high`, so it is bound when linked.
+  A TOTP confirmed in a session at `substantial` or above is bound at once; one enrolled with the
+  password alone stays unbound and counts as `low` (a second factor in `amr`, no `substantial`)
+  until the holder confirms it in such a session (`bind_totp`). Otherwise whoever learnt the
+  password could enrol an authenticator of their own and reach `substantial` with it.
 - §4.4 blocking: the holder can block a means *without* using it (`block_means` takes no code);
-  a blocked TOTP no longer verifies and neither do its recovery codes. Removal is separate.
+  a blocked TOTP no longer verifies and neither do its recovery codes. Removal and unblocking are
+  separate and need the strongest means of the account (`reauth_level`, `confirm_holder`).
 
 Single use is the database's job (DESIGN §7): a TOTP step and a recovery code are each accepted by
 one conditional UPDATE whose row count is the verdict, so parallel submissions of one code cannot
@@ -33,6 +40,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.service import claim_attempt, reset_failures
 from servicekonto.db.base import new_id
 from servicekonto.db.models import Account, LoginMeans, RecoveryCode
@@ -83,6 +91,12 @@ class MeansView:
     blocked_at: datetime | None
     #: Unused recovery codes of a TOTP means; None for other kinds.
     recovery_codes_left: int | None
+    #: Bound to the person at the level it grants (module doc); False: an unbound TOTP.
+    bound: bool = True
+
+    @property
+    def level(self) -> TrustLevel:
+        return means_level(self.kind, bound=self.bound)
 
 
 @dataclass(frozen=True)
@@ -101,6 +115,15 @@ class SecondFactorResult:
     means_id: str
     #: Unused recovery codes after this login (to warn the holder when they run low).
     recovery_codes_left: int
+    #: The TOTP is bound (module doc): only then does the login reach `substantial`.
+    bound: bool = False
+
+
+def means_level(kind: str, *, bound: bool) -> TrustLevel:
+    """The authentication level a means grants on its own terms (before the identity's cap)."""
+    if kind == KIND_EID:
+        return TrustLevel.HIGH
+    return TrustLevel.SUBSTANTIAL if bound else TrustLevel.LOW
 
 
 # -- enrolment -------------------------------------------------------------------------------------
@@ -197,13 +220,22 @@ def pending_totp(
 
 
 def confirm_totp_enrolment(
-    db: Session, *, account_id: str, means_id: str, code: str, sealer: Sealer, now: datetime
+    db: Session,
+    *,
+    account_id: str,
+    means_id: str,
+    code: str,
+    sealer: Sealer,
+    now: datetime,
+    bind: bool = False,
 ) -> list[str]:
     """Activate a pending TOTP with a code from the app; returns the new recovery codes, once.
 
     `NotFound` if there is no such pending enrolment (or it expired), `InvalidInput` if the code
     does not match (nothing changes), `Conflict` if another TOTP became active meanwhile. The
     confirming step becomes `last_used_step`, so the same code cannot be replayed at a login.
+    `bind`: the caller's session is at `substantial` or above, so the new TOTP is bound at once
+    (module doc); without it the TOTP counts as `low` until `bind_totp`.
     """
     _lock_account(db, account_id)
     means = db.scalar(
@@ -224,7 +256,13 @@ def confirm_totp_enrolment(
     activated = db.execute(
         update(LoginMeans)
         .where(LoginMeans.id == means_id, LoginMeans.state == PENDING)
-        .values(state=ACTIVE, confirmed_at=now, last_used_at=now, last_used_step=step)
+        .values(
+            state=ACTIVE,
+            confirmed_at=now,
+            last_used_at=now,
+            last_used_step=step,
+            bound_at=now if bind else None,
+        )
     )
     if not _rowcount(activated):
         raise NotFound("no pending authenticator app enrolment")
@@ -277,8 +315,45 @@ def verify_second_factor(
         return None
     reset_failures(db, account_id, now)
     return SecondFactorResult(
-        method=method, means_id=means_id, recovery_codes_left=_codes_left(db, means_id)
+        method=method,
+        means_id=means_id,
+        recovery_codes_left=_codes_left(db, means_id),
+        bound=_is_bound(db, means_id),
     )
+
+
+def confirm_holder(
+    db: Session, *, account_id: str, code: str, sealer: Sealer, now: datetime
+) -> bool:
+    """Re-authentication with the second factor before removing or unblocking a means: a code
+    of the account's active *bound* TOTP, or an unused recovery code of a bound TOTP — also of a
+    blocked one, which is the holder's way back after blocking a lost phone (the codes were shown
+    once, to the holder; the password alone does not give them). Same throttle and single use as
+    a login (`verify_second_factor`); commits the claimed attempt the same way.
+    """
+    claimed = claim_attempt(db, account_id, now)
+    db.commit()
+    if not claimed:
+        return False
+    candidate = "".join(code.split())[:64]
+    if len(candidate) == totp.DIGITS and candidate.isascii() and candidate.isdigit():
+        means_id = _accept_totp(db, account_id=account_id, code=candidate, sealer=sealer, now=now)
+        ok = means_id is not None and _is_bound(db, means_id)
+    else:
+        ok = (
+            _accept_recovery_code(
+                db,
+                account_id=account_id,
+                code=candidate,
+                now=now,
+                states=(ACTIVE, BLOCKED),
+                bound=True,
+            )
+            is not None
+        )
+    if ok:
+        reset_failures(db, account_id, now)
+    return ok
 
 
 def _accept_totp(
@@ -313,16 +388,27 @@ def _accept_totp(
     return str(row.id) if _rowcount(accepted) == 1 else None
 
 
-def _accept_recovery_code(db: Session, *, account_id: str, code: str, now: datetime) -> str | None:
+def _accept_recovery_code(
+    db: Session,
+    *,
+    account_id: str,
+    code: str,
+    now: datetime,
+    states: tuple[str, ...] = (ACTIVE,),
+    bound: bool = False,
+) -> str | None:
     normalised = normalise_recovery_code(code)
     if _RECOVERY_FORM.fullmatch(normalised) is None:
         return None
-    # Only codes of an *active* TOTP count: blocking the app blocks its fallback too (§4.4).
+    # At login only codes of an *active* TOTP count: blocking the app blocks its fallback too
+    # (§4.4). `confirm_holder` also takes those of a blocked, bound one (its doc).
     active_totp = select(LoginMeans.id).where(
         LoginMeans.account_id == account_id,
         LoginMeans.kind == KIND_TOTP,
-        LoginMeans.state == ACTIVE,
+        LoginMeans.state.in_(states),
     )
+    if bound:
+        active_totp = active_totp.where(LoginMeans.bound_at.is_not(None))
     used = db.execute(
         update(RecoveryCode)
         .where(
@@ -347,6 +433,51 @@ def _accept_recovery_code(db: Session, *, account_id: str, code: str, now: datet
 
 def has_active_totp(db: Session, account_id: str) -> bool:
     return _active_totp_id(db, account_id) is not None
+
+
+def has_bound_totp(db: Session, account_id: str) -> bool:
+    """An active TOTP that counts for `substantial` (module doc)."""
+    found = db.scalar(
+        select(LoginMeans.id).where(
+            LoginMeans.account_id == account_id,
+            LoginMeans.kind == KIND_TOTP,
+            LoginMeans.state == ACTIVE,
+            LoginMeans.bound_at.is_not(None),
+        )
+    )
+    return found is not None
+
+
+def reauth_level(db: Session, account_id: str) -> TrustLevel:
+    """The level a re-authentication must reach before a means is removed or unblocked: that of
+    the strongest means the account has, blocked ones included (TR-03160-1 §4.4). Counting the
+    blocked ones is the point: otherwise the password could block the second factor and then,
+    as the strongest means left, remove it."""
+    strongest = TrustLevel.LOW
+    for kind, bound_at in db.execute(
+        select(LoginMeans.kind, LoginMeans.bound_at).where(
+            LoginMeans.account_id == account_id, LoginMeans.state != PENDING
+        )
+    ).all():
+        strongest = max(strongest, means_level(kind, bound=bound_at is not None))
+    return strongest
+
+
+def bind_totp(db: Session, *, account_id: str, means_id: str, now: datetime) -> bool:
+    """Bind the holder's active, unbound TOTP; the caller checked that the session is at
+    `substantial` or above (module doc). False if there is no such means."""
+    bound = db.execute(
+        update(LoginMeans)
+        .where(
+            LoginMeans.id == means_id,
+            LoginMeans.account_id == account_id,
+            LoginMeans.kind == KIND_TOTP,
+            LoginMeans.state == ACTIVE,
+            LoginMeans.bound_at.is_(None),
+        )
+        .values(bound_at=now)
+    )
+    return bool(_rowcount(bound))
 
 
 def list_means(db: Session, account_id: str) -> list[MeansView]:
@@ -374,6 +505,7 @@ def list_means(db: Session, account_id: str) -> list[MeansView]:
             last_used_at=m.last_used_at,
             blocked_at=m.blocked_at,
             recovery_codes_left=left.get(m.id, 0) if m.kind == KIND_TOTP else None,
+            bound=m.bound_at is not None,
         )
         for m in means
     ]
@@ -397,6 +529,21 @@ def block_means(db: Session, *, account_id: str, means_id: str, now: datetime) -
     if _rowcount(blocked):
         return True
     return _owned(db, account_id=account_id, means_id=means_id)
+
+
+def unblock_means(db: Session, *, account_id: str, means_id: str) -> bool:
+    """Make a blocked means of the holder active again; False if there is no such means. The
+    caller must have re-authenticated the holder at `reauth_level` (module doc)."""
+    unblocked = db.execute(
+        update(LoginMeans)
+        .where(
+            LoginMeans.id == means_id,
+            LoginMeans.account_id == account_id,
+            LoginMeans.state == BLOCKED,
+        )
+        .values(state=ACTIVE, blocked_at=None)
+    )
+    return bool(_rowcount(unblocked))
 
 
 def remove_means(db: Session, *, account_id: str, means_id: str) -> bool:
@@ -447,6 +594,8 @@ def add_eid_means(
         created_at=now,
         confirmed_at=now,
         last_used_at=now,
+        # read from the chip at `high` in this very authentication (module doc)
+        bound_at=now,
     )
     try:
         with db.begin_nested():
@@ -527,6 +676,20 @@ def _active_totp_id(db: Session, account_id: str) -> str | None:
             LoginMeans.account_id == account_id,
             LoginMeans.kind == KIND_TOTP,
             LoginMeans.state == ACTIVE,
+        )
+    )
+
+
+def _is_bound(db: Session, means_id: str) -> bool:
+    bound_at = db.scalar(select(LoginMeans.bound_at).where(LoginMeans.id == means_id))
+    return bound_at is not None
+
+
+def means_kind(db: Session, *, account_id: str, means_id: str) -> str | None:
+    """`totp` or `eid` for one of the holder's means (for the notice mail); None if not theirs."""
+    return db.scalar(
+        select(LoginMeans.kind).where(
+            LoginMeans.id == means_id, LoginMeans.account_id == account_id
         )
     )
 

@@ -37,13 +37,13 @@ def start_session(
     level: TrustLevel,
     amr: list[str],
     now: datetime,
-    replaces_cookie: str | None = None,
 ) -> tuple[str, ActiveSession]:
-    """A new session (and cookie value); an old session of the same browser is ended first."""
-    if replaces_cookie:
-        db.execute(
-            delete(BrowserSession).where(BrowserSession.id_digest == digest(replaces_cookie))
-        )
+    """A new session (and cookie value).
+
+    A session already in the same browser is the caller's to end first, through the logout
+    path (`oidc.logout.logout_session`: grants revoked, back-channel logout to its portals);
+    deleting its row here would leave the previous person's portals with working tokens.
+    """
     cookie_value = random_token(32)
     row = BrowserSession(
         id_digest=digest(cookie_value),

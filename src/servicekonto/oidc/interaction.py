@@ -4,9 +4,12 @@ In order: login (no session, `prompt=login`, `max_age` exceeded) → step-up (th
 higher level than the session has) → consent. `prompt=none` turns every needed step into the
 matching OIDC Core §3.1.2.6 error.
 
-Step-up (DESIGN §4): a password session reaches `substantial` with the second factor (an active
-TOTP, or one enrolled on the way) when the identity itself is at least `substantial`, and
-`high` only with the eID. An essential level that none of the account's means can reach is
+Step-up (DESIGN §4): a password session reaches `substantial` with the second factor when the
+identity itself is at least `substantial` and the TOTP is *bound* (enrolled in, or confirmed by,
+a session at `substantial` or above; `accounts.means` module doc, TR-03160-1 §4.2/§4.3), and
+`high` only with the eID. A TOTP enrolled on the way from a password session would count only as
+`low`, so enrolment is no way to a step-up and is not offered as one. An essential level that
+none of the account's means can reach is
 `unmet_authentication_requirements` (OpenID Connect EAP ACR values §4) — never a lower `acr`.
 A voluntary level (`acr_values`, or a non-essential `acr` claim) is offered, and the user may go
 on without it; with `prompt=none` it is simply not reached.
@@ -41,18 +44,21 @@ class Step(Enum):
 class StepUpMeans:
     """How the signed-in account could raise its session now."""
 
-    #: An active TOTP: password + code. Counts for `substantial` only with `identity_substantial`.
+    #: An active, bound TOTP: password + code. Counts for `substantial` only with
+    #: `identity_substantial`.
     totp: bool = False
     #: The core identity is at least `substantial` (register match + PIN letter, or eID).
     identity_substantial: bool = False
     #: An eID-Server is configured: the Online-Ausweis reaches `high`.
     eid: bool = False
+    #: An active TOTP that is not bound yet: it cannot raise the session (only told to the user).
+    totp_unbound: bool = False
 
     def reachable(self) -> TrustLevel:
-        """The highest level these means lead to (a TOTP can also be enrolled on the way)."""
+        """The highest level these means lead to (module doc)."""
         if self.eid:
             return TrustLevel.HIGH
-        if self.identity_substantial:
+        if self.identity_substantial and self.totp:
             return TrustLevel.SUBSTANTIAL
         return TrustLevel.LOW
 
@@ -78,8 +84,10 @@ def step_up_means(
     if session is None or required is None or session.level >= required:
         return None
     account = get_account(db, session.account_id)
+    bound = login_means.has_bound_totp(db, session.account_id)
     return StepUpMeans(
-        totp=login_means.has_active_totp(db, session.account_id),
+        totp=bound,
+        totp_unbound=not bound and login_means.has_active_totp(db, session.account_id),
         identity_substantial=account is not None
         and identity_level(account) >= TrustLevel.SUBSTANTIAL,
         eid=eid_available,

@@ -50,6 +50,7 @@ _DE: dict[str, str] = {
     "eid.button.login": "Mit Online-Ausweis anmelden",
     "eid.button.continue": "Mit Online-Ausweis fortfahren",
     "eid.button.link": "Online-Ausweis verbinden",
+    "eid.button.confirm": "Mit Online-Ausweis bestätigen",
     "eid.error.title": "Anmeldung mit dem Online-Ausweis nicht möglich",
     "eid.error.cancelled": (
         "Sie haben den Vorgang in der AusweisApp abgebrochen. Es wurden keine Daten übermittelt."
@@ -109,12 +110,14 @@ _DE: dict[str, str] = {
         "Sie Ihre Anmeldung mit einem weiteren Anmeldemittel."
     ),
     "stepup.otp_title": "Mit Ihrer Authenticator-App",
-    "stepup.enrol_title": "Authenticator-App einrichten",
-    "stepup.enrol_text": (
-        "Richten Sie jetzt eine Authenticator-App als zweiten Faktor ein. Danach geht es direkt"
-        " weiter."
+    "stepup.totp_unbound": (
+        "Ihre Authenticator-App ist noch nicht bestätigt und reicht daher nicht. Bestätigen Sie "
+        "sie nach einer Anmeldung mit dem Online-Ausweis unter „Anmeldemittel“."
     ),
-    "stepup.enrol_link": "Authenticator-App einrichten",
+    "stepup.cancel": "Zurück zum Dienst",
+    "stepup.cancel_hint": (
+        "Sie kehren ohne Anmeldung zum Dienst zurück; er erfährt, dass Sie abgebrochen haben."
+    ),
     "stepup.eid_title": "Mit dem Online-Ausweis",
     "stepup.eid_text": (
         "Der Online-Ausweis erreicht jedes Vertrauensniveau. Stimmen die Daten des Ausweises "
@@ -147,8 +150,21 @@ _DE: dict[str, str] = {
     "security.block": "Sperren",
     "security.block_hint": (
         "Sperren geht jederzeit, ohne das Anmeldemittel zu benutzen – etwa wenn Ihr Telefon "
-        "oder Ausweis verloren ist. Ein gesperrtes Anmeldemittel entfernen Sie nach erneuter "
-        "Eingabe Ihres Passworts."
+        "oder Ausweis verloren ist. Entfernen und Entsperren bestätigen Sie mit Ihrem stärksten "
+        "Anmeldemittel: mit dem Online-Ausweis, oder mit Passwort und einem Code Ihrer "
+        "Authenticator-App bzw. einem Wiederherstellungscode."
+    ),
+    "security.back_to_service": "Zurück zum Dienst",
+    "security.unbound": (
+        "Noch nicht bestätigt: zählt nur für das Vertrauensniveau „niedrig“, bis Sie sie nach "
+        "einer Anmeldung mit dem Online-Ausweis bestätigen."
+    ),
+    "security.bind": "Bestätigen",
+    "security.unblock": "Entsperren",
+    "security.reauth_otp": "Code aus der App oder Wiederherstellungscode",
+    "security.reauth_eid_hint": (
+        "Um ein Anmeldemittel zu entfernen oder zu entsperren, melden Sie sich bitte zuerst mit "
+        "Ihrem Online-Ausweis an (die Bestätigung gilt 5 Minuten)."
     ),
     "security.remove": "Entfernen",
     "security.reauth_password": "Passwort zur Bestätigung",
@@ -164,6 +180,16 @@ _DE: dict[str, str] = {
         "Ausweis übernommen und haben das Vertrauensniveau „hoch“."
     ),
     "security.notice.eid_linked": "Ihr Online-Ausweis ist mit Ihrem Konto verbunden.",
+    "security.notice.eid_confirmed": "Sie haben sich mit Ihrem Online-Ausweis angemeldet.",
+    "security.notice.totp_unbound": (
+        "Ihre Authenticator-App ist eingerichtet. Sie zählt für das Vertrauensniveau "
+        "„substantiell“, sobald Sie sie nach einer Anmeldung mit dem Online-Ausweis bestätigen."
+    ),
+    "security.notice.totp_bound": "Ihre Authenticator-App ist bestätigt.",
+    "security.notice.unblocked": "Das Anmeldemittel ist wieder freigegeben.",
+    "security.error.bind_level": (
+        "Bestätigen können Sie die App erst nach einer Anmeldung mit dem Online-Ausweis."
+    ),
     "security.notice.totp_enrolled": "Ihre Authenticator-App ist eingerichtet.",
     "security.notice.blocked": "Das Anmeldemittel ist gesperrt.",
     "security.notice.removed": "Das Anmeldemittel wurde entfernt.",
@@ -172,10 +198,15 @@ _DE: dict[str, str] = {
         "stärksten Anmeldemittel an (zum Beispiel dem Online-Ausweis)."
     ),
     "security.error.reauth": (
-        "Das Passwort ist falsch, oder Ihre Anmeldung mit dem Online-Ausweis liegt zu lange "
-        "zurück. Es wurde nichts entfernt."
+        "Die Bestätigung hat nicht geklappt: Passwort oder Code sind falsch, oder Ihre Anmeldung "
+        "mit dem Online-Ausweis liegt mehr als 5 Minuten zurück. Es wurde nichts geändert."
     ),
     "totp.title": "Authenticator-App einrichten",
+    "totp.unbound_hint": (
+        "Sie sind nur mit Ihrem Passwort angemeldet. Die App zählt deshalb zunächst nur für das "
+        "Vertrauensniveau „niedrig“; für „substantiell“ bestätigen Sie sie später nach einer "
+        "Anmeldung mit dem Online-Ausweis."
+    ),
     "totp.step_app": (
         "Öffnen Sie eine Authenticator-App auf Ihrem Telefon (zum Beispiel FreeOTP oder die App"
         " Ihres Betriebssystems)."
@@ -689,6 +720,18 @@ _DE: dict[str, str] = {
     "delete.cancel": "Abbrechen und zurück zu „Mein Konto“",
     "delete.error_summary": "Das Konto wurde nicht gelöscht",
     "delete.error": "Das Passwort ist falsch.",
+    "delete.error_eid": (
+        "Ihre Anmeldung mit dem Online-Ausweis liegt mehr als 5 Minuten zurück. Bitte bestätigen "
+        "Sie das Löschen erneut mit Ihrem Online-Ausweis."
+    ),
+    "delete.eid_hint": (
+        "Ihr Konto hat kein Passwort. Zur Sicherheit bestätigen Sie das Löschen mit Ihrem "
+        "Online-Ausweis; danach kommen Sie hierher zurück."
+    ),
+    "delete.eid_confirmed": (
+        "Sie haben sich gerade mit Ihrem Online-Ausweis angemeldet. Sie können Ihr Konto jetzt "
+        "löschen."
+    ),
     "deleted.title": "Ihr Konto wurde gelöscht",
     "deleted.text": "Ihr ServiceKonto und alle Daten dazu sind gelöscht. Sie sind abgemeldet.",
     "deleted.mail": "Zur Bestätigung schicken wir Ihnen eine E-Mail.",
@@ -872,6 +915,7 @@ _EN: dict[str, str] = {
     "eid.button.login": "Log in with the Online-Ausweis",
     "eid.button.continue": "Continue with the Online-Ausweis",
     "eid.button.link": "Connect the Online-Ausweis",
+    "eid.button.confirm": "Confirm with the Online-Ausweis",
     "eid.error.title": "Login with the Online-Ausweis not possible",
     "eid.error.cancelled": "You cancelled in the AusweisApp. No data was transferred.",
     "eid.error.revoked": (
@@ -921,11 +965,14 @@ _EN: dict[str, str] = {
         "further login means."
     ),
     "stepup.otp_title": "With your authenticator app",
-    "stepup.enrol_title": "Set up an authenticator app",
-    "stepup.enrol_text": (
-        "Set up an authenticator app as a second factor now. You continue right after."
+    "stepup.totp_unbound": (
+        "Your authenticator app is not confirmed yet and is therefore not enough. Confirm it "
+        "under “Login means” after a login with the Online-Ausweis."
     ),
-    "stepup.enrol_link": "Set up authenticator app",
+    "stepup.cancel": "Back to the service",
+    "stepup.cancel_hint": (
+        "You return to the service without logging in; it learns that you cancelled."
+    ),
     "stepup.eid_title": "With the Online-Ausweis",
     "stepup.eid_text": (
         "The Online-Ausweis reaches every trust level. If the card's data matches your account,"
@@ -958,7 +1005,21 @@ _EN: dict[str, str] = {
     "security.block": "Block",
     "security.block_hint": (
         "You can block a login means at any time without using it, for example when your phone "
-        "or ID card is lost. Remove a blocked means after entering your password again."
+        "or ID card is lost. Removing and unblocking need your strongest means: the "
+        "Online-Ausweis, or your password with a code from your authenticator app or a recovery "
+        "code."
+    ),
+    "security.back_to_service": "Back to the service",
+    "security.unbound": (
+        "Not confirmed yet: counts only for trust level “low” until you confirm it after a "
+        "login with the Online-Ausweis."
+    ),
+    "security.bind": "Confirm",
+    "security.unblock": "Unblock",
+    "security.reauth_otp": "Code from the app or recovery code",
+    "security.reauth_eid_hint": (
+        "To remove or unblock a login means, first log in with your Online-Ausweis (valid for "
+        "5 minutes)."
     ),
     "security.remove": "Remove",
     "security.reauth_password": "Password to confirm",
@@ -974,6 +1035,16 @@ _EN: dict[str, str] = {
         "trust level “high”."
     ),
     "security.notice.eid_linked": "Your Online-Ausweis is connected to your account.",
+    "security.notice.eid_confirmed": "You logged in with your Online-Ausweis.",
+    "security.notice.totp_unbound": (
+        "Your authenticator app is set up. It counts for trust level “substantial” once you "
+        "confirm it after a login with the Online-Ausweis."
+    ),
+    "security.notice.totp_bound": "Your authenticator app is confirmed.",
+    "security.notice.unblocked": "The login means is unblocked.",
+    "security.error.bind_level": (
+        "You can confirm the app only after a login with the Online-Ausweis."
+    ),
     "security.notice.totp_enrolled": "Your authenticator app is set up.",
     "security.notice.blocked": "The login means is blocked.",
     "security.notice.removed": "The login means was removed.",
@@ -982,9 +1053,15 @@ _EN: dict[str, str] = {
         "Online-Ausweis)."
     ),
     "security.error.reauth": (
-        "The password is wrong, or your Online-Ausweis login is too long ago. Nothing was removed."
+        "The confirmation failed: the password or code is wrong, or your Online-Ausweis login is "
+        "more than 5 minutes ago. Nothing was changed."
     ),
     "totp.title": "Set up an authenticator app",
+    "totp.unbound_hint": (
+        "You are logged in with your password only. The app therefore counts only for trust "
+        "level “low” at first; for “substantial”, confirm it later after a login with the "
+        "Online-Ausweis."
+    ),
     "totp.step_app": (
         "Open an authenticator app on your phone (for example FreeOTP or your operating "
         "system's app)."
@@ -1440,6 +1517,17 @@ _EN: dict[str, str] = {
     "delete.cancel": "Cancel and return to “My account”",
     "delete.error_summary": "The account was not deleted",
     "delete.error": "The password is incorrect.",
+    "delete.error_eid": (
+        "Your Online-Ausweis login is more than 5 minutes ago. Please confirm the deletion with "
+        "your Online-Ausweis again."
+    ),
+    "delete.eid_hint": (
+        "Your account has no password. For your security, confirm the deletion with your "
+        "Online-Ausweis; you then come back here."
+    ),
+    "delete.eid_confirmed": (
+        "You have just logged in with your Online-Ausweis. You can delete your account now."
+    ),
     "deleted.title": "Your account has been deleted",
     "deleted.text": "Your ServiceKonto and all its data have been deleted. You are logged out.",
     "deleted.mail": "We are sending you an email to confirm this.",

@@ -39,6 +39,10 @@ class LoginMeans(Base):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the means was bound to the person at the level it grants (TR-03160-1 §4.2/§4.3): an
+    #: eID card at once; a TOTP when enrolled in a session at >= `substantial` or confirmed later
+    #: in one. None: an unbound TOTP, which counts only as `low`.
+    bound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class RecoveryCode(Base):

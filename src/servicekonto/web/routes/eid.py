@@ -7,7 +7,9 @@ fetch the result (`getResult` with a growing request counter) and sign in, link 
 The transaction is bound to the browser that started it by the `sk_eid` cookie, and consumed by
 one conditional UPDATE, so a return link that leaks or is replayed opens nothing (login CSRF,
 checklist). Purposes: `login` ignores any session in the browser (the card decides who signs
-in); `step_up` raises or links the signed-in account and refuses a card of someone else.
+in; a session already there ends through the logout path); `step_up` raises or links the
+signed-in account and refuses a card of someone else; `delete` is a `step_up` that returns to
+the account deletion page (re-authentication of an account without a password).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from servicekonto.accounts.levels import TrustLevel
-from servicekonto.accounts.sessions import start_session, step_up_session
+from servicekonto.accounts.service import get_account
+from servicekonto.accounts.sessions import step_up_session
 from servicekonto.audit.service import record
 from servicekonto.db.models import EidTransaction, PendingAuthorization
 from servicekonto.eid.model import (
@@ -35,6 +38,7 @@ from servicekonto.eid.model import (
     UseIdRequest,
 )
 from servicekonto.eid.port import EidServer
+from servicekonto.mail.notices import queue_means_notice
 from servicekonto.oidc.routes import db_session
 from servicekonto.registration.eid_signin import (
     EidLinking,
@@ -54,7 +58,7 @@ from servicekonto.web.pages import (
     set_cookie,
 )
 from servicekonto.web.routes.forms import first, form_fields
-from servicekonto.web.routes.signin import EID_AMR, current_session, session_cookie
+from servicekonto.web.routes.signin import EID_AMR, begin_session, current_session, session_cookie
 
 router = APIRouter(include_in_schema=False)
 
@@ -73,6 +77,8 @@ OPERATIONS = {
     Operation.NATIONALITY: Requirement.ALLOWED,
     Operation.PLACE_OF_RESIDENCE: Requirement.ALLOWED,
 }
+#: Purposes that act on the signed-in account (module doc).
+SIGNED_IN_PURPOSES = ("step_up", "delete")
 TRANSACTION_TTL = timedelta(minutes=10)
 #: getResult polling after the client returned: the result is normally ready at once.
 POLL_ATTEMPTS = 5
@@ -108,13 +114,14 @@ def start(
     server = _server(request)
     if server is None:
         return _failure(request, "eid.error.unavailable", status=503)
-    purpose = "step_up" if form.get("purpose") == "step_up" else "login"
+    purpose = form.get("purpose", "")
+    purpose = purpose if purpose in SIGNED_IN_PURPOSES else "login"
     pending_id = form.get("pending") or None
     if pending_id is not None and db.get(PendingAuthorization, pending_id[:64]) is None:
         return error_page(
             request, status=400, title_key="error.title", message_key="error.interaction_expired"
         )
-    if purpose == "step_up" and current_session(request, db) is None:
+    if purpose in SIGNED_IN_PURPOSES and current_session(request, db) is None:
         db.commit()
         return see_other("/login")
     transaction_id = random_token(24)
@@ -189,20 +196,15 @@ def _signed_in(
     """(new cookie value, where to go): a fresh `high` session, or the raised current one."""
     cookie = session_cookie(request)
     session = current_session(request, db)
-    if transaction.purpose == "step_up" and cookie and session:
+    if transaction.purpose in SIGNED_IN_PURPOSES and cookie and session:
         raised = step_up_session(
             db, cookie_value=cookie, level=TrustLevel.HIGH, added_amr=EID_AMR, now=now
         )
         assert raised is not None  # loaded just above in this transaction
         cookie_value = raised[0]
     else:
-        cookie_value, _ = start_session(
-            db,
-            account_id=outcome.account_id,
-            level=TrustLevel.HIGH,
-            amr=EID_AMR,
-            now=now,
-            replaces_cookie=cookie,
+        cookie_value = begin_session(
+            request, db, account_id=outcome.account_id, level=TrustLevel.HIGH, amr=EID_AMR, now=now
         )
     if transaction.pending_id:
         pending = db.get(PendingAuthorization, transaction.pending_id)
@@ -211,8 +213,11 @@ def _signed_in(
             return cookie_value, f"/interaction/{pending.id}"
     if outcome.outcome is Outcome.REGISTERED:
         return cookie_value, "/account?notice=eid_registered"
+    if transaction.purpose == "delete":
+        return cookie_value, "/account/delete"
     if transaction.purpose == "step_up":
-        return cookie_value, "/account/security?notice=eid_linked"
+        notice = "eid_linked" if outcome.outcome is Outcome.LINKED else "eid_confirmed"
+        return cookie_value, f"/account/security?notice={notice}"
     return cookie_value, "/account"
 
 
@@ -231,7 +236,9 @@ def finish(transaction_id: str, request: Request, db: Session = Depends(db_sessi
         return _failure(request, "eid.error.expired_transaction")
     request_id = getattr(request.state, "request_id", "")
     session = current_session(request, db)
-    signed_in = session.account_id if transaction.purpose == "step_up" and session else None
+    signed_in = (
+        session.account_id if transaction.purpose in SIGNED_IN_PURPOSES and session else None
+    )
     try:
         result = _fetch_result(server, db, transaction)
         linking: EidLinking = request.app.state.eid_linking
@@ -266,6 +273,16 @@ def finish(transaction_id: str, request: Request, db: Session = Depends(db_sessi
         db.commit()
         return _failure(request, f"eid.refused.{exc.reason}", status=409)
     cookie_value, target = _signed_in(request, db, transaction, outcome, now)
+    if outcome.outcome in (Outcome.LINKED, Outcome.RELINKED):
+        account = get_account(db, outcome.account_id)
+        queue_means_notice(
+            db,
+            to=account.email if account else None,
+            event="eid_linked",
+            kind="eid",
+            now=now,
+            issuer=provider.issuer,
+        )
     record(
         db,
         at=now,

@@ -102,12 +102,10 @@ def _step_up_page(
         client_name=client.name if client else "",
         level_label=f"level.{decision.level.label}",
         essential=decision.essential,
+        # Only means that can reach the level (issue 10 item 10): a TOTP enrolled now, from this
+        # password session, would count as `low`, so enrolment is not offered here.
         otp_action=f"/interaction/{pending.id}/otp" if substantial_by_totp and means.totp else None,
-        enrol_link=(
-            f"/account/security/totp?next=/interaction/{pending.id}"
-            if substantial_by_totp and not means.totp
-            else None
-        ),
+        totp_unbound=means.totp_unbound,
         identity_basic=not means.identity_substantial,
         skip_action=None if decision.essential else f"/interaction/{pending.id}/skip-step-up",
         cancel_action=f"/interaction/{pending.id}/cancel",

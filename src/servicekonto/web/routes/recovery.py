@@ -2,6 +2,10 @@
 
 Checklist C-03 (one answer whether or not an account exists), C-07 (single-use 30-minute link
 that ends sessions and refresh tokens), V-05 / TR-03160-1 §7 (deletion removes everything).
+
+Deleting re-authenticates: with the password, or — for an account opened with the Online-Ausweis,
+which has none — with an eID login at most five minutes old (the page offers it; the eID
+transaction's `delete` purpose comes back here), as removing a login means does.
 """
 
 from __future__ import annotations
@@ -10,7 +14,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.service import authenticate_password, get_account
+from servicekonto.accounts.sessions import ActiveSession
 from servicekonto.audit.service import record
 from servicekonto.errors import InvalidInput, RateLimited
 from servicekonto.oidc.routes import db_session
@@ -25,8 +31,9 @@ from servicekonto.web.pages import (
     render,
     see_other,
 )
+from servicekonto.web.routes.eid import eid_choice
 from servicekonto.web.routes.forms import first, form_fields
-from servicekonto.web.routes.signin import current_session
+from servicekonto.web.routes.signin import current_session, recent_at
 
 router = APIRouter(include_in_schema=False)
 
@@ -191,23 +198,37 @@ def reset(
 # -- account deletion ------------------------------------------------------------------------------
 
 
-def _delete_page(request: Request, *, error: bool = False) -> Response:
+def _delete_page(request: Request, *, reauth: str, error: bool = False) -> Response:
+    """`reauth`: `password`, `recent` (a fresh eID login, nothing to type) or `eid` (log in
+    with the card first)."""
     return render(
         request,
         "account_delete.html",
         status=422 if error else 200,
         action="/account/delete",
         error=error,
+        reauth=reauth,
+        **eid_choice(request, pending_id=None, purpose="delete"),
     )
+
+
+def _reauth(request: Request, session: ActiveSession, email: str | None, password: bool) -> str:
+    if email and password:
+        return "password"
+    now = provider_of(request).clock.now()
+    return "recent" if recent_at(session, TrustLevel.HIGH, now) else "eid"
 
 
 @router.get("/account/delete")
 def delete_form(request: Request, db: Session = Depends(db_session)) -> Response:
     session = current_session(request, db)
+    account = get_account(db, session.account_id) if session else None
     db.commit()
-    if session is None:
+    if session is None or account is None:
         return see_other("/login")
-    return _delete_page(request)
+    return _delete_page(
+        request, reauth=_reauth(request, session, account.email, bool(account.password_hash))
+    )
 
 
 @router.post("/account/delete")
@@ -226,18 +247,20 @@ def delete(
     provider = provider_of(request)
     account = get_account(db, session.account_id)
     email = account.email if account else None
+    reauth = _reauth(request, session, email, bool(account and account.password_hash))
     # Re-authentication through the login's own check: the same atomic failure counter and
     # temporary lock, so a stolen session cannot guess the password here either.
-    confirmed = None
-    if email:
-        confirmed = authenticate_password(
+    confirmed = reauth == "recent"
+    if reauth == "password" and email:
+        found = authenticate_password(
             db,
             hashing=provider.hashing,
             now=provider.clock.now(),
             email=email,
             password=form.get("password", "")[:_MAX_PASSWORD],
         )
-    if confirmed is None or confirmed.id != session.account_id:
+        confirmed = found is not None and found.id == session.account_id
+    if not confirmed:
         record(
             db,
             at=provider.clock.now(),
@@ -246,7 +269,7 @@ def delete(
             request_id=request.state.request_id,
         )
         db.commit()
-        return _delete_page(request, error=True)
+        return _delete_page(request, reauth=reauth, error=True)
     recovery.delete_account(
         db,
         account_id=session.account_id,

@@ -1,16 +1,26 @@
 """The holder's login means (TR-03160-1 §4.2, §4.4): the list, TOTP enrolment with recovery codes,
-blocking without using the means, removal after re-authentication, and the code prompt after a
-password login on the account pages.
+blocking without using the means, removal and unblocking after re-authentication, and the code
+prompt after a password login on the account pages.
 
 Enrolment needs a session at the level the account's strongest other means reaches, capped at
 `substantial` (TR-03160-1 §4.2: register a new means at ≥ its level, or at the current maximum
 when upgrading); a password-only account enrols from its `low` session. Confirming the code in
-the same session is the first use of the new means, so it lifts the session right away.
+the same session is the first use of the new means, so it lifts the session right away — to
+`substantial` only when the session already was there (the TOTP is then *bound*); a TOTP
+enrolled with the password alone counts as `low` until the holder confirms it in a session at
+`substantial` or above, i.e. after an eID login (`accounts.means` module doc, TR-03160-1 §4.3).
+
+Blocking needs no more than a signed-in session (§4.4: a lost means must be blockable without
+it). Removing and unblocking need a re-authentication at the level of the strongest means the
+account has, blocked ones included (`accounts.means.reauth_level`): the password for `low`, the
+password and a code of the bound TOTP (or one of its recovery codes) for `substantial`, an eID
+login at most five minutes old for `high`. Every new, bound, blocked, unblocked or removed means
+is told to the holder by mail (`mail.notices`).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
@@ -22,7 +32,9 @@ from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.service import authenticate_password, get_account
 from servicekonto.accounts.sessions import ActiveSession, step_up_session
 from servicekonto.audit.service import record
+from servicekonto.db.models import Account
 from servicekonto.errors import Conflict, InvalidInput, NotFound
+from servicekonto.mail.notices import Event, queue_means_notice
 from servicekonto.oidc import acr
 from servicekonto.oidc.routes import db_session
 from servicekonto.security.sealing import Sealer
@@ -31,6 +43,7 @@ from servicekonto.web.routes.eid import eid_choice
 from servicekonto.web.routes.forms import first, form_fields
 from servicekonto.web.routes.signin import (
     current_session,
+    recent_at,
     second_factor_level,
     second_factor_sign_in,
     session_cookie,
@@ -38,9 +51,16 @@ from servicekonto.web.routes.signin import (
 
 router = APIRouter(include_in_schema=False)
 GERMAN_TIME = ZoneInfo("Europe/Berlin")
-#: Removing a means without a password needs an eID login at most this old.
-RECENT_LOGIN = timedelta(minutes=5)
-NOTICES = {"eid_linked", "totp_enrolled", "blocked", "removed"}
+NOTICES = {
+    "eid_linked",
+    "eid_confirmed",
+    "totp_enrolled",
+    "totp_unbound",
+    "totp_bound",
+    "blocked",
+    "unblocked",
+    "removed",
+}
 
 
 def _local_next(value: str | None) -> str | None:
@@ -62,6 +82,69 @@ def _enrol_level(db: Session, account_id: str) -> TrustLevel:
         if item.state == "active":
             strongest = max(strongest, TrustLevel.HIGH if item.kind == "eid" else TrustLevel.LOW)
     return min(strongest, TrustLevel.SUBSTANTIAL)
+
+
+def reauth_form(db: Session, session: ActiveSession, account: Account | None, now: datetime) -> str:
+    """What the remove and unblock forms ask for (module doc): `recent` (nothing, the session is
+    fresh enough), `password`, `password_otp` or `eid` (log in with the card again first)."""
+    required = login_means.reauth_level(db, session.account_id)
+    has_password = bool(account and account.password_hash and account.email)
+    if required > TrustLevel.LOW and recent_at(session, required, now):
+        return "recent"
+    if required == TrustLevel.SUBSTANTIAL and has_password:
+        return "password_otp"
+    if required == TrustLevel.LOW and has_password:
+        return "password"
+    if required == TrustLevel.LOW and recent_at(session, TrustLevel.HIGH, now):
+        return "recent"  # an account without a password: its last eID login counts
+    return "eid"
+
+
+def _reauthenticated(
+    request: Request,
+    db: Session,
+    session: ActiveSession,
+    account: Account,
+    form: dict[str, str],
+    now: datetime,
+) -> bool:
+    """Check the re-authentication `reauth_form` asked for; attempts count on the login's
+    throttle (a re-entered password or code is a guess like any other)."""
+    how = reauth_form(db, session, account, now)
+    if how == "recent":
+        return True
+    if how == "eid" or account.email is None:
+        return False
+    provider = provider_of(request)
+    password_ok = (
+        authenticate_password(
+            db,
+            hashing=provider.hashing,
+            now=now,
+            email=account.email,
+            password=form.get("password", ""),
+        )
+        is not None
+    )
+    if how == "password" or not password_ok:
+        return password_ok
+    return login_means.confirm_holder(
+        db, account_id=account.id, code=form.get("otp", ""), sealer=_sealer(request), now=now
+    )
+
+
+def _notify(
+    request: Request, db: Session, account_id: str, *, event: Event, kind: str, now: datetime
+) -> None:
+    account = get_account(db, account_id)
+    queue_means_notice(
+        db,
+        to=account.email if account else None,
+        event=event,
+        kind=kind,
+        now=now,
+        issuer=provider_of(request).issuer,
+    )
 
 
 def _when(moment: datetime | None) -> str:
@@ -113,7 +196,9 @@ def _page(
     *,
     error: str | None = None,
     status: int = 200,
+    back_to_service: str | None = None,
 ) -> Response:
+    now = provider_of(request).clock.now()
     account = get_account(db, session.account_id)
     items = login_means.list_means(db, session.account_id)
     notice = request.query_params.get("notice")
@@ -129,6 +214,7 @@ def _page(
                 "kind": item.kind,
                 "state": item.state,
                 "label": item.label,
+                "bound": item.bound,
                 "created_at": _when(item.created_at),
                 "last_used_at": _when(item.last_used_at),
                 "recovery_codes_left": item.recovery_codes_left,
@@ -136,9 +222,12 @@ def _page(
             for item in items
             if item.state != "pending"
         ],
+        reauth=reauth_form(db, session, account, now),
+        can_bind=session.level >= TrustLevel.SUBSTANTIAL,
         can_enrol_totp=not any(i.kind == "totp" and i.state != "pending" for i in items),
         notice=f"security.notice.{notice}" if notice in NOTICES else None,
         error=error,
+        back_to_service=back_to_service,
         **eid_choice(request, pending_id=None, purpose="step_up"),
     )
 
@@ -163,7 +252,15 @@ def enrol_form(request: Request, db: Session = Depends(db_session)) -> Response:
     needed = _enrol_level(db, session.account_id)
     if session.level < needed:
         db.commit()
-        return _page(request, db, session, error="security.error.level_too_low", status=403)
+        # Never a dead end: coming from a service's step-up, the way back to it stays open.
+        return _page(
+            request,
+            db,
+            session,
+            error="security.error.level_too_low",
+            status=403,
+            back_to_service=next_page,
+        )
     account = get_account(db, session.account_id)
     try:
         enrolment = login_means.start_totp_enrolment(
@@ -185,6 +282,7 @@ def enrol_form(request: Request, db: Session = Depends(db_session)) -> Response:
         secret=enrolment.secret_base32,
         qr_svg=enrolment.qr_svg,
         next=next_page or "",
+        binds=session.level >= TrustLevel.SUBSTANTIAL,
         error=False,
     )
 
@@ -206,6 +304,9 @@ def enrol(
         return see_other("/login")
     next_page = _local_next(form.get("next"))
     means_id = form.get("means_id", "")
+    # TR-03160-1 §4.2/§4.3: the new means is bound only when this session already is at the
+    # level it would grant; with the password alone it counts as `low` (module doc).
+    binds = session.level >= TrustLevel.SUBSTANTIAL
     try:
         codes = login_means.confirm_totp_enrolment(
             db,
@@ -214,6 +315,7 @@ def enrol(
             code=form.get("otp", ""),
             sealer=_sealer(request),
             now=now,
+            bind=binds,
         )
     except NotFound:
         db.rollback()
@@ -236,28 +338,64 @@ def enrol(
             secret=enrolment_page.secret_base32,
             qr_svg=enrolment_page.qr_svg,
             next=next_page or "",
+            binds=binds,
             error=True,
         )
-    level = second_factor_level(db, session.account_id)
+    level = second_factor_level(db, session.account_id, bound=binds)
     raised = step_up_session(db, cookie_value=cookie, level=level, added_amr=[acr.AMR_OTP], now=now)
     record(
         db,
         at=now,
         event="means.enrolled",
         actor=f"account:{session.account_id}",
-        details={"kind": "totp"},
+        details={"kind": "totp", "bound": binds},
         request_id=request.state.request_id,
     )
+    _notify(request, db, session.account_id, event="added", kind="totp", now=now)
     db.commit()
+    notice = "totp_enrolled" if binds else "totp_unbound"
     response = render(
         request,
         "recovery_codes.html",
         codes=codes,
-        continue_link=next_page or "/account/security?notice=totp_enrolled",
+        continue_link=next_page or f"/account/security?notice={notice}",
     )
     if raised:
         set_cookie(request, response, "sk_session", raised[0])
     return response
+
+
+@router.post("/account/security/{means_id}/bind")
+def bind(
+    means_id: str,
+    request: Request,
+    fields: list[tuple[str, str]] = Depends(form_fields),
+    db: Session = Depends(db_session),
+) -> Response:
+    """Bind an unbound TOTP (module doc): only from a session at `substantial` or above, which
+    a TOTP enrolled with the password alone cannot give — in practice, after an eID login."""
+    now = provider_of(request).clock.now()
+    form = first(fields)
+    check_post(request, form)
+    session = current_session(request, db)
+    if session is None:
+        db.commit()
+        return see_other("/login")
+    if session.level < TrustLevel.SUBSTANTIAL:
+        db.commit()
+        return _page(request, db, session, error="security.error.bind_level", status=403)
+    if login_means.bind_totp(db, account_id=session.account_id, means_id=means_id[:32], now=now):
+        record(
+            db,
+            at=now,
+            event="means.bound",
+            actor=f"account:{session.account_id}",
+            details={"means": means_id[:32]},
+            request_id=request.state.request_id,
+        )
+        _notify(request, db, session.account_id, event="bound", kind="totp", now=now)
+    db.commit()
+    return see_other("/account/security?notice=totp_bound")
 
 
 @router.post("/account/security/{means_id}/block")
@@ -275,6 +413,7 @@ def block(
     if session is None:
         db.commit()
         return see_other("/login")
+    kind = login_means.means_kind(db, account_id=session.account_id, means_id=means_id[:32])
     if login_means.block_means(db, account_id=session.account_id, means_id=means_id, now=now):
         record(
             db,
@@ -284,8 +423,47 @@ def block(
             details={"means": means_id},
             request_id=request.state.request_id,
         )
+        _notify(request, db, session.account_id, event="blocked", kind=kind or "", now=now)
     db.commit()
     return see_other("/account/security?notice=blocked")
+
+
+def _after_reauth(
+    request: Request,
+    db: Session,
+    form: dict[str, str],
+    means_id: str,
+    *,
+    event: Event,
+) -> Response:
+    """Remove or unblock one of the holder's means after the re-authentication of the module
+    doc; on failure nothing changes and the page says what is needed."""
+    now = provider_of(request).clock.now()
+    session = current_session(request, db)
+    account = get_account(db, session.account_id) if session else None
+    if session is None or account is None:
+        db.commit()
+        return see_other("/login")
+    if not _reauthenticated(request, db, session, account, form, now):
+        db.commit()
+        return _page(request, db, session, error="security.error.reauth", status=400)
+    kind = login_means.means_kind(db, account_id=account.id, means_id=means_id[:32])
+    if event == "removed":
+        done = login_means.remove_means(db, account_id=account.id, means_id=means_id[:32])
+    else:
+        done = login_means.unblock_means(db, account_id=account.id, means_id=means_id[:32])
+    if done:
+        record(
+            db,
+            at=now,
+            event=f"means.{event}",
+            actor=f"account:{account.id}",
+            details={"means": means_id[:32]},
+            request_id=request.state.request_id,
+        )
+        _notify(request, db, account.id, event=event, kind=kind or "", now=now)
+    db.commit()
+    return see_other(f"/account/security?notice={event}")
 
 
 @router.post("/account/security/{means_id}/remove")
@@ -295,44 +473,18 @@ def remove(
     fields: list[tuple[str, str]] = Depends(form_fields),
     db: Session = Depends(db_session),
 ) -> Response:
-    """Remove after re-authenticating: the password again, or a fresh eID login."""
-    provider = provider_of(request)
-    now = provider.clock.now()
     form = first(fields)
     check_post(request, form)
-    session = current_session(request, db)
-    if session is None:
-        db.commit()
-        return see_other("/login")
-    account = get_account(db, session.account_id)
-    if account is None:
-        db.commit()
-        return see_other("/login")
-    if account.password_hash and account.email:
-        # through the throttled path: a re-entered password is a guess like any other
-        ok = (
-            authenticate_password(
-                db,
-                hashing=provider.hashing,
-                now=now,
-                email=account.email,
-                password=form.get("password", ""),
-            )
-            is not None
-        )
-    else:
-        ok = session.level >= TrustLevel.HIGH and now - session.auth_time <= RECENT_LOGIN
-    if not ok:
-        db.commit()
-        return _page(request, db, session, error="security.error.reauth", status=400)
-    if login_means.remove_means(db, account_id=session.account_id, means_id=means_id):
-        record(
-            db,
-            at=now,
-            event="means.removed",
-            actor=f"account:{session.account_id}",
-            details={"means": means_id},
-            request_id=request.state.request_id,
-        )
-    db.commit()
-    return see_other("/account/security?notice=removed")
+    return _after_reauth(request, db, form, means_id, event="removed")
+
+
+@router.post("/account/security/{means_id}/unblock")
+def unblock(
+    means_id: str,
+    request: Request,
+    fields: list[tuple[str, str]] = Depends(form_fields),
+    db: Session = Depends(db_session),
+) -> Response:
+    form = first(fields)
+    check_post(request, form)
+    return _after_reauth(request, db, form, means_id, event="unblocked")

@@ -5,10 +5,18 @@ A password alone always gives a `low` session (DESIGN §4). When the account has
 the pages ask for the code right after the password; the code lifts the session with a new
 cookie value (`step_up_session`) to `substantial` — or leaves it `low` with `otp` in `amr` while
 the identity itself is only `basic` (TR-03107-1: the level of a login is the minimum of the
-initial identification and the login means).
+initial identification and the login means), or while the TOTP is not yet bound to the person
+(it was enrolled with the password alone, `accounts.means` module doc).
+
+A new login in a browser ends the session already there (another person's, or the same person's
+older one) through the logout path every logout takes (`oidc.logout.logout_session`): its
+grants are revoked and its portals get a back-channel logout, so the previous person's portals
+do not keep working tokens after the browser changed hands.
 """
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 from fastapi import Request
 from sqlalchemy.orm import Session
@@ -50,12 +58,50 @@ def wants_second_factor(db: Session, account_id: str) -> bool:
     return has_active_totp(db, account_id)
 
 
-def second_factor_level(db: Session, account_id: str) -> TrustLevel:
-    """What password + second factor reaches: `substantial` only on a `substantial` identity."""
+def second_factor_level(db: Session, account_id: str, *, bound: bool) -> TrustLevel:
+    """What password + second factor reaches: `substantial` only with a bound TOTP on a
+    `substantial` identity (module doc)."""
     account = get_account(db, account_id)
-    if account is not None and identity_level(account) >= TrustLevel.SUBSTANTIAL:
+    if bound and account is not None and identity_level(account) >= TrustLevel.SUBSTANTIAL:
         return TrustLevel.SUBSTANTIAL
     return TrustLevel.LOW
+
+
+#: A re-authentication before removing or unblocking a means, or deleting an account without a
+#: password, counts this long (TR-03160-1 Tab. 2: the idle limit of a `high` session).
+RECENT_LOGIN = timedelta(minutes=5)
+
+
+def recent_at(session: ActiveSession, level: TrustLevel, now: datetime) -> bool:
+    """The session reached `level` by an authentication at most `RECENT_LOGIN` ago."""
+    return session.level >= level and now - session.auth_time <= RECENT_LOGIN
+
+
+def begin_session(
+    request: Request,
+    db: Session,
+    *,
+    account_id: str,
+    level: TrustLevel,
+    amr: list[str],
+    now: datetime,
+) -> str:
+    """A fresh session for a login in this browser; the new cookie value. The browser's
+    previous session ends through the logout path (module doc), audited like a logout."""
+    previous = session_cookie(request)
+    if previous:
+        ended = logout_session(db, cookie_value=previous, now=now)
+        if ended:
+            record(
+                db,
+                at=now,
+                event="logout",
+                actor=f"account:{ended}",
+                details={"reason": "new_login"},
+                request_id=getattr(request.state, "request_id", ""),
+            )
+    cookie_value, _session = start_session(db, account_id=account_id, level=level, amr=amr, now=now)
+    return cookie_value
 
 
 def _limit(request: Request) -> None:
@@ -99,7 +145,7 @@ def second_factor_sign_in(
         )
         db.commit()
         return None
-    level = second_factor_level(db, session.account_id)
+    level = second_factor_level(db, session.account_id, bound=result.bound)
     raised = step_up_session(db, cookie_value=cookie, level=level, added_amr=[acr.AMR_OTP], now=now)
     record(
         db,
@@ -146,13 +192,8 @@ def password_sign_in(
         )
         db.commit()
         return None
-    cookie_value, _session = start_session(
-        db,
-        account_id=account.id,
-        level=TrustLevel.LOW,
-        amr=[acr.AMR_PASSWORD],
-        now=now,
-        replaces_cookie=request.cookies.get(cookie_name(request, "sk_session")),
+    cookie_value = begin_session(
+        request, db, account_id=account.id, level=TrustLevel.LOW, amr=[acr.AMR_PASSWORD], now=now
     )
     record(
         db,
