@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from http import HTTPStatus
 
 import httpx
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -32,6 +32,7 @@ from servicekonto.eid.http_adapter import HttpEidServer
 from servicekonto.eid.mock import MockEidServer
 from servicekonto.eid.port import EidServer
 from servicekonto.errors import (
+    ControlCharacters,
     InvalidRedirectTarget,
     OAuthError,
     RateLimited,
@@ -59,6 +60,7 @@ from servicekonto.security.secrets import derive_key
 from servicekonto.settings import Settings
 from servicekonto.web import demo_portal
 from servicekonto.web.eid_mock_app import create_eid_mock_app
+from servicekonto.web.input_guard import refuse_control_characters
 from servicekonto.web.middleware import EdgeMiddleware
 from servicekonto.web.pages import error_page
 from servicekonto.web.rendering import Renderer
@@ -76,6 +78,8 @@ log = logging.getLogger("servicekonto")
 #: Where dev mode mounts the eID-Server mock and the AusweisApp simulator (DESIGN §3).
 EID_MOCK_PATH = "/mock/eid"
 OAUTH_JSON_PATHS = ("/token", "/userinfo", "/introspect", "/revoke")
+#: Other paths only machines call: they answer JSON errors, never the German error page.
+MACHINE_PATHS = ("/jwks", "/healthz", "/readyz", "/metrics")
 PAGE_MESSAGE = {
     400: "error.invalid_request",
     403: "error.csrf",
@@ -136,6 +140,16 @@ def _problem(
     )
 
 
+def answers_json(path: str) -> bool:
+    """Machines (the JSON API, OAuth endpoints, discovery, JWKS, probes) get JSON errors;
+    every other path is a page a person sees, so it gets the German error page."""
+    return (
+        path.startswith(("/api/", "/.well-known/"))
+        or path in OAUTH_JSON_PATHS
+        or path in MACHINE_PATHS
+    )
+
+
 def _render_error(request: Request, exc: ServiceKontoError) -> Response:
     path = request.url.path
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
@@ -143,9 +157,13 @@ def _render_error(request: Request, exc: ServiceKontoError) -> Response:
         if isinstance(exc, Unauthorized):  # RFC 9110 §15.5.2, RFC 6750 §3
             headers = {"WWW-Authenticate": 'Bearer realm="servicekonto"'}
         return _problem(exc.status, exc.code, exc.description, headers)
+    if isinstance(exc, ControlCharacters) and path in OAUTH_JSON_PATHS:
+        return oidc_routes.render_oauth_error(OAuthError("invalid_request", exc.description))
     if isinstance(exc, OAuthError) and path in OAUTH_JSON_PATHS:
         return oidc_routes.render_oauth_error(exc)
     message = PAGE_MESSAGE.get(exc.status, "error.generic")
+    if isinstance(exc, ControlCharacters):
+        message = "error.control_characters"
     if isinstance(exc, InvalidRedirectTarget):
         message = (
             "error.invalid_client" if "client" in exc.description else "error.invalid_redirect_uri"
@@ -193,13 +211,37 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def on_database_down(request: Request, exc: OperationalError) -> Response:
         log.error("database unavailable: %s", type(exc.orig).__name__)
-        if request.url.path in OAUTH_JSON_PATHS:
+        path = request.url.path
+        if path in OAUTH_JSON_PATHS:
             return oidc_routes.render_oauth_error(
                 OAuthError("temporarily_unavailable", "try again later", status=503)
             )
-        return _problem(
-            503, "temporarily_unavailable", "the database is not reachable", {"Retry-After": "5"}
+        retry = {"Retry-After": "5"}
+        if answers_json(path):
+            return _problem(503, "temporarily_unavailable", "the database is not reachable", retry)
+        response = error_page(
+            request,
+            status=503,
+            title_key="error.unavailable_title",
+            message_key="error.unavailable",
         )
+        response.headers.update(retry)
+        return response
+
+
+def server_error_response(request: Request) -> Response:
+    """The 500 for an exception no handler took, in the surface's format (EdgeMiddleware sends it,
+    so it carries the security headers and is logged and counted)."""
+    path = request.url.path
+    if path in OAUTH_JSON_PATHS:
+        return oidc_routes.render_oauth_error(
+            OAuthError("server_error", "internal error", status=500)
+        )
+    if answers_json(path):
+        return _problem(500, "internal_server_error", "internal error")
+    return error_page(
+        request, status=500, title_key="error.server_error_title", message_key="error.server_error"
+    )
 
 
 class EmbeddedRegister:
@@ -296,6 +338,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        # One gate for NUL and other control characters in every field (web/input_guard.py).
+        dependencies=[Depends(refuse_control_characters)],
     )
     app.state.provider = provider
     app.state.session_factory = provider.sessions
@@ -349,6 +393,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(
-        EdgeMiddleware, body_limit=settings.body_limit_bytes, hsts=settings.secure_cookies
+        EdgeMiddleware,
+        body_limit=settings.body_limit_bytes,
+        hsts=settings.secure_cookies,
+        on_error=server_error_response,
     )
     return app

@@ -37,6 +37,10 @@ class InvalidInput(ServiceKontoError):
     code = "invalid_input"
 
 
+class ControlCharacters(InvalidInput):
+    """A field, parameter or path holds a control character (NUL, line break, C1, DEL)."""
+
+
 class Unauthorized(ServiceKontoError):
     status = 401
     code = "unauthorized"

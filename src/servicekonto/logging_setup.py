@@ -20,6 +20,9 @@ class JsonFormatter(logging.Formatter):
         http = getattr(record, "http", None)
         if http:
             entry["http"] = http
+        stack = getattr(record, "stack", None)
+        if stack:
+            entry["stack"] = stack
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=True)
