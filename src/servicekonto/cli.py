@@ -74,10 +74,9 @@ def serve(
     """Serve the web service (OIDC, pages, JSON API)."""
     import uvicorn
 
-    from servicekonto.logging_setup import configure
+    from servicekonto.logging_setup import dict_config
 
     settings = _settings()
-    configure(settings.log_level)
     uvicorn.run(
         "servicekonto.app:create_app",
         factory=True,
@@ -86,7 +85,7 @@ def serve(
         workers=workers,
         proxy_headers=True,
         forwarded_allow_ips=settings.trusted_proxies,
-        log_config=None,
+        log_config=dict_config(settings.log_level),  # applied in every worker process
         access_log=False,
         server_header=False,
         timeout_graceful_shutdown=10,
