@@ -58,7 +58,7 @@ from servicekonto.security.ratelimit import RateLimiter
 from servicekonto.security.sealing import Sealer
 from servicekonto.security.secrets import derive_key
 from servicekonto.settings import Settings
-from servicekonto.web import demo_portal
+from servicekonto.web import api_docs, demo_portal
 from servicekonto.web.eid_mock_app import create_eid_mock_app
 from servicekonto.web.input_guard import refuse_control_characters
 from servicekonto.web.middleware import EdgeMiddleware
@@ -335,7 +335,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         version=__version__,
         lifespan=lifespan,
         description="Identity and service-account service for German administrations.",
-        docs_url="/api/docs",
+        docs_url=None,  # web/api_docs.py: Swagger UI from our own origin (CSP)
         redoc_url=None,
         openapi_url="/api/openapi.json",
         # One gate for NUL and other control characters in every field (web/input_guard.py).
@@ -371,6 +371,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(admin_clients.router)
     app.include_router(demo_portal.router)
     app.include_router(legal_pages.router)
+    app.include_router(api_docs.router)
+    app.mount(api_docs.ASSETS_PATH, api_docs.assets(), name="api-docs-assets")
     if eid_mock is not None:
         app.mount(EID_MOCK_PATH, create_eid_mock_app(eid_mock, secret_key=settings.secret_key))
     app.mount("/static", StaticFiles(packages=[("servicekonto.web", "static")]), name="static")
