@@ -167,3 +167,43 @@ def test_unhandled_exception_on_an_oauth_endpoint_is_json_server_error(
     assert response.json()["error"] == "server_error"
     assert response.headers["cache-control"] == "no-store"
     assert "content-security-policy" in response.headers
+
+
+# -- issue 10 #13: which check failed before a redirect, said on the page and in the log ----------
+
+UNKNOWN_PORTAL = "ist bei ServiceKonto nicht bekannt"
+UNREGISTERED_RETURN = "Die Rücksprungadresse des Portals ist bei ServiceKonto nicht registriert"
+
+
+def test_rfc6749_4_1_2_1_unknown_client_and_wrong_redirect_uri_get_different_pages(
+    app_client: TestClient, provider: Provider, caplog: pytest.LogCaptureFixture
+) -> None:
+    rp = Rp(app_client, make_client(provider))
+    wrong_uri = "https://attacker.example/steal-7f3a"
+    with caplog.at_level(logging.INFO):
+        wrong = app_client.get(rp.authorize_url(redirect_uri=wrong_uri), follow_redirects=False)
+        unknown = app_client.get(rp.authorize_url(client_id="no-such-client"))
+    assert wrong.status_code == 400 and unknown.status_code == 400
+    assert UNREGISTERED_RETURN in wrong.text and UNKNOWN_PORTAL not in wrong.text
+    assert UNKNOWN_PORTAL in unknown.text and UNREGISTERED_RETURN not in unknown.text
+    assert "attacker.example" not in wrong.text  # the submitted URI is not echoed
+    ours = [r for r in caplog.records if r.name.startswith("servicekonto")]  # not the test client
+    reasons = [r.getMessage() for r in ours if "refused before redirect" in r.getMessage()]
+    assert reasons == [
+        "authorization request refused before redirect: redirect_uri_not_registered",
+        "authorization request refused before redirect: unknown_client",
+    ]
+    logged = json.dumps([JsonFormatter().format(r) for r in ours])
+    assert "attacker.example" not in logged and "no-such-client" not in logged
+
+
+def test_repeated_client_id_is_an_invalid_request_page_not_unknown_client(
+    app_client: TestClient, provider: Provider
+) -> None:
+    client = make_client(provider)
+    response = app_client.get(
+        f"/authorize?client_id={client.client_id}&client_id={client.client_id}"
+        f"&redirect_uri={client.redirect_uri}&response_type=code&scope=openid"
+    )
+    assert response.status_code == 400
+    assert "Die Anfrage des Portals ist ungültig oder unvollständig" in response.text

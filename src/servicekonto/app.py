@@ -90,6 +90,14 @@ PAGE_MESSAGE = {
 }
 
 
+#: The page for each check that fails before a redirect target is trusted (issue 10 #13).
+REDIRECT_TARGET_MESSAGE = {
+    InvalidRedirectTarget.UNKNOWN_CLIENT: "error.invalid_client",
+    InvalidRedirectTarget.REDIRECT_URI_NOT_REGISTERED: "error.invalid_redirect_uri",
+    InvalidRedirectTarget.MALFORMED: "error.invalid_request",
+}
+
+
 def build_provider(settings: Settings, clock: Clock) -> Provider:
     engine = make_engine(settings.sqlalchemy_url)
     sessions = make_session_factory(engine)
@@ -165,9 +173,9 @@ def _render_error(request: Request, exc: ServiceKontoError) -> Response:
     if isinstance(exc, ControlCharacters):
         message = "error.control_characters"
     if isinstance(exc, InvalidRedirectTarget):
-        message = (
-            "error.invalid_client" if "client" in exc.description else "error.invalid_redirect_uri"
-        )
+        message = REDIRECT_TARGET_MESSAGE[exc.reason]
+        # Fixed reason tokens only: never the submitted URI or client_id (may hold anything).
+        log.warning("authorization request refused before redirect: %s", exc.reason)
     response = error_page(request, status=exc.status, title_key="error.title", message_key=message)
     if headers:
         response.headers.update(headers)
