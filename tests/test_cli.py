@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, inspect, select
@@ -21,7 +22,7 @@ from servicekonto.clock import SystemClock
 from servicekonto.db.models import Account, Administration, Client
 from servicekonto.oidc.provider import Provider
 from servicekonto.settings import Settings
-from tests.conftest import FAST_ARGON2
+from tests.conftest import FAST_ARGON2, ServerProcess, free_port
 from tests.support import Browser, RegisteredClient, Rp, full_login
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -228,7 +229,7 @@ def test_keys_rotate_publishes_more_keys(settings: Settings) -> None:
 def test_db_upgrade_on_a_fresh_data_dir_creates_the_tables(tmp_path: Path) -> None:
     data_dir = tmp_path / "fresh" / "var"
     result = run_cli("db", "upgrade", data_dir=data_dir)
-    assert "up to date" in result.stdout
+    assert result.stdout.startswith("database created: all tables at revision ")
     database = data_dir / "servicekonto.sqlite3"
     assert database.exists()
     engine = create_engine(f"sqlite:///{database}")
@@ -237,3 +238,73 @@ def test_db_upgrade_on_a_fresh_data_dir_creates_the_tables(tmp_path: Path) -> No
     finally:
         engine.dispose()
     assert {"accounts", "clients", "audit_events", "consents", "alembic_version"} <= tables
+
+
+# -- issue 10 #11, #12, #21: starting and migrating say what happened and what to do -------------
+
+
+def _one_clear_line(result: subprocess.CompletedProcess[str], expected: str) -> None:
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert expected in lines[0]
+
+
+def test_db_upgrade_says_created_then_up_to_date_with_the_revision(tmp_path: Path) -> None:
+    first = run_cli("db", "upgrade", data_dir=tmp_path)
+    revision = first.stdout.strip().rsplit(" ", 1)[1]
+    assert first.stdout.strip() == f"database created: all tables at revision {revision}"
+    again = run_cli("db", "upgrade", data_dir=tmp_path)
+    assert again.stdout.strip() == (
+        f"database is up to date (revision {revision}); nothing to do"
+    )
+    run_cli("db", "upgrade", "0001", data_dir=tmp_path / "old")
+    upgraded = run_cli("db", "upgrade", data_dir=tmp_path / "old")
+    assert upgraded.stdout.strip() == f"database upgraded from revision 0001 to {revision}"
+
+
+def test_serve_before_db_upgrade_says_run_db_upgrade_in_one_line(tmp_path: Path) -> None:
+    result = run_cli("serve", "--port", str(free_port()), data_dir=tmp_path, check=False)
+    _one_clear_line(result, "run `servicekonto db upgrade` first")
+    assert not (tmp_path / "servicekonto.sqlite3").exists()  # nothing created on the way
+
+
+def test_serve_on_an_old_schema_says_run_db_upgrade(tmp_path: Path) -> None:
+    run_cli("db", "upgrade", "0001", data_dir=tmp_path)
+    result = run_cli("serve", "--port", str(free_port()), data_dir=tmp_path, check=False)
+    _one_clear_line(result, "the database schema is at revision 0001")
+
+
+@pytest.mark.parametrize("command", [("serve", "--port", "0"), ("db", "upgrade")])
+def test_unreachable_database_is_one_line_without_the_password(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    url = f"postgresql+psycopg://sk:pw-canary-91@127.0.0.1:{free_port()}/servicekonto"
+    result = run_cli(*command, data_dir=tmp_path, database_url=url, check=False)
+    _one_clear_line(result, "cannot connect to the database (postgresql at 127.0.0.1:")
+    assert "pw-canary-91" not in result.stderr
+
+
+def test_dev_serve_on_another_port_derives_the_issuer_and_the_demo_portal_works(
+    tmp_path: Path,
+) -> None:
+    run_cli("db", "upgrade", data_dir=tmp_path)
+    run_cli("demo", data_dir=tmp_path)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SERVICEKONTO_")} | {
+        "SERVICEKONTO_DEV_MODE": "1",
+        "SERVICEKONTO_DATA_DIR": str(tmp_path),
+    }
+    server = ServerProcess(env, port, workers=1)
+    server.start()
+    try:
+        issuer = f"http://127.0.0.1:{port}"
+        discovery = httpx.get(f"{issuer}/.well-known/openid-configuration").json()
+        assert discovery["issuer"] == issuer
+        login = httpx.get(f"{issuer}/demo-portal/login")
+        assert login.status_code == 303
+        assert login.headers["location"].startswith(f"{issuer}/authorize?")
+    finally:
+        server.stop()
+    assert f"SERVICEKONTO_ISSUER not set, using {issuer}" in server.log.read_text()

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from http import HTTPStatus
 
 import httpx
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -32,6 +32,7 @@ from servicekonto.eid.http_adapter import HttpEidServer
 from servicekonto.eid.mock import MockEidServer
 from servicekonto.eid.port import EidServer
 from servicekonto.errors import (
+    ControlCharacters,
     InvalidRedirectTarget,
     OAuthError,
     RateLimited,
@@ -57,8 +58,9 @@ from servicekonto.security.ratelimit import RateLimiter
 from servicekonto.security.sealing import Sealer
 from servicekonto.security.secrets import derive_key
 from servicekonto.settings import Settings
-from servicekonto.web import demo_portal
+from servicekonto.web import api_docs, demo_portal
 from servicekonto.web.eid_mock_app import create_eid_mock_app
+from servicekonto.web.input_guard import refuse_control_characters
 from servicekonto.web.middleware import EdgeMiddleware
 from servicekonto.web.pages import error_page
 from servicekonto.web.rendering import Renderer
@@ -76,6 +78,8 @@ log = logging.getLogger("servicekonto")
 #: Where dev mode mounts the eID-Server mock and the AusweisApp simulator (DESIGN §3).
 EID_MOCK_PATH = "/mock/eid"
 OAUTH_JSON_PATHS = ("/token", "/userinfo", "/introspect", "/revoke")
+#: Other paths only machines call: they answer JSON errors, never the German error page.
+MACHINE_PATHS = ("/jwks", "/healthz", "/readyz", "/metrics")
 PAGE_MESSAGE = {
     400: "error.invalid_request",
     403: "error.csrf",
@@ -83,6 +87,14 @@ PAGE_MESSAGE = {
     405: "error.method_not_allowed",
     413: "error.payload_too_large",
     429: "error.too_many_requests",
+}
+
+
+#: The page for each check that fails before a redirect target is trusted (issue 10 #13).
+REDIRECT_TARGET_MESSAGE = {
+    InvalidRedirectTarget.UNKNOWN_CLIENT: "error.invalid_client",
+    InvalidRedirectTarget.REDIRECT_URI_NOT_REGISTERED: "error.invalid_redirect_uri",
+    InvalidRedirectTarget.MALFORMED: "error.invalid_request",
 }
 
 
@@ -141,6 +153,16 @@ def _problem(
     )
 
 
+def answers_json(path: str) -> bool:
+    """Machines (the JSON API, OAuth endpoints, discovery, JWKS, probes) get JSON errors;
+    every other path is a page a person sees, so it gets the German error page."""
+    return (
+        path.startswith(("/api/", "/.well-known/"))
+        or path in OAUTH_JSON_PATHS
+        or path in MACHINE_PATHS
+    )
+
+
 def _render_error(request: Request, exc: ServiceKontoError) -> Response:
     path = request.url.path
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
@@ -148,13 +170,17 @@ def _render_error(request: Request, exc: ServiceKontoError) -> Response:
         if isinstance(exc, Unauthorized):  # RFC 9110 §15.5.2, RFC 6750 §3
             headers = {"WWW-Authenticate": 'Bearer realm="servicekonto"'}
         return _problem(exc.status, exc.code, exc.description, headers)
+    if isinstance(exc, ControlCharacters) and path in OAUTH_JSON_PATHS:
+        return oidc_routes.render_oauth_error(OAuthError("invalid_request", exc.description))
     if isinstance(exc, OAuthError) and path in OAUTH_JSON_PATHS:
         return oidc_routes.render_oauth_error(exc)
     message = PAGE_MESSAGE.get(exc.status, "error.generic")
+    if isinstance(exc, ControlCharacters):
+        message = "error.control_characters"
     if isinstance(exc, InvalidRedirectTarget):
-        message = (
-            "error.invalid_client" if "client" in exc.description else "error.invalid_redirect_uri"
-        )
+        message = REDIRECT_TARGET_MESSAGE[exc.reason]
+        # Fixed reason tokens only: never the submitted URI or client_id (may hold anything).
+        log.warning("authorization request refused before redirect: %s", exc.reason)
     response = error_page(request, status=exc.status, title_key="error.title", message_key=message)
     if headers:
         response.headers.update(headers)
@@ -198,13 +224,37 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def on_database_down(request: Request, exc: OperationalError) -> Response:
         log.error("database unavailable: %s", type(exc.orig).__name__)
-        if request.url.path in OAUTH_JSON_PATHS:
+        path = request.url.path
+        if path in OAUTH_JSON_PATHS:
             return oidc_routes.render_oauth_error(
                 OAuthError("temporarily_unavailable", "try again later", status=503)
             )
-        return _problem(
-            503, "temporarily_unavailable", "the database is not reachable", {"Retry-After": "5"}
+        retry = {"Retry-After": "5"}
+        if answers_json(path):
+            return _problem(503, "temporarily_unavailable", "the database is not reachable", retry)
+        response = error_page(
+            request,
+            status=503,
+            title_key="error.unavailable_title",
+            message_key="error.unavailable",
         )
+        response.headers.update(retry)
+        return response
+
+
+def server_error_response(request: Request) -> Response:
+    """The 500 for an exception no handler took, in the surface's format (EdgeMiddleware sends it,
+    so it carries the security headers and is logged and counted)."""
+    path = request.url.path
+    if path in OAUTH_JSON_PATHS:
+        return oidc_routes.render_oauth_error(
+            OAuthError("server_error", "internal error", status=500)
+        )
+    if answers_json(path):
+        return _problem(500, "internal_server_error", "internal error")
+    return error_page(
+        request, status=500, title_key="error.server_error_title", message_key="error.server_error"
+    )
 
 
 class EmbeddedRegister:
@@ -309,9 +359,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         version=__version__,
         lifespan=lifespan,
         description="Identity and service-account service for German administrations.",
-        docs_url="/api/docs",
+        docs_url=None,  # web/api_docs.py: Swagger UI from our own origin (CSP)
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        # One gate for NUL and other control characters in every field (web/input_guard.py).
+        dependencies=[Depends(refuse_control_characters)],
     )
     app.state.provider = provider
     app.state.session_factory = provider.sessions
@@ -343,6 +395,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(admin_clients.router)
     app.include_router(demo_portal.router)
     app.include_router(legal_pages.router)
+    app.include_router(api_docs.router)
+    app.mount(api_docs.ASSETS_PATH, api_docs.assets(), name="api-docs-assets")
     if eid_mock is not None:
         app.mount(EID_MOCK_PATH, create_eid_mock_app(eid_mock, secret_key=settings.secret_key))
     app.mount("/static", StaticFiles(packages=[("servicekonto.web", "static")]), name="static")
@@ -369,5 +423,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         body_limit=settings.body_limit_bytes,
         hsts=settings.secure_cookies,
         name_worker=settings.dev_mode,
+        on_error=server_error_response,
     )
     return app

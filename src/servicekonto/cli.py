@@ -40,29 +40,149 @@ def _print_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
-def _alembic_ini() -> Path:
+def _find_alembic_ini() -> Path | None:
     for candidate in (
         Path.cwd() / "alembic.ini",
         Path(__file__).resolve().parents[2] / "alembic.ini",
     ):
         if candidate.exists():
             return candidate
-    typer.echo("alembic.ini not found (run from the project or image working directory)", err=True)
-    raise typer.Exit(2)
+    return None
 
 
-def upgrade_database(settings: Settings, revision: str = "head") -> None:
-    from alembic import command
+def _alembic_ini() -> Path:
+    ini = _find_alembic_ini()
+    if ini is None:
+        typer.echo(
+            "alembic.ini not found (run from the project or image working directory)", err=True
+        )
+        raise typer.Exit(2)
+    return ini
+
+
+def _alembic_config(settings: Settings, ini: Path) -> Any:
     from alembic.config import Config
 
-    if settings.sqlalchemy_url.startswith("sqlite"):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    ini = _alembic_ini()
     config = Config(str(ini))
     config.set_main_option("script_location", str(ini.parent / "migrations"))
     config.attributes["url"] = settings.sqlalchemy_url
     config.attributes["configure_logger"] = False
-    command.upgrade(config, revision)
+    return config
+
+
+def upgrade_database(settings: Settings, revision: str = "head") -> None:
+    from alembic import command
+
+    if settings.sqlalchemy_url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    command.upgrade(_alembic_config(settings, _alembic_ini()), revision)
+
+
+class DatabaseUnreachable(Exception):
+    """The database cannot be connected to; the message names it without credentials."""
+
+
+def _database_label(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"SQLite file {parsed.database}"
+    return f"{parsed.get_backend_name()} at {parsed.host}:{parsed.port or 'default port'}/" + (
+        parsed.database or ""
+    )
+
+
+def current_revision(settings: Settings) -> str | None:
+    """The schema revision the database is at; None for a database without our tables (or a
+    SQLite file that does not exist yet, which is not created here)."""
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    url = settings.sqlalchemy_url
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and not Path(parsed.database).exists():
+            return None
+        connect_args: dict[str, Any] = {}
+    else:
+        connect_args = {"connect_timeout": 5}  # an unreachable host must not hang the start
+    engine = create_engine(url, connect_args=connect_args)
+    try:
+        with engine.connect() as conn:
+            revision = MigrationContext.configure(conn).get_current_revision()
+    except OperationalError as exc:
+        raise DatabaseUnreachable(_database_label(url)) from exc
+    finally:
+        engine.dispose()
+    return str(revision) if revision else None
+
+
+def _head_revision(settings: Settings) -> str | None:
+    from alembic.script import ScriptDirectory
+
+    ini = _find_alembic_ini()
+    if ini is None:
+        return None
+    head = ScriptDirectory.from_config(_alembic_config(settings, ini)).get_current_head()
+    return str(head) if head else None
+
+
+def _unreachable(exc: DatabaseUnreachable) -> typer.Exit:
+    typer.echo(
+        f"error: cannot connect to the database ({exc}): check SERVICEKONTO_DATABASE_URL and "
+        "that the database server is running",
+        err=True,
+    )
+    return typer.Exit(1)
+
+
+def _require_schema(settings: Settings) -> None:
+    """Refuse to serve, with one line saying what to do, when the database cannot be reached or
+    its schema is missing or behind this version (issue 10 #12)."""
+    try:
+        current = current_revision(settings)
+    except DatabaseUnreachable as exc:
+        raise _unreachable(exc) from None
+    if current is None:
+        typer.echo(
+            "error: the database has no tables yet: run `servicekonto db upgrade` first", err=True
+        )
+        raise typer.Exit(1)
+    head = _head_revision(settings)
+    if head is not None and current != head:
+        from alembic.script import ScriptDirectory
+
+        ini = _alembic_ini()
+        script = ScriptDirectory.from_config(_alembic_config(settings, ini))
+        known = {rev.revision for rev in script.walk_revisions()}
+        if current in known:
+            typer.echo(
+                f"error: the database schema is at revision {current}, this version needs "
+                f"{head}: run `servicekonto db upgrade` first",
+                err=True,
+            )
+            raise typer.Exit(1)
+        # A revision this version does not know: a newer release migrated it (rolling update).
+
+
+def _dev_issuer(settings: Settings, host: str, port: int) -> None:
+    """Dev mode without SERVICEKONTO_ISSUER: the issuer is where this server listens, so the
+    demo portal and redirects work on any `--port` (issue 10 #11). The environment carries it
+    to the app factory in every worker."""
+    import os
+
+    if not settings.dev_mode or any(k.upper() == "SERVICEKONTO_ISSUER" for k in os.environ):
+        return
+    # A wildcard bind is reached through loopback on the developer's machine.
+    shown = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)  # noqa: S104
+    if ":" in shown:
+        shown = f"[{shown}]"
+    issuer = f"http://{shown}:{port}"
+    os.environ["SERVICEKONTO_ISSUER"] = issuer
+    typer.echo(f"dev mode: SERVICEKONTO_ISSUER not set, using {issuer}", err=True)
 
 
 @app.command()
@@ -74,10 +194,11 @@ def serve(
     """Serve the web service (OIDC, pages, JSON API)."""
     import uvicorn
 
-    from servicekonto.logging_setup import configure
+    from servicekonto.logging_setup import dict_config
 
     settings = _settings()
-    configure(settings.log_level)
+    _require_schema(settings)
+    _dev_issuer(settings, host, port)
     uvicorn.run(
         "servicekonto.app:create_app",
         factory=True,
@@ -86,7 +207,7 @@ def serve(
         workers=workers,
         proxy_headers=True,
         forwarded_allow_ips=settings.trusted_proxies,
-        log_config=None,
+        log_config=dict_config(settings.log_level),  # applied in every worker process
         access_log=False,
         server_header=False,
         timeout_graceful_shutdown=10,
@@ -96,8 +217,19 @@ def serve(
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Apply migrations (SQLite or PostgreSQL, from SERVICEKONTO_DATABASE_URL)."""
-    upgrade_database(_settings(), revision)
-    typer.echo("database is up to date")
+    settings = _settings()
+    try:
+        before = current_revision(settings)
+        upgrade_database(settings, revision)
+        after = current_revision(settings)
+    except DatabaseUnreachable as exc:
+        raise _unreachable(exc) from None
+    if before is None:
+        typer.echo(f"database created: all tables at revision {after}")
+    elif before != after:
+        typer.echo(f"database upgraded from revision {before} to {after}")
+    else:
+        typer.echo(f"database is up to date (revision {after}); nothing to do")
 
 
 def _provider() -> Any:

@@ -37,6 +37,10 @@ class InvalidInput(ServiceKontoError):
     code = "invalid_input"
 
 
+class ControlCharacters(InvalidInput):
+    """A field, parameter or path holds a control character (NUL, line break, C1, DEL)."""
+
+
 class Unauthorized(ServiceKontoError):
     status = 401
     code = "unauthorized"
@@ -88,7 +92,19 @@ class OAuthError(ServiceKontoError):
 
 
 class InvalidRedirectTarget(ServiceKontoError):
-    """client_id or redirect_uri not trusted: show a page, never redirect (RFC 6749 §4.1.2.1)."""
+    """client_id or redirect_uri not trusted: show a page, never redirect (RFC 6749 §4.1.2.1).
+
+    `reason` says which check failed, so the page can tell a portal developer (an unknown client
+    is not a wrong redirect_uri) and the log can record it: one of the fixed tokens below, never
+    the submitted value.
+    """
 
     status = 400
     code = "invalid_request"
+    UNKNOWN_CLIENT = "unknown_client"
+    REDIRECT_URI_NOT_REGISTERED = "redirect_uri_not_registered"
+    MALFORMED = "malformed_request"
+
+    def __init__(self, description: str = "", *, reason: str = MALFORMED) -> None:
+        super().__init__(description)
+        self.reason = reason

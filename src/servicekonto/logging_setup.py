@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from typing import Any
 
 
 class JsonFormatter(logging.Formatter):
@@ -15,14 +16,40 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
+            "pid": record.process,  # which worker, with `serve --workers N`
             "msg": record.getMessage(),
         }
         http = getattr(record, "http", None)
         if http:
             entry["http"] = http
+        stack = getattr(record, "stack", None)
+        if stack:
+            entry["stack"] = stack
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=True)
+
+
+def dict_config(level: str = "INFO") -> dict[str, Any]:
+    """`configure` as a `logging.config.dictConfig` document, for uvicorn's `log_config`: uvicorn
+    applies it in every worker process it spawns (`serve --workers N`), where a `configure()`
+    call in the parent would not reach, leaving workers with bare-text errors and no access log.
+    """
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": f"{__name__}.JsonFormatter"}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"handlers": ["stderr"], "level": level.upper()},
+        # Our access log replaces uvicorn's (no query strings); `access_log=False` mutes it too.
+        "loggers": {"uvicorn.access": {"handlers": [], "propagate": False}},
+    }
 
 
 def configure(level: str = "INFO") -> None:

@@ -111,10 +111,15 @@ def resolve_client_and_redirect(
         raise InvalidRedirectTarget(exc.description) from exc
     client = provider.clients.get(db, single.get("client_id", ""))
     if client is None or client.disabled:
-        raise InvalidRedirectTarget("unknown client_id")
+        raise InvalidRedirectTarget(
+            "unknown client_id", reason=InvalidRedirectTarget.UNKNOWN_CLIENT
+        )
     redirect_uri = single.get("redirect_uri", "")
     if not redirect_uri or not is_registered(redirect_uri, client.redirect_uris):
-        raise InvalidRedirectTarget("redirect_uri is not registered for this client")
+        raise InvalidRedirectTarget(
+            "redirect_uri is not registered for this client",
+            reason=InvalidRedirectTarget.REDIRECT_URI_NOT_REGISTERED,
+        )
     return client, single
 
 

@@ -61,7 +61,10 @@ def validate_request(db: Session, provider: Provider, params: dict[str, str]) ->
     client = provider.clients.get(db, client_id) if client_id else None
     target = params.get("post_logout_redirect_uri")
     if target and (client is None or not is_registered(target, client.post_logout_redirect_uris)):
-        raise InvalidRedirectTarget("post_logout_redirect_uri is not registered")
+        raise InvalidRedirectTarget(
+            "post_logout_redirect_uri is not registered",
+            reason=InvalidRedirectTarget.REDIRECT_URI_NOT_REGISTERED,
+        )
     return LogoutRequest(
         client=client,
         post_logout_redirect_uri=target or None,

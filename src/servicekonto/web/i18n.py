@@ -368,6 +368,15 @@ _DE: dict[str, str] = {
     "error.server_error": (
         "Bei uns ist ein technischer Fehler aufgetreten. Bitte versuchen Sie es später noch einmal."
     ),
+    "error.unavailable_title": "Vorübergehend nicht erreichbar",
+    "error.unavailable": (
+        "ServiceKonto ist gerade vorübergehend nicht erreichbar. "
+        "Bitte versuchen Sie es später erneut."
+    ),
+    "error.control_characters": (
+        "Ihre Eingabe enthält unzulässige Steuerzeichen (zum Beispiel ein Nullbyte oder einen "
+        "Zeilenumbruch). Bitte geben Sie die Daten erneut ein."
+    ),
     "error.what_now": "Was können Sie tun?",
     "error.advice": (
         "Kehren Sie zu dem Portal zurück, über das Sie gekommen sind, "
@@ -1203,6 +1212,12 @@ _EN: dict[str, str] = {
     ),
     "error.payload_too_large": "The data sent is too large.",
     "error.server_error": "A technical error occurred on our side. Please try again later.",
+    "error.unavailable_title": "Temporarily unavailable",
+    "error.unavailable": "ServiceKonto is temporarily unavailable. Please try again later.",
+    "error.control_characters": (
+        "Your entry contains control characters that are not allowed (such as a null byte or "
+        "a line break). Please enter the data again."
+    ),
     "error.what_now": "What can you do?",
     "error.advice": "Go back to the portal you came from and start the process there again.",
     "error.status": "Error code",

@@ -9,14 +9,19 @@ import logging
 import os
 import re
 import time
+import traceback
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import Counter, Histogram
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekonto.security.secrets import random_token
 
 log = logging.getLogger("servicekonto.access")
+errors_log = logging.getLogger("servicekonto.errors")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 #: Response header naming the answering worker process (dev mode only, see EdgeMiddleware).
 WORKER_HEADER = b"x-servicekonto-worker"
@@ -53,10 +58,17 @@ class PayloadTooLarge(Exception):
 
 class EdgeMiddleware:
     def __init__(
-        self, app: ASGIApp, *, body_limit: int, hsts: bool, name_worker: bool = False
+        self,
+        app: ASGIApp,
+        *,
+        body_limit: int,
+        hsts: bool,
+        on_error: Callable[[Request], Response] | None = None,
+        name_worker: bool = False,
     ) -> None:
         self.app = app
         self.body_limit = body_limit
+        self.on_error = on_error
         self.headers = list(BASE_HEADERS)
         if hsts:
             self.headers.append((b"strict-transport-security", b"max-age=31536000"))
@@ -118,6 +130,15 @@ class EdgeMiddleware:
         except PayloadTooLarge:
             if response_started:
                 raise
+        except Exception as exc:
+            # Answered here, not by Starlette's outer ServerErrorMiddleware, so that the 500
+            # carries the security headers and is logged and counted like every other answer.
+            self._log_exception(scope, exc, request_id)
+            if response_started or self.on_error is None:
+                self._log(scope, 500, started, request_id)
+                raise
+            status_holder[0] = 500
+            await self.on_error(Request(scope))(scope, receive, send_with_headers)
         if overflow and not response_started:
             await self._reject(send, 413, request_id)
             status_holder[0] = 413
@@ -142,14 +163,35 @@ class EdgeMiddleware:
         await send({"type": "http.response.body", "body": body})
 
     @staticmethod
+    def _log_exception(scope: Scope, exc: Exception, request_id: str) -> None:
+        """The exception's type and stack without its message: a database error's message
+        carries the statement's parameters, i.e. what the person typed."""
+        route: Any = scope.get("route")
+        errors_log.error(
+            "unhandled %s",
+            type(exc).__name__,
+            extra={
+                "http": {
+                    "method": scope["method"],
+                    "route": getattr(route, "path", "unmatched"),
+                    "request_id": request_id,
+                },
+                "stack": "".join(traceback.format_tb(exc.__traceback__)),
+            },
+        )
+
+    @staticmethod
     def _log(scope: Scope, status: int, started: float, request_id: str) -> None:
         elapsed = time.perf_counter() - started
         route: Any = scope.get("route")
         template = getattr(route, "path", "unmatched")
         REQUESTS.labels(scope["method"], template, str(status)).inc()
         LATENCY.labels(template).observe(elapsed)
-        if log.isEnabledFor(logging.INFO):
-            log.info(
+        # A 5xx is an error, so it is logged even where the level hides the access log.
+        level = logging.ERROR if status >= 500 else logging.INFO
+        if log.isEnabledFor(level):
+            log.log(
+                level,
                 "request",
                 extra={
                     "http": {

@@ -1,0 +1,71 @@
+"""One gate for control characters in everything a request carries: path, query string, form
+fields and JSON strings (issue 10 #7, checklist V-01).
+
+PostgreSQL refuses NUL in text (psycopg DataError, a 500), SQLite stores it, and no field of ours
+has a use for C0/C1 controls or DEL: there are no multi-line fields, and a line break in a name
+or address would reach the PIN letter's window envelope. So every such character is refused with
+a 4xx before a route runs, rendered per surface by the app's error handler. Registered once as an
+app-wide dependency instead of per route.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from fastapi import Request
+
+from servicekonto.errors import ControlCharacters
+
+#: A control character (C0, DEL, C1) as it can appear in a URL-encoded form body or query string:
+#: percent-encoded (C1 as its UTF-8 bytes C2 80..C2 9F) or raw.
+_ENCODED_CONTROL = re.compile(
+    rb"%(?:[01][0-9a-f]|7f|c2%[89][0-9a-f])|[\x00-\x1f\x7f]|\xc2[\x80-\x9f]", re.IGNORECASE
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def has_control_characters(value: str) -> bool:
+    return _CONTROL.search(value) is not None
+
+
+def _json_has_control(value: Any) -> bool:
+    if isinstance(value, str):
+        return has_control_characters(value)
+    if isinstance(value, dict):
+        return any(_json_has_control(k) or _json_has_control(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_json_has_control(v) for v in value)
+    return False
+
+
+async def _body_has_control(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/x-www-form-urlencoded":
+        return _ENCODED_CONTROL.search(await request.body()) is not None
+    if content_type == "multipart/form-data":
+        # The same limits as the form readers (oidc.routes.form_pairs): the first call caches.
+        form = await request.form(max_files=0, max_fields=100)
+        return any(
+            has_control_characters(k) or (isinstance(v, str) and has_control_characters(v))
+            for k, v in form.multi_items()
+        )
+    if content_type == "application/json" or content_type.endswith("+json"):
+        try:
+            document = json.loads(await request.body())
+        except ValueError:
+            return False  # not JSON: the route's own parsing answers that
+        return _json_has_control(document)
+    return False
+
+
+async def refuse_control_characters(request: Request) -> None:
+    """App-wide dependency: raise ControlCharacters (a 4xx) when any input holds one."""
+    if (
+        has_control_characters(request.url.path)
+        or _ENCODED_CONTROL.search(request.scope.get("query_string", b"")) is not None
+        or (request.method in _BODY_METHODS and await _body_has_control(request))
+    ):
+        raise ControlCharacters("control characters are not allowed in the request")
