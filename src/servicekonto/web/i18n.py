@@ -186,6 +186,7 @@ _DE: dict[str, str] = {
     "totp.qr_label": "QR-Code zum Einrichten der Authenticator-App",
     "totp.manual": "Falls Sie nicht scannen können, geben Sie diesen Schlüssel in der App ein:",
     "totp.confirm_label": "Sechsstelliger Code aus der App",
+    "totp.error_summary": "Die Authenticator-App wurde nicht eingerichtet",
     "totp.confirm": "Einrichten",
     "totp.error": (
         "Der Code stimmt nicht. Prüfen Sie die Uhrzeit Ihres Telefons und versuchen Sie es mit "
@@ -478,6 +479,24 @@ _DE: dict[str, str] = {
     "register.error.birth_date": (
         "Bitte geben Sie ein gültiges Geburtsdatum im Format JJJJ-MM-TT ein, "
         "zum Beispiel 1985-03-27."
+    ),
+    "register.error.too_long": (
+        "Die Eingabe ist zu lang: höchstens {limit} Zeichen, Sie haben {length} eingegeben."
+    ),
+    "register.error.character_person": (
+        "Das Zeichen {character} ist in Namen nicht erlaubt. Erlaubt sind Buchstaben (auch mit "
+        "Akzenten und Sonderzeichen wie ß, é, ł), Leerzeichen, Bindestrich, Apostroph und Punkt."
+    ),
+    "register.error.character_other": (
+        "Das Zeichen {character} ist hier nicht erlaubt. Erlaubt sind Buchstaben (auch mit "
+        "Akzenten), Ziffern, Leerzeichen und übliche Satzzeichen."
+    ),
+    "register.error.birth_date_in_future": (
+        "Das Geburtsdatum liegt in der Zukunft. Bitte prüfen Sie das Datum."
+    ),
+    "register.error.birth_date_implausible": (
+        "Das Geburtsdatum liegt vor dem Jahr 1900 und ist daher nicht plausibel. Bitte prüfen "
+        "Sie das Jahr."
     ),
     "register.error.postal_code": "Bitte geben Sie eine Postleitzahl mit 5 Ziffern ein.",
     "register.error.privacy_consent": (
@@ -974,6 +993,7 @@ _EN: dict[str, str] = {
     "totp.qr_label": "QR code to set up the authenticator app",
     "totp.manual": "If you cannot scan, enter this key in the app:",
     "totp.confirm_label": "Six-digit code from the app",
+    "totp.error_summary": "The authenticator app was not set up",
     "totp.confirm": "Set up",
     "totp.error": "The code does not match. Check your phone's clock and try the next code.",
     "recovery.title": "Your recovery codes",
@@ -1235,6 +1255,21 @@ _EN: dict[str, str] = {
     ),
     "register.error.birth_date": (
         "Please enter a valid date of birth in the format YYYY-MM-DD, for example 1985-03-27."
+    ),
+    "register.error.too_long": (
+        "The entry is too long: at most {limit} characters, you entered {length}."
+    ),
+    "register.error.character_person": (
+        "The character {character} is not allowed in names. Allowed are letters (also with "
+        "accents and special letters such as ß, é, ł), space, hyphen, apostrophe and full stop."
+    ),
+    "register.error.character_other": (
+        "The character {character} is not allowed here. Allowed are letters (also with accents), "
+        "digits, space and common punctuation."
+    ),
+    "register.error.birth_date_in_future": "The date of birth is in the future. Please check it.",
+    "register.error.birth_date_implausible": (
+        "The date of birth is before 1900 and therefore not plausible. Please check the year."
     ),
     "register.error.postal_code": "Please enter a postcode with 5 digits.",
     "register.error.privacy_consent": (
