@@ -224,6 +224,15 @@ def full_login(
     return callback_params(page)
 
 
+def confirm_by_page(browser: Browser, path: str) -> httpx.Response:
+    """Open the mail's confirmation link and press its button (the POST confirms)."""
+    page = browser.get(path)
+    assert page.status_code == 200, page.text[:300]
+    token = re.search(r'name="token" value="([^"]+)"', page.text)
+    assert token
+    return browser.post_form("/register/confirm", {"token": token.group(1)}, page)
+
+
 def decode_jwt(token: str, jwks: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     decoded = jwt.decode(
         token,

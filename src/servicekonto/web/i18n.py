@@ -521,6 +521,11 @@ _DE: dict[str, str] = {
     ),
     "register_done.no_mail": "Keine E-Mail erhalten? Bitte sehen Sie auch im Spam-Ordner nach.",
     "register_done.login": "Zur Anmeldung",
+    "email_confirm.title": "E-Mail-Adresse bestätigen",
+    "email_confirm.text": (
+        "Bitte bestätigen Sie mit der Schaltfläche, dass diese E-Mail-Adresse Ihnen gehört."
+    ),
+    "email_confirm.submit": "E-Mail-Adresse bestätigen",
     "email_verified.ok_title": "E-Mail-Adresse bestätigt",
     "email_verified.ok_text": (
         "Vielen Dank. Sie können sich jetzt mit Ihrer E-Mail-Adresse und Ihrem Passwort anmelden."
@@ -607,6 +612,12 @@ _DE: dict[str, str] = {
     "dispatch.mark_dispatched": "Ausgewählte als verschickt markieren",
     # password reset and account deletion (registration/recovery.py)
     "login.forgot_link": "Passwort vergessen?",
+    "login.notice.password_changed": (
+        "Ihr Passwort wurde geändert. Bitte melden Sie sich mit dem neuen Passwort an."
+    ),
+    "login.notice.email_changed": (
+        "Ihre E-Mail-Adresse wurde geändert. Bitte melden Sie sich mit der neuen Adresse an."
+    ),
     "forgot.title": "Passwort vergessen",
     "forgot.intro": (
         "Geben Sie die E-Mail-Adresse Ihres ServiceKontos ein. Wir schicken Ihnen einen Link, "
@@ -1289,6 +1300,9 @@ _EN: dict[str, str] = {
     "register_done.meanwhile": "Until then, you can use your account with trust level low.",
     "register_done.no_mail": "No email received? Please also check your spam folder.",
     "register_done.login": "Go to login",
+    "email_confirm.title": "Confirm your email address",
+    "email_confirm.text": "Please confirm with the button that this email address is yours.",
+    "email_confirm.submit": "Confirm email address",
     "email_verified.ok_title": "Email address confirmed",
     "email_verified.ok_text": (
         "Thank you. You can now log in with your email address and password."
@@ -1364,6 +1378,12 @@ _EN: dict[str, str] = {
     "dispatch.mark_dispatched": "Mark selected as sent",
     # password reset and account deletion (registration/recovery.py)
     "login.forgot_link": "Forgot your password?",
+    "login.notice.password_changed": (
+        "Your password has been changed. Please log in with the new password."
+    ),
+    "login.notice.email_changed": (
+        "Your email address has been changed. Please log in with the new address."
+    ),
     "forgot.title": "Forgotten password",
     "forgot.intro": (
         "Enter the email address of your ServiceKonto. We will send you a link to set a new "

@@ -27,7 +27,12 @@ from servicekonto.web.pages import (
 from servicekonto.web.routes.eid import eid_choice
 from servicekonto.web.routes.forms import first, form_fields
 from servicekonto.web.routes.registration import collaborators
-from servicekonto.web.routes.signin import password_sign_in, sign_out, wants_second_factor
+from servicekonto.web.routes.signin import (
+    login_notice,
+    password_sign_in,
+    sign_out,
+    wants_second_factor,
+)
 
 router = APIRouter(include_in_schema=False)
 GERMAN_TIME = ZoneInfo("Europe/Berlin")
@@ -57,6 +62,7 @@ def login_form(request: Request) -> Response:
         login_hint="",
         error=False,
         cancel_action=None,
+        notice=login_notice(request),
         **eid_choice(request, pending_id=None, purpose="login"),
     )
 

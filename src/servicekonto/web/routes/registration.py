@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from sqlalchemy.orm import Session
 
-from servicekonto.accounts.service import get_account
+from servicekonto.accounts.service import get_account, link_token_usable
 from servicekonto.accounts.sessions import ActiveSession
 from servicekonto.errors import InvalidInput
 from servicekonto.faults import crash_point
@@ -43,6 +43,8 @@ _FIELD_ERRORS = {
     "postal_code": "register.error.postal_code",
     "privacy_consent": "register.error.privacy_consent",
 }
+#: Longer link tokens are cut (ours are 43 characters); nothing longer is hashed or stored.
+_MAX_TOKEN = 128
 #: Fields checked as DIN 91379 person names (data type A); the others as type B.
 _PERSON_NAMES = ("given_name", "family_name")
 #: A refused field: its i18n message key and the message's parameters.
@@ -158,10 +160,38 @@ def registration_done(request: Request) -> Response:
 
 
 @router.get("/register/confirm/{token}")
-def confirm(token: str, request: Request, db: Session = Depends(db_session)) -> Response:
-    ok = service.confirm_email(db, token=token[:128], now=provider_of(request).clock.now())
+def confirm_page(token: str, request: Request, db: Session = Depends(db_session)) -> Response:
+    """The link from the mail shows a button; only its POST confirms (a link scanner that
+    opens the link spends nothing)."""
+    token = token[:_MAX_TOKEN]
+    usable = link_token_usable(
+        db, token=token, purpose="verify_email", now=provider_of(request).clock.now()
+    )
     db.commit()
-    return render(request, "email_verified.html", status=200 if ok else 400, ok=ok)
+    if not usable:
+        return render(request, "email_verified.html", status=400, ok=False, confirm_token=None)
+    return render(
+        request, "email_verified.html", ok=False, confirm_token=token,
+        confirm_action="/register/confirm",
+    )
+
+
+@router.post("/register/confirm")
+def confirm(
+    request: Request,
+    fields: list[tuple[str, str]] = Depends(form_fields),
+    db: Session = Depends(db_session),
+) -> Response:
+    form = first(fields)
+    check_post(request, form)
+    token = form.get("token", "")[:_MAX_TOKEN]
+    ok = bool(token) and service.confirm_email(
+        db, token=token, now=provider_of(request).clock.now()
+    )
+    db.commit()
+    return render(
+        request, "email_verified.html", status=200 if ok else 400, ok=ok, confirm_token=None
+    )
 
 
 def _identity_page(
