@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from servicekonto.accounts.service import attributes_of, get_account
+from servicekonto.accounts.levels import TrustLevel
+from servicekonto.accounts.service import attributes_of, get_account, identity_level
 from servicekonto.accounts.sessions import load_session
 from servicekonto.audit.service import record
 from servicekonto.consent.service import list_consents, revoke
+from servicekonto.db.models import Account
 from servicekonto.errors import InvalidInput
 from servicekonto.oidc.routes import db_session
 from servicekonto.registration import service as registration
@@ -44,12 +47,40 @@ NOTICES = {
 }
 
 
-def _display(value: object) -> str:
+def _german_date(value: str) -> str:
+    """An ISO date (1958-07-23) as German readers write it (23.07.1958); else unchanged."""
+    try:
+        return date.fromisoformat(value).strftime("%d.%m.%Y")
+    except ValueError:
+        return value
+
+
+def _display(name: str, value: object) -> str:
+    """An identity attribute as the account page shows it."""
+    if name == "birthdate":
+        return _german_date(str(value))
+    if name == "address" and isinstance(value, dict):
+        town = " ".join(str(value[k]) for k in ("postal_code", "locality") if value.get(k))
+        country = value.get("country")
+        parts = [value.get("street_address"), town, None if country == "DE" else country]
+        return ", ".join(str(p) for p in parts if p)
     if isinstance(value, dict):
         return ", ".join(str(v) for v in value.values() if v)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+def _who(account: Account) -> str:
+    """How the page names the person: the name (accounts opened with the eID may have no
+    e-mail address), with the e-mail address when there is one."""
+    attributes = attributes_of(account)
+    name = " ".join(
+        str(attributes[n].value) for n in ("given_name", "family_name") if n in attributes
+    )
+    if name and account.email:
+        return f"{name} ({account.email})"
+    return name or account.email or ""
 
 
 @router.get("/login")
@@ -112,11 +143,13 @@ def overview(request: Request, db: Session = Depends(db_session)) -> Response:
         request,
         "account.html",
         email=account.email or "",
+        who=_who(account),
+        identity_confirmed=identity_level(account) >= TrustLevel.SUBSTANTIAL,
         email_missing=account.email is None,
         email_unverified=account.email is not None and not account.email_verified,
         level_label=f"level.{session.level.label}",
         attributes=[
-            {"name": name, "value": _display(a.value), "level": a.level.label}
+            {"name": name, "value": _display(name, a.value), "level": a.level.label}
             for name, a in sorted(attributes_of(account).items())
         ],
         consents=[
