@@ -4,6 +4,7 @@ not yet confirmed."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -73,11 +74,13 @@ def test_scopes_of_a_consent_carry_german_labels(
 ) -> None:
     email = make_account(provider)
     rp = Rp(app_client, make_client(provider))
-    full_login(browser, rp, email, scope="openid profile email address")
+    full_login(browser, rp, email, scope="openid profile email address offline_access")
     page = browser.get("/account")
-    assert "Name und Geburtsdatum" in page.text and "Anschrift" in page.text
-    for raw in ("profile", "address"):
-        assert f"{raw}," not in page.text and f">{raw}<" not in page.text
+    card = page.text[page.text.index('class="card"'):]
+    assert "Vorname(n)" in card and "Anschrift" in card  # the claims behind the scopes
+    assert "Permanente Authentifikation" in card
+    for raw in ("profile", "email", "address", "offline_access"):
+        assert not re.search(rf"[>,]\s*{raw}\s*[<,]", card), raw
 
 
 @pytest.mark.parametrize(

@@ -247,10 +247,6 @@ _DE: dict[str, str] = {
     "consent.allow": "Zustimmen",
     "consent.deny": "Ablehnen",
     # scopes without claims of their own
-    "scope.profile": "Name und Geburtsdatum",
-    "scope.email": "E-Mail-Adresse",
-    "scope.address": "Anschrift",
-    "scope.phone": "Telefonnummer",
     "scope.organization": "Handeln für Ihr Unternehmen oder Ihre Organisation",
     "scope.favorites": "Ihre Favoriten",
     "scope.account": "Ihr ServiceKonto verwalten",
@@ -1063,10 +1059,6 @@ _EN: dict[str, str] = {
     "consent.allow": "Allow",
     "consent.deny": "Deny",
     # scopes without claims of their own
-    "scope.profile": "Name and date of birth",
-    "scope.email": "Email address",
-    "scope.address": "Address",
-    "scope.phone": "Phone number",
     "scope.organization": "Acting for your company or organisation",
     "scope.favorites": "Your favourites",
     "scope.account": "Manage your ServiceKonto",

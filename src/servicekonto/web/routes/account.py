@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
@@ -16,8 +15,10 @@ from servicekonto.audit.service import record
 from servicekonto.consent.service import list_consents, revoke
 from servicekonto.db.models import Account
 from servicekonto.errors import InvalidInput
+from servicekonto.oidc.claims import SCOPE_CLAIMS
 from servicekonto.oidc.routes import db_session
 from servicekonto.registration import service as registration
+from servicekonto.web.display import attribute_text
 from servicekonto.web.pages import (
     check_post,
     clear_cookie,
@@ -45,30 +46,6 @@ NOTICES = {
     "email_sent": "account.email_sent",
     "email_invalid": "account.email_invalid",
 }
-
-
-def _german_date(value: str) -> str:
-    """An ISO date (1958-07-23) as German readers write it (23.07.1958); else unchanged."""
-    try:
-        return date.fromisoformat(value).strftime("%d.%m.%Y")
-    except ValueError:
-        return value
-
-
-def _display(name: str, value: object) -> str:
-    """An identity attribute as the account page shows it."""
-    if name == "birthdate":
-        return _german_date(str(value))
-    if name == "address" and isinstance(value, dict):
-        town = " ".join(str(value[k]) for k in ("postal_code", "locality") if value.get(k))
-        country = value.get("country")
-        parts = [value.get("street_address"), town, None if country == "DE" else country]
-        return ", ".join(str(p) for p in parts if p)
-    if isinstance(value, dict):
-        return ", ".join(str(v) for v in value.values() if v)
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
 
 
 def _who(account: Account) -> str:
@@ -149,14 +126,16 @@ def overview(request: Request, db: Session = Depends(db_session)) -> Response:
         email_unverified=account.email is not None and not account.email_verified,
         level_label=f"level.{session.level.label}",
         attributes=[
-            {"name": name, "value": _display(name, a.value), "level": a.level.label}
+            {"name": name, "value": attribute_text(name, a.value), "level": a.level.label}
             for name, a in sorted(attributes_of(account).items())
         ],
         consents=[
             {
                 "client_name": c.client_name,
                 "claims": c.claims,
-                "scopes": [s for s in c.scopes if s != "openid"],
+                # Scopes that stand for claims are shown as those claims (as on the consent
+                # page); the others by their German label.
+                "scopes": [s for s in c.scopes if s != "openid" and s not in SCOPE_CLAIMS],
                 "granted_at": c.created_at.astimezone(GERMAN_TIME).strftime("%d.%m.%Y %H:%M"),
                 "revoke_action": f"/account/consents/{c.id}/revoke",
             }
