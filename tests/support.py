@@ -300,6 +300,15 @@ def in_parallel(
             client.close()
 
 
+def confirm_by_page(browser: Browser, path: str) -> httpx.Response:
+    """Open the mail's confirmation link and press its button (the POST confirms)."""
+    page = browser.get(path)
+    assert page.status_code == 200, page.text[:300]
+    token = re.search(r'name="token" value="([^"]+)"', page.text)
+    assert token
+    return browser.post_form("/register/confirm", {"token": token.group(1)}, page)
+
+
 def decode_jwt(token: str, jwks: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     decoded = jwt.decode(
         token,

@@ -270,6 +270,9 @@ def test_public_registration_and_recovery_pages(
 
     link = _wait_for_mail(mail_dir, re.compile(r"http://\S+/register/confirm/\S+"), seen_mail)
     page.goto(link.group(0))
+    audit("email_verified.html", "confirm button")
+    page.get_by_role("button", name="E-Mail-Adresse bestätigen").click()
+    expect(page.get_by_role("heading", name="E-Mail-Adresse bestätigt")).to_be_visible()
     audit("email_verified.html", "confirmed")
     page.goto(f"{base}/register/confirm/kein-gueltiger-link")
     audit("email_verified.html", "invalid link")

@@ -19,7 +19,7 @@ from servicekonto.letters.store import load_pdf
 from servicekonto.oidc.provider import Provider
 from servicekonto.register.model import MatchResult, PersonQuery
 from servicekonto.register.port import RegisterUnavailable
-from tests.support import Browser, Rp, decode_jwt, full_login, make_client
+from tests.support import Browser, Rp, confirm_by_page, decode_jwt, full_login, make_client
 
 PASSWORD = "Moselschleife-Bremm-2026"
 CODE = re.compile(r"\b([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})\b")
@@ -66,7 +66,7 @@ def test_registration_to_verified_claims(
     [mail] = mails_to(provider, TYPED["email"])
     link = re.search(r"http://testserver(/register/confirm/\S+)", mail["body"])
     assert link
-    assert browser.get(link.group(1)).status_code == 200
+    assert confirm_by_page(browser, link.group(1)).status_code == 200
     assert browser.get(link.group(1)).status_code == 400  # single use
 
     # the letter goes to the register's address, never the typed one

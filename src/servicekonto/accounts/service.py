@@ -16,9 +16,10 @@ from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from servicekonto.accounts.levels import TrustLevel
-from servicekonto.db.models import Account, AccountAttribute
+from servicekonto.db.models import Account, AccountAttribute, EmailToken
 from servicekonto.errors import Conflict
 from servicekonto.security.passwords import PasswordHashing
+from servicekonto.security.secrets import digest
 
 LOCK_THRESHOLD = 5
 #: Waits after the 5th, 6th, … consecutive failure; the last repeats. Never permanent.
@@ -191,3 +192,22 @@ def authenticate_password(
 
 def count_accounts(db: Session) -> int:
     return int(db.scalar(select(func.count()).select_from(Account)) or 0)
+
+
+def link_token_usable(db: Session, *, token: str, purpose: str, now: datetime) -> bool:
+    """Whether an e-mail link's token can still be used; reads only.
+
+    A link's GET shows a page and only its POST consumes the token, so a mail system's link
+    scanner that opens the link cannot spend it (issue 10 item 17).
+    """
+    return (
+        db.scalar(
+            select(EmailToken.digest).where(
+                EmailToken.digest == digest(token),
+                EmailToken.purpose == purpose,
+                EmailToken.used_at.is_(None),
+                EmailToken.expires_at > now,
+            )
+        )
+        is not None
+    )

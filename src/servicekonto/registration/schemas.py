@@ -6,8 +6,26 @@ import re
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from servicekonto.registration.din91379 import DataType, describe, first_refused, normalise
 
 _POSTAL_CODE = re.compile(r"^[0-9]{5}$")
+#: Earliest birth date taken as plausible; the future is refused by the service (Clock).
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+
+
+def din91379(value: str, kind: DataType) -> str:
+    """`value` in NFC when every character belongs to the DIN 91379 data type; otherwise a
+    validation error of type `character_not_allowed` naming the first refused character."""
+    refused = first_refused(value, kind)
+    if refused is not None:
+        raise PydanticCustomError(
+            "character_not_allowed",
+            "character {code_point} is not allowed here (DIN 91379 data type {data_type})",
+            {"code_point": describe(refused), "character": refused, "data_type": kind.value},
+        )
+    return normalise(value)
 
 
 class RegistrationInput(BaseModel):
@@ -24,6 +42,16 @@ class RegistrationInput(BaseModel):
     locality: str = Field(min_length=1, max_length=100)
     privacy_consent: bool = Field(description="The person accepted the privacy notice.")
 
+    @field_validator("given_name", "family_name")
+    @classmethod
+    def _person_name(cls, value: str) -> str:
+        return din91379(value, DataType.PERSON_NAME)
+
+    @field_validator("street", "house_number", "locality")
+    @classmethod
+    def _other_name(cls, value: str) -> str:
+        return din91379(value, DataType.OTHER_NAME)
+
     @field_validator("postal_code")
     @classmethod
     def _postal_code(cls, value: str) -> str:
@@ -34,8 +62,10 @@ class RegistrationInput(BaseModel):
     @field_validator("birth_date")
     @classmethod
     def _plausible_birth_date(cls, value: date) -> date:
-        if not 1900 <= value.year <= 2100:  # the future is refused by the service (Clock)
-            raise ValueError("birth_date is not plausible")
+        if value < EARLIEST_BIRTH_DATE:
+            raise PydanticCustomError(
+                "birth_date_implausible", "birth_date before 1900-01-01 is not plausible"
+            )
         return value
 
     @field_validator("privacy_consent")

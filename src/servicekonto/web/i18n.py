@@ -217,6 +217,7 @@ _DE: dict[str, str] = {
     "totp.qr_label": "QR-Code zum Einrichten der Authenticator-App",
     "totp.manual": "Falls Sie nicht scannen können, geben Sie diesen Schlüssel in der App ein:",
     "totp.confirm_label": "Sechsstelliger Code aus der App",
+    "totp.error_summary": "Die Authenticator-App wurde nicht eingerichtet",
     "totp.confirm": "Einrichten",
     "totp.error": (
         "Der Code stimmt nicht. Prüfen Sie die Uhrzeit Ihres Telefons und versuchen Sie es mit "
@@ -277,12 +278,15 @@ _DE: dict[str, str] = {
     "consent.allow": "Zustimmen",
     "consent.deny": "Ablehnen",
     # scopes without claims of their own
+    "scope.organization": "Handeln für Ihr Unternehmen oder Ihre Organisation",
+    "scope.favorites": "Ihre Favoriten",
+    "scope.account": "Ihr ServiceKonto verwalten",
     "scope.offline_access": "Permanente Authentifikation",
     "scope.postfach": "Nachrichten und Bescheide in Ihr Postfach zustellen",
     "scope.safe": "Dokumente in Ihrem Dokumentensafe ablegen",
     # account
     "account.title": "Mein Konto",
-    "account.signed_in_as": "Sie sind angemeldet als {email}.",
+    "account.signed_in_as": "Sie sind angemeldet als {who}.",
     "account.identity": "Ihre Angaben",
     "account.level": "Vertrauensniveau",
     "account.attribute": "Angabe",
@@ -519,6 +523,24 @@ _DE: dict[str, str] = {
         "Bitte geben Sie ein gültiges Geburtsdatum im Format JJJJ-MM-TT ein, "
         "zum Beispiel 1985-03-27."
     ),
+    "register.error.too_long": (
+        "Die Eingabe ist zu lang: höchstens {limit} Zeichen, Sie haben {length} eingegeben."
+    ),
+    "register.error.character_person": (
+        "Das Zeichen {character} ist in Namen nicht erlaubt. Erlaubt sind Buchstaben (auch mit "
+        "Akzenten und Sonderzeichen wie ß, é, ł), Leerzeichen, Bindestrich, Apostroph und Punkt."
+    ),
+    "register.error.character_other": (
+        "Das Zeichen {character} ist hier nicht erlaubt. Erlaubt sind Buchstaben (auch mit "
+        "Akzenten), Ziffern, Leerzeichen und übliche Satzzeichen."
+    ),
+    "register.error.birth_date_in_future": (
+        "Das Geburtsdatum liegt in der Zukunft. Bitte prüfen Sie das Datum."
+    ),
+    "register.error.birth_date_implausible": (
+        "Das Geburtsdatum liegt vor dem Jahr 1900 und ist daher nicht plausibel. Bitte prüfen "
+        "Sie das Jahr."
+    ),
     "register.error.postal_code": "Bitte geben Sie eine Postleitzahl mit 5 Ziffern ein.",
     "register.error.privacy_consent": (
         "Bitte willigen Sie in die Verarbeitung Ihrer Daten ein. Ohne Ihre Einwilligung können "
@@ -542,6 +564,11 @@ _DE: dict[str, str] = {
     ),
     "register_done.no_mail": "Keine E-Mail erhalten? Bitte sehen Sie auch im Spam-Ordner nach.",
     "register_done.login": "Zur Anmeldung",
+    "email_confirm.title": "E-Mail-Adresse bestätigen",
+    "email_confirm.text": (
+        "Bitte bestätigen Sie mit der Schaltfläche, dass diese E-Mail-Adresse Ihnen gehört."
+    ),
+    "email_confirm.submit": "E-Mail-Adresse bestätigen",
     "email_verified.ok_title": "E-Mail-Adresse bestätigt",
     "email_verified.ok_text": (
         "Vielen Dank. Sie können sich jetzt mit Ihrer E-Mail-Adresse und Ihrem Passwort anmelden."
@@ -647,6 +674,12 @@ _DE: dict[str, str] = {
     "dispatch.error.too_many": "Bitte wählen Sie höchstens 200 Briefe auf einmal aus.",
     # password reset and account deletion (registration/recovery.py)
     "login.forgot_link": "Passwort vergessen?",
+    "login.notice.password_changed": (
+        "Ihr Passwort wurde geändert. Bitte melden Sie sich mit dem neuen Passwort an."
+    ),
+    "login.notice.email_changed": (
+        "Ihre E-Mail-Adresse wurde geändert. Bitte melden Sie sich mit der neuen Adresse an."
+    ),
     "forgot.title": "Passwort vergessen",
     "forgot.intro": (
         "Geben Sie die E-Mail-Adresse Ihres ServiceKontos ein. Wir schicken Ihnen einen Link, "
@@ -1079,6 +1112,7 @@ _EN: dict[str, str] = {
     "totp.qr_label": "QR code to set up the authenticator app",
     "totp.manual": "If you cannot scan, enter this key in the app:",
     "totp.confirm_label": "Six-digit code from the app",
+    "totp.error_summary": "The authenticator app was not set up",
     "totp.confirm": "Set up",
     "totp.error": "The code does not match. Check your phone's clock and try the next code.",
     "recovery.title": "Your recovery codes",
@@ -1130,12 +1164,15 @@ _EN: dict[str, str] = {
     "consent.allow": "Allow",
     "consent.deny": "Deny",
     # scopes without claims of their own
+    "scope.organization": "Acting for your company or organisation",
+    "scope.favorites": "Your favourites",
+    "scope.account": "Manage your ServiceKonto",
     "scope.offline_access": "Permanent authentication",
     "scope.postfach": "Deliver messages and notices to your mailbox",
     "scope.safe": "Store documents in your document safe",
     # account
     "account.title": "My account",
-    "account.signed_in_as": "You are logged in as {email}.",
+    "account.signed_in_as": "You are logged in as {who}.",
     "account.identity": "Your details",
     "account.level": "Trust level",
     "account.attribute": "Item",
@@ -1347,6 +1384,21 @@ _EN: dict[str, str] = {
     "register.error.birth_date": (
         "Please enter a valid date of birth in the format YYYY-MM-DD, for example 1985-03-27."
     ),
+    "register.error.too_long": (
+        "The entry is too long: at most {limit} characters, you entered {length}."
+    ),
+    "register.error.character_person": (
+        "The character {character} is not allowed in names. Allowed are letters (also with "
+        "accents and special letters such as ß, é, ł), space, hyphen, apostrophe and full stop."
+    ),
+    "register.error.character_other": (
+        "The character {character} is not allowed here. Allowed are letters (also with accents), "
+        "digits, space and common punctuation."
+    ),
+    "register.error.birth_date_in_future": "The date of birth is in the future. Please check it.",
+    "register.error.birth_date_implausible": (
+        "The date of birth is before 1900 and therefore not plausible. Please check the year."
+    ),
     "register.error.postal_code": "Please enter a postcode with 5 digits.",
     "register.error.privacy_consent": (
         "Please consent to the processing of your data. We cannot create an account without it."
@@ -1365,6 +1417,9 @@ _EN: dict[str, str] = {
     "register_done.meanwhile": "Until then, you can use your account with trust level low.",
     "register_done.no_mail": "No email received? Please also check your spam folder.",
     "register_done.login": "Go to login",
+    "email_confirm.title": "Confirm your email address",
+    "email_confirm.text": "Please confirm with the button that this email address is yours.",
+    "email_confirm.submit": "Confirm email address",
     "email_verified.ok_title": "Email address confirmed",
     "email_verified.ok_text": (
         "Thank you. You can now log in with your email address and password."
@@ -1457,6 +1512,12 @@ _EN: dict[str, str] = {
     "dispatch.error.too_many": "Please select at most 200 letters at a time.",
     # password reset and account deletion (registration/recovery.py)
     "login.forgot_link": "Forgot your password?",
+    "login.notice.password_changed": (
+        "Your password has been changed. Please log in with the new password."
+    ),
+    "login.notice.email_changed": (
+        "Your email address has been changed. Please log in with the new address."
+    ),
     "forgot.title": "Forgotten password",
     "forgot.intro": (
         "Enter the email address of your ServiceKonto. We will send you a link to set a new "

@@ -8,13 +8,17 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from servicekonto.accounts.service import attributes_of, get_account
+from servicekonto.accounts.levels import TrustLevel
+from servicekonto.accounts.service import attributes_of, get_account, identity_level
 from servicekonto.accounts.sessions import load_session
 from servicekonto.audit.service import record
 from servicekonto.consent.service import list_consents, revoke
+from servicekonto.db.models import Account
 from servicekonto.errors import InvalidInput
+from servicekonto.oidc.claims import SCOPE_CLAIMS
 from servicekonto.oidc.routes import db_session
 from servicekonto.registration import service as registration
+from servicekonto.web.display import attribute_text
 from servicekonto.web.pages import (
     check_post,
     clear_cookie,
@@ -27,7 +31,12 @@ from servicekonto.web.pages import (
 from servicekonto.web.routes.eid import eid_choice
 from servicekonto.web.routes.forms import first, form_fields
 from servicekonto.web.routes.registration import collaborators
-from servicekonto.web.routes.signin import password_sign_in, sign_out, wants_second_factor
+from servicekonto.web.routes.signin import (
+    login_notice,
+    password_sign_in,
+    sign_out,
+    wants_second_factor,
+)
 
 router = APIRouter(include_in_schema=False)
 GERMAN_TIME = ZoneInfo("Europe/Berlin")
@@ -39,12 +48,16 @@ NOTICES = {
 }
 
 
-def _display(value: object) -> str:
-    if isinstance(value, dict):
-        return ", ".join(str(v) for v in value.values() if v)
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+def _who(account: Account) -> str:
+    """How the page names the person: the name (accounts opened with the eID may have no
+    e-mail address), with the e-mail address when there is one."""
+    attributes = attributes_of(account)
+    name = " ".join(
+        str(attributes[n].value) for n in ("given_name", "family_name") if n in attributes
+    )
+    if name and account.email:
+        return f"{name} ({account.email})"
+    return name or account.email or ""
 
 
 @router.get("/login")
@@ -57,6 +70,7 @@ def login_form(request: Request) -> Response:
         login_hint="",
         error=False,
         cancel_action=None,
+        notice=login_notice(request),
         **eid_choice(request, pending_id=None, purpose="login"),
     )
 
@@ -106,18 +120,22 @@ def overview(request: Request, db: Session = Depends(db_session)) -> Response:
         request,
         "account.html",
         email=account.email or "",
+        who=_who(account),
+        identity_confirmed=identity_level(account) >= TrustLevel.SUBSTANTIAL,
         email_missing=account.email is None,
         email_unverified=account.email is not None and not account.email_verified,
         level_label=f"level.{session.level.label}",
         attributes=[
-            {"name": name, "value": _display(a.value), "level": a.level.label}
+            {"name": name, "value": attribute_text(name, a.value), "level": a.level.label}
             for name, a in sorted(attributes_of(account).items())
         ],
         consents=[
             {
                 "client_name": c.client_name,
                 "claims": c.claims,
-                "scopes": [s for s in c.scopes if s != "openid"],
+                # Scopes that stand for claims are shown as those claims (as on the consent
+                # page); the others by their German label.
+                "scopes": [s for s in c.scopes if s != "openid" and s not in SCOPE_CLAIMS],
                 "granted_at": c.created_at.astimezone(GERMAN_TIME).strftime("%d.%m.%Y %H:%M"),
                 "revoke_action": f"/account/consents/{c.id}/revoke",
             }

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from servicekonto.accounts.levels import TrustLevel
+from servicekonto.accounts.service import get_account
 from servicekonto.audit.service import record
 from servicekonto.consent.service import find_consent, grant
 from servicekonto.db.models import PendingAuthorization
@@ -17,6 +18,7 @@ from servicekonto.oidc import codes, interaction, redirects
 from servicekonto.oidc.authorize import AuthorizationRequest
 from servicekonto.oidc.claims import claims_for_scopes, consent_choices, with_dependents
 from servicekonto.oidc.routes import db_session
+from servicekonto.web.display import attribute_text, claim_values
 from servicekonto.web.pages import (
     check_post,
     error_page,
@@ -128,21 +130,36 @@ def _otp_page(
     )
 
 
+def _offered(auth: AuthorizationRequest) -> set[str]:
+    """Every identity claim this request asks for (by scope or by name)."""
+    return claims_for_scopes(set(auth.scopes)) | auth.claims_parameter.requested_identity_claims()
+
+
+def _present(db: Session, account_id: str, offered: set[str]) -> dict[str, object]:
+    """The values of the offered claims the account has; the page lists only these."""
+    account = get_account(db, account_id)
+    return claim_values(account, offered) if account is not None else {}
+
+
 def _consent_page(
     request: Request, db: Session, pending: PendingAuthorization, auth: AuthorizationRequest
 ) -> Response:
     client = provider_of(request).clients.get(db, auth.client_id)
     essential = auth.claims_parameter.essential_identity_claims()
-    offered = consent_choices(
-        claims_for_scopes(set(auth.scopes)) | auth.claims_parameter.requested_identity_claims()
-    )
+    session = current_session(request, db)
+    offered = _offered(auth)
+    values = _present(db, session.account_id, offered) if session else {}
     return render(
         request,
         "consent.html",
         ui_locales=auth.ui_locales,
         action=f"/interaction/{pending.id}/consent",
         client_name=client.name if client else "",
-        claims=[{"name": n, "required": n in essential} for n in offered],
+        claims=[
+            {"name": n, "required": n in essential, "value": attribute_text(n, values[n])}
+            for n in consent_choices(offered)
+            if n in values
+        ],
         offline_access="offline_access" in auth.scopes,
         scopes=[
             s
@@ -317,11 +334,14 @@ def consent(
                 state=auth.state,
             ),
         )
-    offered = (
-        claims_for_scopes(set(auth.scopes)) | auth.claims_parameter.requested_identity_claims()
-    )
+    offered = _offered(auth)
+    # The page lists only claims the account has a value for. The others were not shown, so
+    # they cannot have been deselected: they stay in the consent as the default-checked box
+    # left them before (what is released is unchanged; an absent claim releases nothing).
+    unshown = offered - set(_present(db, session.account_id, offered))
     chosen = {value for name, value in fields if name == "claims"} & offered
     chosen |= auth.claims_parameter.essential_identity_claims() & offered
+    chosen |= unshown
     chosen = with_dependents(chosen, offered)
     scopes = set(auth.scopes) - {"openid"}
     granted = grant(

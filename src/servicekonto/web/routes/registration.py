@@ -8,16 +8,17 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from sqlalchemy.orm import Session
 
-from servicekonto.accounts.service import get_account
+from servicekonto.accounts.service import get_account, link_token_usable
 from servicekonto.accounts.sessions import ActiveSession
 from servicekonto.errors import InvalidInput
 from servicekonto.faults import crash_point
 from servicekonto.letters.service import LetterLimitReached, letter_status
 from servicekonto.oidc.routes import db_session
 from servicekonto.register.port import RegisterUnavailable
-from servicekonto.registration import service
+from servicekonto.registration import din91379, service
 from servicekonto.registration.schemas import RegistrationInput
 from servicekonto.web.pages import check_post, provider_of, render, see_other
 from servicekonto.web.routes.forms import first, form_fields
@@ -35,13 +36,19 @@ FIELDS = (
     "postal_code",
     "locality",
 )
-#: Which i18n message a refused field shows.
+#: Which i18n message a refused field shows when no more specific one applies.
 _FIELD_ERRORS = {
     "email": "register.error.email",
     "birth_date": "register.error.birth_date",
     "postal_code": "register.error.postal_code",
     "privacy_consent": "register.error.privacy_consent",
 }
+#: Longer link tokens are cut (ours are 43 characters); nothing longer is hashed or stored.
+_MAX_TOKEN = 128
+#: Fields checked as DIN 91379 person names (data type A); the others as type B.
+_PERSON_NAMES = ("given_name", "family_name")
+#: A refused field: its i18n message key and the message's parameters.
+Refusal = tuple[str, dict[str, object]]
 
 
 def collaborators(request: Request) -> service.Collaborators:
@@ -50,24 +57,55 @@ def collaborators(request: Request) -> service.Collaborators:
 
 
 def _form_page(
-    request: Request, values: dict[str, str], errors: dict[str, str], status: int = 200
+    request: Request, values: dict[str, str], errors: dict[str, Refusal], status: int = 200
 ) -> Response:
     shown = {k: values.get(k, "") for k in (*FIELDS, "privacy_consent")}
     return render(
-        request, "register.html", status=status, action="/register", values=shown, errors=errors
+        request,
+        "register.html",
+        status=status,
+        action="/register",
+        values=shown,
+        errors={name: key for name, (key, _) in errors.items()},
+        error_params={name: params for name, (_, params) in errors.items()},
     )
 
 
-def _errors_of(exc: ValidationError) -> dict[str, str]:
-    errors: dict[str, str] = {}
+def _shown_character(character: str) -> str:
+    """A refused character as the page names it: quoted when visible, always its code point."""
+    code = din91379.describe(character)
+    return f"„{character}“ ({code})" if din91379.printable(character) else code
+
+
+def _refusal(field: str, error: ErrorDetails) -> Refusal:
+    """What the form says about one pydantic error: what is wrong, with the limit or the
+    character where there is one (never just "fill in this field" for a value that is there)."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "missing" or error.get("input") == "":
+        return "register.error.required", {}
+    if field == "password":
+        too_long = kind == "string_too_long"
+        return ("register.error.password_too_long" if too_long
+                else "register.error.password_too_short"), {}
+    if kind == "string_too_long":
+        return "register.error.too_long", {
+            "limit": ctx.get("max_length"), "length": len(str(error.get("input", "")))}
+    if kind == "string_too_short":
+        return "register.error.required", {}
+    if kind == "character_not_allowed":
+        key = "character_person" if field in _PERSON_NAMES else "character_other"
+        return f"register.error.{key}", {"character": _shown_character(str(ctx["character"]))}
+    if kind == "birth_date_implausible":
+        return "register.error.birth_date_implausible", {}
+    return _FIELD_ERRORS.get(field, "register.error.required"), {}
+
+
+def _errors_of(exc: ValidationError) -> dict[str, Refusal]:
+    errors: dict[str, Refusal] = {}
     for error in exc.errors():
         field = str(error["loc"][0]) if error["loc"] else "_form"
-        if field == "password" and error["type"] != "missing":
-            errors.setdefault(field, "register.error.password_too_short")
-        elif error["type"] in ("missing", "string_too_short"):
-            errors.setdefault(field, "register.error.required")
-        else:
-            errors.setdefault(field, _FIELD_ERRORS.get(field, "register.error.required"))
+        if field not in errors:
+            errors[field] = _refusal(field, error)
     return errors
 
 
@@ -101,15 +139,15 @@ def register(
         )
     except InvalidInput as exc:
         db.rollback()
-        errors: dict[str, str] = {}
+        errors: dict[str, Refusal] = {}
         for problem in (p.strip() for p in exc.description.split(",")):
             field = "birth_date" if problem.startswith("birth_date") else "password"
-            errors.setdefault(field, f"register.error.{problem.replace('_in_future', '')}")
+            errors.setdefault(field, (f"register.error.{problem}", {}))
         return _form_page(request, form, errors, status=422)
     except RegisterUnavailable:
         db.rollback()  # nothing is kept from unverified data
         return _form_page(
-            request, form, {"_form": "register.error.register_unavailable"}, status=503
+            request, form, {"_form": ("register.error.register_unavailable", {})}, status=503
         )
     crash_point("registration.before_commit")
     db.commit()
@@ -122,10 +160,38 @@ def registration_done(request: Request) -> Response:
 
 
 @router.get("/register/confirm/{token}")
-def confirm(token: str, request: Request, db: Session = Depends(db_session)) -> Response:
-    ok = service.confirm_email(db, token=token[:128], now=provider_of(request).clock.now())
+def confirm_page(token: str, request: Request, db: Session = Depends(db_session)) -> Response:
+    """The link from the mail shows a button; only its POST confirms (a link scanner that
+    opens the link spends nothing)."""
+    token = token[:_MAX_TOKEN]
+    usable = link_token_usable(
+        db, token=token, purpose="verify_email", now=provider_of(request).clock.now()
+    )
     db.commit()
-    return render(request, "email_verified.html", status=200 if ok else 400, ok=ok)
+    if not usable:
+        return render(request, "email_verified.html", status=400, ok=False, confirm_token=None)
+    return render(
+        request, "email_verified.html", ok=False, confirm_token=token,
+        confirm_action="/register/confirm",
+    )
+
+
+@router.post("/register/confirm")
+def confirm(
+    request: Request,
+    fields: list[tuple[str, str]] = Depends(form_fields),
+    db: Session = Depends(db_session),
+) -> Response:
+    form = first(fields)
+    check_post(request, form)
+    token = form.get("token", "")[:_MAX_TOKEN]
+    ok = bool(token) and service.confirm_email(
+        db, token=token, now=provider_of(request).clock.now()
+    )
+    db.commit()
+    return render(
+        request, "email_verified.html", status=200 if ok else 400, ok=ok, confirm_token=None
+    )
 
 
 def _identity_page(

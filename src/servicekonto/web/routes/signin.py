@@ -41,6 +41,17 @@ from servicekonto.web.pages import client_ip, cookie_name, provider_of
 #: RFC 8176 `amr` of an eID login: a hardware-held key (the card's chip) unlocked by a PIN.
 EID_AMR = [acr.AMR_HARDWARE_KEY, "pin"]
 
+#: `?notice=` keys the login page shows (allow-list: anything else is ignored, never echoed).
+LOGIN_NOTICES = {
+    "password_changed": "login.notice.password_changed",
+    "email_changed": "login.notice.email_changed",
+}
+
+
+def login_notice(request: Request) -> str | None:
+    """The i18n key of the login page's success notice, or None."""
+    return LOGIN_NOTICES.get(request.query_params.get("notice", ""))
+
 
 def session_cookie(request: Request) -> str | None:
     return request.cookies.get(cookie_name(request, "sk_session"))
