@@ -17,7 +17,7 @@ from servicekonto.clients.service import ClientInfo
 from servicekonto.errors import InvalidRedirectTarget, OAuthError
 from servicekonto.oidc import acr as acr_vocabulary
 from servicekonto.oidc import jose, pkce
-from servicekonto.oidc.claims import ClaimsParameter, parse_claims_parameter
+from servicekonto.oidc.claims import ClaimsParameter, claims_for_scopes, parse_claims_parameter
 from servicekonto.oidc.provider import Provider
 from servicekonto.oidc.redirects import AuthorizationResponseError, is_registered
 from servicekonto.oidc.tokens import subject_for
@@ -168,7 +168,8 @@ def validate(client: ClientInfo, p: dict[str, str]) -> AuthorizationRequest:
     if nonce is not None and len(nonce) > MAX_NONCE:
         raise fail("invalid_request", "nonce too long")
     try:
-        claims = parse_claims_parameter(p.get("claims"))
+        # Checklist K-03: the `claims` parameter reaches no claim outside the registered scopes.
+        claims = parse_claims_parameter(p.get("claims")).within(claims_for_scopes(client.scopes))
     except OAuthError as exc:
         raise fail(exc.error, exc.description) from exc
     if "offline_access" in scopes and "refresh_token" not in client.grant_types:
