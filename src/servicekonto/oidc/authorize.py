@@ -76,13 +76,15 @@ class AuthorizationRequest:
         return ClaimsParameter.from_json(self.claims)
 
     def required_level(self) -> tuple[TrustLevel | None, bool, str]:
-        """(lowest acceptable level, essential?, vocabulary) from `claims.id_token.acr` or
-        `acr_values` (OIDC Core §5.5.1.1: only the claims form can be essential). A level of
-        None with essential True: essential values that are all unknown here."""
+        """(lowest acceptable level, essential?, vocabulary) from `claims.id_token.acr` and
+        `acr_values` (OIDC Core §5.5.1.1). The values are the claim's when it names any, else
+        those of `acr_values`: a claim without values only asks for `acr` to be returned (it
+        always is), so it never cancels a level asked through `acr_values`. Only the claim can
+        make the level essential (`acr_values` alone are voluntary). A level of None with
+        essential True: essential values that are all unknown here."""
         acr_claim = self.claims_parameter.id_token.get("acr")
-        values, essential = (
-            (list(acr_claim.values), acr_claim.essential) if acr_claim else (self.acr_values, False)
-        )
+        values = list(acr_claim.values) if acr_claim and acr_claim.values else self.acr_values
+        essential = acr_claim.essential if acr_claim else False
         known = [p for p in (acr_vocabulary.parse(v) for v in values) if p is not None]
         if not known:
             # An essential acr made only of values we do not know can never be met
