@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from servicekonto.accounts.levels import TrustLevel
+from servicekonto.clients.schemas import is_machine_scope
 from servicekonto.clients.service import ClientInfo
 from servicekonto.errors import InvalidRedirectTarget, OAuthError
 from servicekonto.oidc import acr as acr_vocabulary
@@ -149,7 +150,9 @@ def validate(client: ClientInfo, p: dict[str, str]) -> AuthorizationRequest:
     scopes = p.get("scope", "").split()
     if not scopes:
         raise fail("invalid_scope", "scope is required")
-    unknown = [s for s in scopes if s not in client.scopes]
+    # Machine scopes never go into an end user's token, even for a client registered with
+    # them before registration refused that.
+    unknown = [s for s in scopes if s not in client.scopes or is_machine_scope(s)]
     if unknown:
         raise fail("invalid_scope", "scope not allowed for this client")
     try:
