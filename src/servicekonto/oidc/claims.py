@@ -188,11 +188,24 @@ def claims_for_scopes(scopes: Iterable[str]) -> set[str]:
     return {claim for scope in scopes for claim in SCOPE_CLAIMS.get(scope, ())}
 
 
-def releasable(*, consented: Iterable[str], client_scopes: Iterable[str]) -> set[str]:
-    """The consented claims a token may still carry or unlock: only those within the client's
-    registered scopes (checklist K-03), so a consent given before the client's scopes were
-    narrowed, or one obtained around them, releases nothing beyond them."""
-    return set(consented) & claims_for_scopes(client_scopes)
+def releasable(
+    *,
+    consented: Iterable[str],
+    client_scopes: Iterable[str],
+    grant_scopes: Iterable[str],
+    token_scopes: Iterable[str],
+) -> set[str]:
+    """The consented claims a token may still carry or unlock.
+
+    Only those within the client's registered scopes (checklist K-03), so a consent given
+    before the client's scopes were narrowed, or one obtained around them, releases nothing
+    beyond them. A token whose scope was narrowed at refresh (RFC 6749 §6) carries only the
+    claims of its own scopes, including those the `claims` parameter named (checklist V-01)."""
+    names = set(consented) & claims_for_scopes(client_scopes)
+    dropped = set(grant_scopes) - set(token_scopes) - {"offline_access"}
+    if dropped:
+        names &= claims_for_scopes(token_scopes)
+    return names
 
 
 def release(

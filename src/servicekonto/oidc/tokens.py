@@ -128,7 +128,12 @@ def issue_for_authorization(
         if nonce:
             id_claims["nonce"] = nonce
         claims_request = ClaimsParameter.from_json(authorization.claims_request)
-        allowed = releasable(consented=authorization.claims, client_scopes=client.scopes)
+        allowed = releasable(
+            consented=authorization.claims,
+            client_scopes=client.scopes,
+            grant_scopes=authorization.scopes,
+            token_scopes=scopes,
+        )
         id_claims.update(
             release(
                 names=set(claims_request.id_token) & allowed,

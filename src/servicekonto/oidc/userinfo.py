@@ -60,7 +60,12 @@ def userinfo(db: Session, provider: Provider, token: str, *, now: datetime) -> d
     asked = claims_for_scopes(valid.scopes & set(authorization.scopes)) | set(
         claims_request.userinfo
     )
-    allowed = releasable(consented=authorization.claims, client_scopes=client.scopes)
+    allowed = releasable(
+        consented=authorization.claims,
+        client_scopes=client.scopes,
+        grant_scopes=authorization.scopes,
+        token_scopes=valid.scopes,
+    )
     body: dict[str, Any] = {"sub": subject_for(provider, client, account.id)}
     body.update(
         release(
