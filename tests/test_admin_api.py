@@ -10,10 +10,21 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from servicekonto.clients.schemas import ClientCreate
+from servicekonto.clients.service import create_client
 from servicekonto.clock import FixedClock
-from servicekonto.db.models import AuditEvent, Client
+from servicekonto.db.models import AuditEvent, Authorization, Client
+from servicekonto.errors import InvalidInput
 from servicekonto.oidc.provider import Provider
-from tests.support import RegisteredClient, make_client
+from tests.support import (
+    Browser,
+    RegisteredClient,
+    Rp,
+    callback_params,
+    full_login,
+    make_account,
+    make_client,
+)
 
 BASE = "/api/v1/admin/clients"
 PROBLEM = "application/problem+json"
@@ -113,6 +124,104 @@ def test_an_admin_client_cannot_ask_for_scopes_it_was_not_given(
     )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_scope"
+
+
+# -- A-03: administrative scopes only in client-credentials tokens of machine clients ----------
+
+END_USER_WITH_MACHINE_SCOPES: list[dict[str, Any]] = [
+    {"scopes": ["openid", "admin:clients"]},
+    {"scopes": ["openid", "admin:anything"]},
+    {"scopes": ["openid", "letters:dispatch"]},
+    {"scopes": ["openid", "postfach:deliver"]},
+    {"scopes": ["openid", "tokens:introspect"]},
+    # a client that may also use the code flow is no machine client
+    {"grant_types": ["authorization_code", "client_credentials"], "scopes": ["admin:clients"]},
+]
+
+
+@pytest.mark.parametrize("change", END_USER_WITH_MACHINE_SCOPES)
+def test_a03_registering_a_code_flow_client_with_administrative_scopes_is_422(
+    app_client: TestClient, provider: Provider, auth: dict[str, str], change: dict[str, Any]
+) -> None:
+    with provider.sessions() as db:
+        before = len(list(db.scalars(select(Client.client_id))))
+    response = app_client.post(BASE, json={**NEW_CLIENT, **change}, headers=auth)
+    body = _assert_problem(response, 422)
+    assert "reserved to clients whose only grant type is client_credentials" in body["detail"]
+    with provider.sessions() as db:
+        assert len(list(db.scalars(select(Client.client_id)))) == before
+
+
+def test_a03_a_machine_client_may_be_registered_with_administrative_scopes(
+    app_client: TestClient, auth: dict[str, str]
+) -> None:
+    machine = {
+        "name": "Druckerei",
+        "grant_types": ["client_credentials"],
+        "scopes": ["letters:dispatch", "admin:clients"],
+    }
+    response = app_client.post(BASE, json=machine, headers=auth)
+    assert response.status_code == 201, response.text
+    assert response.json()["scopes"] == ["admin:clients", "letters:dispatch"]
+
+
+def test_a03_the_client_service_refuses_administrative_scopes_of_an_unvalidated_spec(
+    provider: Provider,
+) -> None:
+    spec = ClientCreate.model_construct(
+        **{**ClientCreate(**NEW_CLIENT).model_dump(), "scopes": ["openid", "admin:clients"]}
+    )
+    with provider.sessions() as db, pytest.raises(InvalidInput):
+        create_client(db, spec=spec, now=provider.clock.now())
+
+
+@pytest.fixture
+def legacy_code_flow_admin(app_client: TestClient, provider: Provider) -> Rp:
+    """A code-flow client that holds `admin:clients`, as registration allowed before A-03."""
+    registered = make_client(provider)
+    with provider.sessions() as db:
+        row = db.get(Client, registered.client_id)
+        assert row is not None
+        row.scopes = [*row.scopes, "admin:clients"]
+        db.commit()
+    provider.clients.invalidate(registered.client_id)
+    return Rp(app_client, registered)
+
+
+def test_a03_authorize_refuses_administrative_scopes_for_an_end_user(
+    browser: Browser, legacy_code_flow_admin: Rp
+) -> None:
+    rp = legacy_code_flow_admin
+    response = browser.get(rp.authorize_url(scope="openid admin:clients"))
+    assert response.status_code == 302
+    params = callback_params(response)
+    assert params["error"] == "invalid_scope"
+    assert params["state"] == rp.state
+
+
+def test_a03_an_end_user_token_carrying_admin_clients_is_refused_by_the_admin_api(
+    app_client: TestClient, browser: Browser, provider: Provider, legacy_code_flow_admin: Rp
+) -> None:
+    """A grant that carries `admin:clients` for a person (issued before A-03): its access
+    token is valid, yet the admin API answers 403."""
+    rp = legacy_code_flow_admin
+    params = full_login(browser, rp, make_account(provider), scope="openid")
+    with provider.sessions() as db:
+        authorization = db.scalars(
+            select(Authorization).where(Authorization.client_id == rp.client.client_id)
+        ).one()
+        authorization.scopes = [*authorization.scopes, "admin:clients"]
+        db.commit()
+    tokens = rp.redeem(params["code"])
+    assert tokens.status_code == 200, tokens.text
+    assert "admin:clients" in tokens.json()["scope"].split()
+    headers = {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+    for response in (
+        app_client.get(BASE, headers=headers),
+        app_client.post(BASE, json=NEW_CLIENT, headers=headers),
+    ):
+        body = _assert_problem(response, 403)
+        assert body["detail"] == "scope admin:clients needs a client-credentials token"
 
 
 # -- the lifecycle ----------------------------------------------------------------------------

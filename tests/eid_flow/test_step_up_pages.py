@@ -142,6 +142,27 @@ def test_oidc_core_3_1_2_1_voluntary_acr_can_be_declined(
     assert claims["acr"] == "http://eidas.europa.eu/LoA/low"  # what was reached, no more
 
 
+def test_oidc_core_5_5_1_1_acr_claim_without_values_does_not_cancel_acr_values_step_up(
+    browser: Browser, rp: Rp, provider: Provider, jwks: dict[str, Any]
+) -> None:
+    """Issue 10 #9: `acr_values=…/high` with `claims={"id_token":{"acr":{"essential":false}}}`
+    steps up exactly as `acr_values` alone does, and the eID then reaches `high`."""
+    email = make_account(provider)
+    start = browser.get(
+        rp.authorize_url(
+            acr_values="http://eidas.europa.eu/LoA/high",
+            claims=json.dumps({"id_token": {"acr": {"essential": False}}}),
+        )
+    )
+    step_up = browser.follow(login_through_pages(browser, start, email))
+    assert "Höheres Vertrauensniveau erforderlich" in step_up.text
+    assert "skip-step-up" in step_up.text  # still voluntary, as with acr_values alone
+    back = through_simulator(browser, step_up, card="erika-mustermann", pin="123456")
+    consent = browser.follow(back)
+    claims = _id_token(rp, browser.follow(consent_through_page(browser, consent)), jwks)
+    assert claims["acr"] == "http://eidas.europa.eu/LoA/high"
+
+
 def test_eid_mismatch_is_refused_and_changes_nothing(
     browser: Browser, rp: Rp, provider: Provider
 ) -> None:

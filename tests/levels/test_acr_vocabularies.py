@@ -7,6 +7,7 @@ The expected strings are copied from DESIGN §4, not from `servicekonto.oidc.acr
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -174,6 +175,30 @@ def test_oidc_core_5_5_1_1_acr_claim_takes_precedence_over_acr_values() -> None:
         acr_claim={"essential": True, "values": ["http://bsi.bund.de/eID/LoA/substantiell"]},
     )
     assert request.required_level() == (SUBSTANTIAL, True, "bsi")
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [{}, {"acr": None}, {"acr": {"essential": False}}, {"acr": {"values": []}}],
+    ids=["no-claim", "null-claim", "non-essential-claim", "empty-values"],
+)
+def test_oidc_core_5_5_1_1_acr_claim_without_values_keeps_the_acr_values_level(
+    claims: dict[str, Any],
+) -> None:
+    """Issue 10 #9: `{"acr": {"essential": false}}` beside `acr_values=…/high` asks only for
+    `acr` to be returned; the level of `acr_values` stays, as with `acr_values` alone."""
+    request = replace(
+        request_with(acr_values=["http://eidas.europa.eu/LoA/high"]),
+        claims=parse_claims_parameter(json.dumps({"id_token": claims})).to_json(),
+    )
+    assert request.required_level() == (HIGH, False, "eidas")
+
+
+def test_oidc_core_5_5_1_1_essential_acr_claim_without_values_makes_acr_values_essential() -> None:
+    """The client marks `acr` essential and names the values in `acr_values`: never answered
+    with a lower level than those."""
+    request = request_with(acr_values=["STORK-QAA-Level-3"], acr_claim={"essential": True})
+    assert request.required_level() == (SUBSTANTIAL, True, "stork")
 
 
 # -- render never emits less than low ----------------------------------------------------------

@@ -26,6 +26,7 @@ from servicekonto.db.models import OutboxMessage
 from servicekonto.oidc import jose
 from servicekonto.oidc.logout import BACKCHANNEL_EVENT, MAX_ATTEMPTS, deliver_due
 from servicekonto.oidc.provider import Provider
+from servicekonto.web import demo_portal
 from tests.support import (
     Browser,
     RegisteredClient,
@@ -592,3 +593,39 @@ def test_backchannel_logout_2_4_consent_revocation_sends_logout_token(
     assert claims["sub"] == id_claims["sub"]
     assert claims["events"] == {BACKCHANNEL_EVENT: {}}
     assert "nonce" not in claims
+
+
+# -- the demo portal as a back-channel logout receiver (§2.6) ------------------------------------
+
+
+def test_backchannel_logout_2_6_demo_portal_receiver_checks_typ_and_exp(
+    app_client: TestClient,
+    provider: Provider,
+    clock: FixedClock,
+    jwks: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The demo portal accepts only a `logout+jwt` that has not expired: an ID token or any
+    other JWT of ours signed with the same key, or an expired logout token, is answered 400."""
+    monkeypatch.setattr(demo_portal, "_discover", lambda issuer: {"issuer": issuer, "_keys": jwks})
+    now = int(clock.now().timestamp())
+
+    def post(*, typ: str = "logout+jwt", exp: int = now + 120) -> int:
+        claims = {
+            "iss": "http://testserver",
+            "aud": demo_portal.CLIENT_ID,
+            "iat": now,
+            "exp": exp,
+            "jti": "jti-of-a-test",
+            "sub": "someone",
+            "events": {BACKCHANNEL_EVENT: {}},
+        }
+        token = jose.sign(provider.keys, claims, typ=typ)
+        response = app_client.post("/demo-portal/backchannel-logout", data={"logout_token": token})
+        return response.status_code
+
+    assert post() == 200
+    assert post(typ="JWT") == 400
+    assert post(typ="at+jwt") == 400
+    assert post(exp=now) == 400
+    assert post(exp=now - 60) == 400

@@ -12,9 +12,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from servicekonto.accounts.levels import TrustLevel
 from servicekonto.clock import FixedClock
+from servicekonto.db.models import Client, IdentityEvidence
 from servicekonto.oidc.provider import Provider
 from tests.protocol.flows import (
+    account_id,
     assert_code_redirect,
     assert_error_redirect,
     authorize_url,
@@ -26,7 +29,7 @@ from tests.protocol.flows import (
     offered_claims,
     token_body,
 )
-from tests.support import Browser, Rp, decode_jwt, full_login, make_client
+from tests.support import Browser, Rp, decode_jwt, full_login, make_account, make_client
 
 
 @pytest.fixture(autouse=True)
@@ -246,6 +249,75 @@ def test_oidc_core_5_5_claims_parameter_cannot_add_claims_to_an_existing_consent
         )
     )
     assert_error_redirect(response, shared_signed_in, "consent_required")
+
+
+OUTSIDE_OPENID = ("address", "email", "birthdate", "given_name", "family_name", "place_of_birth")
+
+
+def _with_register_evidence(provider: Provider, email: str) -> None:
+    """A register-verified identity, so `verified_claims` would have something to release."""
+    with provider.sessions() as db:
+        db.add(
+            IdentityEvidence(
+                account_id=account_id(provider, email),
+                kind="register_letter",
+                register_record_id="R-TEST-K03",
+                verified_at=provider.clock.now(),
+            )
+        )
+        db.commit()
+
+
+def test_k03_v01_claims_parameter_cannot_reach_beyond_the_registered_scopes(
+    app_client: TestClient, browser: Browser, provider: Provider, jwks: dict[str, Any]
+) -> None:
+    """Checklist K-03/V-01: a client registered for `openid` only asks through `claims` for
+    address, e-mail, names, birth data and `verified_claims`: the consent page offers none of
+    them, and neither the ID token nor userinfo carries any."""
+    client = make_client(provider, scopes=["openid"], grant_types=["authorization_code"])
+    rp = Rp(app_client, client)
+    email = make_account(provider, level=TrustLevel.SUBSTANTIAL)
+    _with_register_evidence(provider, email)
+    asked = {name: {"essential": True} for name in OUTSIDE_OPENID}
+    verified = {"verification": {"trust_framework": None}, "claims": dict.fromkeys(OUTSIDE_OPENID)}
+    claims_param = json.dumps(
+        {
+            "id_token": {**asked, "verified_claims": verified},
+            "userinfo": {**asked, "verified_claims": verified},
+        }
+    )
+    start = browser.get(authorize_url(rp, scope="openid", claims=claims_param))
+    page = log_in(browser, start, email)
+    assert is_consent_page(page)
+    assert offered_claims(page) == []
+    assert 'name="claims"' not in page.text  # not even as a hidden essential claim
+    body = token_body(rp, assert_code_redirect(consent(browser, page), rp, status=303))
+    _, id_claims = decode_jwt(body["id_token"], jwks)
+    leaked = set(id_claims) & {*OUTSIDE_OPENID, "email_verified", "verified_claims"}
+    assert leaked == set(), id_claims
+    info = app_client.get("/userinfo", headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert info.status_code == 200, info.text
+    assert set(info.json()) == {"sub"}
+
+
+def test_k03_claims_of_scopes_withdrawn_from_the_client_are_no_longer_released(
+    app_client: TestClient, browser: Browser, rp: Rp, email: str, provider: Provider
+) -> None:
+    """K-03 at release: a consent given while the client was registered for `email` no longer
+    releases the e-mail once the client's registration drops that scope."""
+    params = full_login(browser, rp, email, scope="openid profile email")
+    body = token_body(rp, params["code"])
+    headers = {"Authorization": f"Bearer {body['access_token']}"}
+    assert app_client.get("/userinfo", headers=headers).json()["email"] == email
+    with provider.sessions() as db:
+        row = db.get(Client, rp.client.client_id)
+        assert row is not None
+        row.scopes = ["openid", "profile"]
+        db.commit()
+    provider.clients.invalidate(rp.client.client_id)
+    info = app_client.get("/userinfo", headers=headers).json()
+    assert "email" not in info and "email_verified" not in info
+    assert info["given_name"] == "Erika"
 
 
 def test_oidc_core_5_5_unknown_claims_are_ignored(

@@ -257,6 +257,32 @@ def test_rfc7662_2_2_refresh_token_only_active_for_its_own_client(
     assert introspect(app_client, other, tokens["refresh_token"]) == {"active": False}
 
 
+def test_rfc7662_4_another_clients_access_token_is_inactive_unless_caller_is_a_resource_server(
+    app_client: TestClient,
+    provider: Provider,
+    client: RegisteredClient,
+    issued: tuple[Rp, dict[str, Any]],
+) -> None:
+    """RFC 7662 §4: a client learns nothing about the tokens of another client; a machine client
+    registered as resource server (`tokens:introspect`) sees access tokens, not refresh tokens."""
+    _rp, tokens = issued
+    other = make_client(provider, name="Anderes Portal")
+    assert introspect(app_client, other, tokens["access_token"]) == {"active": False}
+    machine = make_client(
+        provider, grant_types=["client_credentials"], scopes=["postfach"], redirect_uris=[]
+    )
+    assert introspect(app_client, machine, tokens["access_token"]) == {"active": False}
+    machine_token = Rp(app_client, machine).token(grant_type="client_credentials").json()
+    assert introspect(app_client, client, machine_token["access_token"]) == {"active": False}
+    resource_server = make_client(
+        provider, grant_types=["client_credentials"], scopes=["tokens:introspect"], redirect_uris=[]
+    )
+    seen = introspect(app_client, resource_server, tokens["access_token"])
+    assert seen["active"] is True and seen["client_id"] == client.client_id
+    assert introspect(app_client, resource_server, tokens["refresh_token"]) == {"active": False}
+    assert introspect(app_client, client, tokens["access_token"])["active"] is True
+
+
 # -- RFC 7009: revocation -----------------------------------------------------------------------
 
 

@@ -637,6 +637,41 @@ def test_rfc6749_6_narrower_scope_is_granted(
     assert "email" not in info.json()
 
 
+def test_v01_rfc6749_6_narrower_scope_narrows_claims_named_in_the_claims_parameter(
+    app_client: TestClient, provider: Provider, browser: Browser, jwks: dict[str, Any]
+) -> None:
+    """V-01: a token narrowed at refresh to `openid profile` no longer releases the e-mail,
+    not even where the `claims` parameter named it (userinfo and the refreshed ID token)."""
+    client = make_client(provider)
+    rp = Rp(app_client, client)
+    email = make_account(provider)
+    named = {"email": None, "given_name": None}
+    params = full_login(
+        browser, rp, email, scope=OFFLINE, claims=json.dumps({"id_token": named, "userinfo": named})
+    )
+    tokens = rp.redeem(params["code"]).json()
+    full_info = app_client.get("/userinfo", headers=bearer(tokens["access_token"])).json()
+    assert full_info["email"] == email and full_info["given_name"] == "Erika"
+
+    response = refresh(rp, tokens["refresh_token"], scope="openid profile")
+    assert response.status_code == 200, response.text
+    narrowed = response.json()
+    info = app_client.get("/userinfo", headers=bearer(narrowed["access_token"])).json()
+    assert info["given_name"] == "Erika"
+    assert "email" not in info and "email_verified" not in info
+    _h, id_claims = decode_jwt(narrowed["id_token"], jwks)
+    assert id_claims["given_name"] == "Erika"
+    assert "email" not in id_claims
+
+    only_openid = refresh(rp, narrowed["refresh_token"], scope="openid").json()
+    info = app_client.get("/userinfo", headers=bearer(only_openid["access_token"])).json()
+    assert set(info) == {"sub"}
+    # the grant keeps its claims: the full scope releases the e-mail again
+    full = refresh(rp, only_openid["refresh_token"]).json()
+    info = app_client.get("/userinfo", headers=bearer(full["access_token"])).json()
+    assert info["email"] == email
+
+
 def test_oidc_core_12_2_refreshed_id_token_keeps_sub_and_auth_time(
     app_client: TestClient,
     provider: Provider,

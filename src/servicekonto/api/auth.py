@@ -2,7 +2,10 @@
 
 Administration of clients needs a client-credentials token with scope `admin:clients`
 (`servicekonto clients create --grant-type client_credentials --scope admin:clients`), so the
-admin API is authenticated, audited and revocable like any other OAuth access.
+admin API is authenticated, audited and revocable like any other OAuth access. The
+administrative and machine scopes (`admin:*`, `letters:dispatch`, …) count only in
+client-credentials tokens: an end-user token carrying one (a client registered before the
+registration refused that) is refused.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from servicekonto.api.deps import BearerValidator, Principal, db_session
+from servicekonto.clients.schemas import is_machine_scope
 from servicekonto.errors import Forbidden, Unauthorized
 
 
@@ -27,6 +31,8 @@ def require_scope(scope: str) -> Callable[..., Principal]:
             raise Unauthorized("the access token is invalid, expired or revoked")
         if scope not in principal.scopes:
             raise Forbidden(f"the access token lacks scope {scope}")
+        if is_machine_scope(scope) and principal.account_id is not None:
+            raise Forbidden(f"scope {scope} needs a client-credentials token")
         return principal
 
     return dependency

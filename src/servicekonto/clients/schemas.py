@@ -12,7 +12,26 @@ GrantType = Literal["authorization_code", "refresh_token", "client_credentials"]
 Alg = Literal["ES256", "RS256", "PS256"]
 
 _AUTHORIZATION_CODE: GrantType = "authorization_code"
+#: Administrative and machine scopes (DESIGN §9): only ever in client-credentials tokens of
+#: machine clients, so that no end-user token can carry them (besides every `admin:` scope).
+#: Registers a machine client as a resource server that may introspect any access token.
+RESOURCE_SERVER_SCOPE = "tokens:introspect"
+MACHINE_SCOPES = frozenset(
+    {"letters:dispatch", "postfach:deliver", "payments:request", RESOURCE_SERVER_SCOPE}
+)
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
+def is_machine_scope(scope: str) -> bool:
+    return scope.startswith("admin:") or scope in MACHINE_SCOPES
+
+
+def misplaced_machine_scopes(grant_types: list[str], scopes: list[str]) -> list[str]:
+    """The machine scopes of a client that is not a machine client (one whose only grant is
+    client_credentials): its code-flow tokens would carry them for an end user."""
+    if set(grant_types) == {"client_credentials"}:
+        return []
+    return sorted(s for s in scopes if is_machine_scope(s))
 
 
 def check_redirect_uri(uri: str) -> str:
@@ -74,6 +93,12 @@ class ClientCreate(BaseModel):
             raise ValueError("private_key_jwt needs jwks")
         if self.token_endpoint_auth_method == "none" and "client_credentials" in self.grant_types:
             raise ValueError("public clients cannot use client_credentials")
+        misplaced = misplaced_machine_scopes(list(self.grant_types), self.scopes)
+        if misplaced:
+            raise ValueError(
+                f"scopes {' '.join(misplaced)} are reserved to clients whose only grant type is"
+                " client_credentials"
+            )
         return self
 
 

@@ -14,9 +14,14 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from servicekonto.clients.schemas import ClientCreate, ClientCreated, ClientView
+from servicekonto.clients.schemas import (
+    ClientCreate,
+    ClientCreated,
+    ClientView,
+    misplaced_machine_scopes,
+)
 from servicekonto.db.models import Client
-from servicekonto.errors import NeedsDatabase, NotFound
+from servicekonto.errors import InvalidInput, NeedsDatabase, NotFound
 from servicekonto.security.secrets import digest, random_token
 
 
@@ -131,6 +136,10 @@ def create_client(
     client_id: str | None = None,
     client_secret: str | None = None,
 ) -> ClientCreated:
+    # The schema refuses this too; checked again here because a spec can be built without
+    # validation (model_construct), and no path may register an end-user client with them.
+    if misplaced_machine_scopes(list(spec.grant_types), spec.scopes):
+        raise InvalidInput("administrative scopes are reserved to client_credentials clients")
     needs_secret = spec.token_endpoint_auth_method in ("client_secret_basic", "client_secret_post")
     secret = (client_secret or random_token(32)) if needs_secret else None
     row = Client(

@@ -13,11 +13,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from servicekonto.accounts.levels import TrustLevel
+from servicekonto.clients.schemas import is_machine_scope
 from servicekonto.clients.service import ClientInfo
 from servicekonto.errors import InvalidRedirectTarget, OAuthError
 from servicekonto.oidc import acr as acr_vocabulary
 from servicekonto.oidc import jose, pkce
-from servicekonto.oidc.claims import ClaimsParameter, parse_claims_parameter
+from servicekonto.oidc.claims import ClaimsParameter, claims_for_scopes, parse_claims_parameter
 from servicekonto.oidc.provider import Provider
 from servicekonto.oidc.redirects import AuthorizationResponseError, is_registered
 from servicekonto.oidc.tokens import subject_for
@@ -76,13 +77,15 @@ class AuthorizationRequest:
         return ClaimsParameter.from_json(self.claims)
 
     def required_level(self) -> tuple[TrustLevel | None, bool, str]:
-        """(lowest acceptable level, essential?, vocabulary) from `claims.id_token.acr` or
-        `acr_values` (OIDC Core §5.5.1.1: only the claims form can be essential). A level of
-        None with essential True: essential values that are all unknown here."""
+        """(lowest acceptable level, essential?, vocabulary) from `claims.id_token.acr` and
+        `acr_values` (OIDC Core §5.5.1.1). The values are the claim's when it names any, else
+        those of `acr_values`: a claim without values only asks for `acr` to be returned (it
+        always is), so it never cancels a level asked through `acr_values`. Only the claim can
+        make the level essential (`acr_values` alone are voluntary). A level of None with
+        essential True: essential values that are all unknown here."""
         acr_claim = self.claims_parameter.id_token.get("acr")
-        values, essential = (
-            (list(acr_claim.values), acr_claim.essential) if acr_claim else (self.acr_values, False)
-        )
+        values = list(acr_claim.values) if acr_claim and acr_claim.values else self.acr_values
+        essential = acr_claim.essential if acr_claim else False
         known = [p for p in (acr_vocabulary.parse(v) for v in values) if p is not None]
         if not known:
             # An essential acr made only of values we do not know can never be met
@@ -152,7 +155,9 @@ def validate(client: ClientInfo, p: dict[str, str]) -> AuthorizationRequest:
     scopes = p.get("scope", "").split()
     if not scopes:
         raise fail("invalid_scope", "scope is required")
-    unknown = [s for s in scopes if s not in client.scopes]
+    # Machine scopes never go into an end user's token, even for a client registered with
+    # them before registration refused that.
+    unknown = [s for s in scopes if s not in client.scopes or is_machine_scope(s)]
     if unknown:
         raise fail("invalid_scope", "scope not allowed for this client")
     try:
@@ -173,7 +178,8 @@ def validate(client: ClientInfo, p: dict[str, str]) -> AuthorizationRequest:
     if nonce is not None and len(nonce) > MAX_NONCE:
         raise fail("invalid_request", "nonce too long")
     try:
-        claims = parse_claims_parameter(p.get("claims"))
+        # Checklist K-03: the `claims` parameter reaches no claim outside the registered scopes.
+        claims = parse_claims_parameter(p.get("claims")).within(claims_for_scopes(client.scopes))
     except OAuthError as exc:
         raise fail(exc.error, exc.description) from exc
     if "offline_access" in scopes and "refresh_token" not in client.grant_types:

@@ -5,6 +5,7 @@ identity claims (DESIGN §4: an attribute is released at min(attribute level, se
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +80,21 @@ class ClaimsParameter:
             member(data.get("userinfo", {})),
             tuple(data.get("verified_id_token", ())),
             tuple(data.get("verified_userinfo", ())),
+        )
+
+    def within(self, allowed: set[str]) -> ClaimsParameter:
+        """Only the identity claims in `allowed` (the claims of the client's registered scopes,
+        checklist K-03/V-01); the `claims` parameter never reaches beyond them. Claims about the
+        authentication (`acr`, …) stay."""
+
+        def keep(claims: dict[str, ClaimRequest]) -> dict[str, ClaimRequest]:
+            return {n: r for n, r in claims.items() if n in allowed or n in PROTOCOL_CLAIMS}
+
+        return ClaimsParameter(
+            keep(self.id_token),
+            keep(self.userinfo),
+            tuple(n for n in self.verified_id_token if n in allowed),
+            tuple(n for n in self.verified_userinfo if n in allowed),
         )
 
     def requested_identity_claims(self) -> set[str]:
@@ -168,8 +184,28 @@ def with_dependents(chosen: set[str], offered: set[str]) -> set[str]:
     return chosen | {d for d, main in DEPENDENT_CLAIMS.items() if main in chosen and d in offered}
 
 
-def claims_for_scopes(scopes: set[str]) -> set[str]:
+def claims_for_scopes(scopes: Iterable[str]) -> set[str]:
     return {claim for scope in scopes for claim in SCOPE_CLAIMS.get(scope, ())}
+
+
+def releasable(
+    *,
+    consented: Iterable[str],
+    client_scopes: Iterable[str],
+    grant_scopes: Iterable[str],
+    token_scopes: Iterable[str],
+) -> set[str]:
+    """The consented claims a token may still carry or unlock.
+
+    Only those within the client's registered scopes (checklist K-03), so a consent given
+    before the client's scopes were narrowed, or one obtained around them, releases nothing
+    beyond them. A token whose scope was narrowed at refresh (RFC 6749 §6) carries only the
+    claims of its own scopes, including those the `claims` parameter named (checklist V-01)."""
+    names = set(consented) & claims_for_scopes(client_scopes)
+    dropped = set(grant_scopes) - set(token_scopes) - {"offline_access"}
+    if dropped:
+        names &= claims_for_scopes(token_scopes)
+    return names
 
 
 def release(

@@ -1,5 +1,8 @@
 """Token introspection (RFC 7662). Authenticated clients only; an inactive, unknown or foreign
-refresh token answers just `{"active": false}` (§2.2). No audit write on this hot path.
+token answers just `{"active": false}` (§2.2). A token is foreign unless it was issued to the
+caller or the caller is a registered resource server (a machine client with scope
+`tokens:introspect`, which may see access tokens but never refresh tokens), so a client cannot
+learn anything about another client's tokens (§4). No audit write on this hot path.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from servicekonto.clients.schemas import RESOURCE_SERVER_SCOPE
 from servicekonto.clients.service import ClientInfo
 from servicekonto.db.models import Authorization, RefreshToken
 from servicekonto.oidc import access
@@ -39,7 +43,7 @@ def introspect(
     )
     for kind in order:
         result = (
-            _access(db, provider, token, now)
+            _access(db, provider, caller, token, now)
             if kind == "access_token"
             else _refresh(db, provider, caller, token, now)
         )
@@ -48,15 +52,23 @@ def introspect(
     return INACTIVE
 
 
-def _access(db: Session, provider: Provider, token: str, now: datetime) -> dict[str, Any] | None:
+def _access(
+    db: Session, provider: Provider, caller: ClientInfo, token: str, now: datetime
+) -> dict[str, Any] | None:
     if token.count(".") != 2:
         return None
     valid = access.validate(db, provider, token, now=now)
     if valid is None:
         return None
+    if valid.claims.get("client_id") != caller.client_id and not _resource_server(caller):
+        return INACTIVE
     body = {"active": True, "token_type": "Bearer"}
     body.update({k: valid.claims[k] for k in _AT_FIELDS if k in valid.claims})
     return body
+
+
+def _resource_server(caller: ClientInfo) -> bool:
+    return RESOURCE_SERVER_SCOPE in caller.scopes and caller.grant_types == {"client_credentials"}
 
 
 def _refresh(

@@ -19,7 +19,7 @@ from servicekonto.clients.service import ClientInfo
 from servicekonto.db.models import Account, Authorization, RefreshToken
 from servicekonto.oidc import acr as acr_vocabulary
 from servicekonto.oidc import jose
-from servicekonto.oidc.claims import ClaimsParameter, release
+from servicekonto.oidc.claims import ClaimsParameter, releasable, release
 from servicekonto.oidc.identity_assurance import release_verified
 from servicekonto.oidc.provider import Provider
 from servicekonto.security.secrets import digest, random_token
@@ -128,10 +128,15 @@ def issue_for_authorization(
         if nonce:
             id_claims["nonce"] = nonce
         claims_request = ClaimsParameter.from_json(authorization.claims_request)
-        asked = set(claims_request.id_token)
+        allowed = releasable(
+            consented=authorization.claims,
+            client_scopes=client.scopes,
+            grant_scopes=authorization.scopes,
+            token_scopes=scopes,
+        )
         id_claims.update(
             release(
-                names=asked & set(authorization.claims),
+                names=set(claims_request.id_token) & allowed,
                 attributes=attributes_of(account),
                 email=account.email,
                 email_verified=account.email_verified,
@@ -142,7 +147,7 @@ def issue_for_authorization(
                 db,
                 account=account,
                 session_level=level,
-                names=set(claims_request.verified_id_token) & set(authorization.claims),
+                names=set(claims_request.verified_id_token) & allowed,
             )
         )
         id_token = jose.sign(provider.keys, id_claims, alg=client.id_token_signed_response_alg)

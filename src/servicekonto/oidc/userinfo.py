@@ -16,7 +16,7 @@ from servicekonto.accounts.service import attributes_of
 from servicekonto.db.models import Account
 from servicekonto.errors import OAuthError
 from servicekonto.oidc import access
-from servicekonto.oidc.claims import ClaimsParameter, claims_for_scopes, release
+from servicekonto.oidc.claims import ClaimsParameter, claims_for_scopes, releasable, release
 from servicekonto.oidc.identity_assurance import release_verified
 from servicekonto.oidc.provider import Provider
 from servicekonto.oidc.tokens import subject_for
@@ -60,10 +60,16 @@ def userinfo(db: Session, provider: Provider, token: str, *, now: datetime) -> d
     asked = claims_for_scopes(valid.scopes & set(authorization.scopes)) | set(
         claims_request.userinfo
     )
+    allowed = releasable(
+        consented=authorization.claims,
+        client_scopes=client.scopes,
+        grant_scopes=authorization.scopes,
+        token_scopes=valid.scopes,
+    )
     body: dict[str, Any] = {"sub": subject_for(provider, client, account.id)}
     body.update(
         release(
-            names=asked & set(authorization.claims),
+            names=asked & allowed,
             attributes=attributes_of(account),
             email=account.email,
             email_verified=account.email_verified,
@@ -74,7 +80,7 @@ def userinfo(db: Session, provider: Provider, token: str, *, now: datetime) -> d
             db,
             account=account,
             session_level=TrustLevel.parse(authorization.acr),
-            names=set(claims_request.verified_userinfo) & set(authorization.claims),
+            names=set(claims_request.verified_userinfo) & allowed,
         )
     )
     return body

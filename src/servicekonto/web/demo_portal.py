@@ -299,6 +299,24 @@ def logout(request: Request) -> Response:
     return response
 
 
+def _valid_logout_token(
+    header: dict[str, Any], claims: dict[str, Any], *, issuer: str, now: float
+) -> bool:
+    """Back-Channel Logout 1.0 §2.4/§2.6: typed `logout+jwt` (so an ID token or access token
+    of ours is never taken for one), ours, for us, not expired, an event and no nonce."""
+    exp = claims.get("exp")
+    return (
+        header.get("typ") == "logout+jwt"
+        and claims.get("iss") == issuer
+        and claims.get("aud") == CLIENT_ID
+        and isinstance(exp, int)
+        and exp > now
+        and isinstance(claims.get("iat"), int)
+        and "nonce" not in claims
+        and "http://schemas.openid.net/event/backchannel-logout" in claims.get("events", {})
+    )
+
+
 @router.post("/backchannel-logout")
 def backchannel_logout(
     request: Request, fields: list[tuple[str, str]] = Depends(form_fields)
@@ -315,12 +333,8 @@ def backchannel_logout(
     except (JoseError, ValueError, httpx.HTTPError):
         return Response(status_code=400)
     claims = decoded.claims
-    if (
-        claims.get("iss") != metadata["issuer"]
-        or claims.get("aud") != CLIENT_ID
-        or "nonce" in claims
-        or "http://schemas.openid.net/event/backchannel-logout" not in claims.get("events", {})
-    ):
+    now = provider_of(request).clock.now().timestamp()
+    if not _valid_logout_token(decoded.header, claims, issuer=metadata["issuer"], now=now):
         return Response(status_code=400)
     if claims.get("sid"):
         _sessions.drop_where(request, "sid", str(claims["sid"]))
