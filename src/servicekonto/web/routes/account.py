@@ -15,6 +15,7 @@ from servicekonto.consent.service import list_consents, revoke
 from servicekonto.errors import InvalidInput
 from servicekonto.oidc.routes import db_session
 from servicekonto.registration import service as registration
+from servicekonto.security.ratelimit import Limits
 from servicekonto.web.pages import (
     check_post,
     clear_cookie,
@@ -26,6 +27,7 @@ from servicekonto.web.pages import (
 )
 from servicekonto.web.routes.eid import eid_choice
 from servicekonto.web.routes.forms import first, form_fields
+from servicekonto.web.routes.recovery import rate_limit
 from servicekonto.web.routes.registration import collaborators
 from servicekonto.web.routes.signin import password_sign_in, sign_out, wants_second_factor
 
@@ -202,6 +204,11 @@ def add_email(
     if "@" not in address or len(address) > 254:
         db.commit()
         return see_other("/account?notice=email_invalid")
+    # it mails the address: per IP and per address like the sign-up (issue 15 item 4)
+    db.commit()
+    rate_limit(request, "add_email")
+    limits: Limits = request.app.state.limits
+    limits.check_address("add_email", address, provider.clock.now())
     try:
         registration.add_email(
             db,

@@ -29,6 +29,7 @@ from servicekonto.security.sealing import Sealer
 from servicekonto.web.pages import check_post, provider_of, render, see_other, set_cookie
 from servicekonto.web.routes.eid import eid_choice
 from servicekonto.web.routes.forms import first, form_fields
+from servicekonto.web.routes.recovery import rate_limit
 from servicekonto.web.routes.signin import (
     current_session,
     second_factor_level,
@@ -310,6 +311,8 @@ def remove(
         return see_other("/login")
     if account.password_hash and account.email:
         # through the throttled path: a re-entered password is a guess like any other
+        db.commit()
+        rate_limit(request, "reauthenticate")
         ok = (
             authenticate_password(
                 db,
