@@ -225,6 +225,8 @@ def server(database_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
         "SERVICEKONTO_ARGON2_MEMORY_KIB": "1024",
         "SERVICEKONTO_ARGON2_TIME_COST": "1",
         "SERVICEKONTO_LOGIN_RATE_PER_MINUTE": "1000",
+        "SERVICEKONTO_EID_START_RATE_PER_MINUTE": "1000",
+        "SERVICEKONTO_REGISTRATION_RATE_PER_HOUR": "1000",
         "SERVICEKONTO_LOG_LEVEL": "WARNING",
     }
     process = ServerProcess(env, port, workers=2)

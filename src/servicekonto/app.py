@@ -54,7 +54,7 @@ from servicekonto.registration.eid_signin import EidLinking
 from servicekonto.registration.service import Collaborators
 from servicekonto.security.csrf import CsrfTokens
 from servicekonto.security.passwords import PasswordHashing
-from servicekonto.security.ratelimit import RateLimiter
+from servicekonto.security.ratelimit import Limits, make_counter
 from servicekonto.security.sealing import Sealer
 from servicekonto.security.secrets import derive_key
 from servicekonto.settings import Settings
@@ -375,7 +375,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.discovery_bytes = discovery.metadata_bytes(settings.issuer)
     app.state.renderer = Renderer()
     app.state.csrf = CsrfTokens(settings.secret_key)
-    app.state.login_limiter = RateLimiter(settings.login_rate_per_minute)
+    app.state.limits = Limits(
+        login_per_minute=settings.login_rate_per_minute,
+        registration_per_hour=settings.registration_rate_per_hour,
+        mail_per_address_per_hour=settings.mail_rate_per_address_per_hour,
+        eid_start_per_minute=settings.eid_start_rate_per_minute,
+        counter=make_counter(settings.redis_url),
+    )
+    app.state.login_limiter = app.state.limits.login
     app.state.totp_sealer = Sealer(settings.secret_key, TOTP_SEALING_PURPOSE)
     app.state.eid_server, eid_mock = build_eid(provider)
     app.state.eid_linking = eid_linking(provider, app.state.registration.register)

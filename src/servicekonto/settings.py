@@ -91,6 +91,25 @@ class Settings(BaseSettings):
     login_rate_per_minute: int = Field(
         default=60, description="Per-IP limit on credential POSTs per minute (429 beyond)."
     )
+    registration_rate_per_hour: int = Field(
+        default=30,
+        description="Per-IP limit on sign-ups per hour, page and API together (429 beyond).",
+    )
+    mail_rate_per_address_per_hour: int = Field(
+        default=5,
+        description="Per target e-mail address and form (sign-up, password reset, adding an "
+        "address): requests per hour that may cost a hash or send a mail (429 beyond).",
+    )
+    eid_start_rate_per_minute: int = Field(
+        default=10,
+        description="Per-IP limit on starting an Online-Ausweis transaction (each opens an "
+        "eID-Server session) per minute (429 beyond).",
+    )
+    redis_url: str = Field(
+        default="",
+        description="Redis for rate limits shared by every worker and instance; empty: each "
+        "process counts alone. Redis unreachable: per process (logged), never unlimited.",
+    )
     trusted_proxies: str = Field(
         default="127.0.0.1", description="Peers whose X-Forwarded-For is honoured (comma list)."
     )

@@ -18,11 +18,11 @@ from servicekonto.accounts.service import get_account
 from servicekonto.api.auth import require_scope
 from servicekonto.api.deps import Principal, db_session, now
 from servicekonto.api.problems import problems
-from servicekonto.errors import Forbidden, InvalidInput, RateLimited
+from servicekonto.errors import Forbidden, InvalidInput
 from servicekonto.letters.service import letter_status
 from servicekonto.registration import service
 from servicekonto.registration.schemas import RegistrationAccepted, RegistrationInput
-from servicekonto.security.ratelimit import RateLimiter
+from servicekonto.security.ratelimit import Limits
 
 router = APIRouter(prefix="/api/v1", tags=["registration"])
 account_scope = require_scope("account")
@@ -56,11 +56,17 @@ def _collaborators(request: Request) -> service.Collaborators:
     return found
 
 
+def _limits(request: Request) -> Limits:
+    limits: Limits = request.app.state.limits
+    return limits
+
+
+def _ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 def _limit(request: Request) -> None:
-    limiter: RateLimiter = request.app.state.login_limiter
-    wait = limiter.hit(request.client.host if request.client else "unknown", now(request))
-    if wait:
-        raise RateLimited("too many requests", retry_after=wait)
+    _limits(request).login.check(_ip(request), now(request))
 
 
 def _person(principal: Principal) -> str:
@@ -79,8 +85,11 @@ def register(
     data: RegistrationInput, request: Request, db: Session = Depends(db_session)
 ) -> RegistrationAccepted:
     """Register a person. 503 when the civil register cannot answer (nothing is stored); 422
-    with the refused rules for a password; otherwise the same 202 for every outcome."""
-    _limit(request)
+    with the refused rules for a password; otherwise the same 202 for every outcome. 429 beyond
+    the per-IP and per-address limits, shared with the sign-up page."""
+    _limits(request).check_registration(
+        ip=_ip(request), address=str(data.email), now=now(request)
+    )
     try:
         service.register_citizen(
             db,

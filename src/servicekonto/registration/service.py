@@ -26,7 +26,13 @@ from servicekonto.accounts.service import (
     set_attribute,
 )
 from servicekonto.audit.service import record
-from servicekonto.db.models import Account, Administration, EmailToken, IdentityEvidence
+from servicekonto.db.models import (
+    Account,
+    Administration,
+    AuditEvent,
+    EmailToken,
+    IdentityEvidence,
+)
 from servicekonto.errors import InvalidInput, NotFound
 from servicekonto.faults import crash_point
 from servicekonto.letters.pdf import render_pin_letter
@@ -49,6 +55,8 @@ from servicekonto.security.secrets import digest, random_token
 
 #: DESIGN §5 / issue 3 item 7: unconfirmed sign-ups are purged after 7 days.
 EMAIL_TOKEN_TTL = timedelta(days=7)
+#: The "you already have an account" notice goes to one address at most this often.
+NOTICE_INTERVAL = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -112,6 +120,26 @@ def _send_letter(db: Session, c: Collaborators, *, account_id: str, resident: Re
     return queued.letter_id
 
 
+def _notify_already_registered(
+    db: Session, c: Collaborators, *, email: str, account_id: str, now: datetime, request_id: str
+) -> None:
+    """The "someone tried to register with your address" mail, at most once per
+    NOTICE_INTERVAL per account (issue 15 item 4: 70 sign-ups must not mean 70 mails)."""
+    recent = db.scalars(
+        select(AuditEvent.details).where(
+            AuditEvent.event == "registration.repeated",
+            AuditEvent.actor == f"account:{account_id}",
+            AuditEvent.at > now - NOTICE_INTERVAL,
+        )
+    )
+    notice = not any(details.get("notice") for details in recent)
+    if notice:
+        queue_mail(db, to=email, now=now, subject="Registrierung bei ServiceKonto",
+                   body=_ALREADY_REGISTERED.format(issuer=c.issuer))
+    record(db, at=now, event="registration.repeated", actor=f"account:{account_id}",
+           details={"notice": notice}, request_id=request_id)
+
+
 def register_citizen(
     db: Session, c: Collaborators, *, data: RegistrationInput, now: datetime, request_id: str = ""
 ) -> None:
@@ -129,10 +157,8 @@ def register_citizen(
         # Same answer and about the same work as a new sign-up (no enumeration): two hashes.
         c.hashing.burn(data.password)
         c.hashing.burn(data.password)
-        queue_mail(db, to=email, now=now, subject="Registrierung bei ServiceKonto",
-                   body=_ALREADY_REGISTERED.format(issuer=c.issuer))
-        record(db, at=now, event="registration.repeated", actor=f"account:{existing}",
-               request_id=request_id)
+        _notify_already_registered(db, c, email=email, account_id=existing, now=now,
+                                   request_id=request_id)
         return
     account = create_account(
         db, hashing=c.hashing, now=now, email=email, password=data.password,
@@ -167,9 +193,10 @@ def add_email(
     if account is None or account.email is not None:
         raise InvalidInput("the account already has an e-mail address")
     address = normalise_email(email)
-    if db.scalar(select(Account.id).where(Account.email == address)) is not None:
-        queue_mail(db, to=address, now=now, subject="Registrierung bei ServiceKonto",
-                   body=_ALREADY_REGISTERED.format(issuer=c.issuer))
+    existing = db.scalar(select(Account.id).where(Account.email == address))
+    if existing is not None:
+        _notify_already_registered(db, c, email=address, account_id=existing, now=now,
+                                   request_id=request_id)
         return
     account.email, account.email_verified, account.updated_at = address, False, now
     token = random_token(32)

@@ -19,6 +19,9 @@ from servicekonto.oidc.claims import SCOPE_CLAIMS
 from servicekonto.oidc.routes import db_session
 from servicekonto.registration import service as registration
 from servicekonto.web.display import attribute_text
+
+
+from servicekonto.security.ratelimit import Limits
 from servicekonto.web.pages import (
     check_post,
     clear_cookie,
@@ -30,6 +33,7 @@ from servicekonto.web.pages import (
 )
 from servicekonto.web.routes.eid import eid_choice
 from servicekonto.web.routes.forms import first, form_fields
+from servicekonto.web.routes.recovery import rate_limit
 from servicekonto.web.routes.registration import collaborators
 from servicekonto.web.routes.signin import (
     login_notice,
@@ -220,6 +224,11 @@ def add_email(
     if "@" not in address or len(address) > 254:
         db.commit()
         return see_other("/account?notice=email_invalid")
+    # it mails the address: per IP and per address like the sign-up (issue 15 item 4)
+    db.commit()
+    rate_limit(request, "add_email")
+    limits: Limits = request.app.state.limits
+    limits.check_address("add_email", address, provider.clock.now())
     try:
         registration.add_email(
             db,

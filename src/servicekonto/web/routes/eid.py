@@ -47,10 +47,12 @@ from servicekonto.registration.eid_signin import (
     Outcome,
     sign_in_with_eid_once,
 )
+from servicekonto.security.ratelimit import Limits
 from servicekonto.security.secrets import digest, random_token
 from servicekonto.web.pages import (
     check_post,
     clear_cookie,
+    client_ip,
     cookie_name,
     error_page,
     provider_of,
@@ -124,8 +126,26 @@ def start(
     if purpose in SIGNED_IN_PURPOSES and current_session(request, db) is None:
         db.commit()
         return see_other("/login")
+    db.commit()
+    # Each start holds one of the eID-Server's sessions (issue 15 item 6): limited per IP, and
+    # a browser holds at most one open transaction, recorded before `useID` is called.
+    limits: Limits = request.app.state.limits
+    limits.eid_start.check(f"eid_start:{client_ip(request)}", now)
+    _void_open_transaction(db, request.cookies.get(cookie_name(request, "sk_eid")), now)
     transaction_id = random_token(24)
     binding = random_token(32)
+    transaction = EidTransaction(
+        id=transaction_id,
+        binding_digest=digest(binding),
+        eid_session="",  # set once useID answers
+        request_counter=0,
+        purpose=purpose,
+        pending_id=pending_id[:64] if pending_id else None,
+        created_at=now,
+        expires_at=now + TRANSACTION_TTL,
+    )
+    db.add(transaction)
+    db.commit()
     try:
         opened = server.use_id(
             UseIdRequest(
@@ -134,23 +154,29 @@ def start(
             )
         )
     except (EidError, EidUnavailable):
+        db.delete(transaction)
+        db.commit()
         return _failure(request, "eid.error.unavailable", status=503)
-    db.add(
-        EidTransaction(
-            id=transaction_id,
-            binding_digest=digest(binding),
-            eid_session=opened.session,
-            request_counter=0,
-            purpose=purpose,
-            pending_id=pending_id[:64] if pending_id else None,
-            created_at=now,
-            expires_at=now + TRANSACTION_TTL,
-        )
-    )
+    transaction.eid_session = opened.session
     db.commit()
     response = see_other(opened.client_url)
     set_cookie(request, response, "sk_eid", binding, max_age=int(TRANSACTION_TTL.total_seconds()))
     return response
+
+
+def _void_open_transaction(db: Session, binding: str | None, now: datetime) -> None:
+    """A new start ends the browser's open transaction: its return link opens nothing."""
+    if not binding:
+        return
+    db.execute(
+        update(EidTransaction)
+        .where(
+            EidTransaction.binding_digest == digest(binding),
+            EidTransaction.consumed_at.is_(None),
+        )
+        .values(consumed_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _consume(

@@ -22,7 +22,7 @@ from servicekonto.errors import InvalidInput, RateLimited
 from servicekonto.oidc.routes import db_session
 from servicekonto.registration import recovery
 from servicekonto.registration.service import Collaborators
-from servicekonto.security.ratelimit import RateLimiter
+from servicekonto.security.ratelimit import Limits, RateLimiter
 from servicekonto.web.pages import (
     check_post,
     clear_cookie,
@@ -99,6 +99,8 @@ def forgot(
     if "@" not in email:
         return _forgot_page(request, email=email, error="reset.error.email")
     provider = provider_of(request)
+    limits: Limits = request.app.state.limits
+    limits.check_address("password_forgot", email, provider.clock.now())
     recovery.request_password_reset(
         db,
         email=email,

@@ -20,7 +20,8 @@ from servicekonto.oidc.routes import db_session
 from servicekonto.register.port import RegisterUnavailable
 from servicekonto.registration import din91379, service
 from servicekonto.registration.schemas import RegistrationInput
-from servicekonto.web.pages import check_post, provider_of, render, see_other
+from servicekonto.security.ratelimit import Limits
+from servicekonto.web.pages import check_post, client_ip, provider_of, render, see_other
 from servicekonto.web.routes.forms import first, form_fields
 from servicekonto.web.routes.signin import current_session
 
@@ -129,6 +130,13 @@ def register(
         data = RegistrationInput(**raw)
     except ValidationError as exc:
         return _form_page(request, form, _errors_of(exc), status=422)
+    # Before any hash or mail; the API counts in the same buckets (issue 15 item 4).
+    limits: Limits = request.app.state.limits
+    limits.check_registration(
+        ip=client_ip(request),
+        address=str(data.email),
+        now=provider.clock.now(),
+    )
     try:
         service.register_citizen(
             db,

@@ -41,6 +41,7 @@ from servicekonto.security.sealing import Sealer
 from servicekonto.web.pages import check_post, provider_of, render, see_other, set_cookie
 from servicekonto.web.routes.eid import eid_choice
 from servicekonto.web.routes.forms import first, form_fields
+from servicekonto.web.routes.recovery import rate_limit
 from servicekonto.web.routes.signin import (
     current_session,
     recent_at,
@@ -444,6 +445,9 @@ def _after_reauth(
     if session is None or account is None:
         db.commit()
         return see_other("/login")
+    # a re-entered password or code is a guess like any other: limited per IP
+    db.commit()
+    rate_limit(request, "reauthenticate")
     if not _reauthenticated(request, db, session, account, form, now):
         db.commit()
         return _page(request, db, session, error="security.error.reauth", status=400)
