@@ -24,12 +24,11 @@ from servicekonto.cli import upgrade_database
 from servicekonto.clock import FixedClock
 from servicekonto.oidc.provider import Provider
 from servicekonto.settings import Settings
-from tests.support import Browser
+from tests.support import FAST_ARGON2, Browser
 from tests.tools import IN_CI
 
 PG_URL = os.environ.get("SERVICEKONTO_TEST_DATABASE_URL", "")
 ROOT = Path(__file__).resolve().parents[1]
-FAST_ARGON2 = {"argon2_memory_kib": 1024, "argon2_time_cost": 1}
 
 
 def require_postgres() -> str:

@@ -23,8 +23,11 @@ from servicekonto.accounts.service import create_account
 from servicekonto.clients.schemas import ClientCreate
 from servicekonto.clients.service import create_client
 from servicekonto.oidc.provider import Provider
+from servicekonto.security.passwords import PasswordHashing
 
 PASSWORD = "Korrekt-Pferd-Batterie-42"
+#: argon2id cost for tests: the real algorithm, a fraction of the time.
+FAST_ARGON2 = {"argon2_memory_kib": 1024, "argon2_time_cost": 1}
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 FORM_ACTION = re.compile(r'<form[^>]*action="([^"]+)"')
 T = TypeVar("T")
@@ -96,6 +99,22 @@ def make_account(
         )
         db.commit()
     return email
+
+
+class CountingHashing(PasswordHashing):
+    """Fast argon2 that counts every verification (a `burn` is one too), thread-safely."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            memory_kib=FAST_ARGON2["argon2_memory_kib"], time_cost=FAST_ARGON2["argon2_time_cost"]
+        )
+        self._count_lock = threading.Lock()
+        self.verified = 0
+
+    def verify(self, stored_hash: str, password: str) -> tuple[bool, bool]:
+        with self._count_lock:
+            self.verified += 1
+        return super().verify(stored_hash, password)
 
 
 class Browser:

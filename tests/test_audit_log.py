@@ -9,11 +9,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+from alembic import command
+from alembic.config import Config
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 
-from servicekonto.audit.service import verify_chain
-from servicekonto.db.models import Account, AuditEvent
+from servicekonto.audit.service import ChainCheck, verify_chain
+from servicekonto.db.models import Account, AuditEvent, AuditHead
 from servicekonto.oidc.provider import Provider
 from servicekonto.settings import Settings
 from tests.support import PASSWORD, Browser, Rp, full_login, make_account, make_client
@@ -47,9 +50,15 @@ def _account_id(provider: Provider, email: str) -> str:
     return str(account_id)
 
 
-def _verify(provider: Provider) -> tuple[bool, int, int | None]:
+def _verify(provider: Provider) -> ChainCheck:
     with provider.sessions() as db:
         return verify_chain(db)
+
+
+def _delete_events(provider: Provider, ids: list[int]) -> None:
+    with provider.sessions() as db:
+        db.execute(AuditEvent.__table__.delete().where(AuditEvent.id.in_(ids)))
+        db.commit()
 
 
 def _login_and_consent(app_client: TestClient, provider: Provider, browser: Browser) -> str:
@@ -88,9 +97,10 @@ def test_v04_chain_is_intact_and_an_edited_row_breaks_it_there(
     app_client: TestClient, provider: Provider, browser: Browser
 ) -> None:
     _login_and_consent(app_client, provider, browser)
-    intact, count, broken = _verify(provider)
-    assert (intact, broken) == (True, None)
+    intact, count, broken, problem, head = _verify(provider)
+    assert (intact, broken, problem) == (True, None, "")
     assert count == len(_rows(provider)) >= 2
+    assert head == _rows(provider)[-1]["hash"]
 
     target = next(r for r in _rows(provider) if r["event"] == "consent.granted")["id"]
     with provider.sessions() as db:
@@ -100,7 +110,7 @@ def test_v04_chain_is_intact_and_an_edited_row_breaks_it_there(
             .values(details={"scopes": ["openid", "everything"], "claims": []})
         )
         db.commit()
-    intact, count, broken = _verify(provider)
+    intact, count, broken, _problem, _head = _verify(provider)
     assert intact is False
     assert broken == target
     assert count == sum(1 for r in _rows(provider) if r["id"] < target)
@@ -111,13 +121,82 @@ def test_v04_deleting_a_row_breaks_the_chain(
 ) -> None:
     _login_and_consent(app_client, provider, browser)
     rows = _rows(provider)
-    first = rows[0]["id"]
+    _delete_events(provider, [rows[0]["id"]])
+    check = _verify(provider)
+    assert check.intact is False
+    assert check.broken == rows[1]["id"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("removed", [1, 2])
+def test_v04_deleting_the_newest_rows_breaks_the_head(
+    app_client: TestClient, provider: Provider, browser: Browser, removed: int
+) -> None:
+    """What is left is a valid chain; only the recorded head shows that its end is missing."""
+    _login_and_consent(app_client, provider, browser)
+    app_client.cookies.clear()
+    _login_and_consent(app_client, provider, browser)
+    rows = _rows(provider)
+    assert len(rows) == 4
+    _delete_events(provider, [row["id"] for row in rows[-removed:]])
+    check = _verify(provider)
+    assert check.intact is False
+    assert check.broken is None
+    assert check.events == len(rows) - removed
+    assert check.head == rows[-removed - 1]["hash"]
+    assert f"the recorded head has {len(rows)} events" in check.problem
+    assert "removed from its end" in check.problem
+
+
+def test_v04_deleting_every_row_breaks_the_head(
+    app_client: TestClient, provider: Provider, browser: Browser, settings: Settings
+) -> None:
+    _login_and_consent(app_client, provider, browser)
+    count = len(_rows(provider))
     with provider.sessions() as db:
-        db.execute(AuditEvent.__table__.delete().where(AuditEvent.id == first))
+        db.execute(AuditEvent.__table__.delete())
         db.commit()
-    intact, _count, broken = _verify(provider)
-    assert intact is False
-    assert broken == rows[1]["id"]
+    check = _verify(provider)
+    assert (check.intact, check.events, check.broken) == (False, 0, None)
+    assert f"the recorded head has {count} events" in check.problem
+
+    cli = _cli_verify(settings)
+    assert cli.returncode == 1, (cli.stdout, cli.stderr)
+    assert f"audit chain BROKEN: the recorded head has {count} events" in cli.stderr
+    assert "Traceback" not in cli.stderr
+
+
+def test_v04_a_removed_head_is_reported_and_logins_still_work(
+    app_client: TestClient, provider: Provider, browser: Browser
+) -> None:
+    with provider.sessions() as db:
+        db.execute(AuditHead.__table__.delete())
+        db.commit()
+    _login_and_consent(app_client, provider, browser)  # audited events, no head to move
+    check = _verify(provider)
+    assert check.intact is False
+    assert check.events == len(_rows(provider)) >= 2
+    assert check.problem == "the recorded head (audit_head) is missing"
+
+
+@pytest.mark.postgres
+def test_migration_anchors_the_chain_that_is_already_there(
+    app_client: TestClient, provider: Provider, browser: Browser, settings: Settings
+) -> None:
+    """An existing log gets its head from the migration; a truncation right after it shows."""
+    _login_and_consent(app_client, provider, browser)
+    rows = _rows(provider)
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["url"] = settings.sqlalchemy_url
+    config.attributes["configure_logger"] = False
+    command.downgrade(config, "0008-1")
+    with provider.sessions() as db:
+        assert "audit_head" not in inspect(db.get_bind()).get_table_names()
+    command.upgrade(config, "head")
+    assert _verify(provider) == (True, len(rows), None, "", rows[-1]["hash"])
+    _delete_events(provider, [rows[-1]["id"]])
+    assert _verify(provider).intact is False
 
 
 def test_v04_crlf_in_a_username_does_not_reach_the_audit_log(
@@ -180,7 +259,8 @@ def test_cli_audit_verify_exits_0_when_intact_and_1_when_tampered(
 
     ok = _cli_verify(settings)
     assert ok.returncode == 0, ok.stderr
-    assert "intact" in ok.stdout and str(count) in ok.stdout
+    head = _rows(provider)[-1]["hash"]
+    assert ok.stdout.strip() == f"audit chain intact: {count} events, head {head}"
 
     target = _rows(provider)[-1]["id"]
     with provider.sessions() as db:

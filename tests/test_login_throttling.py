@@ -28,6 +28,7 @@ from tests.support import (
     FORM_ACTION,
     PASSWORD,
     Browser,
+    CountingHashing,
     Rp,
     make_account,
     make_client,
@@ -232,6 +233,30 @@ def test_c03_unknown_email_gets_the_same_page_and_status_as_a_wrong_password(
     assert unknown.status_code == wrong.status_code
     assert unknown.text == wrong.text
     assert sorted(unknown.headers.keys()) == sorted(wrong.headers.keys())
+
+
+@pytest.mark.parametrize("case", ["unknown e-mail", "locked account", "wrong password", "correct"])
+def test_c03_every_login_attempt_costs_exactly_one_argon2_verification(
+    provider: Provider, browser: Browser, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    """Timing does not tell an unknown or locked account from a wrong password: each runs the
+    same one argon2id verification (a dummy one where there is no hash to check or no attempt
+    left), never none and never two."""
+    email = make_account(provider)
+    if case == "locked account":
+        fail(browser, email, LOCK_THRESHOLD)
+        assert account_row(provider, email).locked_until is not None
+    counting = CountingHashing()
+    monkeypatch.setattr(provider, "hashing", counting)
+    if case == "unknown e-mail":
+        assert_refused(login(browser, "niemand-hier@example.org", WRONG))
+    elif case == "locked account":
+        assert_refused(login(browser, email, PASSWORD))
+    elif case == "wrong password":
+        assert_refused(login(browser, email, WRONG))
+    else:
+        assert_logged_in(login(browser, email, PASSWORD))
+    assert counting.verified == 1, case
 
 
 def test_c01_email_is_case_and_whitespace_insensitive(

@@ -342,11 +342,18 @@ def audit_verify() -> None:
 
     provider = _provider()
     with provider.sessions() as db:
-        intact, count, broken = verify_chain(db)
-    if intact:
-        typer.echo(f"audit chain intact: {count} events")
+        check = verify_chain(db)
+    if check.intact:
+        # The head printed here, kept outside the database, also shows a rewritten audit_head.
+        typer.echo(f"audit chain intact: {check.events} events, head {check.head}")
+    elif check.broken is not None:
+        typer.echo(
+            f"audit chain BROKEN at event {check.broken} (after {check.events} good events)",
+            err=True,
+        )
+        raise typer.Exit(1)
     else:
-        typer.echo(f"audit chain BROKEN at event {broken} (after {count} good events)", err=True)
+        typer.echo(f"audit chain BROKEN: {check.problem}", err=True)
         raise typer.Exit(1)
 
 

@@ -16,29 +16,12 @@ import pytest
 from servicekonto.letters.codes import ALPHABET, format_code
 from servicekonto.letters.service import MAX_ATTEMPTS, ActivatedLetter, activate
 from servicekonto.oidc.provider import Provider
-from servicekonto.security.passwords import PasswordHashing
-from tests.conftest import FAST_ARGON2
 from tests.letters.conftest import load, queue
+from tests.support import CountingHashing
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(120)]
 
 GUESSES = 50
-
-
-class CountingHashing(PasswordHashing):
-    """Fast argon2 that counts every verification, thread-safely."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            memory_kib=FAST_ARGON2["argon2_memory_kib"], time_cost=FAST_ARGON2["argon2_time_cost"]
-        )
-        self._count_lock = threading.Lock()
-        self.verified = 0
-
-    def verify(self, stored_hash: str, password: str) -> tuple[bool, bool]:
-        with self._count_lock:
-            self.verified += 1
-        return super().verify(stored_hash, password)
 
 
 def wrong_codes(correct: str, n: int) -> list[str]:

@@ -2,7 +2,7 @@
 
 from servicekonto.db.models.account import Account, AccountAttribute
 from servicekonto.db.models.administration import Administration
-from servicekonto.db.models.audit import AuditEvent
+from servicekonto.db.models.audit import AuditEvent, AuditHead
 from servicekonto.db.models.client import Client, ClientAssertionJti
 from servicekonto.db.models.grant import (
     Authorization,
@@ -24,6 +24,7 @@ __all__ = [
     "AccountAttribute",
     "Administration",
     "AuditEvent",
+    "AuditHead",
     "Authorization",
     "AuthorizationCode",
     "BrowserSession",

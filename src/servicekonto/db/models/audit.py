@@ -23,3 +23,16 @@ class AuditEvent(Base):
     request_id: Mapped[str] = mapped_column(String(64), default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(Base):
+    """The chain's head kept in a second place: how many events there are and the newest hash,
+    moved in the same transaction as every append. The chain alone proves each event follows the
+    one before; only this row shows that events were cut from its end (or all of them)."""
+
+    __tablename__ = "audit_head"
+
+    #: Always 1: there is one chain and so one head.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(Integer)
+    head_hash: Mapped[str] = mapped_column(String(64))
