@@ -18,10 +18,8 @@ from servicekonto.errors import InvalidInput
 from servicekonto.oidc.claims import SCOPE_CLAIMS
 from servicekonto.oidc.routes import db_session
 from servicekonto.registration import service as registration
-from servicekonto.web.display import attribute_text
-
-
 from servicekonto.security.ratelimit import Limits
+from servicekonto.web.display import attribute_text
 from servicekonto.web.pages import (
     check_post,
     clear_cookie,
