@@ -8,8 +8,9 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -278,6 +279,18 @@ def connect_to_every_worker(
         for extra in queue:
             extra.close()
     return chosen
+
+
+@contextmanager
+def each_worker(base_url: str) -> Iterator[list[httpx.Client]]:
+    """Fresh connections, one to each worker. Fresh each time: uvicorn closes a keep-alive
+    connection after 5 s idle, and the client's next connection may reach the other worker."""
+    clients = connect_to_every_worker(base_url, 2)
+    try:
+        yield clients
+    finally:
+        for http in clients:
+            http.close()
 
 
 def in_parallel(

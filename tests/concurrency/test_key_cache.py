@@ -5,7 +5,7 @@ that began `BEGIN IMMEDIATE` while the caller (token endpoint: UPDATE, then sign
 write lock, so the first code redemption after the cache lifetime waited out the busy timeout
 and answered 503, and an `id_token_hint` naming an unknown `kid` forced the same reload. The
 cache lifetime and the busy timeout are short here, so the idle takes seconds and a regression
-fails after a few seconds instead of hanging for 30.
+fails after a few seconds instead of hanging for 30. Checklist K-01 and D-07.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,8 +32,8 @@ from tests.support import (
     Browser,
     RegisteredClient,
     Rp,
-    connect_to_every_worker,
     decode_jwt,
+    each_worker,
     full_login,
     in_parallel,
     make_account,
@@ -155,7 +154,7 @@ def forged_hint(kid: str = "made-up-kid") -> str:
 # -- issue 10 #1 / issue 15 #1 ---------------------------------------------------------------------
 
 
-def test_issue10_1_code_redemptions_after_idling_past_the_key_cache_lifetime_answer_at_once(
+def test_k01_code_redemptions_after_idling_past_the_key_cache_lifetime_answer_at_once(
     keyed_server: ServerProcess, seeding: Provider
 ) -> None:
     browser_http, pending = codes_through_pages(keyed_server, seeding, 6)
@@ -176,7 +175,7 @@ def test_issue10_1_code_redemptions_after_idling_past_the_key_cache_lifetime_ans
     assert slowest < BUSY_TIMEOUT, slowest
 
 
-def test_c15_1_forged_id_token_hint_with_unknown_kid_neither_stalls_nor_blocks_token_requests(
+def test_k01_forged_id_token_hint_with_unknown_kid_neither_stalls_nor_blocks_token_requests(
     keyed_server: ServerProcess, seeding: Provider
 ) -> None:
     # the attacker: any signed-in person; the victim: another person redeeming codes meanwhile
@@ -241,18 +240,6 @@ def rotate_with_cli(server: ServerProcess) -> set[str]:
     line = done.stdout.strip().splitlines()[-1]
     assert line.startswith("new signing keys: "), done.stdout
     return set(line.removeprefix("new signing keys: ").split(", "))
-
-
-@contextmanager
-def each_worker(base_url: str) -> Iterator[list[httpx.Client]]:
-    """Fresh connections, one to each worker. Fresh each time: uvicorn closes a keep-alive
-    connection after 5 s idle, and the client's next connection may reach the other worker."""
-    clients = connect_to_every_worker(base_url, 2)
-    try:
-        yield clients
-    finally:
-        for http in clients:
-            http.close()
 
 
 def signing_starts(provider: Provider, kids: set[str], lifetime: float) -> float:

@@ -425,7 +425,7 @@ def test_oidc_core_10_1_1_rotation_keeps_old_tokens_verifiable(
     assert new_header["kid"] != old_header["kid"]
 
 
-def test_c15_1_a_token_naming_an_unknown_kid_is_invalid_and_reloads_no_keys(
+def test_k01_a_token_naming_an_unknown_kid_is_invalid_and_reloads_no_keys(
     app_client: TestClient,
     provider: Provider,
     client: RegisteredClient,
@@ -465,7 +465,7 @@ def test_c15_1_a_token_naming_an_unknown_kid_is_invalid_and_reloads_no_keys(
     assert reloads == []
 
 
-def test_c15_1_keys_reload_on_their_schedule_in_the_background_never_in_a_request(
+def test_k01_keys_reload_on_their_schedule_in_the_background_never_in_a_request(
     settings: Settings,
     clock: FixedClock,
     monkeypatch: pytest.MonkeyPatch,
