@@ -7,8 +7,10 @@ import hashlib
 import re
 import secrets
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -273,10 +275,15 @@ def connect_to_every_worker(
     assert n >= workers
     share = -(-n // workers)
     by_worker: dict[str, list[httpx.Client]] = {}
-    for _ in range(50 * n):
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
         client = httpx.Client(base_url=base_url, timeout=timeout, cookies=cookies)
         answer = client.get("/healthz")
-        by_worker.setdefault(workers_of([answer]).pop(), []).append(client)
+        held = by_worker.setdefault(workers_of([answer]).pop(), [])
+        if len(held) < share:
+            held.append(client)
+        else:
+            client.close()
         if len(by_worker) >= workers and all(len(c) >= share for c in by_worker.values()):
             break
     shares = sorted(len(c) for c in by_worker.values())
@@ -284,13 +291,25 @@ def connect_to_every_worker(
         for clients in by_worker.values():
             for client in clients:
                 client.close()
-        raise AssertionError(f"connections reached the workers unevenly: {shares}")
+        raise AssertionError(f"in 20 s connections reached {shares} of {workers} workers")
     queues = list(by_worker.values())
     chosen = [queues[i % workers].pop() for i in range(n)]
-    for queue in queues:
+    for queue in queues:  # with n not a multiple of workers, one may hold one more
         for extra in queue:
             extra.close()
     return chosen
+
+
+@contextmanager
+def each_worker(base_url: str) -> Iterator[list[httpx.Client]]:
+    """Fresh connections, one to each worker. Fresh each time: uvicorn closes a keep-alive
+    connection after 5 s idle, and the client's next connection may reach the other worker."""
+    clients = connect_to_every_worker(base_url, 2)
+    try:
+        yield clients
+    finally:
+        for http in clients:
+            http.close()
 
 
 def in_parallel(

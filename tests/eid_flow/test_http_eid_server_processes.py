@@ -25,6 +25,7 @@ from servicekonto.db.models import Account, BrowserSession, EidTransaction, Logi
 from servicekonto.oidc.provider import Provider
 from servicekonto.security.secrets import digest
 from tests.conftest import ROOT, ServerProcess, free_port, wait_until_up
+from tests.support import connect_to_every_worker, workers_of
 
 pytestmark = [pytest.mark.server, pytest.mark.timeout(120)]
 
@@ -135,9 +136,9 @@ def server(
 class UserAgent:
     """A browser over httpx: one cookie jar for both ports, Origin on POSTs, no auto-redirects."""
 
-    def __init__(self, origin: str) -> None:
+    def __init__(self, origin: str, http: httpx.Client | None = None) -> None:
         self.origin = origin
-        self.http = httpx.Client(timeout=httpx.Timeout(30.0), follow_redirects=False)
+        self.http = http or httpx.Client(timeout=httpx.Timeout(30.0), follow_redirects=False)
 
     def close(self) -> None:
         self.http.close()
@@ -266,18 +267,28 @@ def test_eid_start_fails_closed_when_the_eid_mock_process_is_gone(
 
     # … and with it gone, every worker answers 503 with the German page, storing nothing
     agent.http.cookies.delete("sk_eid")
-    for _ in range(4):  # both workers of `serve --workers 2`, most likely
-        login = agent.get(f"{base}/login")
-        assert login.status_code == 200
-        started = time.monotonic()
-        refused = agent.post_form(f"{base}/eid/start", _eid_button_fields(login), login)
-        assert time.monotonic() - started < 10  # fails fast (connect refused, no hanging)
-        assert refused.status_code == 503, refused.text[:500]
-        assert "location" not in refused.headers
-        assert "text/html" in refused.headers["content-type"]
-        assert "nicht erreichbar" in refused.text
-        assert 'lang="de"' in refused.text
-        assert "sk_eid" not in refused.headers.get("set-cookie", "")
-    assert agent.http.cookies.get("sk_eid") is None
+    refusals = []
+    # the same browser over connections to both workers of `serve --workers 2`, two each
+    clients = connect_to_every_worker(base, 4, cookies=agent.http.cookies)
+    try:
+        for http in clients:
+            browser = UserAgent(base, http)
+            login = browser.get(f"{base}/login")
+            assert login.status_code == 200
+            started = time.monotonic()
+            refused = browser.post_form(f"{base}/eid/start", _eid_button_fields(login), login)
+            assert time.monotonic() - started < 10  # fails fast (connect refused, no hanging)
+            assert refused.status_code == 503, refused.text[:500]
+            assert "location" not in refused.headers
+            assert "text/html" in refused.headers["content-type"]
+            assert "nicht erreichbar" in refused.text
+            assert 'lang="de"' in refused.text
+            assert "sk_eid" not in refused.headers.get("set-cookie", "")
+            assert http.cookies.get("sk_eid") is None
+            refusals.append(refused)
+    finally:
+        for http in clients:
+            http.close()
+    assert len(workers_of(refusals)) == 2
     assert _count(server_provider, EidTransaction) == transactions_before
     assert _count(server_provider, Account) == accounts_before

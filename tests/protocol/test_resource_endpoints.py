@@ -451,7 +451,7 @@ def test_oidc_core_10_1_1_rotation_keeps_old_tokens_verifiable(
     assert new_header["kid"] != old_header["kid"]
 
 
-def test_c15_1_a_token_naming_an_unknown_kid_is_invalid_and_reloads_no_keys(
+def test_k01_a_token_naming_an_unknown_kid_is_invalid_and_reloads_no_keys(
     app_client: TestClient,
     provider: Provider,
     client: RegisteredClient,
@@ -491,7 +491,7 @@ def test_c15_1_a_token_naming_an_unknown_kid_is_invalid_and_reloads_no_keys(
     assert reloads == []
 
 
-def test_c15_1_keys_reload_on_their_schedule_in_the_background_never_in_a_request(
+def test_k01_keys_reload_on_their_schedule_in_the_background_never_in_a_request(
     settings: Settings,
     clock: FixedClock,
     monkeypatch: pytest.MonkeyPatch,
@@ -513,16 +513,18 @@ def test_c15_1_keys_reload_on_their_schedule_in_the_background_never_in_a_reques
         reloads.clear()
         browser = Browser(http)
         rp, tokens = tokens_for(http, browser, make_client(provider), make_account(provider))
-        started = time.monotonic()
-        while time.monotonic() - started < 1.0:
+        started, rounds = time.monotonic(), 0
+        # at least 1 s, long enough for several background reloads, however slow the machine
+        while rounds < 3 or len(reloads) < 3 or time.monotonic() - started < 1.0:
+            assert time.monotonic() - started < 60, reloads
+            rounds += 1
             refreshed = refresh(rp, tokens["refresh_token"])
             assert refreshed.status_code == 200, refreshed.text
             tokens = refreshed.json()
             assert http.get("/userinfo", headers=bearer(tokens["access_token"])).status_code == 200
             assert http.get("/jwks").status_code == 200
             time.sleep(0.05)
-    assert len(reloads) >= 3, reloads  # the schedule ran: about every 0.1 s
-    assert set(reloads) == {"keys"}, reloads  # and only the schedule
+    assert set(reloads) == {"keys"}, reloads  # only the schedule reloads, never a request
 
 
 def test_oidc_core_10_1_1_keys_survive_a_restart(
