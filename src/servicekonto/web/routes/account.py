@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
@@ -19,6 +20,7 @@ from servicekonto.web.pages import (
     check_post,
     clear_cookie,
     cookie_name,
+    local_path,
     provider_of,
     render,
     see_other,
@@ -30,6 +32,8 @@ from servicekonto.web.routes.registration import collaborators
 from servicekonto.web.routes.signin import password_sign_in, sign_out, wants_second_factor
 
 router = APIRouter(include_in_schema=False)
+#: Staff with this role get a link to their view on the account page (issue 10 item 15).
+STAFF_ROLE, STAFF_VIEW = "letter_dispatch", "/staff/letters"
 GERMAN_TIME = ZoneInfo("Europe/Berlin")
 NOTICES = {
     "revoked": "account.revoked",
@@ -47,12 +51,21 @@ def _display(value: object) -> str:
     return str(value)
 
 
+def _next_page(request: Request) -> str | None:
+    """Where to go after the login (`?next=`, a local path only), e.g. back to /staff/letters."""
+    return local_path(request.query_params.get("next"))
+
+
+def with_next(path: str, next_page: str | None) -> str:
+    return f"{path}?next={quote(next_page)}" if next_page else path
+
+
 @router.get("/login")
 def login_form(request: Request) -> Response:
     return render(
         request,
         "login.html",
-        action="/login",
+        action=with_next("/login", _next_page(request)),
         client_name=None,
         login_hint="",
         error=False,
@@ -69,12 +82,13 @@ def login(
 ) -> Response:
     form = first(fields)
     check_post(request, form)
+    next_page = _next_page(request)
     signed_in = password_sign_in(request, db, form)
     if signed_in is None:
         return render(
             request,
             "login.html",
-            action="/login",
+            action=with_next("/login", next_page),
             client_name=None,
             login_hint="",
             error=True,
@@ -84,7 +98,8 @@ def login(
     cookie_value, account_id = signed_in
     ask_code = wants_second_factor(db, account_id)
     db.commit()
-    response = see_other("/login/otp" if ask_code else "/account")
+    target = with_next("/login/otp", next_page) if ask_code else next_page or "/account"
+    response = see_other(target)
     set_cookie(request, response, "sk_session", cookie_value)
     return response
 
@@ -125,6 +140,7 @@ def overview(request: Request, db: Session = Depends(db_session)) -> Response:
         ],
         logout_action="/account/logout",
         notice=NOTICES.get(request.query_params.get("notice", "")),
+        staff_link=STAFF_VIEW if STAFF_ROLE in (account.roles or []) else None,
     )
 
 
