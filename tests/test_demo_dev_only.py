@@ -63,6 +63,8 @@ def test_the_demo_portal_is_not_mounted_outside_dev_mode(tmp_path: Path) -> None
         for path in ("/demo-portal", "/demo-portal/login", "/demo-portal/callback"):
             response = client.get(path, follow_redirects=False)
             assert response.status_code == 404, path
+        start = client.get("/")
+        assert start.status_code == 200 and 'href="/demo-portal"' not in start.text
 
 
 def test_the_demo_prints_the_print_shops_totp_secret(tmp_path: Path) -> None:

@@ -193,7 +193,8 @@ def logged_out(request: Request) -> Response:
 
 @router.get("/")
 def index(request: Request) -> Response:
-    return render(request, "index.html")
+    # the demo portal is mounted in dev mode only (issue 15 item 5): no dead link elsewhere
+    return render(request, "index.html", demo_portal=provider_of(request).settings.dev_mode)
 
 
 @router.post("/account/email")
