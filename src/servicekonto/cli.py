@@ -241,9 +241,18 @@ def _provider() -> Any:
 
 @app.command()
 def demo(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """Seed the demo tenant (idempotent): Landkreis Cochem-Zell, two citizens, two clients."""
+    """Seed the demo tenant (idempotent): Landkreis Cochem-Zell, two citizens, two clients.
+
+    Dev mode only: the demo accounts have the README's published passwords."""
     from servicekonto.demo_seed import seed
 
+    if not _settings().dev_mode:
+        typer.echo(
+            "error: `servicekonto demo` seeds accounts with published passwords and runs only "
+            "in dev mode (SERVICEKONTO_DEV_MODE=true); nothing was changed",
+            err=True,
+        )
+        raise typer.Exit(2)
     provider = _provider()
     with provider.sessions() as db:
         result = seed(
@@ -256,6 +265,11 @@ def demo(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = 
     typer.echo("Demo tenant ready: " + ", ".join(result["administrations"]))
     for account in result["accounts"]:
         typer.echo(f"  citizen  {account['username']}  password {account['password']}")
+    for staff in result["staff"]:
+        typer.echo(
+            f"  staff    {staff['username']}  password {staff['password']}  "
+            f"TOTP secret {staff['totp_secret']}"
+        )
     for client in result["clients"]:
         typer.echo(f"  client   {client['client_id']}  ({client['sector']})")
     typer.echo(f"Open {provider.settings.issuer}/demo-portal and log in.")

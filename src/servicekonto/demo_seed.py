@@ -13,11 +13,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from servicekonto.accounts.levels import TrustLevel
+from servicekonto.accounts.means import (
+    ACTIVE,
+    KIND_TOTP,
+    TOTP_LABEL,
+    TOTP_SEALING_PURPOSE,
+    has_active_totp,
+)
 from servicekonto.accounts.service import create_account
 from servicekonto.clients.schemas import ClientCreate
 from servicekonto.clients.service import create_client
-from servicekonto.db.models import Account, Administration, Client
+from servicekonto.db.base import new_id
+from servicekonto.db.models import Account, Administration, Client, LoginMeans
+from servicekonto.security import totp
 from servicekonto.security.passwords import PasswordHashing
+from servicekonto.security.sealing import Sealer
+from servicekonto.security.secrets import derive_key
 from servicekonto.settings import Settings
 from servicekonto.web.demo_portal import CLIENT_ID as DEMO_PORTAL_ID
 from servicekonto.web.demo_portal import demo_client_secret
@@ -152,6 +163,30 @@ def _clients(settings: Settings) -> list[tuple[str, ClientCreate]]:
     ]
 
 
+def _staff_totp(db: Session, *, settings: Settings, account_id: str, now: datetime) -> str:
+    """The print shop's authenticator app (staff need a second factor, issue 15 item 5); its
+    secret is derived from the server secret, so every run prints the same one (base32)."""
+    secret = derive_key(settings.secret_key, "demo-staff-totp", length=totp.SECRET_BYTES)
+    if not has_active_totp(db, account_id):
+        means_id = new_id()
+        sealer = Sealer(settings.secret_key, TOTP_SEALING_PURPOSE)
+        db.add(
+            LoginMeans(
+                id=means_id,
+                account_id=account_id,
+                kind=KIND_TOTP,
+                state=ACTIVE,
+                label=TOTP_LABEL,
+                secret_sealed=sealer.seal(secret, aad=means_id),
+                last_used_step=0,
+                created_at=now,
+                confirmed_at=now,
+            )
+        )
+        db.flush()
+    return totp.to_base32(secret)
+
+
 def seed(
     db: Session, *, settings: Settings, hashing: PasswordHashing, now: datetime
 ) -> dict[str, Any]:
@@ -205,6 +240,7 @@ def seed(
             email_verified=True,
         )
         staff.roles = list(DISPATCHER["roles"])
+    totp_secret = _staff_totp(db, settings=settings, account_id=staff.id, now=now)
     clients = []
     for client_id, spec in _clients(settings):
         secret = demo_client_secret(settings.secret_key, client_id)
@@ -225,6 +261,11 @@ def seed(
     return {
         "administrations": [a[1] for a in ADMINISTRATIONS],
         "accounts": accounts,
-        "staff": [{k: DISPATCHER[k] for k in ("username", "password", "roles")}],
+        "staff": [
+            {
+                **{k: DISPATCHER[k] for k in ("username", "password", "roles")},
+                "totp_secret": totp_secret,
+            }
+        ],
         "clients": clients,
     }

@@ -3,16 +3,25 @@ the dispatch view, the person activates the code, and the demo portal shows veri
 
 from __future__ import annotations
 
+import base64
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
+from servicekonto.security import totp
 from tests.conftest import ServerProcess
 
 pytestmark = [pytest.mark.server, pytest.mark.timeout(180)]
 CODE = re.compile(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}")
+
+
+def totp_now(secret_text: str) -> str:
+    """The demo print shop's current app code (its secret is printed by `servicekonto demo`)."""
+    secret = base64.b32decode(secret_text + "=" * (-len(secret_text) % 8))
+    return totp.code_at(secret, totp.time_step(datetime.now(UTC)))
 
 
 def test_register_dispatch_activate_and_see_verified_claims(
@@ -34,14 +43,19 @@ def test_register_dispatch_activate_and_see_verified_claims(
     page.get_by_role("button", name="Konto anlegen").click()
     page.wait_for_url(f"{base}/register/done")
 
-    # the print shop's dispatch view: download the letter, addressed from the register
+    # the print shop's dispatch view: download the letter, addressed from the register. Staff
+    # log in from the view with password and app code, and return to it (issue 15 item 5).
     staff = demo["staff"][0]  # type: ignore[index]
     page.context.clear_cookies()
-    page.goto(f"{base}/login")
+    page.goto(f"{base}/staff/letters")
+    page.wait_for_url(f"{base}/login?next=/staff/letters")
     page.get_by_label("E-Mail-Adresse").fill(staff["username"])
     page.get_by_label("Passwort").fill(staff["password"])
     page.get_by_role("button", name="Anmelden", exact=True).click()
-    page.goto(f"{base}/staff/letters")
+    page.wait_for_url(f"{base}/login/otp?next=/staff/letters")
+    page.get_by_label("Code", exact=True).fill(totp_now(staff["totp_secret"]))
+    page.get_by_role("button", name="Bestätigen").click()
+    page.wait_for_url(f"{base}/staff/letters")
     page.locator("input[name=letter_ids]").first.check()
     with page.expect_download() as download:
         page.get_by_role("button", name=re.compile("PDF")).click()

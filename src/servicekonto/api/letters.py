@@ -1,6 +1,11 @@
 """Print-shop API for PIN letters (issue 3): list queued letters, fetch them as one print-ready
-PDF, mark them dispatched. Bearer token with scope `letters:dispatch` (a client-credentials
-client of the print shop)."""
+PDF, mark them dispatched. Bearer token with scope `letters:dispatch` of a client-credentials
+client of the print shop.
+
+A token issued to a person (code flow) is refused even with that scope (issue 15 item 5): its
+login may have been a password alone, and the batch PDF carries readable activation codes.
+Staff use the dispatch view, which demands a second factor.
+"""
 
 from __future__ import annotations
 
@@ -15,12 +20,21 @@ from servicekonto.api.auth import require_scope
 from servicekonto.api.deps import Principal, db_session, now
 from servicekonto.api.problems import problems
 from servicekonto.audit.service import record
+from servicekonto.errors import Forbidden
 from servicekonto.letters import service
 
 router = APIRouter(
     prefix="/api/v1/letters", tags=["letters: print shop"], responses=problems(401, 403)
 )
-dispatcher = require_scope("letters:dispatch")
+_scope = require_scope("letters:dispatch")
+
+
+def dispatcher(principal: Principal = Depends(_scope)) -> Principal:
+    """The print shop's machine client; a person's token is refused (module doc)."""
+    if principal.account_id is not None:
+        raise Forbidden("the print-shop API needs a client-credentials token of a machine client")
+    return principal
+
 
 
 class QueuedLetterView(BaseModel):

@@ -34,7 +34,7 @@ from typing import Any
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
-from servicekonto.db.models import Account, Letter, LetterDocument
+from servicekonto.db.models import Account, Administration, Letter, LetterDocument
 from servicekonto.db.models.letter import PENDING_STATUSES
 from servicekonto.errors import InvalidInput, NotFound, ServiceKontoError
 from servicekonto.letters.codes import ALPHABET, is_well_formed, new_activation_code, normalise_code
@@ -150,6 +150,8 @@ class LetterSummary:
     valid_until: datetime
     administration_slug: str | None
     recipient_lines: list[str]
+    #: The administration's display name ("Verbandsgemeinde Zell (Mosel)"), None if unknown.
+    administration_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -445,12 +447,16 @@ def list_queued(
 ) -> list[LetterSummary]:
     """Queued letters, oldest first; optionally of one administration, and (with `now`) only
     those still valid — printing a letter that expired in the queue would only confuse."""
-    query = select(Letter).where(Letter.status == "queued")
+    query = (
+        select(Letter, Administration.name)
+        .outerjoin(Administration, Administration.slug == Letter.administration_slug)
+        .where(Letter.status == "queued")
+    )
     if administration_slug is not None:
         query = query.where(Letter.administration_slug == administration_slug)
     if now is not None:
         query = query.where(Letter.valid_until > now)
-    letters = db.scalars(
+    rows = db.execute(
         query.order_by(Letter.created_at, Letter.id).execution_options(populate_existing=True)
     ).all()
     return [
@@ -461,8 +467,9 @@ def list_queued(
             valid_until=letter.valid_until,
             administration_slug=letter.administration_slug,
             recipient_lines=list(letter.recipient.get("lines", [])),
+            administration_name=name,
         )
-        for letter in letters
+        for letter, name in rows
     ]
 
 

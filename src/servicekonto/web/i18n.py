@@ -325,6 +325,7 @@ _DE: dict[str, str] = {
     "error.invalid_request_title": "Ungültige Anfrage",
     "error.interaction_expired_title": "Vorgang abgelaufen",
     "error.csrf_title": "Formular abgelaufen",
+    "error.forbidden_title": "Kein Zugriff",
     "error.not_found_title": "Seite nicht gefunden",
     "error.too_many_requests_title": "Zu viele Anfragen",
     "error.server_error_title": "Technischer Fehler",
@@ -672,6 +673,14 @@ _DE: dict[str, str] = {
         "Betrieb; die betroffene Person kann einen neuen Brief anfordern."
     ),
     "dispatch.error.too_many": "Bitte wählen Sie höchstens 200 Briefe auf einmal aus.",
+    "dispatch.second_factor.title": "Zweiter Faktor erforderlich",
+    "dispatch.second_factor.text": (
+        "Der Briefversand zeigt Aktivierungscodes. Dafür genügt das Passwort nicht: Bitte "
+        "bestätigen Sie Ihre Anmeldung mit dem Code aus Ihrer Authenticator-App."
+    ),
+    "dispatch.second_factor.enter_code": "Code eingeben",
+    "dispatch.second_factor.enrol": "Authenticator-App einrichten",
+    "account.staff_letters": "Zum Briefversand",
     # password reset and account deletion (registration/recovery.py)
     "login.forgot_link": "Passwort vergessen?",
     "login.notice.password_changed": (
@@ -1208,6 +1217,7 @@ _EN: dict[str, str] = {
     "error.invalid_request_title": "Invalid request",
     "error.interaction_expired_title": "Process expired",
     "error.csrf_title": "Form expired",
+    "error.forbidden_title": "No access",
     "error.not_found_title": "Page not found",
     "error.too_many_requests_title": "Too many requests",
     "error.server_error_title": "Technical error",
@@ -1510,6 +1520,14 @@ _EN: dict[str, str] = {
         "a new letter."
     ),
     "dispatch.error.too_many": "Please select at most 200 letters at a time.",
+    "dispatch.second_factor.title": "Second factor required",
+    "dispatch.second_factor.text": (
+        "Letter dispatch shows activation codes, so a password is not enough: please confirm "
+        "your login with the code from your authenticator app."
+    ),
+    "dispatch.second_factor.enter_code": "Enter code",
+    "dispatch.second_factor.enrol": "Set up an authenticator app",
+    "account.staff_letters": "Go to letter dispatch",
     # password reset and account deletion (registration/recovery.py)
     "login.forgot_link": "Forgot your password?",
     "login.notice.password_changed": (

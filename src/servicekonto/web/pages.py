@@ -102,13 +102,23 @@ def render(
     return response
 
 
-def error_page(request: Request, *, status: int, title_key: str, message_key: str) -> HTMLResponse:
+def error_page(
+    request: Request,
+    *,
+    status: int,
+    title_key: str,
+    message_key: str,
+    action: tuple[str, str] | None = None,
+) -> HTMLResponse:
+    """The error page; `action`: (local URL, text key) of the one step that helps, if any."""
     return render(
         request,
         "error.html",
         status=status,
         title_key=title_key,
         message_key=message_key,
+        action_link=action[0] if action else None,
+        action_key=action[1] if action else None,
         request_id=getattr(request.state, "request_id", ""),
     )
 
@@ -126,6 +136,25 @@ def check_post(request: Request, form: dict[str, str]) -> None:
         request.cookies.get(cookie_name(request, "sk_csrf")), form.get("csrf_token")
     ):
         raise CsrfFailure("csrf token missing or invalid")
+
+
+#: Longest `next` target accepted; our own pages have short paths.
+_MAX_NEXT = 200
+
+
+def local_path(value: str | None) -> str | None:
+    """`value` if it is a path on this site, for a `next` parameter; else None (no open redirect).
+
+    A local path starts with exactly one "/" and holds no backslash (browsers read "/\\x" as
+    "//x"), no "//" anywhere, no ":" (no scheme can hide in it) and no control character.
+    """
+    if not value or len(value) > _MAX_NEXT or not value.startswith("/"):
+        return None
+    if "//" in value or "\\" in value or ":" in value:
+        return None
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        return None
+    return value
 
 
 def see_other(url: str) -> RedirectResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
@@ -24,6 +25,7 @@ from servicekonto.web.pages import (
     check_post,
     clear_cookie,
     cookie_name,
+    local_path,
     provider_of,
     render,
     see_other,
@@ -41,6 +43,8 @@ from servicekonto.web.routes.signin import (
 )
 
 router = APIRouter(include_in_schema=False)
+#: Staff with this role get a link to their view on the account page (issue 10 item 15).
+STAFF_ROLE, STAFF_VIEW = "letter_dispatch", "/staff/letters"
 GERMAN_TIME = ZoneInfo("Europe/Berlin")
 NOTICES = {
     "revoked": "account.revoked",
@@ -62,12 +66,21 @@ def _who(account: Account) -> str:
     return name or account.email or ""
 
 
+def _next_page(request: Request) -> str | None:
+    """Where to go after the login (`?next=`, a local path only), e.g. back to /staff/letters."""
+    return local_path(request.query_params.get("next"))
+
+
+def with_next(path: str, next_page: str | None) -> str:
+    return f"{path}?next={quote(next_page)}" if next_page else path
+
+
 @router.get("/login")
 def login_form(request: Request) -> Response:
     return render(
         request,
         "login.html",
-        action="/login",
+        action=with_next("/login", _next_page(request)),
         client_name=None,
         login_hint="",
         error=False,
@@ -85,12 +98,13 @@ def login(
 ) -> Response:
     form = first(fields)
     check_post(request, form)
+    next_page = _next_page(request)
     signed_in = password_sign_in(request, db, form)
     if signed_in is None:
         return render(
             request,
             "login.html",
-            action="/login",
+            action=with_next("/login", next_page),
             client_name=None,
             login_hint="",
             error=True,
@@ -100,7 +114,8 @@ def login(
     cookie_value, account_id = signed_in
     ask_code = wants_second_factor(db, account_id)
     db.commit()
-    response = see_other("/login/otp" if ask_code else "/account")
+    target = with_next("/login/otp", next_page) if ask_code else next_page or "/account"
+    response = see_other(target)
     set_cookie(request, response, "sk_session", cookie_value)
     return response
 
@@ -145,6 +160,7 @@ def overview(request: Request, db: Session = Depends(db_session)) -> Response:
         ],
         logout_action="/account/logout",
         notice=NOTICES.get(request.query_params.get("notice", "")),
+        staff_link=STAFF_VIEW if STAFF_ROLE in (account.roles or []) else None,
     )
 
 
@@ -197,7 +213,8 @@ def logged_out(request: Request) -> Response:
 
 @router.get("/")
 def index(request: Request) -> Response:
-    return render(request, "index.html")
+    # the demo portal is mounted in dev mode only (issue 15 item 5): no dead link elsewhere
+    return render(request, "index.html", demo_portal=provider_of(request).settings.dev_mode)
 
 
 @router.post("/account/email")

@@ -21,6 +21,7 @@ is told to the holder by mail (`mail.notices`).
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
@@ -38,7 +39,14 @@ from servicekonto.mail.notices import Event, queue_means_notice
 from servicekonto.oidc import acr
 from servicekonto.oidc.routes import db_session
 from servicekonto.security.sealing import Sealer
-from servicekonto.web.pages import check_post, provider_of, render, see_other, set_cookie
+from servicekonto.web.pages import (
+    check_post,
+    local_path,
+    provider_of,
+    render,
+    see_other,
+    set_cookie,
+)
 from servicekonto.web.routes.eid import eid_choice
 from servicekonto.web.routes.forms import first, form_fields
 from servicekonto.web.routes.recovery import rate_limit
@@ -154,14 +162,24 @@ def _when(moment: datetime | None) -> str:
     return ""
 
 
+def _after_login(request: Request) -> str | None:
+    """The login's `?next=` (a local path only), carried through the code prompt."""
+    return local_path(request.query_params.get("next"))
+
+
+def _otp_action(next_page: str | None) -> str:
+    return f"/login/otp?next={quote(next_page)}" if next_page else "/login/otp"
+
+
 @router.get("/login/otp")
 def otp_form(request: Request) -> Response:
+    next_page = _after_login(request)
     return render(
         request,
         "otp.html",
-        action="/login/otp",
+        action=_otp_action(next_page),
         error=False,
-        continue_link="/account",
+        continue_link=next_page or "/account",
         cancel_action=None,
     )
 
@@ -174,18 +192,19 @@ def otp(
 ) -> Response:
     form = first(fields)
     check_post(request, form)
+    next_page = _after_login(request)
     cookie_value = second_factor_sign_in(request, db, form.get("otp", ""))
     if cookie_value is None:
         return render(
             request,
             "otp.html",
             status=400,
-            action="/login/otp",
+            action=_otp_action(next_page),
             error=True,
-            continue_link="/account",
+            continue_link=next_page or "/account",
             cancel_action=None,
         )
-    response = see_other("/account")
+    response = see_other(next_page or "/account")
     set_cookie(request, response, "sk_session", cookie_value)
     return response
 
