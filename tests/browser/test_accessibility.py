@@ -417,7 +417,7 @@ def test_step_up_and_ausweisapp_simulator_pages(
     page.get_by_role("link", name="Anmelden – Vertrauensniveau substantiell").click()
     audit("login.html", "for a client asking for substantial")
     _log_in(page, ANNA, ANNA_PASSWORD)
-    audit("step_up.html", "authenticator, Online-Ausweis or skip")
+    audit("step_up.html", "Online-Ausweis or skip")
     page.get_by_role("button", name="Mit Online-Ausweis fortfahren").click()
     audit("eid_simulator/simulator.html", "requested data, cards, PIN")
     page.get_by_label("Testausweis").select_option("anna-schmitz")
@@ -431,7 +431,7 @@ def test_step_up_and_ausweisapp_simulator_pages(
     page.goto(f"{base}/demo-portal")
     page.get_by_role("link", name="Anmelden – Vertrauensniveau hoch").click()
     audit("step_up.html", "essential high: Online-Ausweis only")
-    page.get_by_role("button", name="Abbrechen").click()
+    page.get_by_role("button", name="Zurück zum Dienst").click()
     page.wait_for_url(re.compile(re.escape(f"{base}/demo-portal?error=")))
     audit("demo_portal.html", "login cancelled")
 
