@@ -103,6 +103,19 @@ def next_code(secret: bytes, clock: FixedClock) -> str:
     return totp.code_at(secret, totp.time_step(clock.now()))
 
 
+def erika_with_her_card(app_client: TestClient, provider: Provider) -> tuple[str, Browser]:
+    """A register-verified account (Erika, as on the sample card) whose card is linked from
+    the security page; the browser's session is `high`."""
+    email = make_account(provider, level=TrustLevel.SUBSTANTIAL)
+    browser = fresh_browser(app_client)
+    log_in(browser, email)
+    back = through_simulator(
+        browser, browser.get("/account/security"), card="erika-mustermann", pin="123456"
+    )
+    assert back.headers["location"] == "/account/security?notice=eid_linked"
+    return email, browser
+
+
 def id_token(rp: Rp, response: httpx.Response, jwks: dict[str, Any]) -> dict[str, Any]:
     params = callback_params(response)
     tokens = rp.redeem(params["code"])
@@ -244,12 +257,7 @@ def test_tr03160_4_2_a_totp_enrolled_in_an_eid_session_is_bound_at_once(
 def test_issue10_10_step_up_with_a_linked_card_offers_the_eid_and_a_way_back(
     app_client: TestClient, rp: Rp, provider: Provider
 ) -> None:
-    email = make_account(provider, level=TrustLevel.SUBSTANTIAL)
-    browser = fresh_browser(app_client)
-    log_in(browser, email)
-    through_simulator(
-        browser, browser.get("/account/security"), card="erika-mustermann", pin="123456"
-    )
+    email, browser = erika_with_her_card(app_client, provider)
     browser.post_form("/account/logout", {}, browser.get("/account"))
 
     start = browser.get(rp.authorize_url(claims=ESSENTIAL_SUBSTANTIAL))
@@ -384,12 +392,7 @@ def test_tr03160_4_4_an_unbound_totp_is_removed_with_the_password(
 def test_tr03160_4_4_with_a_card_linked_removal_needs_a_fresh_eid_login(
     app_client: TestClient, provider: Provider, clock: FixedClock
 ) -> None:
-    email = make_account(provider, level=TrustLevel.SUBSTANTIAL)
-    browser = fresh_browser(app_client)
-    log_in(browser, email)
-    through_simulator(
-        browser, browser.get("/account/security"), card="erika-mustermann", pin="123456"
-    )
+    email, browser = erika_with_her_card(app_client, provider)
     with provider.sessions() as db:
         [card] = db.scalars(select(LoginMeans).where(LoginMeans.kind == "eid")).all()
     clock.advance(minutes=6)
@@ -406,6 +409,8 @@ def test_tr03160_4_4_with_a_card_linked_removal_needs_a_fresh_eid_login(
     assert removed.headers["location"] == "/account/security?notice=removed"
     with provider.sessions() as db:
         assert db.scalar(select(func.count()).select_from(LoginMeans)) == 0
+    [notice] = [m for m in mails_to(provider, email) if "entfernt" in m["subject"]]
+    assert "Online-Ausweis" in notice["body"]
 
 
 # -- issue 10 item 4: deleting an account opened with the eID --------------------------------------
