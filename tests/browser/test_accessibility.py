@@ -377,6 +377,13 @@ def test_portal_consent_account_and_security_pages(
     page.get_by_role("button", name=re.compile("^Entfernen")).click()
     expect(page.get_by_role("alert")).to_be_visible()
     audit("security.html", "removal refused")
+    page.get_by_role("button", name=re.compile("^Sperren")).click()
+    expect(page.get_by_role("button", name=re.compile("^Entsperren"))).to_be_visible()
+    audit("security.html", "blocked: unblock or remove after re-authentication")
+    unblock = page.locator("form[action$='/unblock']")
+    unblock.get_by_label("Passwort zur Bestätigung").fill(JONAS_PASSWORD)
+    unblock.get_by_role("button", name=re.compile("^Entsperren")).click()
+    expect(page.get_by_role("button", name=re.compile("^Sperren"))).to_be_visible()
 
     page.goto(f"{base}/logout")
     audit("logout_confirm.html", "no id_token_hint")
