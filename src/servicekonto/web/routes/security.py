@@ -42,6 +42,7 @@ from servicekonto.security.sealing import Sealer
 from servicekonto.web.pages import check_post, provider_of, render, see_other, set_cookie
 from servicekonto.web.routes.eid import eid_choice
 from servicekonto.web.routes.forms import first, form_fields
+from servicekonto.web.routes.recovery import rate_limit
 from servicekonto.web.routes.signin import (
     current_session,
     recent_at,
@@ -466,6 +467,7 @@ def _after_reauth(
     if session is None or account is None:
         db.commit()
         return see_other("/login")
+    rate_limit(request, "reauthenticate")  # per IP, as the other credential forms (DESIGN §8)
     if not _reauthenticated(request, db, session, account, form, now):
         db.commit()
         return _page(request, db, session, error="security.error.reauth", status=400)
