@@ -1,5 +1,6 @@
 """Issue 4 in a real browser: step-up at the demo portal through the AusweisApp simulator (level
-high) and through TOTP enrolment (level substantial), and the simulator's PIN retry counter.
+high), a `substantial` step-up that offers only what works (no enrolment from a password
+session, issue 15 item 2) with a way back, and the simulator's PIN retry counter.
 
 Each test gets its own `servicekonto serve` on its own data directory (the `server` fixture is
 function-scoped), so the embedded eID mock's PIN counters (<data_dir>/eid-mock.sqlite3) and the
@@ -8,13 +9,10 @@ demo accounts never leak from one journey into the next.
 
 from __future__ import annotations
 
-import base64
 import re
-from datetime import UTC, datetime
 
 import pytest
 
-from servicekonto.security import totp
 from tests.conftest import ServerProcess
 
 pytestmark = [pytest.mark.server, pytest.mark.timeout(180)]
@@ -95,48 +93,24 @@ def test_done_means_demo_portal_high_through_the_ausweisapp_simulator(
     assert _claim(page, "given_name") == "Anna Maria"
 
 
-def _secret_bytes(shown: str) -> bytes:
-    text = shown.replace(" ", "").strip()
-    return base64.b32decode(text + "=" * (-len(text) % 8))
-
-
-def test_demo_portal_substantial_by_totp_enrolment(
+def test_demo_portal_substantial_offers_the_eid_and_a_way_back(
     server: ServerProcess,
     demo: dict[str, object],
     page: object,
 ) -> None:
+    """Issue 10 item 10 / issue 15 item 2: an authenticator enrolled from the password session
+    would count only as `low`, so the step-up offers the Online-Ausweis and no enrolment, and
+    "Zurück zum Dienst" returns to the portal with an error instead of a dead end."""
     from playwright.sync_api import Page, expect
 
     assert isinstance(page, Page)
     base = server.base_url
     _log_in_as_anna_from_portal(page, base, "Anmelden – Vertrauensniveau substantiell")
-    # both ways are offered: enrol an authenticator app, or the Online-Ausweis
-    enrol = page.get_by_role("link", name="Authenticator-App einrichten")
-    expect(enrol).to_be_visible()
+    expect(page.get_by_role("link", name="Authenticator-App einrichten")).to_have_count(0)
     expect(page.get_by_role("button", name="Mit Online-Ausweis fortfahren")).to_be_visible()
-    enrol.click()
-
-    page.wait_for_url(re.compile(re.escape(f"{base}/account/security/totp")))
-    expect(page.locator("svg").first).to_be_visible()  # the QR code
-    secret = _secret_bytes(page.locator("code.secret").inner_text())
-    assert len(secret) >= 16
-    code = totp.code_at(secret, totp.time_step(datetime.now(UTC)))
-    page.get_by_label("Sechsstelliger Code aus der App").fill(code)
-    page.get_by_role("button", name="Einrichten").click()
-
-    expect(page.get_by_role("heading", level=1)).to_have_text("Ihre Wiederherstellungscodes")
-    codes = page.locator("ul.codes li").all_inner_texts()
-    assert len(codes) == 10 and len(set(codes)) == 10
-    page.get_by_role("link", name="Weiter").click()
-
-    expect(page.get_by_role("button", name="Zustimmen")).to_be_visible()
-    page.get_by_role("button", name="Zustimmen").click()
-    page.wait_for_url(f"{base}/demo-portal")
-    body = page.locator("main").inner_text()
-    assert "Fehlercode" not in body, body
-    acr = page.locator(".acr-box__value").inner_text().strip()
-    assert acr == "http://eidas.europa.eu/LoA/substantial"
-    assert _claim(page, "assurance_level") == "substantial"
+    page.get_by_role("button", name="Zurück zum Dienst").click()
+    page.wait_for_url(re.compile(re.escape(f"{base}/demo-portal?error=")))
+    assert "access_denied" in page.url
 
 
 def test_simulator_counts_wrong_pins_and_blocks_the_card(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -101,6 +102,19 @@ def enrol_totp(browser: Browser, provider: Provider) -> tuple[bytes, httpx.Respo
 def next_code(secret: bytes, clock: FixedClock) -> str:
     clock.advance(seconds=totp.PERIOD)  # a step not used before (RFC 6238 §5.2)
     return totp.code_at(secret, totp.time_step(clock.now()))
+
+
+def erika_with_her_card(app_client: TestClient, provider: Provider) -> tuple[str, Browser]:
+    """A register-verified account (Erika, as on the sample card) whose card is linked from
+    the security page; the browser's session is `high`."""
+    email = make_account(provider, level=TrustLevel.SUBSTANTIAL)
+    browser = fresh_browser(app_client)
+    log_in(browser, email)
+    back = through_simulator(
+        browser, browser.get("/account/security"), card="erika-mustermann", pin="123456"
+    )
+    assert back.headers["location"] == "/account/security?notice=eid_linked"
+    return email, browser
 
 
 def id_token(rp: Rp, response: httpx.Response, jwks: dict[str, Any]) -> dict[str, Any]:
@@ -244,12 +258,7 @@ def test_tr03160_4_2_a_totp_enrolled_in_an_eid_session_is_bound_at_once(
 def test_issue10_10_step_up_with_a_linked_card_offers_the_eid_and_a_way_back(
     app_client: TestClient, rp: Rp, provider: Provider
 ) -> None:
-    email = make_account(provider, level=TrustLevel.SUBSTANTIAL)
-    browser = fresh_browser(app_client)
-    log_in(browser, email)
-    through_simulator(
-        browser, browser.get("/account/security"), card="erika-mustermann", pin="123456"
-    )
+    email, browser = erika_with_her_card(app_client, provider)
     browser.post_form("/account/logout", {}, browser.get("/account"))
 
     start = browser.get(rp.authorize_url(claims=ESSENTIAL_SUBSTANTIAL))
@@ -384,12 +393,7 @@ def test_tr03160_4_4_an_unbound_totp_is_removed_with_the_password(
 def test_tr03160_4_4_with_a_card_linked_removal_needs_a_fresh_eid_login(
     app_client: TestClient, provider: Provider, clock: FixedClock
 ) -> None:
-    email = make_account(provider, level=TrustLevel.SUBSTANTIAL)
-    browser = fresh_browser(app_client)
-    log_in(browser, email)
-    through_simulator(
-        browser, browser.get("/account/security"), card="erika-mustermann", pin="123456"
-    )
+    email, browser = erika_with_her_card(app_client, provider)
     with provider.sessions() as db:
         [card] = db.scalars(select(LoginMeans).where(LoginMeans.kind == "eid")).all()
     clock.advance(minutes=6)
@@ -406,6 +410,8 @@ def test_tr03160_4_4_with_a_card_linked_removal_needs_a_fresh_eid_login(
     assert removed.headers["location"] == "/account/security?notice=removed"
     with provider.sessions() as db:
         assert db.scalar(select(func.count()).select_from(LoginMeans)) == 0
+    [notice] = [m for m in mails_to(provider, email) if "entfernt" in m["subject"]]
+    assert "Online-Ausweis" in notice["body"]
 
 
 # -- issue 10 item 4: deleting an account opened with the eID --------------------------------------
@@ -469,3 +475,70 @@ def test_v05_a_password_account_still_deletes_with_its_password_only(
     assert refused.status_code == 422
     done = browser.post_form("/account/delete", {"password": PASSWORD}, page)
     assert done.headers["location"] == "/account/deleted"
+
+
+# -- binding by a fresh PIN letter (TR-03160-1 §4.3) -----------------------------------------------
+
+
+def _registered_with_an_unbound_totp(
+    app_client: TestClient, provider: Provider, tmp_path: Path
+) -> tuple[Browser, bytes, str]:
+    """Jürgen registers (PIN letter on its way), confirms his e-mail address and sets up an
+    authenticator with the password alone; (browser, TOTP secret, the letter's code)."""
+    from tests.registration import test_flow as flow
+
+    browser = fresh_browser(app_client)
+    assert flow.register(browser, flow.TYPED).status_code == 303
+    [mail] = flow.mails_to(provider, flow.TYPED["email"])
+    link = re.search(r"http://testserver(/register/confirm/\S+)", mail["body"])
+    assert link
+    browser.get(link.group(1))
+    _letter, text = flow.letter_pdf_text(provider, tmp_path)
+    code = flow.CODE.search(text)
+    assert code
+    log_in(browser, flow.TYPED["email"], flow.PASSWORD)
+    secret, _codes = enrol_totp(browser, provider)
+    assert totp_rows(provider, flow.TYPED["email"])[0].bound_at is None
+    return browser, secret, code.group(1)
+
+
+def test_tr03160_4_3_a_pin_letter_entered_after_the_totp_binds_it(
+    app_client: TestClient, provider: Provider, clock: FixedClock, tmp_path: Path
+) -> None:
+    from tests.registration import test_flow as flow
+
+    email = flow.TYPED["email"]
+    browser, secret, letter_code = _registered_with_an_unbound_totp(app_client, provider, tmp_path)
+    browser.post_form("/account/logout", {}, browser.get("/account"))
+    assert log_in(browser, email, flow.PASSWORD).headers["location"] == "/login/otp"
+    otp_page = browser.get("/login/otp")
+    browser.post_form("/login/otp", {"otp": next_code(secret, clock)}, otp_page)
+    assert session_level(provider, email) == ["low"]  # basic identity, unbound TOTP
+
+    identity = browser.get("/account/identity")
+    done = browser.post_form("/account/identity", {"activation_code": letter_code}, identity)
+    assert done.headers["location"] == "/account/identity?notice=activated"
+    assert totp_rows(provider, email)[0].bound_at is not None
+    assert "Anmeldemittel in Ihrem ServiceKonto bestätigt" in subjects(provider, email)
+
+    browser.post_form("/account/logout", {}, browser.get("/account"))
+    log_in(browser, email, flow.PASSWORD)
+    browser.post_form("/login/otp", {"otp": next_code(secret, clock)}, browser.get("/login/otp"))
+    assert session_level(provider, email) == ["substantial"]
+
+
+def test_tr03160_4_3_a_pin_letter_entered_with_the_password_alone_binds_nothing(
+    app_client: TestClient, provider: Provider, tmp_path: Path
+) -> None:
+    """The holder's own password session (no code from the app) must not bind an authenticator
+    that someone else may have set up."""
+    from tests.registration import test_flow as flow
+
+    browser, _secret, letter_code = _registered_with_an_unbound_totp(app_client, provider, tmp_path)
+    browser.post_form("/account/logout", {}, browser.get("/account"))
+    # the holder logs in and goes on without the (stranger's?) app: `amr` is ["pwd"]
+    assert log_in(browser, flow.TYPED["email"], flow.PASSWORD).headers["location"] == "/login/otp"
+    identity = browser.get("/account/identity")
+    done = browser.post_form("/account/identity", {"activation_code": letter_code}, identity)
+    assert done.headers["location"] == "/account/identity?notice=activated"
+    assert totp_rows(provider, flow.TYPED["email"])[0].bound_at is None

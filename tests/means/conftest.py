@@ -72,9 +72,15 @@ def secret_of(enrolment: means.TotpEnrolment) -> bytes:
 
 
 def enrol(
-    sessions: sessionmaker[Session], clock: FixedClock, account_id: str, sealer: Sealer
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+    account_id: str,
+    sealer: Sealer,
+    *,
+    bind: bool = False,
 ) -> Enrolled:
-    """Start and confirm a TOTP; the clock then moves one step on, so a fresh code is due."""
+    """Start and confirm a TOTP (bound when `bind`: confirmed in a session at `substantial`);
+    the clock then moves one step on, so a fresh code is due."""
     with sessions() as db:
         started = means.start_totp_enrolment(
             db,
@@ -94,6 +100,7 @@ def enrol(
             code=totp.code_at(secret, totp.time_step(clock.now())),
             sealer=sealer,
             now=clock.now(),
+            bind=bind,
         )
         db.commit()
     clock.advance(seconds=totp.PERIOD)

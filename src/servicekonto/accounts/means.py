@@ -10,8 +10,10 @@ BSI TR-03160-1 shapes the life cycle:
   authentication at that level (`bound_at`). A card is read at `high`, so it is bound when linked.
   A TOTP confirmed in a session at `substantial` or above is bound at once; one enrolled with the
   password alone stays unbound and counts as `low` (a second factor in `amr`, no `substantial`)
-  until the holder confirms it in such a session (`bind_totp`). Otherwise whoever learnt the
-  password could enrol an authenticator of their own and reach `substantial` with it.
+  until the holder confirms it in such a session (`bind_totp`), or enters the code of a PIN letter
+  (sent to the register address) in a session that used the TOTP (`bind_active_totp`).
+  Otherwise whoever learnt the password could enrol an authenticator of their own and reach
+  `substantial` with it.
 - §4.4 blocking: the holder can block a means *without* using it (`block_means` takes no code);
   a blocked TOTP no longer verifies and neither do its recovery codes. Removal and unblocking are
   separate and need the strongest means of the account (`reauth_level`, `confirm_holder`).
@@ -461,6 +463,22 @@ def reauth_level(db: Session, account_id: str) -> TrustLevel:
     ).all():
         strongest = max(strongest, means_level(kind, bound=bound_at is not None))
     return strongest
+
+
+def bind_active_totp(db: Session, *, account_id: str, now: datetime) -> bool:
+    """Bind the account's active TOTP if it is unbound; False if there is none to bind. For a
+    PIN letter's code entered in a session that used the TOTP (web.routes.security)."""
+    bound = db.execute(
+        update(LoginMeans)
+        .where(
+            LoginMeans.account_id == account_id,
+            LoginMeans.kind == KIND_TOTP,
+            LoginMeans.state == ACTIVE,
+            LoginMeans.bound_at.is_(None),
+        )
+        .values(bound_at=now)
+    )
+    return bool(_rowcount(bound))
 
 
 def bind_totp(db: Session, *, account_id: str, means_id: str, now: datetime) -> bool:

@@ -23,6 +23,7 @@ from servicekonto.registration.schemas import RegistrationInput
 from servicekonto.security.ratelimit import Limits
 from servicekonto.web.pages import check_post, client_ip, provider_of, render, see_other
 from servicekonto.web.routes.forms import first, form_fields
+from servicekonto.web.routes.security import bind_after_letter
 from servicekonto.web.routes.signin import current_session
 
 router = APIRouter(include_in_schema=False)
@@ -286,6 +287,8 @@ def activate(
     except RegisterUnavailable:
         db.rollback()
         return _identity_page(request, db, session, error=True, status=503)
+    if ok:
+        bind_after_letter(request, db, session)
     db.commit()
     if not ok:
         return _identity_page(request, db, session, error=True)

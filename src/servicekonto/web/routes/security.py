@@ -8,7 +8,8 @@ when upgrading); a password-only account enrols from its `low` session. Confirmi
 the same session is the first use of the new means, so it lifts the session right away — to
 `substantial` only when the session already was there (the TOTP is then *bound*); a TOTP
 enrolled with the password alone counts as `low` until the holder confirms it in a session at
-`substantial` or above, i.e. after an eID login (`accounts.means` module doc, TR-03160-1 §4.3).
+`substantial` or above, i.e. after an eID login, or enters a PIN letter's code in a session that
+used it (`bind_after_letter`; `accounts.means` module doc, TR-03160-1 §4.3).
 
 Blocking needs no more than a signed-in session (§4.4: a lost means must be blockable without
 it). Removing and unblocking need a re-authentication at the level of the strongest means the
@@ -140,6 +141,27 @@ def _reauthenticated(
     return login_means.confirm_holder(
         db, account_id=account.id, code=form.get("otp", ""), sealer=_sealer(request), now=now
     )
+
+
+def bind_after_letter(request: Request, db: Session, session: ActiveSession) -> None:
+    """A PIN letter's code was just accepted (the identity is bound to the register record). The
+    letter went to the register address, so its code, entered in a session that used the
+    account's TOTP (`otp` in `amr`), binds that TOTP at `substantial` too (TR-03160-1 §4.3: "a
+    fresh PIN letter whose code binds the new means"). Without `otp` in the session nothing is
+    bound: the holder's own password session must not bind an authenticator a stranger set up."""
+    if acr.AMR_OTP not in session.amr:
+        return
+    now = provider_of(request).clock.now()
+    if login_means.bind_active_totp(db, account_id=session.account_id, now=now):
+        record(
+            db,
+            at=now,
+            event="means.bound",
+            actor=f"account:{session.account_id}",
+            details={"by": "letter"},
+            request_id=request.state.request_id,
+        )
+        _notify(request, db, session.account_id, event="bound", kind="totp", now=now)
 
 
 def _notify(
@@ -464,9 +486,7 @@ def _after_reauth(
     if session is None or account is None:
         db.commit()
         return see_other("/login")
-    # a re-entered password or code is a guess like any other: limited per IP
-    db.commit()
-    rate_limit(request, "reauthenticate")
+    rate_limit(request, "reauthenticate")  # per IP, as the other credential forms (DESIGN §8)
     if not _reauthenticated(request, db, session, account, form, now):
         db.commit()
         return _page(request, db, session, error="security.error.reauth", status=400)
