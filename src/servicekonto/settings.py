@@ -5,6 +5,7 @@ Every field is documented in the README's configuration table.
 
 from __future__ import annotations
 
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Self
 from urllib.parse import urlsplit
@@ -81,6 +82,20 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=19456, description="argon2id memory (OWASP).")
     argon2_time_cost: int = Field(default=2, description="argon2id iterations (OWASP).")
     log_level: str = Field(default="INFO", description="Root log level.")
+    api_docs: bool | None = Field(
+        default=None,
+        description="Serve /api/docs and /api/openapi.json; unset: in dev mode only.",
+    )
+    metrics_token: str = Field(
+        default="",
+        description="If set, /metrics requires `Authorization: Bearer <this>` (and is on in "
+        "production).",
+    )
+    metrics_allow: str = Field(
+        default="",
+        description="If set, comma list of addresses or networks (CIDR) that may read /metrics "
+        "(and it is on in production); the address is the client's after TRUSTED_PROXIES.",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Self:
@@ -93,6 +108,13 @@ class Settings(BaseSettings):
                 )
             if urlsplit(self.issuer).scheme != "https":
                 raise ConfigurationError("the issuer must use https outside dev mode")
+        for item in filter(None, (i.strip() for i in self.metrics_allow.split(","))):
+            try:
+                ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ConfigurationError(
+                    f"SERVICEKONTO_METRICS_ALLOW: {item!r} is no address or network"
+                ) from exc
         parts = urlsplit(self.issuer)
         if parts.query or parts.fragment or not parts.netloc:
             raise ConfigurationError("the issuer must be an absolute URL without query/fragment")
