@@ -39,6 +39,7 @@ from servicekonto.errors import (
     Unauthorized,
 )
 from servicekonto.letters.store import LetterStore
+from servicekonto.logging_setup import FailureStreak
 from servicekonto.mail.service import deliver_mail_due
 from servicekonto.oidc import access, discovery, logout
 from servicekonto.oidc import routes as oidc_routes
@@ -311,12 +312,15 @@ def deliver_outbox(provider: Provider, http: httpx.Client) -> None:
 
 
 def _outbox_worker(provider: Provider, stop: threading.Event) -> None:
+    streak = FailureStreak(log, "outbox delivery round")
     with httpx.Client(follow_redirects=False) as http:
         while not stop.wait(provider.settings.outbox_interval_seconds):
             try:
                 deliver_outbox(provider, http)
-            except Exception:  # the worker must outlive one bad round; the round is retried
-                log.exception("outbox delivery round failed")
+            except Exception as exc:  # the worker must outlive one bad round; it is retried
+                streak.failed(exc)
+            else:
+                streak.succeeded()
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:

@@ -8,7 +8,6 @@ import json
 import logging
 import re
 import time
-import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from servicekonto.logging_setup import stack_of
 from servicekonto.security.secrets import random_token
 
 log = logging.getLogger("servicekonto.access")
@@ -185,7 +185,7 @@ class EdgeMiddleware:
                     "route": getattr(route, "path", "unmatched"),
                     "request_id": request_id,
                 },
-                "stack": "".join(traceback.format_tb(exc.__traceback__)),
+                "stack": stack_of(exc),
             },
         )
 
