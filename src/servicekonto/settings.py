@@ -82,6 +82,16 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=19456, description="argon2id memory (OWASP).")
     argon2_time_cost: int = Field(default=2, description="argon2id iterations (OWASP).")
     log_level: str = Field(default="INFO", description="Root log level.")
+    # The legal pages (§ 5 DDG Impressum, Art. 13 DSGVO Datenschutz): what only the operator can
+    # state. Unset fields stay marked "Vom Betreiber auszufüllen" on the pages.
+    operator_name: str = Field(default="", description="Operating authority's name.")
+    operator_address: str = Field(default="", description="Operating authority's postal address.")
+    operator_contact: str = Field(
+        default="", description="Operator's e-mail address and telephone number."
+    )
+    dpo_contact: str = Field(
+        default="", description="Data protection officer's name or office and contact."
+    )
     api_docs: bool | None = Field(
         default=None,
         description="Serve /api/docs and /api/openapi.json; unset: in dev mode only.",
