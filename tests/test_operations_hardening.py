@@ -128,3 +128,10 @@ def test_metrics_allow_list_admits_only_listed_networks(production: AppFactory) 
 def test_an_invalid_metrics_allow_entry_refuses_to_start() -> None:
     with pytest.raises(ConfigurationError, match="METRICS_ALLOW"):
         Settings(dev_mode=True, metrics_allow="10.0.0.0/8, intranet")
+
+
+def test_dockerfile_keeps_data_in_a_volume_and_sets_workers_and_proxies() -> None:
+    dockerfile = (Path(__file__).resolve().parents[1] / "Dockerfile").read_text()
+    assert 'VOLUME ["/srv/servicekonto/var"]' in dockerfile
+    assert "SERVICEKONTO_WORKERS=2" in dockerfile
+    assert "SERVICEKONTO_TRUSTED_PROXIES" in dockerfile

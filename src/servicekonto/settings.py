@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     trusted_proxies: str = Field(
         default="127.0.0.1", description="Peers whose X-Forwarded-For is honoured (comma list)."
     )
+    workers: int = Field(
+        default=1, ge=1, description="Worker processes of `servicekonto serve` (--workers wins)."
+    )
     outbox_interval_seconds: float = Field(
         default=1.0, description="How often the in-process outbox worker delivers (0 = off)."
     )
