@@ -3,8 +3,13 @@
 # ServiceKonto web service image.
 #   docker build -t servicekonto .
 #   docker run -p 8000:8000 -e SERVICEKONTO_SECRET_KEY=… -e SERVICEKONTO_ISSUER=https://… \
-#     -e SERVICEKONTO_DATABASE_URL=postgresql+psycopg://… servicekonto
+#     -e SERVICEKONTO_DATABASE_URL=postgresql+psycopg://… -v servicekonto-data:/srv/servicekonto/var \
+#     -e SERVICEKONTO_TRUSTED_PROXIES=<address of your reverse proxy> servicekonto
 # Migrate first with the same image: `docker run … servicekonto servicekonto db upgrade`.
+# Behind a reverse proxy (the normal case: it terminates TLS), set SERVICEKONTO_TRUSTED_PROXIES
+# to the proxy's address as this container sees it (e.g. the Docker network gateway, 172.17.0.1,
+# or a comma list); only then are its X-Forwarded-For/-Proto honoured, so per-IP limits and the
+# /metrics allow-list see the real client. Never `*` when the port is reachable without the proxy.
 # Outside dev mode the service refuses to start without a real secret and an https issuer.
 
 # --- builder: wheels for the project and every dependency ------------------------------------
@@ -39,7 +44,12 @@ COPY alembic.ini ./
 COPY migrations ./migrations
 RUN mkdir -p var && chown servicekonto:servicekonto var
 
-ENV SERVICEKONTO_DATA_DIR=/srv/servicekonto/var
+ENV SERVICEKONTO_DATA_DIR=/srv/servicekonto/var \
+    SERVICEKONTO_WORKERS=2 \
+    SERVICEKONTO_TRUSTED_PROXIES=127.0.0.1
+# Mails, letter PDFs and (without DATABASE_URL) the SQLite file: keep them across containers and
+# back them up with the database (README "Backup and restore").
+VOLUME ["/srv/servicekonto/var"]
 
 EXPOSE 8000
 

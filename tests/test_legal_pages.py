@@ -9,6 +9,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from servicekonto.app import create_app
+from servicekonto.settings import Settings
 from servicekonto.web.i18n import translate
 
 LEGAL_PAGES = {
@@ -81,3 +83,35 @@ def test_privacy_page_names_the_cookies_actually_set(app_client: TestClient) -> 
     response = app_client.get("/datenschutz", params={"lang": "de"})
     assert set(response.cookies.keys()) == {"sk_csrf", "sk_lang"}
     assert set(response.cookies.keys()) <= named
+
+
+def test_operator_settings_fill_the_imprint_and_privacy_pages(settings: Settings) -> None:
+    """Issue 10 #21: the operator's details come from settings; what is left stays marked."""
+    filled = settings.model_copy(
+        update={
+            "operator_name": "Kreisverwaltung Cochem-Zell",
+            "operator_address": "Endertplatz 2, 56812 Cochem",
+            "operator_contact": "servicekonto@cochem-zell.example, 02671 61-0",
+            "dpo_contact": "Datenschutz der Kreisverwaltung, datenschutz@cochem-zell.example",
+        }
+    )
+    with TestClient(create_app(filled)) as http:
+        imprint = _text(http.get("/impressum").text)
+        privacy = _text(http.get("/datenschutz").text)
+    for body in (imprint, privacy):
+        assert "<dd>Kreisverwaltung Cochem-Zell</dd>" in body
+        assert "<dd>Endertplatz 2, 56812 Cochem</dd>" in body
+        assert "<dd>servicekonto@cochem-zell.example, 02671 61-0</dd>" in body
+        assert OPERATOR_GAP in body  # what no setting covers is still marked
+        assert not RAW_KEY.search(body), RAW_KEY.search(body)
+    assert "datenschutz@cochem-zell.example" in privacy
+    assert "datenschutz@cochem-zell.example" not in imprint
+    assert translate("de", "imprint.operator") not in imprint  # the full gap text is gone
+
+
+def test_an_unset_operator_field_is_shown_as_a_gap(settings: Settings) -> None:
+    partial = settings.model_copy(update={"operator_name": "Verbandsgemeinde Zell"})
+    with TestClient(create_app(partial)) as http:
+        privacy = _text(http.get("/datenschutz").text)
+    assert "<dd>Verbandsgemeinde Zell</dd>" in privacy
+    assert privacy.count(f"<dd>{OPERATOR_GAP}</dd>") == 3  # address, contact, officer

@@ -62,3 +62,45 @@ def test_two_workers_log_json_access_lines_and_errors(info_server: ServerProcess
     assert all("n=" not in json.dumps(e) for e in access)  # no query strings
     invalid = [e for e in entries if "Invalid HTTP request" in e["msg"]]
     assert invalid and invalid[0]["level"] == "warning" and invalid[0]["pid"] in started
+
+
+def test_workers_setting_starts_that_many_workers_without_the_flag(
+    database_url: str, tmp_path: Path
+) -> None:
+    """SERVICEKONTO_WORKERS (the Dockerfile sets it) is the default of `serve --workers`."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, wait_until_up
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "SERVICEKONTO_DEV_MODE": "1",
+        "SERVICEKONTO_ISSUER": f"http://127.0.0.1:{port}",
+        "SERVICEKONTO_DATA_DIR": str(tmp_path),
+        "SERVICEKONTO_DATABASE_URL": database_url,
+        "SERVICEKONTO_WORKERS": "2",
+        "SERVICEKONTO_LOG_LEVEL": "INFO",
+    }
+    log = tmp_path / "serve.log"
+    with log.open("ab") as handle:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "servicekonto.cli", "serve", "--port", str(port)],
+            env=env, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT,
+        )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/readyz", proc, log)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+    started = {
+        entry["pid"]
+        for entry in map(json.loads, filter(None, log.read_text().splitlines()))
+        if entry["msg"].startswith("Started server process")
+    }
+    assert len(started) == 2

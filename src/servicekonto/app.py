@@ -13,7 +13,6 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -40,6 +39,7 @@ from servicekonto.errors import (
     Unauthorized,
 )
 from servicekonto.letters.store import LetterStore
+from servicekonto.logging_setup import FailureStreak
 from servicekonto.mail.service import deliver_mail_due
 from servicekonto.oidc import access, discovery, logout
 from servicekonto.oidc import routes as oidc_routes
@@ -61,6 +61,7 @@ from servicekonto.settings import Settings
 from servicekonto.web import api_docs, demo_portal
 from servicekonto.web.eid_mock_app import create_eid_mock_app
 from servicekonto.web.input_guard import refuse_control_characters
+from servicekonto.web.metrics import metrics_router
 from servicekonto.web.middleware import EdgeMiddleware
 from servicekonto.web.pages import error_page
 from servicekonto.web.rendering import Renderer
@@ -319,17 +320,22 @@ def deliver_outbox(provider: Provider, http: httpx.Client) -> None:
 
 
 def _outbox_worker(provider: Provider, stop: threading.Event) -> None:
+    streak = FailureStreak(log, "outbox delivery round")
     with httpx.Client(follow_redirects=False) as http:
         while not stop.wait(provider.settings.outbox_interval_seconds):
             try:
                 deliver_outbox(provider, http)
-            except Exception:  # the worker must outlive one bad round; the round is retried
-                log.exception("outbox delivery round failed")
+            except Exception as exc:  # the worker must outlive one bad round; it is retried
+                streak.failed(exc)
+            else:
+                streak.succeeded()
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
     provider = build_provider(settings, clock or SystemClock())
+    # Production shows its API documentation only when told to (issue 15 #12).
+    docs = settings.dev_mode if settings.api_docs is None else settings.api_docs
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -361,7 +367,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         description="Identity and service-account service for German administrations.",
         docs_url=None,  # web/api_docs.py: Swagger UI from our own origin (CSP)
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url="/api/openapi.json" if docs else None,
         # One gate for NUL and other control characters in every field (web/input_guard.py).
         dependencies=[Depends(refuse_control_characters)],
     )
@@ -403,8 +409,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     if settings.dev_mode:  # the demo relying party exists only with the demo tenant (dev mode)
         app.include_router(demo_portal.router)
     app.include_router(legal_pages.router)
-    app.include_router(api_docs.router)
-    app.mount(api_docs.ASSETS_PATH, api_docs.assets(), name="api-docs-assets")
+    if docs:
+        app.include_router(api_docs.router)
+        app.mount(api_docs.ASSETS_PATH, api_docs.assets(), name="api-docs-assets")
+    app.include_router(metrics_router(settings))
     if eid_mock is not None:
         app.mount(EID_MOCK_PATH, create_eid_mock_app(eid_mock, secret_key=settings.secret_key))
     app.mount("/static", StaticFiles(packages=[("servicekonto.web", "static")]), name="static")
@@ -421,10 +429,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         except OperationalError:
             return JSONResponse({"status": "database unavailable"}, status_code=503)
         return JSONResponse({"status": "ready"})
-
-    @app.get("/metrics", include_in_schema=False)
-    def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(
         EdgeMiddleware,

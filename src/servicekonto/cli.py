@@ -189,7 +189,9 @@ def _dev_issuer(settings: Settings, host: str, port: int) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes (default SERVICEKONTO_WORKERS).")
+    ] = None,
 ) -> None:
     """Serve the web service (OIDC, pages, JSON API)."""
     import uvicorn
@@ -204,7 +206,7 @@ def serve(
         factory=True,
         host=host,
         port=port,
-        workers=workers,
+        workers=workers or settings.workers,
         proxy_headers=True,
         forwarded_allow_ips=settings.trusted_proxies,
         log_config=dict_config(settings.log_level),  # applied in every worker process

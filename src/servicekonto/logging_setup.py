@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import traceback
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +29,38 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=True)
+
+
+def stack_of(exc: BaseException) -> str:
+    """Where an exception was raised, without its message: a database error's message carries
+    the statement's parameters, i.e. personal data."""
+    return "".join(traceback.format_tb(exc.__traceback__))
+
+
+class FailureStreak:
+    """For a job that repeats every second: the first failure is logged with its stack, later
+    ones only as a count (every `every` rounds), and the recovery once — not a traceback per
+    second for the length of a database outage."""
+
+    def __init__(self, logger: logging.Logger, what: str, *, every: int = 60) -> None:
+        self.logger = logger
+        self.what = what
+        self.every = every
+        self.count = 0
+
+    def failed(self, exc: BaseException) -> None:
+        self.count += 1
+        if self.count == 1:
+            self.logger.error(
+                "%s failed: %s", self.what, type(exc).__name__, extra={"stack": stack_of(exc)}
+            )
+        elif self.count % self.every == 0:
+            self.logger.warning("%s still failing: %d rounds in a row", self.what, self.count)
+
+    def succeeded(self) -> None:
+        if self.count:
+            self.logger.warning("%s recovered after %d failed rounds", self.what, self.count)
+            self.count = 0
 
 
 def dict_config(level: str = "INFO") -> dict[str, Any]:

@@ -5,6 +5,7 @@ Every field is documented in the README's configuration table.
 
 from __future__ import annotations
 
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Self
 from urllib.parse import urlsplit
@@ -113,12 +114,39 @@ class Settings(BaseSettings):
     trusted_proxies: str = Field(
         default="127.0.0.1", description="Peers whose X-Forwarded-For is honoured (comma list)."
     )
+    workers: int = Field(
+        default=1, ge=1, description="Worker processes of `servicekonto serve` (--workers wins)."
+    )
     outbox_interval_seconds: float = Field(
         default=1.0, description="How often the in-process outbox worker delivers (0 = off)."
     )
     argon2_memory_kib: int = Field(default=19456, description="argon2id memory (OWASP).")
     argon2_time_cost: int = Field(default=2, description="argon2id iterations (OWASP).")
     log_level: str = Field(default="INFO", description="Root log level.")
+    # The legal pages (§ 5 DDG Impressum, Art. 13 DSGVO Datenschutz): what only the operator can
+    # state. Unset fields stay marked "Vom Betreiber auszufüllen" on the pages.
+    operator_name: str = Field(default="", description="Operating authority's name.")
+    operator_address: str = Field(default="", description="Operating authority's postal address.")
+    operator_contact: str = Field(
+        default="", description="Operator's e-mail address and telephone number."
+    )
+    dpo_contact: str = Field(
+        default="", description="Data protection officer's name or office and contact."
+    )
+    api_docs: bool | None = Field(
+        default=None,
+        description="Serve /api/docs and /api/openapi.json; unset: in dev mode only.",
+    )
+    metrics_token: str = Field(
+        default="",
+        description="If set, /metrics requires `Authorization: Bearer <this>` (and is on in "
+        "production).",
+    )
+    metrics_allow: str = Field(
+        default="",
+        description="If set, comma list of addresses or networks (CIDR) that may read /metrics "
+        "(and it is on in production); the address is the client's after TRUSTED_PROXIES.",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Self:
@@ -131,6 +159,13 @@ class Settings(BaseSettings):
                 )
             if urlsplit(self.issuer).scheme != "https":
                 raise ConfigurationError("the issuer must use https outside dev mode")
+        for item in filter(None, (i.strip() for i in self.metrics_allow.split(","))):
+            try:
+                ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ConfigurationError(
+                    f"SERVICEKONTO_METRICS_ALLOW: {item!r} is no address or network"
+                ) from exc
         parts = urlsplit(self.issuer)
         if parts.query or parts.fragment or not parts.netloc:
             raise ConfigurationError("the issuer must be an absolute URL without query/fragment")

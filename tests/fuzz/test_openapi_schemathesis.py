@@ -193,10 +193,12 @@ def _make_plausible(case: schemathesis.Case, api: ApiUnderTest, index: int) -> N
 
 def _refused_before_auth(response: schemathesis.Response) -> bool:
     """FastAPI parses the body before it runs dependencies: an unparseable body is refused
-    (400, or 422 "JSON decode error") before the bearer token is looked at."""
+    (400, or 422 "JSON decode error") before the bearer token is looked at; so is a control
+    character anywhere in the request (the app-wide gate, web/input_guard.py)."""
     if response.status_code == 400:
         return True
-    return response.status_code == 422 and "JSON decode error" in response.text
+    refusals = ("JSON decode error", "control characters are not allowed")
+    return response.status_code == 422 and any(r in response.text for r in refusals)
 
 
 @schema.given(

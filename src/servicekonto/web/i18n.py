@@ -788,6 +788,16 @@ _DE: dict[str, str] = {
     "deleted.mail": "Zur Bestätigung schicken wir Ihnen eine E-Mail.",
     # legal pages: what ServiceKonto itself knows; the rest is marked for the operator
     "legal.operator_fills": "Vom Betreiber auszufüllen",
+    "legal.operator": "Betreiber",
+    "legal.address": "Anschrift",
+    "legal.contact": "Kontakt",
+    "legal.dpo": "Datenschutzbeauftragte Stelle",
+    "imprint.operator_rest": "Vertretungsberechtigte Person und zuständige Aufsichtsbehörde.",
+    "privacy.operator_rest": (
+        "Zwecke und Rechtsgrundlagen, Empfänger, Speicherdauer, Ihre Rechte (Auskunft, "
+        "Berichtigung, Löschung, Einschränkung, Widerspruch, Datenübertragbarkeit, Widerruf) und "
+        "Ihr Beschwerderecht bei der Aufsichtsbehörde."
+    ),
     "imprint.title": "Impressum",
     "imprint.intro": (
         "Das Impressum gibt die Stelle an, die ServiceKonto für ihre Online-Dienste betreibt. "
@@ -1627,6 +1637,16 @@ _EN: dict[str, str] = {
     "deleted.mail": "We are sending you an email to confirm this.",
     # legal pages: what ServiceKonto itself knows; the rest is marked for the operator
     "legal.operator_fills": "To be completed by the operator",
+    "legal.operator": "Operator",
+    "legal.address": "Address",
+    "legal.contact": "Contact",
+    "legal.dpo": "Data protection officer",
+    "imprint.operator_rest": "Authorised representative and competent supervisory authority.",
+    "privacy.operator_rest": (
+        "Purposes and legal bases, recipients, retention periods, your rights (access, "
+        "rectification, erasure, restriction, objection, data portability, withdrawal) and your "
+        "right to lodge a complaint with the supervisory authority."
+    ),
     "imprint.title": "Legal notice",
     "imprint.intro": (
         "The legal notice names the authority that operates ServiceKonto for its online "

@@ -9,7 +9,6 @@ import logging
 import os
 import re
 import time
-import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from servicekonto.logging_setup import stack_of
 from servicekonto.security.secrets import random_token
 
 log = logging.getLogger("servicekonto.access")
@@ -52,6 +52,14 @@ BASE_HEADERS = [
 ]
 
 
+#: Request headers beyond this total (names and values) are refused with 431 (RFC 6585 §5):
+#: browsers send a few KiB; large headers only cost parsing and memory.
+HEADER_LIMIT_BYTES = 16 * 1024
+#: Answers under these prefixes carry personal data (letters, accounts, admin): never cached
+#: (RFC 9111 §5.2.2.5) unless the route set its own Cache-Control.
+NO_STORE_PREFIXES = ("/api/v1/",)
+
+
 class PayloadTooLarge(Exception):
     pass
 
@@ -71,7 +79,9 @@ class EdgeMiddleware:
         self.on_error = on_error
         self.headers = list(BASE_HEADERS)
         if hsts:
-            self.headers.append((b"strict-transport-security", b"max-age=31536000"))
+            self.headers.append(
+                (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+            )
         if name_worker:
             # Dev mode only: which worker process answered, so tests of `serve --workers 2`
             # can check that their requests reached both. Not in production: it tells an
@@ -88,12 +98,18 @@ class EdgeMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         status_holder = [500]
 
+        if sum(len(name) + len(value) for name, value in scope["headers"]) > HEADER_LIMIT_BYTES:
+            await self._reject(send, 431, request_id, "request headers too large")
+            self._log(scope, 431, started, request_id)
+            return
+
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.body_limit):
             refused = 413 if declared.isdigit() else 400
             await self._reject(send, refused, request_id)
             self._log(scope, refused, started, request_id)
             return
+        no_store = scope["path"].startswith(NO_STORE_PREFIXES)
 
         received = 0
         # Set once the body passes the cap. Frameworks may swallow the exception raised from
@@ -120,6 +136,8 @@ class EdgeMiddleware:
                 response_started = True
                 status_holder[0] = message["status"]
                 headers = list(message.get("headers", []))
+                if no_store and not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
                 headers.extend(self.headers)
                 headers.append((b"x-request-id", request_id.encode()))
                 message["headers"] = headers
@@ -144,10 +162,10 @@ class EdgeMiddleware:
             status_holder[0] = 413
         self._log(scope, status_holder[0], started, request_id)
 
-    async def _reject(self, send: Send, status: int, request_id: str) -> None:
-        body = json.dumps(
-            {"error": "invalid_request", "error_description": "request body too large"}
-        ).encode()
+    async def _reject(
+        self, send: Send, status: int, request_id: str, why: str = "request body too large"
+    ) -> None:
+        body = json.dumps({"error": "invalid_request", "error_description": why}).encode()
         await send(
             {
                 "type": "http.response.start",
@@ -176,7 +194,7 @@ class EdgeMiddleware:
                     "route": getattr(route, "path", "unmatched"),
                     "request_id": request_id,
                 },
-                "stack": "".join(traceback.format_tb(exc.__traceback__)),
+                "stack": stack_of(exc),
             },
         )
 

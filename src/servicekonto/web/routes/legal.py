@@ -10,19 +10,30 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from servicekonto.web.pages import render
+from servicekonto.web.pages import provider_of, render
 
 router = APIRouter(include_in_schema=False)
 
 
+def _operator(request: Request) -> dict[str, str]:
+    """The operator's details from the settings (`SERVICEKONTO_OPERATOR_*`, `_DPO_CONTACT`)."""
+    settings = provider_of(request).settings
+    return {
+        "name": settings.operator_name,
+        "address": settings.operator_address,
+        "contact": settings.operator_contact,
+        "dpo": settings.dpo_contact,
+    }
+
+
 @router.get("/impressum")
 def imprint(request: Request) -> Response:
-    return render(request, "impressum.html")
+    return render(request, "impressum.html", operator=_operator(request))
 
 
 @router.get("/datenschutz")
 def privacy(request: Request) -> Response:
-    return render(request, "datenschutz.html")
+    return render(request, "datenschutz.html", operator=_operator(request))
 
 
 @router.get("/barrierefreiheit")
