@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -63,6 +64,7 @@ def test_security_page_links_to_the_change_form_not_to_forgot_password(
     assert 'href="/account/password"' in browser.get("/account").text
 
 
+@pytest.mark.postgres
 def test_change_password_sets_it_ends_other_sessions_and_sends_a_notice(
     app_client: TestClient, browser: Browser, provider: Provider
 ) -> None:
@@ -150,6 +152,7 @@ def account_id_of(provider: Provider, email: str) -> str:
         return found
 
 
+@pytest.mark.postgres
 def test_email_change_is_confirmed_by_a_post_from_the_new_address(
     app_client: TestClient, browser: Browser, provider: Provider
 ) -> None:
