@@ -627,9 +627,6 @@ _DE: dict[str, str] = {
     "login.notice.password_changed": (
         "Ihr Passwort wurde geändert. Bitte melden Sie sich mit dem neuen Passwort an."
     ),
-    "login.notice.email_changed": (
-        "Ihre E-Mail-Adresse wurde geändert. Bitte melden Sie sich mit der neuen Adresse an."
-    ),
     "forgot.title": "Passwort vergessen",
     "forgot.intro": (
         "Geben Sie die E-Mail-Adresse Ihres ServiceKontos ein. Wir schicken Ihnen einen Link, "
@@ -1436,9 +1433,6 @@ _EN: dict[str, str] = {
     "login.forgot_link": "Forgot your password?",
     "login.notice.password_changed": (
         "Your password has been changed. Please log in with the new password."
-    ),
-    "login.notice.email_changed": (
-        "Your email address has been changed. Please log in with the new address."
     ),
     "forgot.title": "Forgotten password",
     "forgot.intro": (
