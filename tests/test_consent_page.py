@@ -39,7 +39,7 @@ def test_consent_page_shows_the_values_that_will_be_sent(
     app_client: TestClient, browser: Browser, provider: Provider
 ) -> None:
     _rp, email, page = consent_page(app_client, browser, provider)
-    values = re.findall(r'<span class="checkbox__value">([^<]*)</span>', page.text)
+    values = re.findall(r'<span class="checkbox__value" id="[^"]+">([^<]*)</span>', page.text)
     assert values == [
         "Heidestraße 17, 51147 Köln",  # address
         "12.08.1964",  # birthdate

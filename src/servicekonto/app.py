@@ -66,6 +66,7 @@ from servicekonto.web.middleware import EdgeMiddleware
 from servicekonto.web.pages import error_page
 from servicekonto.web.rendering import Renderer
 from servicekonto.web.routes import account, interaction
+from servicekonto.web.routes import credentials as credential_pages
 from servicekonto.web.routes import dispatch as dispatch_pages
 from servicekonto.web.routes import eid as eid_pages
 from servicekonto.web.routes import legal as legal_pages
@@ -402,6 +403,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(logout_pages.router)
     app.include_router(registration_pages.router)
     app.include_router(recovery_pages.router)
+    app.include_router(credential_pages.router)
     app.include_router(dispatch_pages.router)
     app.include_router(letters_api.router)
     app.include_router(registration_api.router)

@@ -49,7 +49,11 @@ TITLES: dict[str, tuple[str, ...]] = {
     "account_deleted.html": _de("deleted.title"),
     "consent.html": _de("consent.title"),
     "demo_portal.html": _de("demo.title"),
-    "email_verified.html": _de("email_verified.ok_title", "email_verified.failed_title"),
+    "email_verified.html": _de(
+        "email_confirm.title", "email_verified.ok_title", "email_verified.failed_title"
+    ),
+    "password_change.html": _de("password_change.title"),
+    "email_change.html": _de("email_change.title"),
     "error.html": _de("error.title", "eid.error.title"),
     "identity.html": _de("identity.title"),
     "letters_dispatch.html": _de("dispatch.title"),
@@ -86,7 +90,7 @@ PUBLIC_PAGES = {
 PORTAL_PAGES = {
     "demo_portal.html", "login.html", "consent.html", "account.html", "identity.html",
     "security.html", "totp_enrol.html", "recovery_codes.html", "logout_confirm.html",
-    "logged_out.html", "otp.html",
+    "logged_out.html", "otp.html", "password_change.html", "email_change.html",
 }
 STEP_UP_PAGES = {"demo_portal.html", "login.html", "step_up.html", "eid_simulator/simulator.html",
                  "error.html"}
@@ -261,6 +265,9 @@ def test_public_registration_and_recovery_pages(
 
     page.goto(f"{base}/login")
     audit("login.html", "empty")
+    page.goto(f"{base}/login?notice=password_changed")
+    expect(page.get_by_role("status")).to_be_visible()
+    audit("login.html", "password changed notice")
     _log_in(page, ANNA, "falsches-Passwort-123")
     expect(page.get_by_role("alert")).to_be_visible()
     audit("login.html", "wrong password")
@@ -370,6 +377,19 @@ def test_portal_consent_account_and_security_pages(
     audit("account.html", "identity data and a consent")
     page.goto(f"{base}/account/identity")
     audit("identity.html", "no letter, may order one")
+
+    page.goto(f"{base}/account")
+    page.get_by_role("link", name="Passwort ändern").click()
+    audit("password_change.html", "empty")
+    page.get_by_role("button", name="Passwort ändern").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit("password_change.html", "new password missing")
+    page.goto(f"{base}/account")
+    page.get_by_role("link", name="E-Mail-Adresse ändern").click()
+    audit("email_change.html", "empty")
+    page.get_by_role("button", name="Bestätigungslink senden").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit("email_change.html", "no address")
 
     page.goto(f"{base}/account/security")
     audit("security.html", "password only")

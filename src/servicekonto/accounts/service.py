@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from servicekonto.accounts.levels import TrustLevel
 from servicekonto.db.models import Account, AccountAttribute, EmailToken
-from servicekonto.errors import Conflict
-from servicekonto.security.passwords import PasswordHashing
+from servicekonto.errors import Conflict, InvalidInput
+from servicekonto.security.passwords import PasswordHashing, password_problems
 from servicekonto.security.secrets import digest
 
 LOCK_THRESHOLD = 5
@@ -211,3 +211,15 @@ def link_token_usable(db: Session, *, token: str, purpose: str, now: datetime) -
         )
         is not None
     )
+
+
+def set_password(
+    db: Session, *, hashing: PasswordHashing, account: Account, password: str, now: datetime
+) -> None:
+    """Give the account a new password. Raises InvalidInput (machine codes, comma-separated)
+    for a password the policy refuses (DESIGN §8); then nothing is written."""
+    problems = password_problems(password, email=account.email or "")
+    if problems:
+        raise InvalidInput(", ".join(problems))
+    account.password_hash = hashing.hash(password)
+    account.failed_logins, account.locked_until, account.updated_at = 0, None, now

@@ -14,7 +14,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from servicekonto.accounts.levels import TrustLevel, decayed_level
-from servicekonto.db.models import BrowserSession, SessionClient
+from servicekonto.db.models import Authorization, BrowserSession, SessionClient
+from servicekonto.db.outbox import enqueue_backchannel_logout
 from servicekonto.security.secrets import digest, random_token
 
 #: Touching `last_seen_at` at most this often keeps page views from writing on every request.
@@ -145,3 +146,34 @@ def remember_client(db: Session, *, sid: str, client_id: str) -> None:
 
 def end_all_sessions(db: Session, *, account_id: str) -> None:
     db.execute(delete(BrowserSession).where(BrowserSession.account_id == account_id))
+
+
+def end_other_sessions(db: Session, *, account_id: str, keep_sid: str, now: datetime) -> int:
+    """End every session of the account but `keep_sid` (after a credential change): like a
+    logout of each, their grants without `offline_access` are revoked and their clients get a
+    back-channel logout for that `sid`. Returns how many sessions ended."""
+    others = list(
+        db.scalars(
+            select(BrowserSession).where(
+                BrowserSession.account_id == account_id, BrowserSession.sid != keep_sid
+            )
+        )
+    )
+    for row in others:
+        for authorization in db.scalars(
+            select(Authorization).where(
+                Authorization.session_sid == row.sid, Authorization.revoked_at.is_(None)
+            )
+        ):
+            if "offline_access" not in authorization.scopes:
+                authorization.revoked_at = now
+        for client_id in db.scalars(
+            select(SessionClient.client_id).where(SessionClient.session_sid == row.sid)
+        ):
+            enqueue_backchannel_logout(
+                db, client_id=client_id, account_id=account_id, sid=row.sid,
+                reason="credentials_changed", now=now,
+            )
+        db.delete(row)
+    db.flush()
+    return len(others)

@@ -301,6 +301,15 @@ _DE: dict[str, str] = {
     "account.granted_at": "Erteilt am",
     "account.revoke": "Einwilligung widerrufen",
     "account.revoked": "Die Einwilligung wurde widerrufen.",
+    "account.password_changed": (
+        "Ihr Passwort wurde geändert. Auf allen anderen Geräten sind Sie abgemeldet."
+    ),
+    "account.email_change_sent": (
+        "Wir haben einen Bestätigungslink an die neue E-Mail-Adresse gesendet. Bis Sie ihn "
+        "bestätigen, gilt die bisherige Adresse."
+    ),
+    "account.change_password": "Passwort ändern",
+    "account.change_email": "E-Mail-Adresse ändern",
     "account.logout": "Abmelden",
     "account.identity_title": "Identität bestätigen",
     "account.identity_text": (
@@ -686,9 +695,6 @@ _DE: dict[str, str] = {
     "login.notice.password_changed": (
         "Ihr Passwort wurde geändert. Bitte melden Sie sich mit dem neuen Passwort an."
     ),
-    "login.notice.email_changed": (
-        "Ihre E-Mail-Adresse wurde geändert. Bitte melden Sie sich mit der neuen Adresse an."
-    ),
     "forgot.title": "Passwort vergessen",
     "forgot.intro": (
         "Geben Sie die E-Mail-Adresse Ihres ServiceKontos ein. Wir schicken Ihnen einen Link, "
@@ -710,6 +716,38 @@ _DE: dict[str, str] = {
     "forgot_sent.no_mail": (
         "Keine E-Mail erhalten? Bitte sehen Sie auch im Spam-Ordner nach oder fordern Sie den "
         "Link nach einigen Minuten noch einmal an."
+    ),
+    # change password / e-mail address while logged in
+    "password_change.title": "Passwort ändern",
+    "password_change.intro": "Geben Sie Ihr bisheriges und zweimal Ihr neues Passwort ein.",
+    "password_change.current": "Bisheriges Passwort",
+    "password_change.consequence": (
+        "Auf allen anderen Geräten werden Sie danach abgemeldet. Wir benachrichtigen Sie per "
+        "E-Mail über die Änderung."
+    ),
+    "password_change.submit": "Passwort ändern",
+    "password_change.no_password": (
+        "Ihr Konto hat kein Passwort: Sie melden sich mit dem Online-Ausweis an."
+    ),
+    "email_change.title": "E-Mail-Adresse ändern",
+    "email_change.current": "Bisherige E-Mail-Adresse",
+    "email_change.new": "Neue E-Mail-Adresse",
+    "email_change.new_hint": (
+        "Wir senden einen Bestätigungslink an die neue Adresse. Bis Sie ihn bestätigen, gilt die "
+        "bisherige Adresse."
+    ),
+    "email_change.password_hint": "Zu Ihrer Sicherheit fragen wir nach Ihrem Passwort.",
+    "email_change.submit": "Bestätigungslink senden",
+    "email_change.eid_needed": (
+        "Bitte melden Sie sich zuerst mit Ihrem Online-Ausweis an. Dann können Sie Ihre "
+        "E-Mail-Adresse ändern."
+    ),
+    "change.back": "Zurück zu „Mein Konto“",
+    "change.error.current": "Das bisherige Passwort ist falsch.",
+    "change.error.same_address": "Das ist bereits Ihre E-Mail-Adresse.",
+    "change.error.too_many": (
+        "Sie haben in der letzten Stunde schon mehrere Änderungen beantragt. Bitte versuchen Sie "
+        "es später noch einmal."
     ),
     "reset.title": "Neues Passwort festlegen",
     "reset.intro": "Bitte geben Sie Ihr neues Passwort zweimal ein.",
@@ -1206,6 +1244,15 @@ _EN: dict[str, str] = {
     "account.granted_at": "Granted on",
     "account.revoke": "Revoke consent",
     "account.revoked": "The consent has been revoked.",
+    "account.password_changed": (
+        "Your password has been changed. You are logged out on all other devices."
+    ),
+    "account.email_change_sent": (
+        "We have sent a confirmation link to the new email address. Until you confirm it, the "
+        "current address stays in use."
+    ),
+    "account.change_password": "Change password",
+    "account.change_email": "Change email address",
     "account.logout": "Log out",
     "account.identity_title": "Confirm your identity",
     "account.identity_text": (
@@ -1543,9 +1590,6 @@ _EN: dict[str, str] = {
     "login.notice.password_changed": (
         "Your password has been changed. Please log in with the new password."
     ),
-    "login.notice.email_changed": (
-        "Your email address has been changed. Please log in with the new address."
-    ),
     "forgot.title": "Forgotten password",
     "forgot.intro": (
         "Enter the email address of your ServiceKonto. We will send you a link to set a new "
@@ -1566,6 +1610,36 @@ _EN: dict[str, str] = {
     "forgot_sent.no_mail": (
         "No email received? Please also check your spam folder, or request the link again in a "
         "few minutes."
+    ),
+    # change password / email address while logged in
+    "password_change.title": "Change password",
+    "password_change.intro": "Enter your current password and your new password twice.",
+    "password_change.current": "Current password",
+    "password_change.consequence": (
+        "You will then be logged out on all other devices. We will notify you of the change by "
+        "email."
+    ),
+    "password_change.submit": "Change password",
+    "password_change.no_password": (
+        "Your account has no password: you log in with your Online-Ausweis."
+    ),
+    "email_change.title": "Change email address",
+    "email_change.current": "Current email address",
+    "email_change.new": "New email address",
+    "email_change.new_hint": (
+        "We will send a confirmation link to the new address. Until you confirm it, the current "
+        "address stays in use."
+    ),
+    "email_change.password_hint": "For your security we ask for your password.",
+    "email_change.submit": "Send confirmation link",
+    "email_change.eid_needed": (
+        "Please log in with your Online-Ausweis first. Then you can change your email address."
+    ),
+    "change.back": "Back to “My account”",
+    "change.error.current": "The current password is wrong.",
+    "change.error.same_address": "This already is your email address.",
+    "change.error.too_many": (
+        "You have already requested several changes in the last hour. Please try again later."
     ),
     "reset.title": "Set a new password",
     "reset.intro": "Please enter your new password twice.",

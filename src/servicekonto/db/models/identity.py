@@ -12,7 +12,8 @@ from servicekonto.db.base import Base, UTCDateTime, new_id
 
 
 class EmailToken(Base):
-    """A single-use link token (e-mail verification, password reset); only its digest is kept."""
+    """A single-use link token (e-mail verification, password reset, e-mail change); only its
+    digest is kept. An e-mail change keeps the new address here until its link is used."""
 
     __tablename__ = "email_tokens"
 
@@ -24,6 +25,7 @@ class EmailToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    new_email: Mapped[str | None] = mapped_column(String(254))
 
 
 class IdentityEvidence(Base):

@@ -51,6 +51,8 @@ NOTICES = {
     "eid_registered": "account.eid_registered",
     "email_sent": "account.email_sent",
     "email_invalid": "account.email_invalid",
+    "password_changed": "account.password_changed",
+    "email_change_sent": "account.email_change_sent",
 }
 
 
@@ -140,6 +142,7 @@ def overview(request: Request, db: Session = Depends(db_session)) -> Response:
         who=_who(account),
         identity_confirmed=identity_level(account) >= TrustLevel.SUBSTANTIAL,
         email_missing=account.email is None,
+        has_password=account.password_hash is not None,
         email_unverified=account.email is not None and not account.email_verified,
         level_label=f"level.{session.level.label}",
         attributes=[

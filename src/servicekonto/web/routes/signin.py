@@ -44,7 +44,6 @@ EID_AMR = [acr.AMR_HARDWARE_KEY, "pin"]
 #: `?notice=` keys the login page shows (allow-list: anything else is ignored, never echoed).
 LOGIN_NOTICES = {
     "password_changed": "login.notice.password_changed",
-    "email_changed": "login.notice.email_changed",
 }
 
 

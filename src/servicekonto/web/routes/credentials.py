@@ -1,0 +1,233 @@
+"""Self-service while logged in: change the password, change the e-mail address (issue 10
+item 20). Both re-authenticate with the current password through the login's own throttle (a
+stolen session alone cannot change them) and count against a per-IP limit; the new address is
+confirmed by a link that opens a page whose button POSTs (as the registration link does)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from servicekonto.accounts.levels import TrustLevel
+from servicekonto.accounts.service import authenticate_password, get_account, link_token_usable
+from servicekonto.accounts.sessions import ActiveSession
+from servicekonto.audit.service import record
+from servicekonto.db.models import Account
+from servicekonto.errors import InvalidInput, RateLimited
+from servicekonto.oidc.routes import db_session
+from servicekonto.registration import credentials
+from servicekonto.web.pages import check_post, provider_of, render, see_other
+from servicekonto.web.routes.forms import first, form_fields
+from servicekonto.web.routes.recovery import rate_limit
+from servicekonto.web.routes.signin import current_session
+
+router = APIRouter(include_in_schema=False)
+
+_MAX_PASSWORD = 4096
+_MAX_EMAIL = 320
+_MAX_TOKEN = 128
+_PASSWORD_ERRORS = {
+    "password_too_short": "reset.error.password_too_short",
+    "password_too_long": "reset.error.password_too_long",
+    "password_too_common": "reset.error.password_too_common",
+}
+
+
+def _signed_in(request: Request, db: Session) -> tuple[ActiveSession, Account] | None:
+    session = current_session(request, db)
+    account = get_account(db, session.account_id) if session else None
+    return (session, account) if session and account else None
+
+
+def _reauthenticated(
+    request: Request, db: Session, account: Account, password: str, event: str
+) -> bool:
+    """The current password, checked by the login's throttle (commits the counted attempt)."""
+    provider = provider_of(request)
+    confirmed = None
+    if account.email and account.password_hash:
+        confirmed = authenticate_password(
+            db, hashing=provider.hashing, now=provider.clock.now(), email=account.email,
+            password=password[:_MAX_PASSWORD],
+        )
+    if confirmed is not None and confirmed.id == account.id:
+        return True
+    record(db, at=provider.clock.now(), event=event, actor=f"account:{account.id}",
+           request_id=request.state.request_id)
+    db.commit()
+    return False
+
+
+# -- password --------------------------------------------------------------------------------------
+
+
+def _password_page(
+    request: Request, account: Account, errors: dict[str, str], status: int = 200
+) -> Response:
+    return render(
+        request, "password_change.html", status=status, action="/account/password",
+        has_password=account.password_hash is not None, errors=errors,
+    )
+
+
+@router.get("/account/password")
+def password_form(request: Request, db: Session = Depends(db_session)) -> Response:
+    signed_in = _signed_in(request, db)
+    db.commit()
+    if signed_in is None:
+        return see_other("/login")
+    return _password_page(request, signed_in[1], {})
+
+
+def _new_password_errors(form: dict[str, str]) -> dict[str, str]:
+    new = form.get("new_password", "")[:_MAX_PASSWORD]
+    if not new:
+        return {"new_password": "reset.error.required"}
+    if form.get("new_password_repeat", "")[:_MAX_PASSWORD] != new:
+        return {"new_password_repeat": "reset.error.mismatch"}
+    return {}
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    fields: list[tuple[str, str]] = Depends(form_fields),
+    db: Session = Depends(db_session),
+) -> Response:
+    form = first(fields)
+    check_post(request, form)
+    signed_in = _signed_in(request, db)
+    if signed_in is None:
+        db.commit()
+        return see_other("/login")
+    session, account = signed_in
+    rate_limit(request, "password_change")
+    errors = _new_password_errors(form)
+    if errors:
+        db.rollback()
+        return _password_page(request, account, errors, status=422)
+    current = form.get("password", "")
+    if not _reauthenticated(request, db, account, current, "password.change_refused"):
+        return _password_page(request, account, {"password": "change.error.current"}, status=422)
+    provider = provider_of(request)
+    try:
+        credentials.change_password(
+            db, hashing=provider.hashing, account_id=account.id,
+            password=form["new_password"][:_MAX_PASSWORD], keep_sid=session.sid,
+            issuer=provider.issuer, now=provider.clock.now(), request_id=request.state.request_id,
+        )
+    except InvalidInput as exc:
+        db.rollback()
+        problem = exc.description.split(",")[0].strip()
+        message = _PASSWORD_ERRORS.get(problem, "reset.error.password_too_short")
+        return _password_page(request, account, {"new_password": message}, status=422)
+    db.commit()
+    return see_other("/account?notice=password_changed")
+
+
+# -- e-mail address --------------------------------------------------------------------------------
+
+
+def _email_page(
+    request: Request, account: Account, session: ActiveSession, errors: dict[str, str],
+    email: str = "", status: int = 200,
+) -> Response:
+    return render(
+        request, "email_change.html", status=status, action="/account/email/change",
+        current=account.email or "", email=email, errors=errors,
+        needs_password=account.password_hash is not None,
+        can_change=account.password_hash is not None or session.level >= TrustLevel.HIGH,
+    )
+
+
+@router.get("/account/email/change")
+def email_form(request: Request, db: Session = Depends(db_session)) -> Response:
+    signed_in = _signed_in(request, db)
+    db.commit()
+    if signed_in is None:
+        return see_other("/login")
+    session, account = signed_in
+    return _email_page(request, account, session, {})
+
+
+@router.post("/account/email/change")
+def change_email(
+    request: Request,
+    fields: list[tuple[str, str]] = Depends(form_fields),
+    db: Session = Depends(db_session),
+) -> Response:
+    form = first(fields)
+    check_post(request, form)
+    signed_in = _signed_in(request, db)
+    if signed_in is None:
+        db.commit()
+        return see_other("/login")
+    session, account = signed_in
+    rate_limit(request, "email_change")
+    email = form.get("email", "").strip()[:_MAX_EMAIL]
+    if "@" not in email or len(email) > 254:
+        db.rollback()
+        return _email_page(request, account, session, {"email": "reset.error.email"}, email, 422)
+    if account.password_hash is not None:
+        if not _reauthenticated(request, db, account, form.get("password", ""),
+                                "email.change_refused"):
+            return _email_page(request, account, session, {"password": "change.error.current"},
+                               email, 422)
+    elif session.level < TrustLevel.HIGH:  # no password: only a fresh eID login proves it is you
+        db.rollback()
+        return _email_page(request, account, session, {}, email, 403)
+    provider = provider_of(request)
+    try:
+        credentials.request_email_change(
+            db, account_id=account.id, new_email=email, issuer=provider.issuer,
+            now=provider.clock.now(), request_id=request.state.request_id,
+        )
+    except InvalidInput:
+        db.rollback()
+        return _email_page(request, account, session, {"email": "change.error.same_address"},
+                           email, 422)
+    except RateLimited:
+        db.commit()  # the throttled attempt is audited
+        return _email_page(request, account, session, {"email": "change.error.too_many"},
+                           email, 429)
+    db.commit()
+    return see_other("/account?notice=email_change_sent")
+
+
+@router.get("/account/email/confirm/{token}")
+def email_confirm_page(
+    token: str, request: Request, db: Session = Depends(db_session)
+) -> Response:
+    """The link from the mail to the new address shows a button; only its POST changes."""
+    token = token[:_MAX_TOKEN]
+    usable = link_token_usable(
+        db, token=token, purpose=credentials.CHANGE_PURPOSE, now=provider_of(request).clock.now()
+    )
+    db.commit()
+    if not usable:
+        return render(request, "email_verified.html", status=400, ok=False, confirm_token=None)
+    return render(
+        request, "email_verified.html", ok=False, confirm_token=token,
+        confirm_action="/account/email/confirm",
+    )
+
+
+@router.post("/account/email/confirm")
+def email_confirm(
+    request: Request,
+    fields: list[tuple[str, str]] = Depends(form_fields),
+    db: Session = Depends(db_session),
+) -> Response:
+    form = first(fields)
+    check_post(request, form)
+    token = form.get("token", "")[:_MAX_TOKEN]
+    provider = provider_of(request)
+    ok = bool(token) and credentials.confirm_email_change(
+        db, token=token, issuer=provider.issuer, now=provider.clock.now(),
+        request_id=request.state.request_id,
+    )
+    db.commit()
+    return render(
+        request, "email_verified.html", status=200 if ok else 400, ok=ok, confirm_token=None
+    )
