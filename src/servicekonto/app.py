@@ -60,7 +60,7 @@ from servicekonto.settings import Settings
 from servicekonto.web import demo_portal
 from servicekonto.web.eid_mock_app import create_eid_mock_app
 from servicekonto.web.middleware import EdgeMiddleware
-from servicekonto.web.pages import error_page
+from servicekonto.web.pages import PageRefused, error_page
 from servicekonto.web.rendering import Renderer
 from servicekonto.web.routes import account, interaction
 from servicekonto.web.routes import dispatch as dispatch_pages
@@ -146,6 +146,8 @@ def _render_error(request: Request, exc: ServiceKontoError) -> Response:
     if isinstance(exc, OAuthError) and path in OAUTH_JSON_PATHS:
         return oidc_routes.render_oauth_error(exc)
     message = PAGE_MESSAGE.get(exc.status, "error.generic")
+    if isinstance(exc, PageRefused):
+        message = exc.message_key
     if isinstance(exc, InvalidRedirectTarget):
         message = (
             "error.invalid_client" if "client" in exc.description else "error.invalid_redirect_uri"
