@@ -63,7 +63,7 @@ from servicekonto.web.eid_mock_app import create_eid_mock_app
 from servicekonto.web.input_guard import refuse_control_characters
 from servicekonto.web.metrics import metrics_router
 from servicekonto.web.middleware import EdgeMiddleware
-from servicekonto.web.pages import error_page
+from servicekonto.web.pages import PageRefused, error_page
 from servicekonto.web.rendering import Renderer
 from servicekonto.web.routes import account, interaction
 from servicekonto.web.routes import credentials as credential_pages
@@ -179,6 +179,8 @@ def _render_error(request: Request, exc: ServiceKontoError) -> Response:
     message = PAGE_MESSAGE.get(exc.status, "error.generic")
     if isinstance(exc, ControlCharacters):
         message = "error.control_characters"
+    if isinstance(exc, PageRefused):
+        message = exc.message_key
     if isinstance(exc, InvalidRedirectTarget):
         message = REDIRECT_TARGET_MESSAGE[exc.reason]
         # Fixed reason tokens only: never the submitted URI or client_id (may hold anything).

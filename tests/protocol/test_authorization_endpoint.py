@@ -28,7 +28,7 @@ from tests.protocol.flows import (
     log_in,
     token_body,
 )
-from tests.support import Browser, Rp, decode_jwt, make_client
+from tests.support import PASSWORD, Browser, Rp, decode_jwt, make_client
 
 # -- RFC 6749 §4.1: the happy path, step by step --------------------------------------------------
 
@@ -488,3 +488,36 @@ def test_rfc6749_3_1_unknown_parameters_are_ignored(
 ) -> None:
     response = shared_browser.get(authorize_url(shared_signed_in) + "&" + urlencode({"foo": "bar"}))
     assert_code_redirect(response, shared_signed_in)
+
+
+# -- pending authorizations are bound to the browser that started them (issue 15) ----------------
+
+
+def test_pending_authorization_opened_in_another_browser_is_refused(
+    app_client: TestClient, browser: Browser, rp: Rp, email: str
+) -> None:
+    """The link of a pending authorization (`/interaction/{id}`) leads nowhere in another
+    browser, even one with CSRF cookie and token of its own; the starting browser goes on."""
+    start = browser.get(authorize_url(rp))
+    location = start.headers["location"]
+    assert location.startswith("/interaction/")
+
+    stranger = Browser(TestClient(app_client.app, base_url="http://testserver"))
+    for path in (location, f"{location}/otp"):
+        refused = stranger.get(path)
+        assert refused.status_code == 400, refused.text[:300]
+        assert "in einem anderen Browser begonnen" in refused.text
+    own_page = stranger.get("/login")  # the stranger's own CSRF cookie and token
+    assert own_page.status_code == 200
+    for action, fields in (
+        ("login", {"username": email, "password": PASSWORD}),
+        ("consent", {"decision": "allow"}),
+        ("cancel", {}),
+    ):
+        posted = stranger.post_form(f"{location}/{action}", fields, own_page)
+        assert posted.status_code == 400, (action, posted.text[:300])
+        assert "in einem anderen Browser begonnen" in posted.text
+        assert "sk_session" not in posted.headers.get("set-cookie", "")
+
+    page = log_in(browser, start, email)
+    assert_code_redirect(consent(browser, page), rp, status=303)

@@ -33,7 +33,7 @@ from servicekonto.oidc import (
     userinfo,
 )
 from servicekonto.oidc.provider import Provider
-from servicekonto.security.secrets import random_token
+from servicekonto.security.csrf import CsrfTokens
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 JSON_HEADERS = {"Cache-Control": "public, max-age=300"}
@@ -79,6 +79,11 @@ def single_form(pairs: list[tuple[str, str]]) -> dict[str, str]:
 
 def session_cookie_name(provider: Provider) -> str:
     return "__Host-sk_session" if provider.settings.secure_cookies else "sk_session"
+
+
+def browser_cookie_name(provider: Provider) -> str:
+    """The pages' per-browser CSRF cookie (web.pages sets it the same way)."""
+    return "__Host-sk_csrf" if provider.settings.secure_cookies else "sk_csrf"
 
 
 def json_response(body: dict[str, Any], *, status: int = 200) -> JSONResponse:
@@ -149,6 +154,11 @@ def authorization_endpoint(
     params = list(request.query_params.multi_items()) if request.method == "GET" else pairs
     client, single = authorize.resolve_client_and_redirect(db, provider, params)
     status = 303 if request.method == "POST" else 302
+    # Pending authorizations are bound to this browser through its CSRF cookie (issue 15):
+    # the interaction's link opened in another browser is refused.
+    csrf_tokens: CsrfTokens = request.app.state.csrf
+    known_browser = request.cookies.get(browser_cookie_name(provider))
+    browser = known_browser or CsrfTokens.new_cookie_value()
     try:
         auth_request = authorize.validate(client, single)
         session = load_session(
@@ -180,7 +190,7 @@ def authorization_endpoint(
                 db, provider, request=auth_request, session=session, consent=consent, now=now
             )
         else:
-            pending_id = random_token(24)
+            pending_id = csrf_tokens.bound_id(browser)
             db.add(
                 PendingAuthorization(
                     id=pending_id,
@@ -195,7 +205,17 @@ def authorization_endpoint(
     except redirects.AuthorizationResponseError as exc:
         db.commit()
         target = redirects.error(exc, issuer=provider.issuer)
-    return RedirectResponse(target, status_code=status, headers={"Cache-Control": "no-store"})
+    response = RedirectResponse(target, status_code=status, headers={"Cache-Control": "no-store"})
+    if not known_browser:
+        response.set_cookie(
+            browser_cookie_name(provider),
+            browser,
+            path="/",
+            httponly=True,
+            secure=provider.settings.secure_cookies,
+            samesite="lax",
+        )
+    return response
 
 
 @router.post("/token", include_in_schema=False)

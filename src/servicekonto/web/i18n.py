@@ -363,6 +363,10 @@ _DE: dict[str, str] = {
     "error.interaction_expired": (
         "Der Anmeldevorgang ist abgelaufen oder wurde bereits abgeschlossen."
     ),
+    "error.interaction_other_browser": (
+        "Dieser Anmeldevorgang wurde in einem anderen Browser begonnen. Bitte starten Sie die "
+        "Anmeldung in diesem Browser erneut beim Portal."
+    ),
     "error.csrf": (
         "Das Formular ist abgelaufen oder wurde nicht von dieser Seite gesendet. "
         "Bitte laden Sie die Seite neu und versuchen Sie es noch einmal."
@@ -1299,6 +1303,10 @@ _EN: dict[str, str] = {
         "The trust level required by the portal cannot be reached at the moment."
     ),
     "error.interaction_expired": "The login process has expired or has already been completed.",
+    "error.interaction_other_browser": (
+        "This login process was started in another browser. Please start the login again "
+        "at the portal in this browser."
+    ),
     "error.csrf": (
         "The form has expired or was not sent from this page. Please reload the page and try again."
     ),

@@ -26,6 +26,17 @@ class CsrfFailure(ServiceKontoError):
     code = "csrf"
 
 
+class PageRefused(ServiceKontoError):
+    """A page refused with its own message (an i18n key) instead of the status's default."""
+
+    code = "refused"
+
+    def __init__(self, description: str, *, message_key: str, status: int = 400) -> None:
+        super().__init__(description)
+        self.message_key = message_key
+        self.status = status
+
+
 def provider_of(request: Request) -> Provider:
     provider: Provider = request.app.state.provider
     return provider

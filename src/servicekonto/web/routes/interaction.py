@@ -18,9 +18,12 @@ from servicekonto.oidc import codes, interaction, redirects
 from servicekonto.oidc.authorize import AuthorizationRequest
 from servicekonto.oidc.claims import claims_for_scopes, consent_choices, with_dependents
 from servicekonto.oidc.routes import db_session
+from servicekonto.security.csrf import CsrfTokens
 from servicekonto.web.display import attribute_text, claim_values
 from servicekonto.web.pages import (
+    PageRefused,
     check_post,
+    cookie_name,
     error_page,
     provider_of,
     render,
@@ -36,7 +39,19 @@ from servicekonto.web.routes.signin import (
     wants_second_factor,
 )
 
-router = APIRouter(include_in_schema=False)
+
+def _same_browser(pending_id: str, request: Request) -> None:
+    """A pending authorization continues only in the browser that sent the authorization
+    request: its id carries an HMAC of the browser's CSRF cookie (oidc.routes, issue 15)."""
+    csrf: CsrfTokens = request.app.state.csrf
+    if not csrf.is_bound(pending_id, request.cookies.get(cookie_name(request, "sk_csrf"))):
+        raise PageRefused(
+            "pending authorization of another browser",
+            message_key="error.interaction_other_browser",
+        )
+
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(_same_browser)])
 
 
 def _pending(db: Session, pending_id: str, now: datetime) -> PendingAuthorization | None:
