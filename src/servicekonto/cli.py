@@ -150,6 +150,7 @@ def clients_create(
 
     from servicekonto.clients.schemas import ClientCreate
     from servicekonto.clients.service import create_client
+    from servicekonto.errors import InvalidInput
 
     try:
         spec = ClientCreate(
@@ -169,7 +170,16 @@ def clients_create(
         raise typer.Exit(2) from exc
     provider = _provider()
     with provider.sessions() as db:
-        created = create_client(db, spec=spec, now=provider.clock.now())
+        try:
+            created = create_client(
+                db,
+                spec=spec,
+                now=provider.clock.now(),
+                allow_internal_targets=provider.settings.dev_mode,
+            )
+        except InvalidInput as exc:
+            typer.echo(f"invalid client: {exc.description}", err=True)
+            raise typer.Exit(2) from exc
         db.commit()
     if as_json:
         _print_json(created.model_dump())
