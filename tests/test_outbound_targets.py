@@ -164,38 +164,43 @@ def _queued_logout(provider: Provider, uri: str) -> int:
         )
 
 
-def test_ssrf_delivery_refuses_a_name_that_now_resolves_inside(
-    production_provider: Provider, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    message_id = _queued_logout(production_provider, "https://rp.example/backchannel")
-    _resolving(monkeypatch, "rp.example", "127.0.0.1")
+def _deliver(
+    provider: Provider, monkeypatch: pytest.MonkeyPatch, uri: str, resolves_to: str
+) -> tuple[int, list[httpx.Request], OutboxMessage]:
+    """Queue a logout for a client at `uri`, let its host resolve to `resolves_to`, deliver:
+    (delivered count, the requests sent, the outbox row afterwards)."""
+    message_id = _queued_logout(provider, uri)
+    _resolving(monkeypatch, "rp.example", resolves_to)
     sent: list[httpx.Request] = []
     with httpx.Client(
         transport=httpx.MockTransport(lambda r: sent.append(r) or httpx.Response(200))
     ) as http:
-        assert deliver_due(production_provider, http) == 0
-    assert sent == []
-    with production_provider.sessions() as db:
+        delivered = deliver_due(provider, http)
+    with provider.sessions() as db:
         message = db.get(OutboxMessage, message_id)
         assert message is not None
-        assert message.failed_at is not None and message.last_error == "forbidden target"
+        return delivered, sent, message
+
+
+def test_ssrf_delivery_refuses_a_name_that_now_resolves_inside(
+    production_provider: Provider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    delivered, sent, message = _deliver(
+        production_provider, monkeypatch, "https://rp.example/backchannel", "127.0.0.1"
+    )
+    assert (delivered, sent) == (0, [])
+    assert message.failed_at is not None and message.last_error == "forbidden target"
 
 
 def test_ssrf_delivery_connects_to_the_checked_address_with_the_name_for_tls(
     production_provider: Provider, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    message_id = _queued_logout(production_provider, "https://rp.example:8443/backchannel")
-    _resolving(monkeypatch, "rp.example", "93.184.216.34")
-    sent: list[httpx.Request] = []
-    with httpx.Client(
-        transport=httpx.MockTransport(lambda r: sent.append(r) or httpx.Response(200))
-    ) as http:
-        assert deliver_due(production_provider, http) == 1
+    delivered, sent, message = _deliver(
+        production_provider, monkeypatch, "https://rp.example:8443/backchannel", "93.184.216.34"
+    )
+    assert delivered == 1 and message.delivered_at is not None
     [request] = sent
     assert str(request.url) == "https://93.184.216.34:8443/backchannel"
     assert request.headers["host"] == "rp.example:8443"
     assert request.extensions["sni_hostname"] == "rp.example"
     assert request.content.startswith(b"logout_token=")
-    with production_provider.sessions() as db:
-        message = db.get(OutboxMessage, message_id)
-        assert message is not None and message.delivered_at is not None
