@@ -60,7 +60,12 @@ def make_client(provider: Provider, **overrides: Any) -> RegisteredClient:
     }
     spec.update(overrides)
     with provider.sessions() as db:
-        created = create_client(db, spec=ClientCreate(**spec), now=provider.clock.now())
+        created = create_client(
+            db,
+            spec=ClientCreate(**spec),
+            now=provider.clock.now(),
+            allow_internal_targets=provider.settings.dev_mode,
+        )
         db.commit()
     return RegisteredClient(
         created.client_id,

@@ -54,7 +54,7 @@ from servicekonto.registration.eid_signin import EidLinking
 from servicekonto.registration.service import Collaborators
 from servicekonto.security.csrf import CsrfTokens
 from servicekonto.security.passwords import PasswordHashing
-from servicekonto.security.ratelimit import Limits, make_counter
+from servicekonto.security.ratelimit import Limits, make_counter, namespace_of
 from servicekonto.security.sealing import Sealer
 from servicekonto.security.secrets import derive_key
 from servicekonto.settings import Settings
@@ -389,7 +389,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         registration_per_hour=settings.registration_rate_per_hour,
         mail_per_address_per_hour=settings.mail_rate_per_address_per_hour,
         eid_start_per_minute=settings.eid_start_rate_per_minute,
-        counter=make_counter(settings.redis_url),
+        counter=make_counter(settings.redis_url, namespace=namespace_of(settings.issuer)),
     )
     app.state.login_limiter = app.state.limits.login
     app.state.totp_sealer = Sealer(settings.secret_key, TOTP_SEALING_PURPOSE)

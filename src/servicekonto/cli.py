@@ -298,6 +298,7 @@ def clients_create(
 
     from servicekonto.clients.schemas import ClientCreate
     from servicekonto.clients.service import create_client
+    from servicekonto.errors import InvalidInput
 
     try:
         spec = ClientCreate(
@@ -317,7 +318,16 @@ def clients_create(
         raise typer.Exit(2) from exc
     provider = _provider()
     with provider.sessions() as db:
-        created = create_client(db, spec=spec, now=provider.clock.now())
+        try:
+            created = create_client(
+                db,
+                spec=spec,
+                now=provider.clock.now(),
+                allow_internal_targets=provider.settings.dev_mode,
+            )
+        except InvalidInput as exc:
+            typer.echo(f"invalid client: {exc.description}", err=True)
+            raise typer.Exit(2) from exc
         db.commit()
     if as_json:
         _print_json(created.model_dump())
@@ -395,6 +405,31 @@ def openapi() -> None:
     sys.stdout.write(json.dumps(create_app(settings).openapi(), indent=2, sort_keys=True) + "\n")
 
 
+MockOverride = Annotated[
+    bool,
+    typer.Option(
+        "--i-know-this-is-a-mock",
+        help="Serve the mock although SERVICEKONTO_DEV_MODE is off (test systems only).",
+    ),
+]
+
+
+def _refuse_mock_outside_dev_mode(what: str, override: bool) -> None:
+    """A mock answers for any person or card: never by accident next to a production setup
+    (issue 15 item 12)."""
+    try:
+        dev_mode = Settings().dev_mode
+    except Exception:  # a production configuration with a problem is still no dev mode
+        dev_mode = False
+    if not dev_mode and not override:
+        typer.echo(
+            f"refusing to serve the {what} mock outside dev mode: set SERVICEKONTO_DEV_MODE=1, "
+            "or pass --i-know-this-is-a-mock on a test system",
+            err=True,
+        )
+        raise typer.Exit(2)
+
+
 register_mock_app = typer.Typer(
     no_args_is_help=True, help="Civil register (Melderegister) mock over generated residents."
 )
@@ -407,8 +442,11 @@ def register_mock_serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8001,
     residents: Annotated[int, typer.Option(min=0, help="Number of residents.")] = 62_000,
     seed: Annotated[int, typer.Option(help="Seed of the generated data set.")] = 20261121,
+    i_know_this_is_a_mock: MockOverride = False,
 ) -> None:
-    """Serve the register's JSON API (POST /v1/match, GET /healthz) over generated residents."""
+    """Serve the register's JSON API (POST /v1/match, GET /healthz) over generated residents.
+    Dev mode only, unless --i-know-this-is-a-mock."""
+    _refuse_mock_outside_dev_mode("civil register", i_know_this_is_a_mock)
     import uvicorn
 
     from servicekonto.api.register_mock_app import create_register_mock_app
@@ -490,9 +528,19 @@ def eid_mock_serve(
         str | None,
         typer.Option(help="URL browsers reach this server at (default http://HOST:PORT)."),
     ] = None,
+    refresh_address_prefix: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Where the simulator may send browsers back (repeatable; default: the "
+            "--service-provider URL, else SERVICEKONTO_ISSUER, and what lies below it)."
+        ),
+    ] = None,
+    i_know_this_is_a_mock: MockOverride = False,
 ) -> None:
     """Serve the eID-Interface (POST /eid/v1/useID, /eid/v1/getResult) and the simulator pages
-    (GET /simulator/{ticket}); state in <data_dir>/eid-mock.sqlite3."""
+    (GET /simulator/{ticket}); state in <data_dir>/eid-mock.sqlite3. Dev mode only, unless
+    --i-know-this-is-a-mock."""
+    _refuse_mock_outside_dev_mode("eID", i_know_this_is_a_mock)
     import uvicorn
 
     from servicekonto.clock import SystemClock
@@ -502,11 +550,15 @@ def eid_mock_serve(
 
     settings = _settings()
     configure(settings.log_level)
+    prefixes = refresh_address_prefix or (
+        None if service_provider.startswith(("http://", "https://")) else [settings.issuer]
+    )
     server = MockEidServer(
         _eid_mock_state(settings),
         simulator_base_url=public_url or f"http://{host}:{port}",
         service_provider=service_provider,
         clock=SystemClock().now,
+        refresh_prefixes=prefixes,
     )
     typer.echo(f"eID mock: simulator at {public_url or f'http://{host}:{port}'}", err=True)
     uvicorn.run(

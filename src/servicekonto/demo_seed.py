@@ -245,7 +245,14 @@ def seed(
     for client_id, spec in _clients(settings):
         secret = demo_client_secret(settings.secret_key, client_id)
         if db.get(Client, client_id) is None:
-            create_client(db, spec=spec, now=now, client_id=client_id, client_secret=secret)
+            create_client(
+                db,
+                spec=spec,
+                now=now,
+                client_id=client_id,
+                client_secret=secret,
+                allow_internal_targets=settings.dev_mode,
+            )
         clients.append(
             {
                 "client_id": client_id,

@@ -68,7 +68,8 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 def test_reset_pins_unblocks_the_cards_in_the_data_dir(tmp_path: Path) -> None:
     state = MockEidServer(tmp_path / "eid-mock.sqlite3", simulator_base_url="http://x",
-                          service_provider="ServiceKonto", clock=SystemClock().now)
+                          service_provider="ServiceKonto", clock=SystemClock().now,
+                          refresh_prefixes=["http://rp.example/"])
     from servicekonto.eid.model import Operation, Requirement, UseIdRequest
 
     opened = state.use_id(UseIdRequest({Operation.GIVEN_NAMES: Requirement.REQUIRED},

@@ -49,6 +49,7 @@ def mock_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         simulator_base_url=base,
         service_provider="ServiceKonto",
         clock=FixedClock().now,
+        refresh_prefixes=[REFRESH.rsplit("/", 1)[0]],
     )
     config = uvicorn.Config(create_eid_mock_app(mock, secret_key=SECRET_KEY), log_config=None,
                             access_log=False, lifespan="off", ws="none", server_header=False)

@@ -91,7 +91,7 @@ def test_serve_answers_the_register_api(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SERVICEKONTO_")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "servicekonto.cli", "register-mock", "serve", "--port", str(port),
-         "--residents", "500", "--seed", "7"],
+         "--residents", "500", "--seed", "7", "--i-know-this-is-a-mock"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     log.close()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,9 +17,8 @@ from servicekonto.app import create_app
 from servicekonto.clock import FixedClock
 from servicekonto.db.models import OutboxMessage
 from servicekonto.oidc.provider import Provider
-from servicekonto.security.passwords import PasswordHashing
 from servicekonto.settings import Settings
-from tests.conftest import FAST_ARGON2
+from tests.letters.test_activation_race import CountingHashing as VerifyCounting
 from tests.registration.test_flow import PASSWORD, TYPED, mails_to, register
 from tests.support import Browser
 
@@ -28,25 +26,13 @@ ANNA = "anna@example.org"
 API_BODY = {k: v for k, v in TYPED.items() if k != "privacy_consent"} | {"privacy_consent": True}
 
 
-class CountingHashing(PasswordHashing):
-    """Fast argon2 that counts every hash and verification (burns verify too)."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            memory_kib=FAST_ARGON2["argon2_memory_kib"], time_cost=FAST_ARGON2["argon2_time_cost"]
-        )
-        self._count_lock = threading.Lock()
-        self.count = 0
+class CountingHashing(VerifyCounting):
+    """Fast argon2 that counts every hash and verification (burns verify too) in `verified`."""
 
     def hash(self, password: str) -> str:
         with self._count_lock:
-            self.count += 1
+            self.verified += 1
         return super().hash(password)
-
-    def verify(self, stored_hash: str, password: str) -> tuple[bool, bool]:
-        with self._count_lock:
-            self.count += 1
-        return super().verify(stored_hash, password)
 
 
 def _client(settings: Settings, clock: FixedClock, **update: Any) -> TestClient:
@@ -88,7 +74,7 @@ def test_r01_seventy_sign_ups_with_annas_address_are_limited_by_page_and_api_tog
     page = register(browser, {**TYPED, "email": ANNA})
     assert page.status_code == 429 and int(page.headers["retry-after"]) <= 3600
     # one sign-up (hash, letter code hash) and `limit - 1` repeats of two burns each
-    assert hashing.count == 2 + 2 * (limit - 1)
+    assert hashing.verified == 2 + 2 * (limit - 1)
     # the confirmation link and one "already registered" notice
     subjects = [m["subject"] for m in mails_to(provider, ANNA)]
     assert sorted(subjects) == ["Bitte bestätigen Sie Ihre E-Mail-Adresse",

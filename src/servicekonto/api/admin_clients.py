@@ -29,6 +29,11 @@ def _actor(principal: Principal) -> str:
     return f"client:{principal.client_id}"
 
 
+def _dev_mode(request: Request) -> bool:
+    """Only dev mode may register internal webhook targets (issue 15 item 9)."""
+    return bool(request.app.state.provider.settings.dev_mode)
+
+
 @router.get("", response_model=list[ClientView])
 def list_clients(
     db: Session = Depends(db_session), _token: Principal = Depends(admin)
@@ -44,7 +49,12 @@ def create_client(
     token: Principal = Depends(admin),
 ) -> ClientCreated:
     at = now(request)
-    created = service.create_client(db, spec=spec, now=at)
+    created = service.create_client(
+        db,
+        spec=spec,
+        now=at,
+        allow_internal_targets=_dev_mode(request),
+    )
     record(
         db,
         at=at,

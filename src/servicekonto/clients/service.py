@@ -22,6 +22,7 @@ from servicekonto.clients.schemas import (
 )
 from servicekonto.db.models import Client
 from servicekonto.errors import InvalidInput, NeedsDatabase, NotFound
+from servicekonto.security.outbound import check_target
 from servicekonto.security.secrets import digest, random_token
 
 
@@ -135,11 +136,18 @@ def create_client(
     now: datetime,
     client_id: str | None = None,
     client_secret: str | None = None,
+    allow_internal_targets: bool = False,
 ) -> ClientCreated:
+    """Register a client. The back-channel logout URI must reach a public address unless
+    `allow_internal_targets` (dev mode): ForbiddenTarget otherwise (issue 15 item 9)."""
     # The schema refuses this too; checked again here because a spec can be built without
     # validation (model_construct), and no path may register an end-user client with them.
     if misplaced_machine_scopes(list(spec.grant_types), spec.scopes):
         raise InvalidInput("administrative scopes are reserved to client_credentials clients")
+    if spec.backchannel_logout_uri:
+        check_target(
+            spec.backchannel_logout_uri, allow_internal=allow_internal_targets, must_resolve=False
+        )
     needs_secret = spec.token_endpoint_auth_method in ("client_secret_basic", "client_secret_post")
     secret = (client_secret or random_token(32)) if needs_secret else None
     row = Client(

@@ -42,7 +42,7 @@ import logging
 import re
 import secrets
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -191,9 +191,17 @@ class MockEidServer:
         clock: Callable[[], datetime],
         session_ttl: timedelta = timedelta(minutes=10),
         max_open_sessions: int = DEFAULT_MAX_OPEN_SESSIONS,
+        refresh_prefixes: Sequence[str] | None = None,
     ) -> None:
         if not valid_service_provider(service_provider):
             raise ValueError("service_provider must be 1-200 printable characters")
+        #: Where the simulator may send browsers back to: the configured service provider's
+        #: own addresses only, else the mock is an open redirect (issue 15 item 10). By default
+        #: the service provider's URL and everything below it.
+        self.refresh_prefixes = tuple(
+            refresh_prefixes if refresh_prefixes is not None
+            else _default_prefixes(service_provider)
+        )
         self._path = Path(state_path)
         self._simulator_base_url = simulator_base_url.rstrip("/")
         self.service_provider = service_provider
@@ -256,6 +264,11 @@ class MockEidServer:
         provider = self._provider(service_provider)
         operations = _validated_operations(request.operations)
         _validate_refresh_address(request.refresh_address)
+        if not _belongs_to(request.refresh_address, self.refresh_prefixes):
+            raise EidError(
+                ResultMinor.SCHEMA_VIOLATION,
+                "RefreshAddress is not an address of the configured service provider",
+            )
         if request.level_of_assurance not in _LOA_RANK:
             raise EidError(ResultMinor.SCHEMA_VIOLATION, "unknown LevelOfAssuranceRequest")
         session = secrets.token_hex(32)
@@ -500,6 +513,21 @@ def _validated_operations(
     if not any(req is not Requirement.PROHIBITED for req in checked.values()):
         raise EidError(ResultMinor.MISSING_ARGUMENT, "UseOperations asks for nothing")
     return checked
+
+
+def _default_prefixes(service_provider: str) -> tuple[str, ...]:
+    """The service provider's URL as a prefix ending in "/", or nothing if it is no URL."""
+    parts = urlsplit(service_provider)
+    if parts.scheme in ("http", "https") and parts.netloc and not parts.query:
+        return (service_provider.rstrip("/") + "/",)
+    return ()
+
+
+def _belongs_to(address: str, prefixes: Sequence[str]) -> bool:
+    """`address` lies below one of `prefixes` (each ends in "/", so no other host matches)."""
+    if "/../" in address or address.endswith("/..") or "\\" in address:
+        return False
+    return any(address.startswith(p if p.endswith("/") else p + "/") for p in prefixes)
 
 
 def _validate_refresh_address(address: str) -> None:

@@ -25,6 +25,7 @@ from servicekonto.oidc import jose
 from servicekonto.oidc.provider import Provider
 from servicekonto.oidc.redirects import is_registered, with_query
 from servicekonto.oidc.tokens import subject_for
+from servicekonto.security.outbound import ForbiddenTarget, check_target
 from servicekonto.security.secrets import random_token
 
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
@@ -123,6 +124,26 @@ def logout_token(
     )
 
 
+def _post_logout_token(provider: Provider, http: httpx.Client, uri: str, token: str) -> str:
+    """POST to the address just checked (no second DNS lookup); "" or what went wrong.
+
+    ForbiddenTarget when the URI now leads to an internal address (issue 15 item 9).
+    """
+    target = check_target(uri, allow_internal=provider.settings.dev_mode, must_resolve=True)
+    url, headers, server_name = target.pinned()
+    try:
+        response = http.post(
+            url,
+            data={"logout_token": token},
+            headers=headers,
+            timeout=5.0,
+            extensions={"sni_hostname": server_name},
+        )
+    except httpx.HTTPError as exc:
+        return type(exc).__name__
+    return "" if response.status_code in (200, 204) else f"HTTP {response.status_code}"
+
+
 def deliver_due(provider: Provider, http: httpx.Client, *, limit: int = 20) -> int:
     """Deliver due back-channel logout messages; returns how many were delivered.
 
@@ -170,16 +191,15 @@ def deliver_due(provider: Provider, http: httpx.Client, *, limit: int = 20) -> i
         # lock, and RPs call back while handling the logout (mod_auth_openidc revokes the
         # session's tokens at /revoke), which would wait for us until the POST timed out.
         error = ""
+        refused = False
         if client is not None and client.backchannel_logout_uri:
-            token = logout_token(provider, client, payload, now)
             try:
-                response = http.post(
-                    client.backchannel_logout_uri, data={"logout_token": token}, timeout=5.0
+                error = _post_logout_token(
+                    provider, http, client.backchannel_logout_uri,
+                    logout_token(provider, client, payload, now),
                 )
-                if response.status_code not in (200, 204):
-                    error = f"HTTP {response.status_code}"
-            except httpx.HTTPError as exc:
-                error = type(exc).__name__
+            except ForbiddenTarget:
+                error, refused = "forbidden target", True
         with provider.sessions() as db, db.begin():
             message = db.get(OutboxMessage, message_id)
             assert message is not None
@@ -188,7 +208,7 @@ def deliver_due(provider: Provider, http: httpx.Client, *, limit: int = 20) -> i
             if not error:
                 message.delivered_at = now
                 delivered += 1
-            elif message.attempts >= MAX_ATTEMPTS:
+            elif refused or message.attempts >= MAX_ATTEMPTS:
                 message.failed_at, message.last_error = now, error
             else:
                 message.last_error = error

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import threading
 from collections import deque
 from datetime import datetime
@@ -70,11 +71,18 @@ RETRY_SECONDS = 5.0
 class RedisCounter:
     """Shared counting in Redis; per-process counting (logged) while Redis is unreachable."""
 
-    def __init__(self, url: str, *, timeout: float = 0.5) -> None:
+    def __init__(self, url: str, *, namespace: str = "", timeout: float = 0.5) -> None:
         import redis
 
+        #: Instances of one service (one issuer) share counts; other services on the same
+        #: Redis count apart.
+        self._prefix = f"sk:rl:{namespace}:"
         self._client: redis.Redis = redis.Redis.from_url(
-            url, socket_timeout=timeout, socket_connect_timeout=timeout
+            url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            # which process counts where, for `CLIENT LIST` (operators, and the tests)
+            client_name=f"servicekonto-{namespace}-{os.getpid()}",
         )
         self._script = self._client.register_script(_SLIDING_WINDOW)
         self._fallback = LocalCounter()
@@ -93,7 +101,7 @@ class RedisCounter:
             return self._fallback.hit(key, limit=limit, window=window, t=t)
         try:
             wait = self._script(
-                keys=[f"sk:rl:{digest(key)}"], args=[repr(t), window, limit, random_token(9)]
+                keys=[self._prefix + digest(key)], args=[repr(t), window, limit, random_token(9)]
             )
         except redis.RedisError as exc:
             with self._lock:
@@ -133,9 +141,14 @@ class RateLimiter:
             raise RateLimited(message, retry_after=wait)
 
 
-def make_counter(redis_url: str) -> Counter:
+def make_counter(redis_url: str, *, namespace: str = "") -> Counter:
     """Redis when configured, else this process."""
-    return RedisCounter(redis_url) if redis_url else LocalCounter()
+    return RedisCounter(redis_url, namespace=namespace) if redis_url else LocalCounter()
+
+
+def namespace_of(issuer: str) -> str:
+    """A short, stable name for the service behind `issuer` (Redis key prefix)."""
+    return digest(issuer)[:16]
 
 
 class Limits:
