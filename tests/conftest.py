@@ -4,6 +4,7 @@ SERVICEKONTO_TEST_DATABASE_URL is set), a fixed clock, and real server processes
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -37,6 +38,27 @@ def require_postgres() -> str:
             pytest.fail("CI=true but SERVICEKONTO_TEST_DATABASE_URL is not set")
         pytest.skip("PostgreSQL tests need SERVICEKONTO_TEST_DATABASE_URL")
     return PG_URL
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """The shuffled order's seed also under -q (pytest-randomly prints it only in the header)."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if config.pluginmanager.hasplugin("randomly") and isinstance(seed, int):
+        terminalreporter.write_line(f"test order shuffled; repeat it with --randomly-seed={seed}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tool_state_in_temp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """schemathesis keeps its cache under ./.schemathesis: moved to this run's temp directory,
+    so tests leave nothing in the checkout (only once the fuzz tests have imported it)."""
+    storage = sys.modules.get("schemathesis.core.storage")
+    if storage is None:
+        yield
+        return
+    before = storage.DEFAULT_ROOT
+    storage.DEFAULT_ROOT = tmp_path_factory.mktemp("schemathesis")
+    yield
+    storage.DEFAULT_ROOT = before
 
 
 @pytest.fixture(scope="session")
@@ -139,10 +161,47 @@ def jwks(app_client: TestClient) -> dict[str, Any]:
 # -- real server processes ---------------------------------------------------------------------
 
 
+#: Where `free_port` draws from: below the kernel's ephemeral range, so no outgoing connection
+#: and no bind to port 0 anywhere on the machine takes the number between our check and the
+#: server's own bind. Another test run drawing the same number is what `PortInUse` retries.
+_PORT_SPAN = 8000
+PORT_ATTEMPTS = 5
+
+
+class PortInUse(RuntimeError):
+    """The server process exited because its port was taken (start again on another)."""
+
+
+def _ephemeral_low() -> int:
+    try:
+        text = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text()
+        return int(text.split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
+    """A port that was free a moment ago; servers started on it retry on a clash."""
+    low = _ephemeral_low()
+    draw = random.SystemRandom()  # not the test-seeded `random`: parallel runs must differ
+    for _ in range(50):
+        port = draw.randrange(max(1024, low - _PORT_SPAN), low)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def clean_environment(**overrides: str) -> dict[str, str]:
+    """This process's environment without any SERVICEKONTO_* (a developer's shell or .env must
+    not reach a server under test), plus `overrides`."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SERVICEKONTO_")}
+    return base | overrides
 
 
 class ServerProcess:
@@ -165,7 +224,28 @@ class ServerProcess:
         )
 
     def start(self) -> None:
+        """Start and wait until ready; if the port was taken meanwhile, move to another one
+        (the issuer too, when it named the old port)."""
+        for attempt in range(PORT_ATTEMPTS):
+            try:
+                self._launch()
+                return
+            except PortInUse:
+                if attempt == PORT_ATTEMPTS - 1:
+                    raise
+                self._move_to(free_port())
+
+    def _move_to(self, port: int) -> None:
+        old = self.base_url
+        self.port = port
+        self.base_url = f"http://127.0.0.1:{port}"
+        if self.env.get("SERVICEKONTO_ISSUER", "").rstrip("/") == old:
+            self.env["SERVICEKONTO_ISSUER"] = self.base_url
+        self.log = self.log.with_name(f"server-{port}.log")
+
+    def _launch(self) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
+        since = self.log.stat().st_size if self.log.exists() else 0
         handle = self.log.open("ab")
         self.proc = subprocess.Popen(
             [
@@ -184,7 +264,7 @@ class ServerProcess:
             cwd=ROOT,
         )
         handle.close()  # the child keeps its own descriptor
-        wait_until_up(f"{self.base_url}/readyz", self.proc, self.log)
+        wait_until_up(f"{self.base_url}/readyz", self.proc, self.log, since=since)
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -196,38 +276,62 @@ class ServerProcess:
                 self.proc.wait(5)
 
 
-def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    """Poll `url` until it answers 200 (30 s at most); fail with the process's log tail."""
-    deadline = time.monotonic() + 30
+#: How long a server may take to answer /readyz: imports and migrations take seconds alone, and
+#: many times that on two cores shared with other test runs.
+STARTUP_SECONDS = 90
+
+
+def _log_since(log: Path, since: int) -> str:
+    try:
+        with log.open("rb") as handle:
+            handle.seek(since)
+            return handle.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _end(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(10)
+
+
+def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, *, since: int = 0) -> None:
+    """Poll `url` until it answers 200; otherwise end the process and fail with its log tail, or
+    raise PortInUse when its log after `since` says its port was taken."""
+    deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         try:
             if httpx.get(url, timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
+        if "address already in use" in _log_since(log, since).lower():
+            _end(proc)
+            raise PortInUse(f"{url}: {_log_since(log, since)[-500:]}")
         if proc.poll() is not None:
             break
         time.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up: {log.read_text()[-2000:]}")
+    _end(proc)
+    raise RuntimeError(f"{url} did not come up: {_log_since(log, since)[-2000:]}")
 
 
 @pytest.fixture
 def server(database_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
     """A real `servicekonto serve` with two workers on a free port, on this test's database."""
     port = free_port()
-    env = {
-        **os.environ,
-        "SERVICEKONTO_DEV_MODE": "1",
-        "SERVICEKONTO_ISSUER": f"http://127.0.0.1:{port}",
-        "SERVICEKONTO_DATA_DIR": str(tmp_path),
-        "SERVICEKONTO_DATABASE_URL": database_url,
-        "SERVICEKONTO_ARGON2_MEMORY_KIB": "1024",
-        "SERVICEKONTO_ARGON2_TIME_COST": "1",
-        "SERVICEKONTO_LOGIN_RATE_PER_MINUTE": "1000",
-        "SERVICEKONTO_EID_START_RATE_PER_MINUTE": "1000",
-        "SERVICEKONTO_REGISTRATION_RATE_PER_HOUR": "1000",
-        "SERVICEKONTO_LOG_LEVEL": "WARNING",
-    }
+    env = clean_environment(
+        SERVICEKONTO_DEV_MODE="1",
+        SERVICEKONTO_ISSUER=f"http://127.0.0.1:{port}",
+        SERVICEKONTO_DATA_DIR=str(tmp_path),
+        SERVICEKONTO_DATABASE_URL=database_url,
+        SERVICEKONTO_ARGON2_MEMORY_KIB="1024",
+        SERVICEKONTO_ARGON2_TIME_COST="1",
+        SERVICEKONTO_LOGIN_RATE_PER_MINUTE="1000",
+        SERVICEKONTO_EID_START_RATE_PER_MINUTE="1000",
+        SERVICEKONTO_REGISTRATION_RATE_PER_HOUR="1000",
+        SERVICEKONTO_LOG_LEVEL="WARNING",
+    )
     process = ServerProcess(env, port, workers=2)
     process.start()
     yield process
@@ -243,18 +347,17 @@ def make_server(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Ser
 
     def start(workers: int = 2, **settings: str) -> ServerProcess:
         port = free_port()
-        env = {
-            **os.environ,
-            "SERVICEKONTO_DEV_MODE": "1",
-            "SERVICEKONTO_ISSUER": f"http://127.0.0.1:{port}",
-            "SERVICEKONTO_DATA_DIR": str(tmp_path),
-            "SERVICEKONTO_DATABASE_URL": database_url,
-            "SERVICEKONTO_ARGON2_MEMORY_KIB": "1024",
-            "SERVICEKONTO_ARGON2_TIME_COST": "1",
-            "SERVICEKONTO_LOGIN_RATE_PER_MINUTE": "1000",
-            "SERVICEKONTO_LOG_LEVEL": "WARNING",
+        env = clean_environment(
+            SERVICEKONTO_DEV_MODE="1",
+            SERVICEKONTO_ISSUER=f"http://127.0.0.1:{port}",
+            SERVICEKONTO_DATA_DIR=str(tmp_path),
+            SERVICEKONTO_DATABASE_URL=database_url,
+            SERVICEKONTO_ARGON2_MEMORY_KIB="1024",
+            SERVICEKONTO_ARGON2_TIME_COST="1",
+            SERVICEKONTO_LOGIN_RATE_PER_MINUTE="1000",
+            SERVICEKONTO_LOG_LEVEL="WARNING",
             **{f"SERVICEKONTO_{name}": value for name, value in settings.items()},
-        }
+        )
         process = ServerProcess(env, port, workers=workers)
         started.append(process)
         process.start()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ from servicekonto.audit.service import ChainCheck, verify_chain
 from servicekonto.db.models import Account, AuditEvent, AuditHead
 from servicekonto.oidc.provider import Provider
 from servicekonto.settings import Settings
+from tests.conftest import clean_environment
 from tests.support import PASSWORD, Browser, Rp, full_login, make_account, make_client
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -235,12 +235,11 @@ def test_v04_record_neutralises_control_characters_in_ids(provider: Provider) ->
 
 
 def _cli_verify(settings: Settings) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "SERVICEKONTO_DEV_MODE": "1",
-        "SERVICEKONTO_DATA_DIR": str(settings.data_dir),
-        "SERVICEKONTO_DATABASE_URL": settings.database_url,
-    }
+    env = clean_environment(
+        SERVICEKONTO_DEV_MODE="1",
+        SERVICEKONTO_DATA_DIR=str(settings.data_dir),
+        SERVICEKONTO_DATABASE_URL=settings.database_url,
+    )
     return subprocess.run(
         [sys.executable, "-m", "servicekonto.cli", "audit", "verify"],
         cwd=ROOT,

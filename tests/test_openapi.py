@@ -23,13 +23,21 @@ def _normalised(document: Any) -> Any:
 
 
 @pytest.fixture
-def current_spec(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """What `servicekonto openapi` prints, generated in-process."""
+def current_spec(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    """What `servicekonto openapi` prints, generated in-process; the app's files (the embedded
+    eID mock's state) go to this test's directory, not to `make run`'s var/."""
     for name in list(os.environ):
         if name.startswith("SERVICEKONTO_"):
             monkeypatch.delenv(name)
-    settings = Settings(dev_mode=True, issuer="http://127.0.0.1:8000", outbox_interval_seconds=0)
-    return _normalised(create_app(settings).openapi())
+    settings = Settings(
+        dev_mode=True,
+        issuer="http://127.0.0.1:8000",
+        outbox_interval_seconds=0,
+        data_dir=tmp_path,
+    )
+    spec = _normalised(create_app(settings).openapi())
+    assert (tmp_path / "eid-mock.sqlite3").exists()
+    return spec
 
 
 def test_committed_openapi_matches_the_app(current_spec: Any) -> None:

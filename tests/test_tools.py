@@ -29,3 +29,14 @@ def test_missing_node_package_fails_under_ci(
     monkeypatch.setattr(tools, "NODE_MODULES", tmp_path)
     with pytest.raises(pytest.fail.Exception, match="npm ci"):
         tools.require_node_package("openid-client")
+
+
+@pytest.mark.parametrize("value", ["1", "true", "TRUE", "True", "yes", "on", " true "])
+def test_ci_truthy_values_count_as_ci(value: str) -> None:
+    assert tools.in_ci({"CI": value}) is True
+
+
+@pytest.mark.parametrize("value", ["", "0", "false", "no", "off", "nope"])
+def test_other_ci_values_and_no_ci_do_not(value: str) -> None:
+    assert tools.in_ci({"CI": value}) is False
+    assert tools.in_ci({}) is False

@@ -6,11 +6,20 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
+#: What CI services and people write for "yes" (GitHub/GitLab set `true`, others `1`).
+TRUTHY = frozenset({"1", "true", "yes", "on"})
+
+
+def in_ci(environ: Mapping[str, str]) -> bool:
+    return environ.get("CI", "").strip().lower() in TRUTHY
+
+
+IN_CI = in_ci(os.environ)
 ROOT = Path(__file__).resolve().parents[1]
 INTEROP_DIR = ROOT / "tests" / "interop"
 NODE_MODULES = INTEROP_DIR / "node_modules"

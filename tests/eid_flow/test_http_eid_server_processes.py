@@ -8,7 +8,6 @@ login fails closed with a 503 page and stores nothing.
 from __future__ import annotations
 
 import html
-import os
 import re
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from sqlalchemy import func, select
 from servicekonto.db.models import Account, BrowserSession, EidTransaction, LoginMeans
 from servicekonto.oidc.provider import Provider
 from servicekonto.security.secrets import digest
-from tests.conftest import ROOT, ServerProcess, free_port, wait_until_up
+from tests.conftest import ROOT, ServerProcess, clean_environment, free_port, wait_until_up
 from tests.support import connect_to_every_worker, workers_of
 
 pytestmark = [pytest.mark.server, pytest.mark.timeout(120)]
@@ -48,13 +47,11 @@ class EidMockProcess:
 
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        env = {
-            **os.environ,
-            "SERVICEKONTO_DEV_MODE": "1",
-            "SERVICEKONTO_DATA_DIR": str(self.data_dir),
-            "SERVICEKONTO_LOG_LEVEL": "WARNING",
-        }
-        env.pop("SERVICEKONTO_DATABASE_URL", None)
+        env = clean_environment(
+            SERVICEKONTO_DEV_MODE="1",
+            SERVICEKONTO_DATA_DIR=str(self.data_dir),
+            SERVICEKONTO_LOG_LEVEL="WARNING",
+        )
         with self.log.open("ab") as handle:
             self.proc = subprocess.Popen(
                 [
@@ -112,21 +109,19 @@ def server(
     """As conftest's `server` (two workers), but with SERVICEKONTO_EID_URL → the eid-mock.
 
     Overriding `server` here also makes conftest's `server_provider` use this process."""
-    env = {
-        **os.environ,
-        "SERVICEKONTO_DEV_MODE": "1",
-        "SERVICEKONTO_ISSUER": f"http://127.0.0.1:{server_port}",
-        "SERVICEKONTO_DATA_DIR": str(tmp_path),
-        "SERVICEKONTO_DATABASE_URL": database_url,
-        "SERVICEKONTO_ARGON2_MEMORY_KIB": "1024",
-        "SERVICEKONTO_ARGON2_TIME_COST": "1",
-        "SERVICEKONTO_LOGIN_RATE_PER_MINUTE": "1000",
-        "SERVICEKONTO_EID_START_RATE_PER_MINUTE": "1000",
-        "SERVICEKONTO_REGISTRATION_RATE_PER_HOUR": "1000",
-        "SERVICEKONTO_LOG_LEVEL": "WARNING",
-        "SERVICEKONTO_EID_URL": eid_mock.base_url,
-    }
-    env.pop("SERVICEKONTO_EID_ENABLED", None)
+    env = clean_environment(
+        SERVICEKONTO_DEV_MODE="1",
+        SERVICEKONTO_ISSUER=f"http://127.0.0.1:{server_port}",
+        SERVICEKONTO_DATA_DIR=str(tmp_path),
+        SERVICEKONTO_DATABASE_URL=database_url,
+        SERVICEKONTO_ARGON2_MEMORY_KIB="1024",
+        SERVICEKONTO_ARGON2_TIME_COST="1",
+        SERVICEKONTO_LOGIN_RATE_PER_MINUTE="1000",
+        SERVICEKONTO_EID_START_RATE_PER_MINUTE="1000",
+        SERVICEKONTO_REGISTRATION_RATE_PER_HOUR="1000",
+        SERVICEKONTO_LOG_LEVEL="WARNING",
+        SERVICEKONTO_EID_URL=eid_mock.base_url,
+    )
     process = ServerProcess(env, server_port, workers=2)
     process.start()
     yield process

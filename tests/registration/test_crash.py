@@ -12,7 +12,6 @@ transaction since issue 10 item 3) — and the same registration, retried, succe
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +33,7 @@ from servicekonto.db.models import (
 from servicekonto.letters.service import purge_pdfs
 from servicekonto.oidc.provider import Provider
 from servicekonto.settings import Settings
-from tests.conftest import FAST_ARGON2, ServerProcess, free_port
+from tests.conftest import FAST_ARGON2, ServerProcess, clean_environment, free_port
 from tests.support import CSRF
 
 pytestmark = [
@@ -68,18 +67,17 @@ EXIT_CRASHED = 137
 
 def server_env(database_url: str, data_dir: Path, port: int) -> dict[str, str]:
     """The `server` fixture's environment (cheap argon2), for a server we start ourselves."""
-    env = {
-        **os.environ,
-        "SERVICEKONTO_DEV_MODE": "1",
-        "SERVICEKONTO_ISSUER": f"http://127.0.0.1:{port}",
-        "SERVICEKONTO_DATA_DIR": str(data_dir),
-        "SERVICEKONTO_DATABASE_URL": database_url,
-        "SERVICEKONTO_ARGON2_MEMORY_KIB": "1024",
-        "SERVICEKONTO_ARGON2_TIME_COST": "1",
-        "SERVICEKONTO_LOG_LEVEL": "WARNING",
+    env = clean_environment(
+        SERVICEKONTO_DEV_MODE="1",
+        SERVICEKONTO_ISSUER=f"http://127.0.0.1:{port}",
+        SERVICEKONTO_DATA_DIR=str(data_dir),
+        SERVICEKONTO_DATABASE_URL=database_url,
+        SERVICEKONTO_ARGON2_MEMORY_KIB="1024",
+        SERVICEKONTO_ARGON2_TIME_COST="1",
+        SERVICEKONTO_LOG_LEVEL="WARNING",
         # no outbox delivery: queued mails keep their recipient for the checks below
-        "SERVICEKONTO_OUTBOX_INTERVAL_SECONDS": "0",
-    }
+        SERVICEKONTO_OUTBOX_INTERVAL_SECONDS="0",
+    )
     env.pop("SK_CRASH_AT", None)
     return env
 

@@ -912,6 +912,10 @@ _DE: dict[str, str] = {
         "verbindet bei der Anmeldung mit dem Online-Ausweis Ihren Browser mit dem Vorgang; "
         "gilt 10 Minuten."
     ),
+    "privacy.cookie.sk_demo": (
+        "hält Sie im Demo-Portal (/demo-portal) angemeldet, nur wenn Sie es nutzen; wird beim "
+        "Abmelden gelöscht, spätestens wenn Sie den Browser schließen."
+    ),
     "privacy.cookies_prefix": (
         "Über HTTPS tragen die Namen das Präfix „__Host-“. Die Cookies dienen nicht der "
         "Analyse oder Werbung."
@@ -1798,6 +1802,10 @@ _EN: dict[str, str] = {
     ),
     "privacy.cookie.sk_eid": (
         "ties your browser to a login with the online ID card while it runs; lasts 10 minutes."
+    ),
+    "privacy.cookie.sk_demo": (
+        "keeps you logged in to the demo portal (/demo-portal), only if you use it; deleted "
+        "when you log out, at the latest when you close the browser."
     ),
     "privacy.cookies_prefix": (
         "Over HTTPS the names carry the prefix “__Host-”. The cookies are not used for "
