@@ -66,8 +66,7 @@ class Settings(BaseSettings):
         default=60.0,
         gt=0,
         description="Signing-key cache lifetime: each process reloads the keys every half of it, "
-        "so a rotation is published everywhere within it; a new key signs after twice it. "
-        "`keys rotate` must run with the server's value.",
+        "so a rotation is published everywhere within it; a new key signs after twice it.",
     )
     client_cache_seconds: float = Field(
         default=30.0,

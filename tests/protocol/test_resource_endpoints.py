@@ -17,11 +17,11 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from fastapi.testclient import TestClient
 from joserfc import jwt
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from servicekonto.app import create_app
+from servicekonto.app import build_provider, create_app
 from servicekonto.clock import FixedClock
 from servicekonto.db.models import OutboxMessage, StoredSigningKey
 from servicekonto.oidc import jose
@@ -525,6 +525,28 @@ def test_k01_keys_reload_on_their_schedule_in_the_background_never_in_a_request(
             assert http.get("/jwks").status_code == 200
             time.sleep(0.05)
     assert set(reloads) == {"keys"}, reloads  # only the schedule reloads, never a request
+
+
+def test_d07_a_rotation_run_with_a_shorter_key_cache_lifetime_still_publishes_before_signing(
+    settings: Settings, provider: Provider, clock: FixedClock
+) -> None:
+    """`keys rotate` run by an operator whose SERVICEKONTO_KEY_CACHE_SECONDS is 1 s, beside a
+    server with 60 s: the server's old key signs until the server's own 2 x 60 s have passed."""
+    old_kid = provider.keys.signing_key("ES256").kid
+    operator = build_provider(settings.model_copy(update={"key_cache_seconds": 1.0}), clock)
+    try:
+        new_kids = operator.keys.rotate()
+    finally:
+        with operator.sessions() as db:
+            engine = db.get_bind()
+        assert isinstance(engine, Engine)
+        engine.dispose()
+    clock.advance(seconds=10)  # past the operator's 2 x 1 s, long before the server's 120 s
+    provider.keys.reload()  # as the server's schedule does
+    assert provider.keys.signing_key("ES256").kid == old_kid
+    clock.advance(seconds=111)
+    provider.keys.reload()
+    assert provider.keys.signing_key("ES256").kid in new_kids
 
 
 def test_oidc_core_10_1_1_keys_survive_a_restart(

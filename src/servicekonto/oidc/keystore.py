@@ -129,12 +129,15 @@ class KeyStore:
         rows.sort(key=lambda r: (r.retired_at is None, r.created_at))
         published = [r for r in rows if r.drop_after is None or r.drop_after > now]
         signing: dict[str, list[tuple[datetime, SigningKey]]] = {}
-        for row in rows:
-            if row.retired_at is None or row.retired_at > now:
-                usable_from = row.created_at + self._publish_delay if signing.get(row.alg) else (
-                    row.created_at)
-                key = self._sealer.open(row.kid, row.sealed_private)
-                signing.setdefault(row.alg, []).append((usable_from, key))
+        # Every published key, retired ones too: a retired key signs on until its successor
+        # is usable by *this* process's publish delay. `retired_at` was computed by whoever
+        # rotated (`keys rotate` with perhaps another SERVICEKONTO_KEY_CACHE_SECONDS); relying
+        # on it could leave only a successor that no other process publishes yet.
+        for row in published:
+            usable_from = row.created_at + self._publish_delay if signing.get(row.alg) else (
+                row.created_at)
+            key = self._sealer.open(row.kid, row.sealed_private)
+            signing.setdefault(row.alg, []).append((usable_from, key))
         public: list[dict[str, Any]] = [dict(r.public_jwk) for r in reversed(published)]
         snapshot = _Snapshot(
             signing=signing,
