@@ -25,6 +25,7 @@ from tests.registration.test_recovery import (
     reset_link,
 )
 from tests.support import PASSWORD, Browser, Rp, full_login, make_account, make_client
+from tests.test_account_page import eid_account_session
 
 NEW_EMAIL = "neue.adresse@example.org"
 CONFIRM = re.compile(r"http://testserver(/account/email/confirm/([A-Za-z0-9_-]+))")
@@ -65,7 +66,7 @@ def test_security_page_links_to_the_change_form_not_to_forgot_password(
 
 
 @pytest.mark.postgres
-def test_change_password_sets_it_ends_other_sessions_and_sends_a_notice(
+def test_c04_change_password_sets_it_ends_other_sessions_and_sends_a_notice(
     app_client: TestClient, browser: Browser, provider: Provider
 ) -> None:
     email = make_account(provider)
@@ -92,7 +93,7 @@ def test_change_password_sets_it_ends_other_sessions_and_sends_a_notice(
     assert logouts[0]["sid"]
 
 
-def test_change_password_needs_the_current_password(
+def test_c04_change_password_needs_the_current_password(
     app_client: TestClient, browser: Browser, provider: Provider
 ) -> None:
     email = make_account(provider)
@@ -104,7 +105,7 @@ def test_change_password_needs_the_current_password(
     assert mails_to(provider, email) == []
 
 
-def test_change_password_applies_the_policy_and_the_repeat(
+def test_c04_change_password_applies_the_policy_and_the_repeat(
     app_client: TestClient, browser: Browser, provider: Provider
 ) -> None:
     email = make_account(provider)
@@ -127,6 +128,17 @@ def test_change_password_is_rate_limited_per_ip(browser: Browser, provider: Prov
 
 def test_change_password_needs_a_session(browser: Browser) -> None:
     assert browser.get("/account/password").headers["location"] == "/login"
+
+
+def test_account_without_password_is_told_it_has_none(
+    app_client: TestClient, provider: Provider
+) -> None:
+    eid_account_session(app_client, provider)
+    page = app_client.get("/account/password")
+    assert page.status_code == 200
+    assert translate("de", "password_change.no_password") in page.text
+    assert 'name="new_password"' not in page.text
+    assert 'href="/account/password"' not in app_client.get("/account").text
 
 
 # -- e-mail address --------------------------------------------------------------------------------

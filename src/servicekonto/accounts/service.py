@@ -223,3 +223,25 @@ def set_password(
         raise InvalidInput(", ".join(problems))
     account.password_hash = hashing.hash(password)
     account.failed_logins, account.locked_until, account.updated_at = 0, None, now
+
+
+def consume_link_token(
+    db: Session, *, token: str, purpose: str, now: datetime
+) -> EmailToken | None:
+    """Use an e-mail link's token once: one conditional UPDATE (DESIGN §6 #6), so of two parallel
+    uses only one finds it; the token's row, or None when unknown, used or expired."""
+    token_digest = digest(token)
+    consumed = db.execute(
+        update(EmailToken)
+        .where(
+            EmailToken.digest == token_digest,
+            EmailToken.purpose == purpose,
+            EmailToken.used_at.is_(None),
+            EmailToken.expires_at > now,
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not consumed.rowcount:  # type: ignore[attr-defined]
+        return None
+    return db.get(EmailToken, token_digest)

@@ -22,7 +22,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from servicekonto.accounts.service import normalise_email, set_password
+from servicekonto.accounts.service import consume_link_token, normalise_email, set_password
 from servicekonto.accounts.sessions import end_other_sessions
 from servicekonto.audit.service import record
 from servicekonto.db.models import Account, EmailToken
@@ -110,17 +110,7 @@ def confirm_email_change(
 ) -> bool:
     """Use the link: the account gets the new (now verified) address; False when the link is
     unknown, used or expired, or the address was taken in the meantime."""
-    token_digest = digest(token)
-    consumed = db.execute(
-        update(EmailToken)
-        .where(EmailToken.digest == token_digest, EmailToken.purpose == CHANGE_PURPOSE,
-               EmailToken.used_at.is_(None), EmailToken.expires_at > now)
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if not consumed.rowcount:  # type: ignore[attr-defined]
-        return False
-    row = db.get(EmailToken, token_digest)
+    row = consume_link_token(db, token=token, purpose=CHANGE_PURPOSE, now=now)
     account = db.get(Account, row.account_id) if row is not None else None
     if row is None or account is None or not row.new_email:
         return False

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.service import (
     attributes_of,
+    consume_link_token,
     create_account,
     normalise_email,
     set_attribute,
@@ -209,18 +210,9 @@ def add_email(
 
 def confirm_email(db: Session, *, token: str, now: datetime) -> bool:
     """Consume the link token (single use, one conditional UPDATE); mark the e-mail verified."""
-    token_digest = digest(token)
-    consumed = db.execute(
-        update(EmailToken)
-        .where(EmailToken.digest == token_digest, EmailToken.purpose == "verify_email",
-               EmailToken.used_at.is_(None), EmailToken.expires_at > now)
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if not consumed.rowcount:  # type: ignore[attr-defined]
+    row = consume_link_token(db, token=token, purpose="verify_email", now=now)
+    if row is None:
         return False
-    row = db.get(EmailToken, token_digest)
-    assert row is not None
     db.execute(update(Account).where(Account.id == row.account_id)
                .values(email_verified=True, updated_at=now))
     record(db, at=now, event="email.verified", actor=f"account:{row.account_id}")

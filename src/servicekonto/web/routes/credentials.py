@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from servicekonto.accounts.levels import TrustLevel
-from servicekonto.accounts.service import authenticate_password, get_account, link_token_usable
+from servicekonto.accounts.service import authenticate_password, get_account
 from servicekonto.accounts.sessions import ActiveSession
 from servicekonto.audit.service import record
 from servicekonto.db.models import Account
@@ -20,13 +20,13 @@ from servicekonto.registration import credentials
 from servicekonto.web.pages import check_post, provider_of, render, see_other
 from servicekonto.web.routes.forms import first, form_fields
 from servicekonto.web.routes.recovery import rate_limit
+from servicekonto.web.routes.registration import link_page, link_used
 from servicekonto.web.routes.signin import current_session
 
 router = APIRouter(include_in_schema=False)
 
 _MAX_PASSWORD = 4096
 _MAX_EMAIL = 320
-_MAX_TOKEN = 128
 _PASSWORD_ERRORS = {
     "password_too_short": "reset.error.password_too_short",
     "password_too_long": "reset.error.password_too_long",
@@ -200,16 +200,9 @@ def email_confirm_page(
     token: str, request: Request, db: Session = Depends(db_session)
 ) -> Response:
     """The link from the mail to the new address shows a button; only its POST changes."""
-    token = token[:_MAX_TOKEN]
-    usable = link_token_usable(
-        db, token=token, purpose=credentials.CHANGE_PURPOSE, now=provider_of(request).clock.now()
-    )
-    db.commit()
-    if not usable:
-        return render(request, "email_verified.html", status=400, ok=False, confirm_token=None)
-    return render(
-        request, "email_verified.html", ok=False, confirm_token=token,
-        confirm_action="/account/email/confirm",
+    return link_page(
+        request, db, token=token, purpose=credentials.CHANGE_PURPOSE,
+        action="/account/email/confirm",
     )
 
 
@@ -219,15 +212,12 @@ def email_confirm(
     fields: list[tuple[str, str]] = Depends(form_fields),
     db: Session = Depends(db_session),
 ) -> Response:
-    form = first(fields)
-    check_post(request, form)
-    token = form.get("token", "")[:_MAX_TOKEN]
     provider = provider_of(request)
-    ok = bool(token) and credentials.confirm_email_change(
-        db, token=token, issuer=provider.issuer, now=provider.clock.now(),
-        request_id=request.state.request_id,
-    )
-    db.commit()
-    return render(
-        request, "email_verified.html", status=200 if ok else 400, ok=ok, confirm_token=None
-    )
+
+    def use(token: str) -> bool:
+        return credentials.confirm_email_change(
+            db, token=token, issuer=provider.issuer, now=provider.clock.now(),
+            request_id=request.state.request_id,
+        )
+
+    return link_used(request, db, first(fields), use)

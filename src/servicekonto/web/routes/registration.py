@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -168,21 +169,36 @@ def registration_done(request: Request) -> Response:
     return render(request, "register_done.html")
 
 
-@router.get("/register/confirm/{token}")
-def confirm_page(token: str, request: Request, db: Session = Depends(db_session)) -> Response:
-    """The link from the mail shows a button; only its POST confirms (a link scanner that
-    opens the link spends nothing)."""
+def link_page(request: Request, db: Session, *, token: str, purpose: str, action: str) -> Response:
+    """What an e-mail link opens: a button whose POST to `action` uses the link, or "invalid".
+    Opening spends nothing, so a mail system's link scanner cannot use the link up."""
     token = token[:_MAX_TOKEN]
-    usable = link_token_usable(
-        db, token=token, purpose="verify_email", now=provider_of(request).clock.now()
-    )
+    now = provider_of(request).clock.now()
+    usable = link_token_usable(db, token=token, purpose=purpose, now=now)
     db.commit()
     if not usable:
         return render(request, "email_verified.html", status=400, ok=False, confirm_token=None)
     return render(
-        request, "email_verified.html", ok=False, confirm_token=token,
-        confirm_action="/register/confirm",
+        request, "email_verified.html", ok=False, confirm_token=token, confirm_action=action
     )
+
+
+def link_used(
+    request: Request, db: Session, form: dict[str, str], use: Callable[[str], bool]
+) -> Response:
+    """The button's POST (CSRF-checked): `use` consumes the token; the page says how it went."""
+    check_post(request, form)
+    token = form.get("token", "")[:_MAX_TOKEN]
+    ok = bool(token) and use(token)
+    db.commit()
+    return render(
+        request, "email_verified.html", status=200 if ok else 400, ok=ok, confirm_token=None
+    )
+
+
+@router.get("/register/confirm/{token}")
+def confirm_page(token: str, request: Request, db: Session = Depends(db_session)) -> Response:
+    return link_page(request, db, token=token, purpose="verify_email", action="/register/confirm")
 
 
 @router.post("/register/confirm")
@@ -191,15 +207,9 @@ def confirm(
     fields: list[tuple[str, str]] = Depends(form_fields),
     db: Session = Depends(db_session),
 ) -> Response:
-    form = first(fields)
-    check_post(request, form)
-    token = form.get("token", "")[:_MAX_TOKEN]
-    ok = bool(token) and service.confirm_email(
-        db, token=token, now=provider_of(request).clock.now()
-    )
-    db.commit()
-    return render(
-        request, "email_verified.html", status=200 if ok else 400, ok=ok, confirm_token=None
+    now = provider_of(request).clock.now()
+    return link_used(
+        request, db, first(fields), lambda token: service.confirm_email(db, token=token, now=now)
     )
 
 
