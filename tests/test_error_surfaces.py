@@ -207,3 +207,20 @@ def test_repeated_client_id_is_an_invalid_request_page_not_unknown_client(
     )
     assert response.status_code == 400
     assert "Die Anfrage des Portals ist ungültig oder unvollständig" in response.text
+
+
+def test_w02_a_500_whose_error_page_fails_too_is_still_answered_and_hardened(
+    app_client: TestClient, broken_imprint: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from servicekonto import app as app_module
+
+    def no_page(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("templates gone")
+
+    monkeypatch.setattr(app_module, "error_page", no_page)
+    before = _count(app_client, "/impressum", "500")
+    response = app_client.get("/impressum")
+    assert response.status_code == 500
+    assert response.text == "Internal Server Error"
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    assert _count(app_client, "/impressum", "500") == before + 1

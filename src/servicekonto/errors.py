@@ -38,7 +38,7 @@ class InvalidInput(ServiceKontoError):
 
 
 class ControlCharacters(InvalidInput):
-    """A field, parameter or path holds a control character (NUL, line break, C1, DEL)."""
+    """A field, parameter or path holds a control character (NUL, ESC, C1, DEL, …)."""
 
 
 class Unauthorized(ServiceKontoError):

@@ -392,8 +392,8 @@ _DE: dict[str, str] = {
         "Bitte versuchen Sie es später erneut."
     ),
     "error.control_characters": (
-        "Ihre Eingabe enthält unzulässige Steuerzeichen (zum Beispiel ein Nullbyte oder einen "
-        "Zeilenumbruch). Bitte geben Sie die Daten erneut ein."
+        "Ihre Eingabe enthält unzulässige Steuerzeichen (zum Beispiel ein Nullbyte). "
+        "Bitte geben Sie die Daten erneut ein."
     ),
     "error.what_now": "Was können Sie tun?",
     "error.advice": (
@@ -1331,8 +1331,8 @@ _EN: dict[str, str] = {
     "error.unavailable_title": "Temporarily unavailable",
     "error.unavailable": "ServiceKonto is temporarily unavailable. Please try again later.",
     "error.control_characters": (
-        "Your entry contains control characters that are not allowed (such as a null byte or "
-        "a line break). Please enter the data again."
+        "Your entry contains control characters that are not allowed (such as a null byte). "
+        "Please enter the data again."
     ),
     "error.what_now": "What can you do?",
     "error.advice": "Go back to the portal you came from and start the process there again.",

@@ -2,10 +2,11 @@
 fields and JSON strings (issue 10 #7, checklist V-01).
 
 PostgreSQL refuses NUL in text (psycopg DataError, a 500), SQLite stores it, and no field of ours
-has a use for C0/C1 controls or DEL: there are no multi-line fields, and a line break in a name
-or address would reach the PIN letter's window envelope. So every such character is refused with
-a 4xx before a route runs, rendered per surface by the app's error handler. Registered once as an
-app-wide dependency instead of per route.
+has a use for C0/C1 controls or DEL. So every such character is refused with a 4xx before a route
+runs, rendered per surface by the app's error handler. Registered once as an app-wide dependency
+instead of per route. Tab, line feed and carriage return pass: they are the whitespace a pasted
+value carries (an e-mail address copied with its line end is trimmed by the login, checklist C-01),
+and each field's own validation decides whether it may hold them.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from fastapi import Request
 
 from servicekonto.errors import ControlCharacters
 
-#: A control character (C0, DEL, C1) as it can appear in a URL-encoded form body or query string:
-#: percent-encoded (C1 as its UTF-8 bytes C2 80..C2 9F) or raw.
+#: A control character (C0 but tab/LF/CR, DEL, C1) as it can appear in a URL-encoded form body or
+#: query string: percent-encoded (C1 as its UTF-8 bytes C2 80..C2 9F) or raw.
 _ENCODED_CONTROL = re.compile(
-    rb"%(?:[01][0-9a-f]|7f|c2%[89][0-9a-f])|[\x00-\x1f\x7f]|\xc2[\x80-\x9f]", re.IGNORECASE
+    rb"%(?:0[0-8bcef]|1[0-9a-f]|7f|c2%[89][0-9a-f])|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]",
+    re.IGNORECASE,
 )
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 

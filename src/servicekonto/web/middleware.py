@@ -14,7 +14,7 @@ from typing import Any
 
 from prometheus_client import Counter, Histogram
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekonto.logging_setup import stack_of
@@ -156,7 +156,11 @@ class EdgeMiddleware:
                 self._log(scope, 500, started, request_id)
                 raise
             status_holder[0] = 500
-            await self.on_error(Request(scope))(scope, receive, send_with_headers)
+            try:
+                response = self.on_error(Request(scope))
+            except Exception:  # the error page itself failed: still answer, plainly
+                response = PlainTextResponse("Internal Server Error", status_code=500)
+            await response(scope, receive, send_with_headers)
         if overflow and not response_started:
             await self._reject(send, 413, request_id)
             status_holder[0] = 413
