@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -30,6 +31,7 @@ from tests.tools import IN_CI
 
 PG_URL = os.environ.get("SERVICEKONTO_TEST_DATABASE_URL", "")
 ROOT = Path(__file__).resolve().parents[1]
+_TOOL_STATE = pytest.StashKey[Path]()
 
 
 def require_postgres() -> str:
@@ -47,18 +49,23 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_line(f"test order shuffled; repeat it with --randomly-seed={seed}")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _tool_state_in_temp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """schemathesis keeps its cache under ./.schemathesis: moved to this run's temp directory,
-    so tests leave nothing in the checkout (only once the fuzz tests have imported it)."""
-    storage = sys.modules.get("schemathesis.core.storage")
-    if storage is None:
-        yield
-        return
-    before = storage.DEFAULT_ROOT
-    storage.DEFAULT_ROOT = tmp_path_factory.mktemp("schemathesis")
-    yield
-    storage.DEFAULT_ROOT = before
+def pytest_configure(config: pytest.Config) -> None:
+    """hypothesis (./.hypothesis: example database, constants cache, written while tests are
+    collected) and schemathesis (./.schemathesis) keep state in the working directory: here it
+    goes to a temporary directory of this run, so tests leave nothing in the checkout."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+    from schemathesis.core import storage
+
+    state = Path(tempfile.mkdtemp(prefix="servicekonto-tests-"))
+    config.stash[_TOOL_STATE] = state
+    set_hypothesis_home_dir(state / "hypothesis")
+    storage.DEFAULT_ROOT = state / "schemathesis"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(_TOOL_STATE, None)
+    if state is not None:
+        shutil.rmtree(state, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -22,13 +22,6 @@ ANNA_PASSWORD = "Moselblick-Cochem-2026"
 NAMED_COOKIE = re.compile(r"<li><code>([A-Za-z0-9_-]+)</code>:")
 
 
-@pytest.fixture(autouse=True)
-def _embedded_eid_mock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The server uses the embedded eID mock at /mock/eid, whatever the developer's shell says."""
-    monkeypatch.delenv("SERVICEKONTO_EID_URL", raising=False)
-    monkeypatch.delenv("SERVICEKONTO_EID_ENABLED", raising=False)
-
-
 def test_privacy_page_names_exactly_the_cookies_a_whole_journey_sets(
     server: ServerProcess, demo: dict[str, object], page: object
 ) -> None:
