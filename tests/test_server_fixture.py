@@ -35,6 +35,8 @@ def test_server_starts_with_a_clean_environment(server: ServerProcess) -> None:
         "SERVICEKONTO_ARGON2_MEMORY_KIB",
         "SERVICEKONTO_ARGON2_TIME_COST",
         "SERVICEKONTO_LOGIN_RATE_PER_MINUTE",
+        "SERVICEKONTO_EID_START_RATE_PER_MINUTE",
+        "SERVICEKONTO_REGISTRATION_RATE_PER_HOUR",
         "SERVICEKONTO_LOG_LEVEL",
     }
     # the embedded eID mock is used, not the address from the shell

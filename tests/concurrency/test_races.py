@@ -260,5 +260,5 @@ def test_c01_parallel_wrong_passwords_lock_the_account_exactly_once(
             select(func.count()).select_from(AuditEvent).where(AuditEvent.event == "login.failed")
         )
         assert failures == 21
-        intact, _checked, broken_at = verify_chain(db)
-        assert intact, broken_at
+        chain = verify_chain(db)
+        assert chain.intact, chain.problem
