@@ -82,14 +82,38 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory / "servicekonto.sqlite3"
 
 
-def fresh_postgres_schema(base_url: str) -> str:
-    """A new database per test on the CI server: isolation without truncation logic."""
+def fresh_postgres_schema(base_url: str, template: str | None = None) -> str:
+    """A new database per test on the CI server: isolation without truncation logic. From
+    `template` (a database URL), a copy of that migrated database with its keys."""
     name = f"skt_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template.rsplit("/", 1)[1]}"' if template else ""
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     admin.dispose()
     return base_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session")
+def postgres_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One migrated PostgreSQL database with signing keys, copied per test: migrating and
+    generating keys for each test took seconds of every PostgreSQL test's setup."""
+    base = require_postgres()
+    url = fresh_postgres_schema(base)
+    settings = Settings(dev_mode=True, database_url=url, data_dir=tmp_path_factory.mktemp("pg"))
+    upgrade_database(settings)
+    from servicekonto.app import build_provider
+    from servicekonto.clock import SystemClock
+
+    provider = build_provider(settings, SystemClock())
+    provider.keys.ensure_keys()
+    for factory in (provider.sessions, provider.reading):
+        with factory() as db:
+            bind = db.get_bind()
+        assert isinstance(bind, Engine)
+        bind.dispose()  # a template database must have no open connections
+    yield url
+    drop_postgres(url, base)
 
 
 def drop_postgres(url: str, base_url: str) -> None:
@@ -107,19 +131,26 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("postgres"):
-        metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+    if not metafunc.definition.get_closest_marker("postgres"):
+        return
+    if "backend" not in metafunc.fixturenames:
+        # The marker would promise a PostgreSQL run that never happens (issue 14 #9).
+        raise pytest.UsageError(
+            f"{metafunc.definition.nodeid} is marked postgres but uses no database fixture"
+        )
+    metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 
 
 @pytest.fixture
-def database_url(backend: str, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+def database_url(
+    backend: str, tmp_path: Path, sqlite_template: Path, request: pytest.FixtureRequest
+) -> Iterator[str]:
     if backend == "sqlite":
         shutil.copy(sqlite_template, tmp_path / "servicekonto.sqlite3")
         yield f"sqlite:///{tmp_path / 'servicekonto.sqlite3'}"
         return
     base = require_postgres()
-    url = fresh_postgres_schema(base)
-    upgrade_database(Settings(dev_mode=True, database_url=url, data_dir=tmp_path))
+    url = fresh_postgres_schema(base, template=request.getfixturevalue("postgres_template"))
     yield url
     drop_postgres(url, base)
 

@@ -4,6 +4,11 @@
 validate a request and change no state that another case could observe (the app start costs
 more than such a case). Anything that logs in anew, consents or moves the clock uses the
 per-test `app_client`.
+
+Every protocol test runs on SQLite and, when SERVICEKONTO_TEST_DATABASE_URL is set (as in CI), on
+PostgreSQL as well (issue 14 #9): the per-test apps through the `backend` fixture, the shared ones
+through their own parameter. A test that proves something of one backend pins it with
+`@pytest.mark.parametrize("backend", [...], indirect=True)`.
 """
 
 from __future__ import annotations
@@ -19,8 +24,27 @@ from servicekonto.app import create_app
 from servicekonto.clock import FixedClock
 from servicekonto.oidc.provider import Provider
 from servicekonto.settings import Settings
-from tests.conftest import FAST_ARGON2
+from tests.conftest import FAST_ARGON2, PG_URL, drop_postgres, fresh_postgres_schema
 from tests.support import Browser, Rp, full_login, make_account, make_client
+
+BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Each backend for every per-test app; tests marked `postgres` are parametrised by
+    tests/conftest.py already, and a test may pin its backend itself."""
+    if (
+        len(BACKENDS) > 1
+        and "backend" in metafunc.fixturenames
+        and not metafunc.definition.get_closest_marker("postgres")
+        and not _backend_pinned(metafunc)
+    ):
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+def _backend_pinned(metafunc: pytest.Metafunc) -> bool:
+    markers = metafunc.definition.iter_markers("parametrize")
+    return any("backend" in str(marker.args[0]) for marker in markers)
 
 
 @pytest.fixture
@@ -41,23 +65,31 @@ def signed_in(browser: Browser, rp: Rp, email: str) -> Rp:
     return rp
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=BACKENDS if len(BACKENDS) > 1 else None)
 def shared_app(
-    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
 ) -> Iterator[TestClient]:
     directory = tmp_path_factory.mktemp("shared")
-    shutil.copy(sqlite_template, directory / "servicekonto.sqlite3")
+    backend = str(getattr(request, "param", "sqlite"))
+    if backend == "sqlite":
+        shutil.copy(sqlite_template, directory / "servicekonto.sqlite3")
+        database_url = f"sqlite:///{directory / 'servicekonto.sqlite3'}"
+    else:
+        template = request.getfixturevalue("postgres_template")
+        database_url = fresh_postgres_schema(PG_URL, template=template)
     settings = Settings(
         dev_mode=True,
         issuer="http://testserver",
         data_dir=directory,
-        database_url=f"sqlite:///{directory / 'servicekonto.sqlite3'}",
+        database_url=database_url,
         outbox_interval_seconds=0,
         **FAST_ARGON2,
     )
     app = create_app(settings, clock=FixedClock())
     with TestClient(app, base_url="http://testserver") as client:
         yield client
+    if backend != "sqlite":
+        drop_postgres(database_url, PG_URL)
 
 
 @pytest.fixture(scope="module")

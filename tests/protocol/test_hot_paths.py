@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from servicekonto.oidc.provider import Provider
@@ -27,6 +28,7 @@ def _hold_sqlite_write_lock(settings: Settings) -> sqlite3.Connection:
     return writer
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # SQLite's write lock is the point
 def test_rfc7662_2_and_oidc_core_5_3_reads_answer_while_a_writer_holds_the_lock(
     app_client: TestClient,
     provider: Provider,

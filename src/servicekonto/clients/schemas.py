@@ -12,10 +12,10 @@ GrantType = Literal["authorization_code", "refresh_token", "client_credentials"]
 Alg = Literal["ES256", "RS256", "PS256"]
 
 _AUTHORIZATION_CODE: GrantType = "authorization_code"
-#: Administrative and machine scopes (DESIGN §9): only ever in client-credentials tokens of
-#: machine clients, so that no end-user token can carry them (besides every `admin:` scope).
 #: Registers a machine client as a resource server that may introspect any access token.
 RESOURCE_SERVER_SCOPE = "tokens:introspect"
+#: Administrative and machine scopes (DESIGN §9): only ever in client-credentials tokens of
+#: machine clients, so that no end-user token can carry them (besides every `admin:` scope).
 MACHINE_SCOPES = frozenset(
     {"letters:dispatch", "postfach:deliver", "payments:request", RESOURCE_SERVER_SCOPE}
 )
