@@ -38,8 +38,9 @@ def make_staff(provider: Provider) -> tuple[str, str]:
 
 
 def enrol_totp(app_client: TestClient, provider: Provider, clock: FixedClock,
-               account_id: str) -> bytes:
-    """An active authenticator app for the account; the clock then moves past its step."""
+               account_id: str, *, bind: bool = True) -> bytes:
+    """An active authenticator app for the account, bound unless `bind` is False (staff apps
+    are set up by the operator); the clock then moves past its step."""
     sealer = app_client.app.state.totp_sealer  # type: ignore[attr-defined]
     with provider.sessions() as db:
         enrolment = login_means.start_totp_enrolment(
@@ -51,7 +52,7 @@ def enrol_totp(app_client: TestClient, provider: Provider, clock: FixedClock,
         login_means.confirm_totp_enrolment(
             db, account_id=account_id, means_id=enrolment.means_id,
             code=totp.code_at(secret, totp.time_step(clock.now())), sealer=sealer,
-            now=clock.now(),
+            now=clock.now(), bind=bind,
         )
         db.commit()
     clock.advance(seconds=90)  # the confirming code is used up; the next login needs a new one
