@@ -194,7 +194,7 @@ def _render_error(request: Request, exc: ServiceKontoError) -> Response:
     if isinstance(exc, ControlCharacters):
         message = "error.control_characters"
     if isinstance(exc, PageRefused):
-        message = exc.message_key
+        message, title = exc.message_key, exc.title_key or title
     if isinstance(exc, InvalidRedirectTarget):
         message = REDIRECT_TARGET_MESSAGE[exc.reason]
         # Fixed reason tokens only: never the submitted URI or client_id (may hold anything).

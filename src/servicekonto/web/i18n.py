@@ -686,6 +686,7 @@ _DE: dict[str, str] = {
         "Betrieb; die betroffene Person kann einen neuen Brief anfordern."
     ),
     "dispatch.error.too_many": "Bitte wählen Sie höchstens 200 Briefe auf einmal aus.",
+    "dispatch.error.too_many_title": "Zu viele Briefe ausgewählt",
     "dispatch.second_factor.title": "Zweiter Faktor erforderlich",
     "dispatch.second_factor.text": (
         "Der Briefversand zeigt Aktivierungscodes. Dafür genügt das Passwort nicht: Bitte "
@@ -1604,6 +1605,7 @@ _EN: dict[str, str] = {
         "a new letter."
     ),
     "dispatch.error.too_many": "Please select at most 200 letters at a time.",
+    "dispatch.error.too_many_title": "Too many letters selected",
     "dispatch.second_factor.title": "Second factor required",
     "dispatch.second_factor.text": (
         "Letter dispatch shows activation codes, so a password is not enough: please confirm "

@@ -31,6 +31,7 @@ from servicekonto.letters.service import LetterUnreadable
 from servicekonto.oidc import acr
 from servicekonto.oidc.routes import db_session
 from servicekonto.web.pages import (
+    PageRefused,
     check_post,
     error_page,
     provider_of,
@@ -40,7 +41,7 @@ from servicekonto.web.pages import (
 from servicekonto.web.routes.account import STAFF_ROLE as ROLE
 from servicekonto.web.routes.account import STAFF_VIEW as VIEW
 from servicekonto.web.routes.account import with_next
-from servicekonto.web.routes.forms import first, form_fields
+from servicekonto.web.routes.forms import first, form_fields_up_to
 from servicekonto.web.routes.signin import current_session
 
 router = APIRouter(include_in_schema=False)
@@ -190,6 +191,26 @@ def _export_refused(request: Request, exc: ServiceKontoError) -> Response:
     )
 
 
+#: A dispatch form: one field per chosen letter, the CSRF token, and room to spare. Page forms
+#: carry at most `forms.MAX_FIELDS` (100), fewer than one export may hold.
+_MAX_FORM_FIELDS = service.EXPORT_LIMIT + 10
+
+
+async def letter_form(request: Request) -> list[tuple[str, str]]:
+    """The form of the dispatch view, with room for `EXPORT_LIMIT` letters. More is refused with
+    the German page that says how many may be chosen, not the generic "invalid request" of a
+    form with too many fields."""
+    fields = await form_fields_up_to(request, _MAX_FORM_FIELDS)
+    if fields is None:
+        raise PageRefused(
+            "too many letters chosen",
+            message_key="dispatch.error.too_many",
+            status=422,
+            title_key="dispatch.error.too_many_title",
+        )
+    return fields
+
+
 def _chosen(fields: list[tuple[str, str]]) -> list[str]:
     return [value for name, value in fields if name == "letter_ids"]
 
@@ -197,7 +218,7 @@ def _chosen(fields: list[tuple[str, str]]) -> list[str]:
 @router.post("/staff/letters/export")
 def export(
     request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
+    fields: list[tuple[str, str]] = Depends(letter_form),
     db: Session = Depends(db_session),
 ) -> Response:
     check_post(request, first(fields))
@@ -226,7 +247,7 @@ def export(
 @router.post("/staff/letters/dispatch")
 def dispatch(
     request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
+    fields: list[tuple[str, str]] = Depends(letter_form),
     db: Session = Depends(db_session),
 ) -> Response:
     check_post(request, first(fields))
