@@ -88,9 +88,8 @@ def _staff(request: Request, db: Session) -> str | _Refusal:
     if ROLE not in (account.roles or []):
         db.commit()
         return _Refusal(_forbidden(request))
-    state = second_factor_state(db, session)
-    if state != "bound":
-        page = _second_factor_page(request, db, account.id, unbound=state == "unbound")
+    if second_factor_state(db, session) != "bound":
+        page = _second_factor_page(request, db, account.id)
         db.commit()
         return _Refusal(page)
     db.commit()
@@ -104,15 +103,14 @@ def _forbidden(request: Request) -> Response:
     )
 
 
-def _second_factor_page(
-    request: Request, db: Session, account_id: str, *, unbound: bool
-) -> Response:
-    """403 with the way on: enter the bound app's code; confirm (bind) an unbound app on the
-    security page after an eID login; or set an app up first."""
+def _second_factor_page(request: Request, db: Session, account_id: str) -> Response:
+    """403 with the way on, by the account's app: enter the bound app's code; confirm (bind) an
+    unbound app on the security page after an eID login (its code would not help); or set an
+    app up first."""
     if has_bound_totp(db, account_id):
         title, text = "dispatch.second_factor.title", "dispatch.second_factor.text"
         action = (with_next("/login/otp", VIEW), "dispatch.second_factor.enter_code")
-    elif unbound or has_active_totp(db, account_id):
+    elif has_active_totp(db, account_id):
         title, text = "dispatch.unbound.title", "dispatch.unbound.text"
         action = ("/account/security", "dispatch.unbound.action")
     else:
