@@ -567,6 +567,48 @@ def test_unknown_path_is_a_german_404_page(app_client: TestClient) -> None:
     assert "Die angeforderte Seite wurde nicht gefunden." in response.text
 
 
+def _h1(page: httpx.Response) -> str:
+    found = re.search(r"<h1>(.*?)</h1>", page.text, re.S)
+    assert found, page.text[:300]
+    return html.unescape(found.group(1)).strip()
+
+
+def test_w01_a_failed_csrf_check_has_its_own_expired_form_page(app_client: TestClient) -> None:
+    response = app_client.post(
+        "/login", data={"username": "x@example.org", "password": "y"},
+        headers={"Origin": ORIGIN, "Content-Type": FORM},
+    )
+
+    assert response.status_code == 403
+    assert _h1(response) == "Formular abgelaufen"
+    assert GERMAN_CSRF_TEXT in response.text
+    assert "Kein Zugriff" not in response.text
+
+
+@pytest.mark.parametrize("raised", ["forbidden", "http_exception"])
+def test_a_403_that_is_not_a_csrf_failure_says_no_access_not_an_expired_form(
+    app_client: TestClient, raised: str
+) -> None:
+    from fastapi import HTTPException
+
+    from servicekonto.errors import Forbidden
+
+    def refuse() -> None:
+        if raised == "forbidden":
+            raise Forbidden("not for this account")
+        raise HTTPException(status_code=403)
+
+    app_client.app.add_api_route("/probe/forbidden", refuse)  # type: ignore[attr-defined]
+
+    response = app_client.get("/probe/forbidden", headers={"Accept": "text/html"})
+
+    assert response.status_code == 403
+    assert response.headers["content-type"].startswith("text/html")
+    assert _h1(response) == "Kein Zugriff"
+    assert "Sie haben keine Berechtigung, diese Seite aufzurufen." in response.text
+    assert "abgelaufen" not in response.text
+
+
 def test_unknown_api_path_is_problem_json(app_client: TestClient) -> None:
     response = app_client.get("/api/v1/gibt-es-nicht")
     assert response.status_code == 404

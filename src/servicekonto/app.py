@@ -63,7 +63,7 @@ from servicekonto.web.eid_mock_app import create_eid_mock_app
 from servicekonto.web.input_guard import refuse_control_characters
 from servicekonto.web.metrics import metrics_router
 from servicekonto.web.middleware import EdgeMiddleware
-from servicekonto.web.pages import PageRefused, error_page
+from servicekonto.web.pages import CsrfFailure, PageRefused, error_page
 from servicekonto.web.rendering import Renderer
 from servicekonto.web.routes import account, interaction
 from servicekonto.web.routes import credentials as credential_pages
@@ -82,13 +82,23 @@ EID_MOCK_PATH = "/mock/eid"
 OAUTH_JSON_PATHS = ("/token", "/userinfo", "/introspect", "/revoke")
 #: Other paths only machines call: they answer JSON errors, never the German error page.
 MACHINE_PATHS = ("/jwks", "/healthz", "/readyz", "/metrics")
+#: The page message for an error by its status. A 403 is "Kein Zugriff"; a failed CSRF check
+#: (also 403) has its own type and page (`PAGE_FOR_TYPE`): "expired form" would mislead a person
+#: who simply may not open a page.
 PAGE_MESSAGE = {
     400: "error.invalid_request",
-    403: "error.csrf",
+    403: "error.forbidden",
     404: "error.not_found",
     405: "error.method_not_allowed",
     413: "error.payload_too_large",
     429: "error.too_many_requests",
+}
+
+#: The page title by status, where the generic "Es ist ein Fehler aufgetreten" says too little.
+PAGE_TITLE = {403: "error.forbidden_title"}
+#: (title, message) keys of errors whose page depends on their type, not their status.
+PAGE_FOR_TYPE: dict[type[ServiceKontoError], tuple[str, str]] = {
+    CsrfFailure: ("error.csrf_title", "error.csrf"),
 }
 
 
@@ -176,16 +186,20 @@ def _render_error(request: Request, exc: ServiceKontoError) -> Response:
         return oidc_routes.render_oauth_error(OAuthError("invalid_request", exc.description))
     if isinstance(exc, OAuthError) and path in OAUTH_JSON_PATHS:
         return oidc_routes.render_oauth_error(exc)
+    title = PAGE_TITLE.get(exc.status, "error.title")
     message = PAGE_MESSAGE.get(exc.status, "error.generic")
+    for kind, (title_key, message_key) in PAGE_FOR_TYPE.items():
+        if isinstance(exc, kind):
+            title, message = title_key, message_key
     if isinstance(exc, ControlCharacters):
         message = "error.control_characters"
     if isinstance(exc, PageRefused):
-        message = exc.message_key
+        message, title = exc.message_key, exc.title_key or title
     if isinstance(exc, InvalidRedirectTarget):
         message = REDIRECT_TARGET_MESSAGE[exc.reason]
         # Fixed reason tokens only: never the submitted URI or client_id (may hold anything).
         log.warning("authorization request refused before redirect: %s", exc.reason)
-    response = error_page(request, status=exc.status, title_key="error.title", message_key=message)
+    response = error_page(request, status=exc.status, title_key=title, message_key=message)
     if headers:
         response.headers.update(headers)
     return response
@@ -209,9 +223,11 @@ def _install_error_handlers(app: FastAPI) -> None:
                 OAuthError("invalid_request", str(exc.detail), status=exc.status_code)
             )
         else:
-            message = PAGE_MESSAGE.get(exc.status_code, "error.generic")
             response = error_page(
-                request, status=exc.status_code, title_key="error.title", message_key=message
+                request,
+                status=exc.status_code,
+                title_key=PAGE_TITLE.get(exc.status_code, "error.title"),
+                message_key=PAGE_MESSAGE.get(exc.status_code, "error.generic"),
             )
         if headers:
             response.headers.update(headers)

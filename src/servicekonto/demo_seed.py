@@ -164,12 +164,18 @@ def _clients(settings: Settings) -> list[tuple[str, ClientCreate]]:
 
 
 def _staff_totp(db: Session, *, settings: Settings, account_id: str, now: datetime) -> str:
-    """The print shop's authenticator app (staff need a second factor, issue 15 item 5); its
-    secret is derived from the server secret, so every run prints the same one (base32)."""
+    """The print shop's authenticator app (staff need a bound second factor, issue 15 item 5);
+    its secret is derived from the server secret, so every run prints the same one (base32).
+
+    The operator sets it up, so it is bound (`bound_at`) from the start: an unbound app does not
+    open the dispatch view. A demo database seeded before that holds it unbound; binding it here
+    keeps re-running the seed enough. Only the app with the derived secret is bound, never one
+    someone else enrolled with the (published) password.
+    """
     secret = derive_key(settings.secret_key, "demo-staff-totp", length=totp.SECRET_BYTES)
+    sealer = Sealer(settings.secret_key, TOTP_SEALING_PURPOSE)
     if not has_active_totp(db, account_id):
         means_id = new_id()
-        sealer = Sealer(settings.secret_key, TOTP_SEALING_PURPOSE)
         db.add(
             LoginMeans(
                 id=means_id,
@@ -181,9 +187,21 @@ def _staff_totp(db: Session, *, settings: Settings, account_id: str, now: dateti
                 last_used_step=0,
                 created_at=now,
                 confirmed_at=now,
+                bound_at=now,
             )
         )
         db.flush()
+    for means in db.scalars(
+        select(LoginMeans).where(
+            LoginMeans.account_id == account_id,
+            LoginMeans.kind == KIND_TOTP,
+            LoginMeans.state == ACTIVE,
+            LoginMeans.bound_at.is_(None),
+        )
+    ):
+        if means.secret_sealed and sealer.open(means.secret_sealed, aad=means.id) == secret:
+            means.bound_at = now
+    db.flush()
     return totp.to_base32(secret)
 
 

@@ -13,6 +13,7 @@ import base64
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from servicekonto.accounts import means as login_means
@@ -38,8 +39,9 @@ def make_staff(provider: Provider) -> tuple[str, str]:
 
 
 def enrol_totp(app_client: TestClient, provider: Provider, clock: FixedClock,
-               account_id: str) -> bytes:
-    """An active authenticator app for the account; the clock then moves past its step."""
+               account_id: str, *, bind: bool = True) -> bytes:
+    """An active authenticator app for the account, bound unless `bind` is False (staff apps
+    are set up by the operator); the clock then moves past its step."""
     sealer = app_client.app.state.totp_sealer  # type: ignore[attr-defined]
     with provider.sessions() as db:
         enrolment = login_means.start_totp_enrolment(
@@ -51,7 +53,7 @@ def enrol_totp(app_client: TestClient, provider: Provider, clock: FixedClock,
         login_means.confirm_totp_enrolment(
             db, account_id=account_id, means_id=enrolment.means_id,
             code=totp.code_at(secret, totp.time_step(clock.now())), sealer=sealer,
-            now=clock.now(),
+            now=clock.now(), bind=bind,
         )
         db.commit()
     clock.advance(seconds=90)  # the confirming code is used up; the next login needs a new one
@@ -201,6 +203,9 @@ def test_a_persons_token_is_refused_by_the_print_shop_api(
     since A-03, so the scope is written into the grant as an older release could have): its
     access token is valid, yet the print-shop API refuses it."""
     email, _staff_id = make_staff(provider)
+    # A person-facing client cannot even be registered with the print shop's scope ...
+    with pytest.raises(ValidationError, match="letters:dispatch"):
+        make_client(provider, scopes=["openid", "letters:dispatch"])
     rp = Rp(app_client, make_client(provider))
     from tests.support import full_login
 

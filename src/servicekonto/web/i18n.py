@@ -686,6 +686,7 @@ _DE: dict[str, str] = {
         "Betrieb; die betroffene Person kann einen neuen Brief anfordern."
     ),
     "dispatch.error.too_many": "Bitte wählen Sie höchstens 200 Briefe auf einmal aus.",
+    "dispatch.error.too_many_title": "Zu viele Briefe ausgewählt",
     "dispatch.second_factor.title": "Zweiter Faktor erforderlich",
     "dispatch.second_factor.text": (
         "Der Briefversand zeigt Aktivierungscodes. Dafür genügt das Passwort nicht: Bitte "
@@ -693,6 +694,21 @@ _DE: dict[str, str] = {
     ),
     "dispatch.second_factor.enter_code": "Code eingeben",
     "dispatch.second_factor.enrol": "Authenticator-App einrichten",
+    "dispatch.second_factor.enrol_text": (
+        "Der Briefversand zeigt Aktivierungscodes. Dafür genügt das Passwort nicht: Sie "
+        "brauchen eine bestätigte Authenticator-App. Richten Sie die App nach einer Anmeldung "
+        "mit dem Online-Ausweis ein, dann ist sie sofort bestätigt, oder lassen Sie sie von "
+        "Ihrer Verwaltung einrichten."
+    ),
+    "dispatch.unbound.title": "Authenticator-App noch nicht bestätigt",
+    "dispatch.unbound.text": (
+        "Der Briefversand zeigt Aktivierungscodes. Ihre Authenticator-App ist noch nicht "
+        "bestätigt und reicht dafür nicht, denn wer Ihr Passwort kennt, kann selbst eine App "
+        "einrichten. Melden Sie sich mit Ihrem Online-Ausweis an und bestätigen Sie die App "
+        "danach unter „Anmeldemittel“ mit „Bestätigen“. Ohne Online-Ausweis wenden Sie sich "
+        "an Ihre Verwaltung."
+    ),
+    "dispatch.unbound.action": "Zu den Anmeldemitteln",
     "account.staff_letters": "Zum Briefversand",
     # password reset and account deletion (registration/recovery.py)
     "login.forgot_link": "Passwort vergessen?",
@@ -1589,6 +1605,7 @@ _EN: dict[str, str] = {
         "a new letter."
     ),
     "dispatch.error.too_many": "Please select at most 200 letters at a time.",
+    "dispatch.error.too_many_title": "Too many letters selected",
     "dispatch.second_factor.title": "Second factor required",
     "dispatch.second_factor.text": (
         "Letter dispatch shows activation codes, so a password is not enough: please confirm "
@@ -1596,6 +1613,19 @@ _EN: dict[str, str] = {
     ),
     "dispatch.second_factor.enter_code": "Enter code",
     "dispatch.second_factor.enrol": "Set up an authenticator app",
+    "dispatch.second_factor.enrol_text": (
+        "Letter dispatch shows activation codes, so a password is not enough: you need a "
+        "confirmed authenticator app. Set the app up after logging in with your Online-Ausweis "
+        "and it is confirmed at once, or have your administration set it up."
+    ),
+    "dispatch.unbound.title": "Authenticator app not yet confirmed",
+    "dispatch.unbound.text": (
+        "Letter dispatch shows activation codes. Your authenticator app is not yet confirmed "
+        "and is not enough, since whoever knows your password can set up an app of their own. "
+        "Log in with your Online-Ausweis, then confirm the app under “Login means” with "
+        "“Confirm”. Without an Online-Ausweis, please contact your administration."
+    ),
+    "dispatch.unbound.action": "Go to login means",
     "account.staff_letters": "Go to letter dispatch",
     # password reset and account deletion (registration/recovery.py)
     "login.forgot_link": "Forgot your password?",

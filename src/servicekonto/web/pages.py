@@ -31,10 +31,18 @@ class PageRefused(ServiceKontoError):
 
     code = "refused"
 
-    def __init__(self, description: str, *, message_key: str, status: int = 400) -> None:
+    def __init__(
+        self,
+        description: str,
+        *,
+        message_key: str,
+        status: int = 400,
+        title_key: str | None = None,
+    ) -> None:
         super().__init__(description)
         self.message_key = message_key
         self.status = status
+        self.title_key = title_key
 
 
 def provider_of(request: Request) -> Provider:

@@ -2,22 +2,28 @@
 mark as dispatched. Staff log in like everyone else; the role is checked on every request.
 
 The view hands out readable activation codes, so a password alone is not enough (issue 15 item
-5): the session must carry a second factor (`otp` from the authenticator app, or the eID's
-`hwk`). A password-only staff session gets a page that sends it to enter the code or to set up
-the app. Not logged in: the login, which returns here (`next`). No role: "Kein Zugriff" (403).
+5): the session must carry a *bound* second factor (`second_factor_state`). `otp` in `amr` is not
+proof: whoever holds a staff password can enrol an authenticator of their own, which stays
+unbound (`accounts.means` module doc) yet adds `otp`. A password-only staff session gets a page
+that sends it to enter the code or to set up the app; one with only an unbound app gets a page
+that says how to confirm (bind) it. Not logged in: the login, which returns here (`next`). No
+role: "Kein Zugriff" (403).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from servicekonto.accounts.means import has_active_totp
+from servicekonto.accounts.levels import TrustLevel
+from servicekonto.accounts.means import has_active_totp, has_bound_totp
 from servicekonto.accounts.service import get_account
+from servicekonto.accounts.sessions import ActiveSession
 from servicekonto.audit.service import record
 from servicekonto.errors import InvalidInput, NotFound, ServiceKontoError
 from servicekonto.letters import service
@@ -25,6 +31,7 @@ from servicekonto.letters.service import LetterUnreadable
 from servicekonto.oidc import acr
 from servicekonto.oidc.routes import db_session
 from servicekonto.web.pages import (
+    PageRefused,
     check_post,
     error_page,
     provider_of,
@@ -34,13 +41,12 @@ from servicekonto.web.pages import (
 from servicekonto.web.routes.account import STAFF_ROLE as ROLE
 from servicekonto.web.routes.account import STAFF_VIEW as VIEW
 from servicekonto.web.routes.account import with_next
-from servicekonto.web.routes.forms import first, form_fields
+from servicekonto.web.routes.forms import first, form_fields_up_to
 from servicekonto.web.routes.signin import current_session
 
 router = APIRouter(include_in_schema=False)
 GERMAN_TIME = ZoneInfo("Europe/Berlin")
-#: `amr` values that prove a second factor: the authenticator app, the eID card's chip.
-SECOND_FACTORS = frozenset({acr.AMR_OTP, acr.AMR_HARDWARE_KEY})
+SecondFactor = Literal["bound", "unbound", "missing"]
 
 
 @dataclass(frozen=True)
@@ -50,8 +56,27 @@ class _Refusal:
     response: Response
 
 
+def second_factor_state(db: Session, session: ActiveSession) -> SecondFactor:
+    """Whether this session used a second factor bound to the person (TR-03160-1 §4.2/§4.3).
+
+    `bound`: the eID (`hwk`; a card is bound when linked), a level of `substantial` or above
+    (only bound means reach it), or `otp` while the account's active TOTP is bound. The level
+    alone cannot tell: a staff account's identity is usually `basic`, which caps even a bound
+    TOTP's login at `low` (`signin.second_factor_level`). `unbound`: `otp` from an app that
+    was enrolled with the password alone. `missing`: a password-only session.
+    """
+    if acr.AMR_HARDWARE_KEY in session.amr or session.level >= TrustLevel.SUBSTANTIAL:
+        return "bound"
+    if acr.AMR_OTP not in session.amr:
+        return "missing"
+    # One active TOTP per account (`start_totp_enrolment`), so it is the one this session used
+    # unless it was replaced since, which needs blocking or removing the old one first.
+    return "bound" if has_bound_totp(db, session.account_id) else "unbound"
+
+
 def _staff(request: Request, db: Session) -> str | _Refusal:
-    """The account id of a dispatcher with a second factor in this session, or the refusal.
+    """The account id of a dispatcher with a bound second factor in this session, or the
+    refusal.
 
     Commits the session touch either way, so callers need not.
     """
@@ -63,10 +88,10 @@ def _staff(request: Request, db: Session) -> str | _Refusal:
     if ROLE not in (account.roles or []):
         db.commit()
         return _Refusal(_forbidden(request))
-    if not SECOND_FACTORS.intersection(session.amr):
-        enrolled = has_active_totp(db, account.id)
+    if second_factor_state(db, session) != "bound":
+        page = _second_factor_page(request, db, account.id)
         db.commit()
-        return _Refusal(_second_factor_page(request, enrolled=enrolled))
+        return _Refusal(page)
     db.commit()
     return account.id
 
@@ -78,19 +103,20 @@ def _forbidden(request: Request) -> Response:
     )
 
 
-def _second_factor_page(request: Request, *, enrolled: bool) -> Response:
-    """403 with the way on: enter the app's code, or set the app up first."""
-    if enrolled:
+def _second_factor_page(request: Request, db: Session, account_id: str) -> Response:
+    """403 with the way on, by the account's app: enter the bound app's code; confirm (bind) an
+    unbound app on the security page after an eID login (its code would not help); or set an
+    app up first."""
+    if has_bound_totp(db, account_id):
+        title, text = "dispatch.second_factor.title", "dispatch.second_factor.text"
         action = (with_next("/login/otp", VIEW), "dispatch.second_factor.enter_code")
+    elif has_active_totp(db, account_id):
+        title, text = "dispatch.unbound.title", "dispatch.unbound.text"
+        action = ("/account/security", "dispatch.unbound.action")
     else:
+        title, text = "dispatch.second_factor.title", "dispatch.second_factor.enrol_text"
         action = ("/account/security/totp", "dispatch.second_factor.enrol")
-    return error_page(
-        request,
-        status=403,
-        title_key="dispatch.second_factor.title",
-        message_key="dispatch.second_factor.text",
-        action=action,
-    )
+    return error_page(request, status=403, title_key=title, message_key=text, action=action)
 
 
 def _administration_name(summary: service.LetterSummary) -> str:
@@ -163,6 +189,26 @@ def _export_refused(request: Request, exc: ServiceKontoError) -> Response:
     )
 
 
+#: A dispatch form: one field per chosen letter, the CSRF token, and room to spare. Page forms
+#: carry at most `forms.MAX_FIELDS` (100), fewer than one export may hold.
+_MAX_FORM_FIELDS = service.EXPORT_LIMIT + 10
+
+
+async def letter_form(request: Request) -> list[tuple[str, str]]:
+    """The form of the dispatch view, with room for `EXPORT_LIMIT` letters. More is refused with
+    the German page that says how many may be chosen, not the generic "invalid request" of a
+    form with too many fields."""
+    fields = await form_fields_up_to(request, _MAX_FORM_FIELDS)
+    if fields is None:
+        raise PageRefused(
+            "too many letters chosen",
+            message_key="dispatch.error.too_many",
+            status=422,
+            title_key="dispatch.error.too_many_title",
+        )
+    return fields
+
+
 def _chosen(fields: list[tuple[str, str]]) -> list[str]:
     return [value for name, value in fields if name == "letter_ids"]
 
@@ -170,7 +216,7 @@ def _chosen(fields: list[tuple[str, str]]) -> list[str]:
 @router.post("/staff/letters/export")
 def export(
     request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
+    fields: list[tuple[str, str]] = Depends(letter_form),
     db: Session = Depends(db_session),
 ) -> Response:
     check_post(request, first(fields))
@@ -199,7 +245,7 @@ def export(
 @router.post("/staff/letters/dispatch")
 def dispatch(
     request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
+    fields: list[tuple[str, str]] = Depends(letter_form),
     db: Session = Depends(db_session),
 ) -> Response:
     check_post(request, first(fields))
