@@ -13,6 +13,7 @@ Create Date: 2026-12-02 15:50:00.000000+00:00
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -24,7 +25,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 #: (table, column, type, the default 0003/0004 gave it)
-BACKFILLED = [
+BACKFILLED: list[tuple[str, str, sa.types.TypeEngine[Any], sa.TextClause | sa.ColumnElement[bool]]] = [
     ("accounts", "roles", sa.JSON(), sa.text("'[]'")),
     ("administrations", "address_lines", sa.JSON(), sa.text("'[]'")),
     ("pending_authorizations", "step_up_declined", sa.Boolean(), sa.false()),
