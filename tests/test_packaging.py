@@ -16,6 +16,7 @@ import subprocess
 import sys
 import sysconfig
 from collections.abc import Iterator
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import httpx
@@ -34,6 +35,13 @@ def _run(*args: str | Path, cwd: Path, env: dict[str, str]) -> str:
     return result.stdout
 
 
+def _setuptools_major() -> int:
+    try:
+        return int(version("setuptools").split(".")[0])
+    except (PackageNotFoundError, ValueError):
+        return 0
+
+
 def _build_wheel(tmp: Path, env: dict[str, str]) -> Path:
     """From a copy of what a source distribution holds: the build writes into its tree."""
     source = tmp / "source"
@@ -46,12 +54,16 @@ def _build_wheel(tmp: Path, env: dict[str, str]) -> Path:
         ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
     )
     dist = tmp / "dist"
+    # Offline when this venv has a setuptools the build accepts (pyproject asks for >= 77);
+    # else pip fetches one into an isolated build environment.
+    no_isolation = ["--no-build-isolation"] if _setuptools_major() >= 77 else []
     _run(
         sys.executable,
         "-m",
         "pip",
         "wheel",
         "--no-deps",
+        *no_isolation,
         "-q",
         "-w",
         dist,
