@@ -12,16 +12,19 @@
 # /metrics allow-list see the real client. Never `*` when the port is reachable without the proxy.
 # Outside dev mode the service refuses to start without a real secret and an https issuer.
 
-# --- builder: wheels for the project and every dependency ------------------------------------
+# --- builder: the project's wheel, then wheels of every dependency ----------------------------
 FROM python:3.11-slim AS builder
 
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /build
-COPY . .
+# What the wheel is built from (sources, migrations and package data all live under src/).
+COPY pyproject.toml README.md ./
+COPY src ./src
 RUN python -m pip install --upgrade pip \
- && python -m pip wheel --wheel-dir /wheels .
+ && python -m pip wheel --no-deps --wheel-dir /dist . \
+ && python -m pip wheel --wheel-dir /wheels /dist/servicekonto-*.whl
 
 # --- runtime -------------------------------------------------------------------------------
 FROM python:3.11-slim
@@ -38,10 +41,8 @@ RUN groupadd --system --gid 10001 servicekonto \
 RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
     python -m pip install --no-index --find-links=/wheels servicekonto
 
+# The migrations ship inside the wheel: `servicekonto db upgrade` works from any directory.
 WORKDIR /srv/servicekonto
-# Migrations live outside the package (DESIGN §6); `servicekonto db upgrade` runs them from here.
-COPY alembic.ini ./
-COPY migrations ./migrations
 RUN mkdir -p var && chown servicekonto:servicekonto var
 
 ENV SERVICEKONTO_DATA_DIR=/srv/servicekonto/var \

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 from alembic import command
-from alembic.config import Config
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect, select, update
 
 from servicekonto.audit.service import ChainCheck, verify_chain
+from servicekonto.db.migrate import alembic_config
 from servicekonto.db.models import Account, AuditEvent, AuditHead
 from servicekonto.oidc.provider import Provider
 from servicekonto.settings import Settings
@@ -186,10 +186,7 @@ def test_migration_anchors_the_chain_that_is_already_there(
     """An existing log gets its head from the migration; a truncation right after it shows."""
     _login_and_consent(app_client, provider, browser)
     rows = _rows(provider)
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
-    config.attributes["url"] = settings.sqlalchemy_url
-    config.attributes["configure_logger"] = False
+    config = alembic_config(settings.sqlalchemy_url)
     command.downgrade(config, "0008-1")
     with provider.sessions() as db:
         assert "audit_head" not in inspect(db.get_bind()).get_table_names()

@@ -40,42 +40,12 @@ def _print_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
-def _find_alembic_ini() -> Path | None:
-    for candidate in (
-        Path.cwd() / "alembic.ini",
-        Path(__file__).resolve().parents[2] / "alembic.ini",
-    ):
-        if candidate.exists():
-            return candidate
-    return None
-
-
-def _alembic_ini() -> Path:
-    ini = _find_alembic_ini()
-    if ini is None:
-        typer.echo(
-            "alembic.ini not found (run from the project or image working directory)", err=True
-        )
-        raise typer.Exit(2)
-    return ini
-
-
-def _alembic_config(settings: Settings, ini: Path) -> Any:
-    from alembic.config import Config
-
-    config = Config(str(ini))
-    config.set_main_option("script_location", str(ini.parent / "migrations"))
-    config.attributes["url"] = settings.sqlalchemy_url
-    config.attributes["configure_logger"] = False
-    return config
-
-
 def upgrade_database(settings: Settings, revision: str = "head") -> None:
-    from alembic import command
+    from servicekonto.db.migrate import upgrade
 
     if settings.sqlalchemy_url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    command.upgrade(_alembic_config(settings, _alembic_ini()), revision)
+    upgrade(settings.sqlalchemy_url, revision)
 
 
 class DatabaseUnreachable(Exception):
@@ -120,16 +90,6 @@ def current_revision(settings: Settings) -> str | None:
     return str(revision) if revision else None
 
 
-def _head_revision(settings: Settings) -> str | None:
-    from alembic.script import ScriptDirectory
-
-    ini = _find_alembic_ini()
-    if ini is None:
-        return None
-    head = ScriptDirectory.from_config(_alembic_config(settings, ini)).get_current_head()
-    return str(head) if head else None
-
-
 def _unreachable(exc: DatabaseUnreachable) -> typer.Exit:
     typer.echo(
         f"error: cannot connect to the database ({exc}): check SERVICEKONTO_DATABASE_URL and "
@@ -151,21 +111,17 @@ def _require_schema(settings: Settings) -> None:
             "error: the database has no tables yet: run `servicekonto db upgrade` first", err=True
         )
         raise typer.Exit(1)
-    head = _head_revision(settings)
-    if head is not None and current != head:
-        from alembic.script import ScriptDirectory
+    from servicekonto.db.migrate import head_revision, known_revisions
 
-        ini = _alembic_ini()
-        script = ScriptDirectory.from_config(_alembic_config(settings, ini))
-        known = {rev.revision for rev in script.walk_revisions()}
-        if current in known:
-            typer.echo(
-                f"error: the database schema is at revision {current}, this version needs "
-                f"{head}: run `servicekonto db upgrade` first",
-                err=True,
-            )
-            raise typer.Exit(1)
-        # A revision this version does not know: a newer release migrated it (rolling update).
+    head = head_revision()
+    # A revision this version does not know: a newer release migrated it (rolling update).
+    if current != head and current in known_revisions():
+        typer.echo(
+            f"error: the database schema is at revision {current}, this version needs "
+            f"{head}: run `servicekonto db upgrade` first",
+            err=True,
+        )
+        raise typer.Exit(1)
 
 
 def _dev_issuer(settings: Settings, host: str, port: int) -> None:

@@ -37,7 +37,8 @@ config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
-target_metadata = Base.metadata
+# A test hands in a changed copy to prove the drift check (tests/test_migrations_drift.py).
+target_metadata = config.attributes.get("target_metadata", Base.metadata)
 
 
 def database_url() -> str:
