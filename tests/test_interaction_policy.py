@@ -9,26 +9,35 @@ company accounts fill it.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from servicekonto.accounts.levels import TrustLevel
-from servicekonto.accounts.sessions import ActiveSession
-from servicekonto.db.models import Consent
+from servicekonto.accounts.service import create_account
+from servicekonto.accounts.sessions import ActiveSession, start_session
+from servicekonto.consent.service import grant
+from servicekonto.db.models import AuthorizationCode, Consent
 from servicekonto.oidc.authorize import AuthorizationRequest
 from servicekonto.oidc.claims import parse_claims_parameter
 from servicekonto.oidc.interaction import (
     ACTING_AS,
     POLICY,
+    Advance,
     Context,
     Decision,
     Step,
     StepUpMeans,
+    advance,
     evaluate,
 )
+from servicekonto.oidc.provider import Provider
 from servicekonto.oidc.redirects import AuthorizationResponseError
+from tests.support import PASSWORD, make_client
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 SCOPES = ["openid", "profile"]
@@ -339,3 +348,68 @@ def test_acting_as_is_always_satisfied_for_now(name: str, prompt: tuple[str, ...
 def test_acting_as_never_decided_even_with_everything_else_satisfied(level: TrustLevel) -> None:
     ctx = context(request(), active=session(level), given=consent())
     assert evaluate(ctx) == Decision(Step.COMPLETE)
+
+
+# -- advance(): the one path of /authorize and /interaction ----------------------------------
+
+
+def _signed_in(provider: Provider, db: Session) -> ActiveSession:
+    account = create_account(
+        db,
+        hashing=provider.hashing,
+        now=provider.clock.now(),
+        email="advance@example.org",
+        password=PASSWORD,
+        level=TrustLevel.BASIC,
+        email_verified=True,
+        attributes={},
+    )
+    db.flush()
+    _cookie, active = start_session(
+        db, account_id=account.id, level=LOW, amr=["pwd"], now=provider.clock.now()
+    )
+    return active
+
+
+def _registered_request(provider: Provider, **extra: Any) -> AuthorizationRequest:
+    client = make_client(provider)
+    return replace(request(**extra), client_id=client.client_id, redirect_uri=client.redirect_uri)
+
+
+def test_advance_issues_the_code_when_nothing_is_left_to_ask(provider: Provider) -> None:
+    auth = _registered_request(provider)
+    with provider.sessions() as db:
+        active = _signed_in(provider, db)
+        grant(
+            db,
+            account_id=active.account_id,
+            client_id=auth.client_id,
+            scopes={"profile"},
+            claims=set(),
+            now=provider.clock.now(),
+        )
+        step = advance(db, provider, request=auth, session=active, now=provider.clock.now())
+        assert step.decision == Decision(Step.COMPLETE)
+        assert step.target is not None and step.target.startswith(auth.redirect_uri + "?code=")
+        assert db.scalar(select(func.count()).select_from(AuthorizationCode)) == 1
+
+
+def test_advance_names_the_prompt_and_issues_nothing_while_one_is_needed(
+    provider: Provider,
+) -> None:
+    auth = _registered_request(provider)
+    with provider.sessions() as db:
+        active = _signed_in(provider, db)
+        assert advance(db, provider, request=auth, session=None, now=NOW) == Advance(
+            Decision(Step.LOGIN)
+        )
+        step = advance(db, provider, request=auth, session=active, now=provider.clock.now())
+        assert step == Advance(Decision(Step.CONSENT))
+        assert db.scalar(select(func.count()).select_from(AuthorizationCode)) == 0
+
+
+def test_advance_under_prompt_none_raises_the_checks_error(provider: Provider) -> None:
+    auth = _registered_request(provider, prompt=("none",))
+    with provider.sessions() as db, pytest.raises(AuthorizationResponseError) as raised:
+        advance(db, provider, request=auth, session=None, now=NOW)
+    assert (raised.value.error, raised.value.state) == ("login_required", "state-1")
