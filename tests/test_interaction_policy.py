@@ -376,6 +376,7 @@ def _registered_request(provider: Provider, **extra: Any) -> AuthorizationReques
     return replace(request(**extra), client_id=client.client_id, redirect_uri=client.redirect_uri)
 
 
+@pytest.mark.postgres
 def test_advance_issues_the_code_when_nothing_is_left_to_ask(provider: Provider) -> None:
     auth = _registered_request(provider)
     with provider.sessions() as db:
@@ -394,6 +395,7 @@ def test_advance_issues_the_code_when_nothing_is_left_to_ask(provider: Provider)
         assert db.scalar(select(func.count()).select_from(AuthorizationCode)) == 1
 
 
+@pytest.mark.postgres
 def test_advance_names_the_prompt_and_issues_nothing_while_one_is_needed(
     provider: Provider,
 ) -> None:
@@ -408,6 +410,7 @@ def test_advance_names_the_prompt_and_issues_nothing_while_one_is_needed(
         assert db.scalar(select(func.count()).select_from(AuthorizationCode)) == 0
 
 
+@pytest.mark.postgres
 def test_advance_under_prompt_none_raises_the_checks_error(provider: Provider) -> None:
     auth = _registered_request(provider, prompt=("none",))
     with provider.sessions() as db, pytest.raises(AuthorizationResponseError) as raised:
