@@ -7,6 +7,7 @@ Everything after that fails with a redirect carrying `error`, `state` and `iss`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -126,75 +127,155 @@ def resolve_client_and_redirect(
     return client, single
 
 
-def validate(client: ClientInfo, p: dict[str, str]) -> AuthorizationRequest:
-    """The checks after the redirect URI is trusted; failures redirect back with `error`."""
-    redirect_uri, state = p["redirect_uri"], p.get("state")
+@dataclass
+class _Draft:
+    """A request while its checks run: the parameters, and the values checked so far."""
 
-    def fail(error: str, description: str) -> AuthorizationResponseError:
+    client: ClientInfo
+    params: dict[str, str]
+    scopes: list[str] = field(default_factory=list)
+    code_challenge: str = ""
+    prompt: list[str] = field(default_factory=list)
+    max_age: int | None = None
+    claims: ClaimsParameter = field(default_factory=ClaimsParameter)
+
+    def fail(self, error: str, description: str) -> AuthorizationResponseError:
+        state = self.params.get("state")
         return AuthorizationResponseError(
             error,
             description,
-            redirect_uri=redirect_uri,
+            redirect_uri=self.params["redirect_uri"],
+            # an overlong state is not echoed back (check_state refuses it)
             state=state if state is not None and len(state) <= MAX_STATE else None,
         )
 
+
+def check_state(draft: _Draft) -> None:
+    state = draft.params.get("state")
     if state is not None and len(state) > MAX_STATE:
-        raise fail("invalid_request", "state too long")
-    if "request" in p:
-        raise fail("request_not_supported", "request objects are not supported")
-    if "request_uri" in p:
-        raise fail("request_uri_not_supported", "request_uri is not supported")
-    if not p.get("response_type"):  # RFC 6749 §4.1.2.1: a missing parameter is invalid_request
-        raise fail("invalid_request", "response_type is required")
-    if p.get("response_type") != "code":
-        raise fail("unsupported_response_type", "only response_type=code is supported")
-    if p.get("response_mode", "query") != "query":
-        raise fail("invalid_request", "only response_mode=query is supported")
-    if "authorization_code" not in client.grant_types:
-        raise fail("unauthorized_client", "client may not use the authorization code flow")
-    scopes = p.get("scope", "").split()
+        raise draft.fail("invalid_request", "state too long")
+
+
+def check_request_object(draft: _Draft) -> None:
+    """OIDC Core §6: request objects are optional and not offered (discovery says so)."""
+    if "request" in draft.params:
+        raise draft.fail("request_not_supported", "request objects are not supported")
+    if "request_uri" in draft.params:
+        raise draft.fail("request_uri_not_supported", "request_uri is not supported")
+
+
+def check_response_type(draft: _Draft) -> None:
+    response_type = draft.params.get("response_type")
+    if not response_type:  # RFC 6749 §4.1.2.1: a missing parameter is invalid_request
+        raise draft.fail("invalid_request", "response_type is required")
+    if response_type != "code":
+        raise draft.fail("unsupported_response_type", "only response_type=code is supported")
+
+
+def check_response_mode(draft: _Draft) -> None:
+    if draft.params.get("response_mode", "query") != "query":
+        raise draft.fail("invalid_request", "only response_mode=query is supported")
+
+
+def check_grant_type(draft: _Draft) -> None:
+    if "authorization_code" not in draft.client.grant_types:
+        raise draft.fail("unauthorized_client", "client may not use the authorization code flow")
+
+
+def check_scope(draft: _Draft) -> None:
+    scopes = draft.params.get("scope", "").split()
     if not scopes:
-        raise fail("invalid_scope", "scope is required")
+        raise draft.fail("invalid_scope", "scope is required")
     # Machine scopes never go into an end user's token, even for a client registered with
     # them before registration refused that.
-    unknown = [s for s in scopes if s not in client.scopes or is_machine_scope(s)]
-    if unknown:
-        raise fail("invalid_scope", "scope not allowed for this client")
+    if any(s not in draft.client.scopes or is_machine_scope(s) for s in scopes):
+        raise draft.fail("invalid_scope", "scope not allowed for this client")
+    draft.scopes = scopes
+
+
+def check_pkce(draft: _Draft) -> None:
+    params = draft.params
     try:
-        challenge = pkce.check_challenge(p.get("code_challenge"), p.get("code_challenge_method"))
+        draft.code_challenge = pkce.check_challenge(
+            params.get("code_challenge"), params.get("code_challenge_method")
+        )
     except OAuthError as exc:
-        raise fail(exc.error, exc.description) from exc
-    prompt = p.get("prompt", "").split()
+        raise draft.fail(exc.error, exc.description) from exc
+
+
+def check_prompt(draft: _Draft) -> None:
+    prompt = draft.params.get("prompt", "").split()
     if any(v not in PROMPTS for v in prompt):
-        raise fail("invalid_request", "unknown prompt value")
+        raise draft.fail("invalid_request", "unknown prompt value")
     if "none" in prompt and len(prompt) > 1:
-        raise fail("invalid_request", "prompt=none cannot be combined")
-    max_age: int | None = None
-    if "max_age" in p:
-        if not p["max_age"].isdigit() or len(p["max_age"]) > 9:
-            raise fail("invalid_request", "max_age must be a non-negative integer")
-        max_age = int(p["max_age"])
-    nonce = p.get("nonce")
+        raise draft.fail("invalid_request", "prompt=none cannot be combined")
+    draft.prompt = prompt
+
+
+def check_max_age(draft: _Draft) -> None:
+    max_age = draft.params.get("max_age")
+    if max_age is None:
+        return
+    if not max_age.isdigit() or len(max_age) > 9:
+        raise draft.fail("invalid_request", "max_age must be a non-negative integer")
+    draft.max_age = int(max_age)
+
+
+def check_nonce(draft: _Draft) -> None:
+    nonce = draft.params.get("nonce")
     if nonce is not None and len(nonce) > MAX_NONCE:
-        raise fail("invalid_request", "nonce too long")
+        raise draft.fail("invalid_request", "nonce too long")
+
+
+def check_claims(draft: _Draft) -> None:
     try:
         # Checklist K-03: the `claims` parameter reaches no claim outside the registered scopes.
-        claims = parse_claims_parameter(p.get("claims")).within(claims_for_scopes(client.scopes))
+        draft.claims = parse_claims_parameter(draft.params.get("claims")).within(
+            claims_for_scopes(draft.client.scopes)
+        )
     except OAuthError as exc:
-        raise fail(exc.error, exc.description) from exc
-    if "offline_access" in scopes and "refresh_token" not in client.grant_types:
-        scopes.remove("offline_access")  # OIDC Core §11: ignore what cannot be granted
+        raise draft.fail(exc.error, exc.description) from exc
+
+
+def check_offline_access(draft: _Draft) -> None:
+    """OIDC Core §11: `offline_access` a client cannot be granted is ignored, not refused."""
+    if "offline_access" in draft.scopes and "refresh_token" not in draft.client.grant_types:
+        draft.scopes.remove("offline_access")
+
+
+#: In this order: the first failing check gives the error (the protocol tests pin which).
+CHECKS: tuple[Callable[[_Draft], None], ...] = (
+    check_state,
+    check_request_object,
+    check_response_type,
+    check_response_mode,
+    check_grant_type,
+    check_scope,
+    check_pkce,
+    check_prompt,
+    check_max_age,
+    check_nonce,
+    check_claims,
+    check_offline_access,
+)
+
+
+def validate(client: ClientInfo, p: dict[str, str]) -> AuthorizationRequest:
+    """The checks after the redirect URI is trusted; failures redirect back with `error`."""
+    draft = _Draft(client, p)
+    for check in CHECKS:
+        check(draft)
     return AuthorizationRequest(
         client_id=client.client_id,
-        redirect_uri=redirect_uri,
-        scopes=scopes,
-        state=state,
-        nonce=nonce,
-        code_challenge=challenge,
-        prompt=prompt,
-        max_age=max_age,
+        redirect_uri=p["redirect_uri"],
+        scopes=draft.scopes,
+        state=p.get("state"),
+        nonce=p.get("nonce"),
+        code_challenge=draft.code_challenge,
+        prompt=draft.prompt,
+        max_age=draft.max_age,
         acr_values=p.get("acr_values", "").split()[:10],
-        claims=claims.to_json(),
+        claims=draft.claims.to_json(),
         ui_locales=(p.get("ui_locales") or None),
         login_hint=(p.get("login_hint") or None),
     )

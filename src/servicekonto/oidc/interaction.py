@@ -1,8 +1,10 @@
 """The interaction policy (DESIGN §5, §6 convention 5): what an authorization request still needs.
 
-In order: login (no session, `prompt=login`, `max_age` exceeded) → step-up (the client asks for a
-higher level than the session has) → consent. `prompt=none` turns every needed step into the
-matching OIDC Core §3.1.2.6 error.
+The policy is an ordered list of prompts — login → step-up → acting-as → consent — and each
+prompt an ordered list of small named checks. The first check that is not satisfied decides: its
+prompt is shown, or, under `prompt=none`, its OAuth error is returned (OIDC Core §3.1.2.6:
+`login_required`, `interaction_required`, `consent_required`). `/authorize` and the interaction
+pages both go through `advance()`, so the two can never disagree on the next step.
 
 Step-up (DESIGN §4): a password session reaches `substantial` with the second factor when the
 identity itself is at least `substantial` and the TOTP is *bound* (enrolled in, or confirmed by,
@@ -13,10 +15,14 @@ none of the account's means can reach is
 `unmet_authentication_requirements` (OpenID Connect EAP ACR values §4) — never a lower `acr`.
 A voluntary level (`acr_values`, or a non-essential `acr` claim) is offered, and the user may go
 on without it; with `prompt=none` it is simply not reached.
+
+Acting-as: for whom the person signs in (themself, or later a company they represent). Always
+satisfied until company accounts exist; the prompt is here so that feature only adds its checks.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
@@ -27,15 +33,19 @@ from servicekonto.accounts import means as login_means
 from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.service import get_account, identity_level
 from servicekonto.accounts.sessions import ActiveSession
+from servicekonto.consent.service import find_consent
 from servicekonto.db.models import Consent
+from servicekonto.oidc import codes
 from servicekonto.oidc.authorize import AuthorizationRequest
 from servicekonto.oidc.claims import claims_for_scopes
+from servicekonto.oidc.provider import Provider
 from servicekonto.oidc.redirects import AuthorizationResponseError
 
 
 class Step(Enum):
     LOGIN = "login"
     STEP_UP = "step_up"
+    ACTING_AS = "acting_as"
     CONSENT = "consent"
     COMPLETE = "complete"
 
@@ -94,14 +104,248 @@ def step_up_means(
     )
 
 
-def consent_covers(consent: Consent | None, request: AuthorizationRequest) -> bool:
-    """Asked before: every scope, and every claim asked by name, was shown to the user."""
-    if consent is None:
+@dataclass(frozen=True)
+class Context:
+    """Everything the checks look at: the request and what the browser brings to it."""
+
+    request: AuthorizationRequest
+    session: ActiveSession | None
+    consent: Consent | None
+    now: datetime
+    #: The login of this very request happened (a forced login is satisfied by it).
+    logged_in_during_request: bool = False
+    means: StepUpMeans | None = None
+    #: The user chose to go on without a voluntary level (the step-up page's skip button).
+    step_up_declined: bool = False
+
+    @property
+    def silent(self) -> bool:
+        return "none" in self.request.prompt
+
+    def fail(self, error: str, description: str) -> AuthorizationResponseError:
+        return AuthorizationResponseError(
+            error, description, redirect_uri=self.request.redirect_uri, state=self.request.state
+        )
+
+
+@dataclass(frozen=True)
+class Check:
+    """One reason a prompt is needed. `needed` answers "must the user be asked?"."""
+
+    #: A short name for logs and tests.
+    name: str
+    #: Why the prompt is needed; the `error_description` under `prompt=none`.
+    reason: str
+    #: The OAuth error under `prompt=none`; None: a voluntary step, silently passed over.
+    error: str | None
+    needed: Callable[[Context], bool]
+    #: When set, no interaction can satisfy the check: without `prompt=none` the request fails
+    #: with `unmet_authentication_requirements` and this description (EAP ACR values §4).
+    unmet: str | None = None
+
+    def applies(self, context: Context) -> bool:
+        if context.silent and self.error is None:
+            return False
+        return self.needed(context)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    step: Step
+    checks: tuple[Check, ...]
+
+    def first_needed(self, context: Context) -> Check | None:
+        return next((check for check in self.checks if check.applies(context)), None)
+
+
+# -- login (OIDC Core §3.1.2.1 `prompt`, `max_age`) ------------------------------------------
+
+
+def _no_session(context: Context) -> bool:
+    return context.session is None
+
+
+def _login_prompted(context: Context) -> bool:
+    asked = bool({"login", "select_account"} & set(context.request.prompt))
+    return asked and not context.logged_in_during_request
+
+
+def _session_too_old(context: Context) -> bool:
+    max_age, session = context.request.max_age, context.session
+    if session is None or max_age is None or context.logged_in_during_request:
         return False
-    scopes = set(request.scopes) - {"openid"}
+    # max_age=0 asks for a fresh login, like prompt=login (OIDC Core §3.1.2.1)
+    return max_age == 0 or context.now - session.auth_time > timedelta(seconds=max_age)
+
+
+NOT_AUTHENTICATED = "the end-user is not authenticated"
+LOGIN = Prompt(
+    Step.LOGIN,
+    (
+        Check("no_session", NOT_AUTHENTICATED, "login_required", _no_session),
+        Check("login_prompt", NOT_AUTHENTICATED, "login_required", _login_prompted),
+        Check("max_age", NOT_AUTHENTICATED, "login_required", _session_too_old),
+    ),
+)
+
+
+# -- step-up (OIDC Core §5.5.1.1 `acr`, module doc) ------------------------------------------
+
+
+def _short_of(context: Context) -> TrustLevel | None:
+    """The level asked for, when the session is below it."""
+    required, _essential, _vocabulary = context.request.required_level()
+    session = context.session
+    if required is None or session is None or session.level >= required:
+        return None
+    return required
+
+
+def _essential(context: Context) -> bool:
+    return context.request.required_level()[1]
+
+
+def _reachable(context: Context, level: TrustLevel) -> bool:
+    return level <= (context.means or StepUpMeans()).reachable()
+
+
+def _acr_unknown(context: Context) -> bool:
+    required, essential, _vocabulary = context.request.required_level()
+    return required is None and essential
+
+
+def _essential_acr_unreachable(context: Context) -> bool:
+    level = _short_of(context)
+    return level is not None and _essential(context) and not _reachable(context, level)
+
+
+def _essential_acr_missing(context: Context) -> bool:
+    level = _short_of(context)
+    return level is not None and _essential(context) and _reachable(context, level)
+
+
+def _voluntary_acr_missing(context: Context) -> bool:
+    level = _short_of(context)
+    return (
+        level is not None
+        and not _essential(context)
+        and _reachable(context, level)
+        and not context.step_up_declined
+    )
+
+
+LEVEL_NEEDS_LOGIN = "the requested authentication level needs a login"
+STEP_UP = Prompt(
+    Step.STEP_UP,
+    (
+        Check(
+            "essential_acr_unknown",
+            LEVEL_NEEDS_LOGIN,
+            "login_required",
+            _acr_unknown,
+            unmet="none of the essential acr values is known",
+        ),
+        Check(
+            "essential_acr_unreachable",
+            LEVEL_NEEDS_LOGIN,
+            "login_required",
+            _essential_acr_unreachable,
+            unmet="the requested authentication level cannot be reached",
+        ),
+        Check(
+            "essential_acr_missing",
+            "a higher authentication level is needed",
+            "interaction_required",
+            _essential_acr_missing,
+        ),
+        Check(
+            "voluntary_acr_missing",
+            "a higher authentication level is offered",
+            None,
+            _voluntary_acr_missing,
+        ),
+    ),
+)
+
+
+# -- acting as (company accounts, later) -----------------------------------------------------
+
+
+def _acting_as_unchosen(context: Context) -> bool:
+    """Everyone acts as themself until company accounts exist."""
+    return False
+
+
+ACTING_AS = Prompt(
+    Step.ACTING_AS,
+    (
+        Check(
+            "acting_as_unchosen",
+            "the end-user has not chosen for whom to act",
+            "interaction_required",
+            _acting_as_unchosen,
+        ),
+    ),
+)
+
+
+# -- consent (OIDC Core §3.1.2.4) ------------------------------------------------------------
+
+
+def _consent_prompted(context: Context) -> bool:
+    return "consent" in context.request.prompt
+
+
+def _scopes_missing(context: Context) -> bool:
+    """A scope asked for that the consent does not hold."""
+    consent = context.consent
+    scopes = set(context.request.scopes) - {"openid"}
+    return consent is None or not scopes <= set(consent.scopes)
+
+
+def _claims_missing(context: Context) -> bool:
+    """A claim asked for by name that was not shown when the user consented."""
+    consent = context.consent
+    if consent is None:
+        return True
     offered = set(consent.claims) | claims_for_scopes(set(consent.scopes))
-    named = request.claims_parameter.requested_identity_claims()
-    return scopes <= set(consent.scopes) and named <= offered
+    return not context.request.claims_parameter.requested_identity_claims() <= offered
+
+
+NOT_CONSENTED = "the end-user has not consented"
+CONSENT = Prompt(
+    Step.CONSENT,
+    (
+        Check("consent_prompt", NOT_CONSENTED, "consent_required", _consent_prompted),
+        Check("scopes_missing", NOT_CONSENTED, "consent_required", _scopes_missing),
+        Check("claims_missing", NOT_CONSENTED, "consent_required", _claims_missing),
+    ),
+)
+
+#: The policy, in the order the prompts are asked (DESIGN §5).
+POLICY: tuple[Prompt, ...] = (LOGIN, STEP_UP, ACTING_AS, CONSENT)
+
+
+def _decision(prompt: Prompt, context: Context) -> Decision:
+    if prompt.step is Step.STEP_UP:
+        return Decision(Step.STEP_UP, _short_of(context), _essential(context))
+    return Decision(prompt.step)
+
+
+def evaluate(context: Context) -> Decision:
+    """The first prompt with a needed check, or COMPLETE. Under `prompt=none` that check's
+    error instead; a check no interaction can satisfy fails in any case."""
+    for prompt in POLICY:
+        check = prompt.first_needed(context)
+        if check is None:
+            continue
+        if context.silent:
+            assert check.error is not None  # Check.applies passes over voluntary checks
+            raise context.fail(check.error, check.reason)
+        if check.unmet is not None:
+            raise context.fail("unmet_authentication_requirements", check.unmet)
+        return _decision(prompt, context)
+    return Decision(Step.COMPLETE)
 
 
 def decide(
@@ -114,45 +358,65 @@ def decide(
     means: StepUpMeans | None = None,
     step_up_declined: bool = False,
 ) -> Decision:
-    def fail(error: str, description: str) -> AuthorizationResponseError:
-        return AuthorizationResponseError(
-            error, description, redirect_uri=request.redirect_uri, state=request.state
+    return evaluate(
+        Context(
+            request=request,
+            session=session,
+            consent=consent,
+            now=now,
+            logged_in_during_request=logged_in_during_request,
+            means=means,
+            step_up_declined=step_up_declined,
         )
-
-    silent = "none" in request.prompt
-    too_old = (
-        session is not None
-        and request.max_age is not None
-        # max_age=0 asks for a fresh login, like prompt=login (OIDC Core §3.1.2.1)
-        and (request.max_age == 0 or now - session.auth_time > timedelta(seconds=request.max_age))
     )
-    forced = bool({"login", "select_account"} & set(request.prompt)) or too_old
-    if session is None or (forced and not logged_in_during_request):
-        if silent:
-            raise fail("login_required", "the end-user is not authenticated")
-        return Decision(Step.LOGIN)
 
-    required, essential, _vocabulary = request.required_level()
-    if required is None and essential:
-        if silent:
-            raise fail("login_required", "the requested authentication level needs a login")
-        raise fail("unmet_authentication_requirements", "none of the essential acr values is known")
-    if required is not None and session.level < required:
-        reachable = required <= (means or StepUpMeans()).reachable()
-        if essential and not reachable:
-            if silent:
-                raise fail("login_required", "the requested authentication level needs a login")
-            raise fail(
-                "unmet_authentication_requirements",
-                "the requested authentication level cannot be reached",
-            )
-        if essential and silent:
-            raise fail("interaction_required", "a higher authentication level is needed")
-        if reachable and not silent and not (step_up_declined and not essential):
-            return Decision(Step.STEP_UP, required, essential)
 
-    if "consent" in request.prompt or not consent_covers(consent, request):
-        if silent:
-            raise fail("consent_required", "the end-user has not consented")
-        return Decision(Step.CONSENT)
-    return Decision(Step.COMPLETE)
+@dataclass(frozen=True)
+class Advance:
+    """Where an authorization request stands after `advance()`."""
+
+    decision: Decision
+    #: The session's means to raise itself (the step-up page lists them).
+    means: StepUpMeans | None = None
+    #: COMPLETE: the redirect back to the client, carrying the code.
+    target: str | None = None
+
+
+def advance(
+    db: Session,
+    provider: Provider,
+    *,
+    request: AuthorizationRequest,
+    session: ActiveSession | None,
+    now: datetime,
+    logged_in_during_request: bool = False,
+    step_up_declined: bool = False,
+) -> Advance:
+    """The next step of an authorization request, for `/authorize` and the interaction pages
+    alike; when nothing is left to ask, the code is issued (RFC 6749 §4.1.2). Raises
+    AuthorizationResponseError (redirected to the client) as `evaluate` does. Never commits."""
+    consent = (
+        find_consent(db, account_id=session.account_id, client_id=request.client_id)
+        if session
+        else None
+    )
+    means = step_up_means(
+        db, request=request, session=session, eid_available=provider.eid_available
+    )
+    decision = decide(
+        request=request,
+        session=session,
+        consent=consent,
+        logged_in_during_request=logged_in_during_request,
+        now=now,
+        means=means,
+        step_up_declined=step_up_declined,
+    )
+    if decision.step is not Step.COMPLETE:
+        return Advance(decision, means)
+    # COMPLETE needs a session (login prompt) and a consent covering the request (consent prompt)
+    assert session is not None and consent is not None
+    target = codes.complete(
+        db, provider, request=request, session=session, consent=consent, now=now
+    )
+    return Advance(decision, means, target)

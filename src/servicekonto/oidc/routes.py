@@ -18,13 +18,11 @@ from starlette.concurrency import run_in_threadpool
 
 from servicekonto.accounts.sessions import load_session
 from servicekonto.clients.service import ClientInfo
-from servicekonto.consent.service import find_consent
 from servicekonto.db.models import PendingAuthorization
 from servicekonto.errors import NeedsDatabase, OAuthError
 from servicekonto.oidc import (
     authorize,
     client_auth,
-    codes,
     interaction,
     introspection,
     redirects,
@@ -169,26 +167,9 @@ def authorization_endpoint(
         ):
             # Not the person the client expects: a fresh login, or login_required when silent.
             auth_request = replace(auth_request, prompt=[*auth_request.prompt, "login"])
-        consent = (
-            find_consent(db, account_id=session.account_id, client_id=client.client_id)
-            if session
-            else None
-        )
-        means = interaction.step_up_means(
-            db, request=auth_request, session=session, eid_available=provider.eid_available
-        )
-        decision = interaction.decide(
-            request=auth_request,
-            session=session,
-            consent=consent,
-            logged_in_during_request=False,
-            now=now,
-            means=means,
-        )
-        if decision.step is interaction.Step.COMPLETE and session and consent:
-            target = codes.complete(
-                db, provider, request=auth_request, session=session, consent=consent, now=now
-            )
+        step = interaction.advance(db, provider, request=auth_request, session=session, now=now)
+        if step.target is not None:
+            target = step.target
         else:
             pending_id = csrf_tokens.bound_id(browser)
             db.add(

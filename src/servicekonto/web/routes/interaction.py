@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.service import get_account
 from servicekonto.audit.service import record
-from servicekonto.consent.service import find_consent, grant
+from servicekonto.consent.service import grant
 from servicekonto.db.models import PendingAuthorization
 from servicekonto.oidc import codes, interaction, redirects
 from servicekonto.oidc.authorize import AuthorizationRequest
@@ -193,42 +193,45 @@ def resume(pending_id: str, request: Request, db: Session = Depends(db_session))
         return _expired(request)
     auth = AuthorizationRequest.from_json(pending.request)
     session = current_session(request, db)
-    consent = (
-        find_consent(db, account_id=session.account_id, client_id=auth.client_id)
-        if session
-        else None
-    )
     logged_in_here = bool(
         session and pending.login_done_at and session.auth_time >= pending.login_done_at
     )
-    means = interaction.step_up_means(
-        db, request=auth, session=session, eid_available=provider.eid_available
-    )
     try:
-        decision = interaction.decide(
+        step = interaction.advance(
+            db,
+            provider,
             request=auth,
             session=session,
-            consent=consent,
-            logged_in_during_request=logged_in_here,
             now=now,
-            means=means,
+            logged_in_during_request=logged_in_here,
             step_up_declined=pending.step_up_declined,
         )
     except redirects.AuthorizationResponseError as exc:
         return _finish_with_error(db, request, pending, exc)
+    if step.target is not None:
+        db.delete(pending)
+        db.commit()
+        return RedirectResponse(step.target, status_code=303, headers={"Cache-Control": "no-store"})
     db.commit()
-    if decision.step is interaction.Step.LOGIN:
+    return _page_for(request, db, pending, auth, step)
+
+
+def _page_for(
+    request: Request,
+    db: Session,
+    pending: PendingAuthorization,
+    auth: AuthorizationRequest,
+    step: interaction.Advance,
+) -> Response:
+    """The page of the prompt the policy chose (oidc.interaction)."""
+    if step.decision.step is interaction.Step.LOGIN:
         return _login_page(request, db, pending, auth)
-    if decision.step is interaction.Step.STEP_UP:
-        assert means is not None  # a step-up is only decided on means that reach it
-        return _step_up_page(request, db, pending, auth, decision, means)
-    if decision.step is interaction.Step.CONSENT:
-        return _consent_page(request, db, pending, auth)
-    assert session is not None and consent is not None
-    target = codes.complete(db, provider, request=auth, session=session, consent=consent, now=now)
-    db.delete(pending)
-    db.commit()
-    return RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
+    if step.decision.step is interaction.Step.STEP_UP:
+        assert step.means is not None  # a step-up is only decided on means that reach it
+        return _step_up_page(request, db, pending, auth, step.decision, step.means)
+    # Step.ACTING_AS is never chosen yet (its check is always satisfied): company accounts
+    # add its page here.
+    return _consent_page(request, db, pending, auth)
 
 
 @router.post("/interaction/{pending_id}/login")
