@@ -3,21 +3,14 @@ argon2 hashing, and an account to hang browser sessions on."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from servicekonto.accounts.service import create_account
 from servicekonto.clock import FixedClock
 from servicekonto.db.engine import make_engine, make_session_factory
-from servicekonto.security.passwords import PasswordHashing
-from tests.conftest import FAST_ARGON2
-
-HASHING = PasswordHashing(
-    memory_kib=FAST_ARGON2["argon2_memory_kib"], time_cost=FAST_ARGON2["argon2_time_cost"]
-)
+from tests.support import make_bare_account
 
 
 @pytest.fixture
@@ -37,14 +30,4 @@ def db(sessions: sessionmaker[Session]) -> Iterator[Session]:
 
 @pytest.fixture
 def account_id(sessions: sessionmaker[Session], clock: FixedClock) -> str:
-    with sessions() as session:
-        account = create_account(
-            session,
-            hashing=HASHING,
-            now=clock.now(),
-            email=f"person-{secrets.token_hex(4)}@example.org",
-            password=None,
-            attributes={},
-        )
-        session.commit()
-        return account.id
+    return make_bare_account(sessions, now=clock.now())
