@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import re
 import secrets
@@ -42,6 +43,18 @@ FAST_HASHING = PasswordHashing(
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 FORM_ACTION = re.compile(r'<form[^>]*action="([^"]+)"')
 T = TypeVar("T")
+#: The person of `make_account`.
+ERIKA: dict[str, Any] = {
+    "given_name": "Erika",
+    "family_name": "Mustermann",
+    "birthdate": "1964-08-12",
+    "address": {
+        "street_address": "Heidestraße 17",
+        "postal_code": "51147",
+        "locality": "Köln",
+        "country": "DE",
+    },
+}
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -90,7 +103,10 @@ def make_account(
     *,
     password: str = PASSWORD,
     level: TrustLevel = TrustLevel.BASIC,
+    attributes: dict[str, Any] | None = None,
 ) -> str:
+    """A confirmed e-mail/password account (Erika Mustermann of Köln unless `attributes` says
+    otherwise); returns its e-mail address."""
     email = email or f"person-{secrets.token_hex(4)}@example.org"
     with provider.sessions() as db:
         create_account(
@@ -101,17 +117,7 @@ def make_account(
             password=password,
             level=level,
             email_verified=True,
-            attributes={
-                "given_name": "Erika",
-                "family_name": "Mustermann",
-                "birthdate": "1964-08-12",
-                "address": {
-                    "street_address": "Heidestraße 17",
-                    "postal_code": "51147",
-                    "locality": "Köln",
-                    "country": "DE",
-                },
-            },
+            attributes=copy.deepcopy(ERIKA) if attributes is None else attributes,
         )
         db.commit()
     return email
