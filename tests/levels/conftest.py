@@ -1,5 +1,5 @@
-"""Fixtures for the trust-level tests: sessions on the test's migrated database (no app), fast
-argon2 hashing, and an account to hang browser sessions on."""
+"""Fixtures for the trust-level tests: a session on the test's migrated database (from the
+`sessions` factory of tests/conftest.py, no app) and an account to hang browser sessions on."""
 
 from __future__ import annotations
 
@@ -9,16 +9,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from servicekonto.clock import FixedClock
-from servicekonto.db.engine import make_engine, make_session_factory
 from tests.support import make_bare_account
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    """A session factory on this test's own database file (SQLite) or database (PostgreSQL)."""
-    engine = make_engine(database_url, pool_size=4)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture

@@ -1,10 +1,9 @@
-"""Fixtures for the login-means service: sessions on the test's migrated database (no app), an
-account, a sealer, and a helper that enrols a confirmed TOTP."""
+"""Fixtures for the login-means service (on the `sessions` factory of tests/conftest.py, no
+app): an account, a sealer, and a helper that enrols a confirmed TOTP."""
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -12,19 +11,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from servicekonto.accounts import means
 from servicekonto.clock import FixedClock
-from servicekonto.db.engine import make_engine, make_session_factory
 from servicekonto.security import totp
 from servicekonto.security.sealing import Sealer
 from tests.support import make_bare_account
 
 SECRET_KEY = "means-test-secret-key-of-sufficient-length-0123456789"
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(database_url, pool_size=12)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture
