@@ -20,10 +20,12 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from servicekonto.app import create_app
 from servicekonto.cli import upgrade_database
 from servicekonto.clock import FixedClock
+from servicekonto.db.engine import make_engine, make_session_factory
 from servicekonto.oidc.provider import Provider
 from servicekonto.settings import Settings
 from tests.support import FAST_ARGON2, Browser
@@ -153,6 +155,15 @@ def database_url(
     url = fresh_postgres_schema(base, template=request.getfixturevalue("postgres_template"))
     yield url
     drop_postgres(url, base)
+
+
+@pytest.fixture
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    """A session factory on this test's own database, without an app (the service tests). The
+    pool is large enough for the race tests' threads."""
+    engine = make_engine(database_url, pool_size=12)
+    yield make_session_factory(engine)
+    engine.dispose()
 
 
 @pytest.fixture

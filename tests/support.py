@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import re
 import secrets
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -19,20 +21,40 @@ import httpx
 from fastapi.testclient import TestClient
 from joserfc import jwt
 from joserfc.jwk import KeySet
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.service import create_account
+from servicekonto.accounts.sessions import ActiveSession, start_session
 from servicekonto.clients.schemas import ClientCreate
 from servicekonto.clients.service import create_client
+from servicekonto.db.models import Account
 from servicekonto.oidc.provider import Provider
 from servicekonto.security.passwords import PasswordHashing
 
 PASSWORD = "Korrekt-Pferd-Batterie-42"
 #: argon2id cost for tests: the real algorithm, a fraction of the time.
 FAST_ARGON2 = {"argon2_memory_kib": 1024, "argon2_time_cost": 1}
+#: The same cost for tests that hash without a provider (service tests on a bare session).
+FAST_HASHING = PasswordHashing(
+    memory_kib=FAST_ARGON2["argon2_memory_kib"], time_cost=FAST_ARGON2["argon2_time_cost"]
+)
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 FORM_ACTION = re.compile(r'<form[^>]*action="([^"]+)"')
 T = TypeVar("T")
+#: The person of `make_account`.
+ERIKA: dict[str, Any] = {
+    "given_name": "Erika",
+    "family_name": "Mustermann",
+    "birthdate": "1964-08-12",
+    "address": {
+        "street_address": "Heidestraße 17",
+        "postal_code": "51147",
+        "locality": "Köln",
+        "country": "DE",
+    },
+}
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -81,7 +103,10 @@ def make_account(
     *,
     password: str = PASSWORD,
     level: TrustLevel = TrustLevel.BASIC,
+    attributes: dict[str, Any] | None = None,
 ) -> str:
+    """A confirmed e-mail/password account (Erika Mustermann of Köln unless `attributes` says
+    otherwise); returns its e-mail address."""
     email = email or f"person-{secrets.token_hex(4)}@example.org"
     with provider.sessions() as db:
         create_account(
@@ -92,20 +117,66 @@ def make_account(
             password=password,
             level=level,
             email_verified=True,
-            attributes={
-                "given_name": "Erika",
-                "family_name": "Mustermann",
-                "birthdate": "1964-08-12",
-                "address": {
-                    "street_address": "Heidestraße 17",
-                    "postal_code": "51147",
-                    "locality": "Köln",
-                    "country": "DE",
-                },
-            },
+            attributes=copy.deepcopy(ERIKA) if attributes is None else attributes,
         )
         db.commit()
     return email
+
+
+def account_id_of(provider: Provider, email: str) -> str:
+    """The id of the account with this e-mail address (asserts there is one)."""
+    with provider.sessions() as db:
+        found = db.scalar(select(Account.id).where(Account.email == email))
+    assert found, email
+    return str(found)
+
+
+def give_roles(provider: Provider, account_id: str, roles: list[str]) -> None:
+    """Make the account staff with these roles (e.g. `letter_dispatch`)."""
+    with provider.sessions() as db:
+        account = db.get(Account, account_id)
+        assert account is not None, account_id
+        account.roles = roles
+        db.commit()
+
+
+def make_staff(provider: Provider, roles: list[str] | None = None) -> tuple[str, str]:
+    """A `make_account` person who is staff (`letter_dispatch` unless told): (e-mail, id)."""
+    email = make_account(provider)
+    account_id = account_id_of(provider, email)
+    give_roles(provider, account_id, roles or ["letter_dispatch"])
+    return email, account_id
+
+
+def make_bare_account(sessions: Callable[[], Session], *, now: datetime) -> str:
+    """An account with a random e-mail address, no password and no attributes, on a session
+    factory without an app (the service tests); returns its id."""
+    with sessions() as db:
+        account = create_account(
+            db,
+            hashing=FAST_HASHING,
+            now=now,
+            email=f"person-{secrets.token_hex(4)}@example.org",
+            password=None,
+            attributes={},
+        )
+        db.commit()
+        return account.id
+
+
+def start_browser_session(
+    sessions: Callable[[], Session],
+    *,
+    account_id: str,
+    level: TrustLevel,
+    amr: list[str],
+    now: datetime,
+) -> tuple[str, ActiveSession]:
+    """A committed browser session of the account: (cookie value, the session)."""
+    with sessions() as db:
+        cookie, active = start_session(db, account_id=account_id, level=level, amr=amr, now=now)
+        db.commit()
+    return cookie, active
 
 
 class CountingHashing(PasswordHashing):

@@ -15,15 +15,7 @@ from servicekonto.accounts.service import create_account
 from servicekonto.accounts.sessions import start_session
 from servicekonto.oidc.provider import Provider
 from servicekonto.web.routes.signin import EID_AMR
-from tests.support import PASSWORD, Browser, Rp, full_login, make_account, make_client
-
-ERIKA = {
-    "given_name": "Erika",
-    "family_name": "Mustermann",
-    "birthdate": "1964-08-12",
-    "address": {"street_address": "Heidestraße 17", "postal_code": "51147",
-                "locality": "Köln", "country": "DE"},
-}
+from tests.support import ERIKA, PASSWORD, Browser, Rp, full_login, make_account, make_client
 
 
 def eid_account_session(app_client: TestClient, provider: Provider) -> None:

@@ -15,11 +15,19 @@ from sqlalchemy import inspect, select, update
 
 from servicekonto.audit.service import ChainCheck, verify_chain
 from servicekonto.db.migrate import alembic_config
-from servicekonto.db.models import Account, AuditEvent, AuditHead
+from servicekonto.db.models import AuditEvent, AuditHead
 from servicekonto.oidc.provider import Provider
 from servicekonto.settings import Settings
 from tests.conftest import clean_environment
-from tests.support import PASSWORD, Browser, Rp, full_login, make_account, make_client
+from tests.support import (
+    PASSWORD,
+    Browser,
+    Rp,
+    account_id_of,
+    full_login,
+    make_account,
+    make_client,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PERSONAL = ("Erika", "Mustermann", "1964-08-12", "Heidestraße", "51147", "Köln", PASSWORD)
@@ -41,13 +49,6 @@ def _rows(provider: Provider) -> list[dict[str, Any]]:
             }
             for row in db.scalars(select(AuditEvent).order_by(AuditEvent.id))
         ]
-
-
-def _account_id(provider: Provider, email: str) -> str:
-    with provider.sessions() as db:
-        account_id = db.scalar(select(Account.id).where(Account.email == email))
-    assert account_id
-    return str(account_id)
 
 
 def _verify(provider: Provider) -> ChainCheck:
@@ -73,7 +74,7 @@ def test_v04_login_and_consent_are_audited_with_ids_only(
     app_client: TestClient, provider: Provider, browser: Browser
 ) -> None:
     email = _login_and_consent(app_client, provider, browser)
-    account_id = _account_id(provider, email)
+    account_id = account_id_of(provider, email)
     rows = _rows(provider)
     by_event = {row["event"]: row for row in rows}
     assert {"login.succeeded", "consent.granted"} <= set(by_event)

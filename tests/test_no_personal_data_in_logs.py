@@ -13,8 +13,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from servicekonto.accounts.levels import TrustLevel
-from servicekonto.accounts.service import create_account
 from servicekonto.db.models import AuditEvent
 from servicekonto.logging_setup import configure
 from servicekonto.oidc.provider import Provider
@@ -24,6 +22,7 @@ from tests.support import (
     Rp,
     callback_params,
     consent_through_page,
+    make_account,
     make_client,
 )
 
@@ -108,28 +107,22 @@ def _audit_text(provider: Provider) -> str:
 
 def _flow(app_client: TestClient, provider: Provider, browser: Browser) -> dict[str, str]:
     """Wrong password, login, consent, code, tokens, userinfo, refresh; returns the secrets."""
-    with provider.sessions() as db:
-        create_account(
-            db,
-            hashing=provider.hashing,
-            now=provider.clock.now(),
-            email=CANARY_EMAIL,
-            password=CANARY_PASSWORD,
-            level=TrustLevel.BASIC,
-            email_verified=True,
-            attributes={
-                "given_name": CANARY_GIVEN_NAME,
-                "family_name": CANARY_FAMILY_NAME,
-                "birthdate": "1977-07-07",
-                "address": {
-                    "street_address": CANARY_STREET,
-                    "postal_code": "56812",
-                    "locality": "Cochem",
-                    "country": "DE",
-                },
+    make_account(
+        provider,
+        CANARY_EMAIL,
+        password=CANARY_PASSWORD,
+        attributes={
+            "given_name": CANARY_GIVEN_NAME,
+            "family_name": CANARY_FAMILY_NAME,
+            "birthdate": "1977-07-07",
+            "address": {
+                "street_address": CANARY_STREET,
+                "postal_code": "56812",
+                "locality": "Cochem",
+                "country": "DE",
             },
-        )
-        db.commit()
+        },
+    )
     client = make_client(provider)
     rp = Rp(app_client, client)
     scope = "openid profile email address offline_access"

@@ -18,13 +18,22 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from servicekonto.accounts.levels import TrustLevel
-from servicekonto.accounts.sessions import load_session, start_session
+from servicekonto.accounts.sessions import load_session
 from servicekonto.app import create_app
 from servicekonto.clock import FixedClock
-from servicekonto.db.models import Account, BrowserSession
+from servicekonto.db.models import BrowserSession
 from servicekonto.oidc.provider import Provider
 from servicekonto.settings import Settings
-from tests.support import CSRF, PASSWORD, Browser, Rp, make_account, make_client
+from tests.support import (
+    CSRF,
+    PASSWORD,
+    Browser,
+    Rp,
+    account_id_of,
+    make_account,
+    make_client,
+    start_browser_session,
+)
 
 #: Session state is server-side in the database: both backends.
 pytestmark = pytest.mark.postgres
@@ -150,13 +159,13 @@ def test_s03_a_stored_session_decays_and_keeps_its_lower_level(
     provider: Provider, clock: FixedClock
 ) -> None:
     email = make_account(provider)
-    with provider.sessions() as db:
-        account_id = db.scalar(select(Account.id).where(Account.email == email))
-        assert account_id is not None
-        cookie, started = start_session(
-            db, account_id=account_id, level=TrustLevel.HIGH, amr=["eid"], now=clock.now()
-        )
-        db.commit()
+    cookie, started = start_browser_session(
+        provider.sessions,
+        account_id=account_id_of(provider, email),
+        level=TrustLevel.HIGH,
+        amr=["eid"],
+        now=clock.now(),
+    )
     assert started.level is TrustLevel.HIGH
 
     def level_now() -> TrustLevel | None:

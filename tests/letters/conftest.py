@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import select
 
-from servicekonto.db.models import Account, Letter
+from servicekonto.db.models import Letter
 from servicekonto.letters.pdf import LetterContent
 from servicekonto.letters.service import QueuedLetter, Recipient, queue_pin_letter
 from servicekonto.oidc.provider import Provider
-from tests.support import make_account
+from tests.support import account_id_of, make_account
 
 #: The civil-register address (the account's typed address in tests.support is a Köln one).
 REGISTER_RECIPIENT = Recipient(
@@ -21,13 +20,6 @@ REGISTER_RECIPIENT = Recipient(
     locality="Cochem",
 )
 RECORD_ID = "mr-0000042"
-
-
-def account_id_of(provider: Provider, email: str) -> str:
-    with provider.sessions() as db:
-        found = db.scalar(select(Account.id).where(Account.email == email))
-    assert found is not None
-    return found
 
 
 @pytest.fixture

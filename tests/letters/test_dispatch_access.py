@@ -19,23 +19,22 @@ from sqlalchemy import select
 from servicekonto.accounts import means as login_means
 from servicekonto.audit.service import verify_chain
 from servicekonto.clock import FixedClock
-from servicekonto.db.models import Account, Administration, AuditEvent, Authorization
+from servicekonto.db.models import Administration, AuditEvent, Authorization
 from servicekonto.oidc.provider import Provider
 from servicekonto.security import totp
 from servicekonto.web.pages import local_path
-from tests.letters.conftest import account_id_of, queue
-from tests.support import PASSWORD, Browser, Rp, make_account, make_client
+from tests.letters.conftest import queue
+from tests.support import (
+    PASSWORD,
+    Browser,
+    Rp,
+    account_id_of,
+    make_account,
+    make_client,
+    make_staff,
+)
 
 VIEW = "/staff/letters"
-
-
-def make_staff(provider: Provider) -> tuple[str, str]:
-    email = make_account(provider)
-    with provider.sessions() as db:
-        account = db.scalars(select(Account).where(Account.email == email)).one()
-        account.roles = ["letter_dispatch"]
-        db.commit()
-        return email, account.id
 
 
 def enrol_totp(app_client: TestClient, provider: Provider, clock: FixedClock,

@@ -169,8 +169,7 @@ def test_fourth_letter_within_90_days_is_refused_then_allowed_again(
 
 
 def test_letters_of_other_accounts_do_not_count(provider: Provider, account_id: str) -> None:
-    from tests.letters.conftest import account_id_of
-    from tests.support import make_account
+    from tests.support import account_id_of, make_account
 
     other = account_id_of(provider, make_account(provider))
     for _ in range(LETTERS_PER_WINDOW):
@@ -219,8 +218,7 @@ def test_typed_code_is_normalised(provider: Provider, account_id: str) -> None:
 
 
 def test_activation_is_bound_to_its_account(provider: Provider, account_id: str) -> None:
-    from tests.letters.conftest import account_id_of
-    from tests.support import make_account
+    from tests.support import account_id_of, make_account
 
     queued = queue(provider, account_id)
     other = account_id_of(provider, make_account(provider))
@@ -406,8 +404,7 @@ def has_pdf(provider: Provider, letter_id: str) -> bool:
 def test_print_shop_lists_exports_and_marks_dispatched(
     provider: Provider, account_id: str, clock: FixedClock
 ) -> None:
-    from tests.letters.conftest import account_id_of
-    from tests.support import make_account
+    from tests.support import account_id_of, make_account
 
     first = save_letter(provider, account_id)
     clock.advance(minutes=1)
@@ -491,8 +488,7 @@ def test_nothing_queued_to_export_is_not_found(provider: Provider, account_id: s
 def test_an_export_hands_out_at_most_the_limit(
     provider: Provider, account_id: str, clock: FixedClock
 ) -> None:
-    from tests.letters.conftest import account_id_of
-    from tests.support import make_account
+    from tests.support import account_id_of, make_account
 
     ids = []
     for _ in range(3):
@@ -544,8 +540,7 @@ def test_close_expired_leaves_finished_letters_alone(
 def test_purge_pdfs_removes_what_must_not_stay_and_imports_legacy_files(
     provider: Provider, account_id: str, clock: FixedClock, store: LetterStore
 ) -> None:
-    from tests.letters.conftest import account_id_of
-    from tests.support import make_account
+    from tests.support import account_id_of, make_account
 
     queued_id = save_letter(provider, account_id)
     voided_id = save_letter(provider, account_id_of(provider, make_account(provider)))

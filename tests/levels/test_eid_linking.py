@@ -48,7 +48,7 @@ from servicekonto.registration.eid_signin import (
     sign_in_with_eid_once,
 )
 from servicekonto.registration.service import Collaborators, activate_identity
-from tests.levels.conftest import HASHING
+from tests.support import FAST_HASHING
 
 KEY = b"k" * 32
 #: `RestrictedID.ID` is hexBinary: 32 bytes of card- and provider-specific pseudonym.
@@ -103,7 +103,7 @@ def linking(register: Any = None) -> EidLinking:
     return EidLinking(
         lookup_key=KEY,
         register=register if register is not None else FakeRegister(),
-        hashing=HASHING,
+        hashing=FAST_HASHING,
     )
 
 
@@ -147,7 +147,7 @@ def password_account(
     }
     account = create_account(
         db,
-        hashing=HASHING,
+        hashing=FAST_HASHING,
         now=clock.now(),
         email=f"anna-{len(given_name)}-{clock.now().timestamp()}@example.org",
         password="Korrekt-Pferd-Batterie-42",
@@ -594,7 +594,7 @@ def test_register_outage_does_not_stop_a_relink_by_minimum_data_set(
 def _queue_letter(db: Session, clock: FixedClock, account_id: str) -> str:
     queued = queue_pin_letter(
         db,
-        hashing=HASHING,
+        hashing=FAST_HASHING,
         account_id=account_id,
         register_record_id=ANNA_RECORD,
         recipient=Recipient("Anna Maria Schmitz", "Moselpromenade 12", "56812", "Cochem"),
@@ -607,7 +607,7 @@ def _queue_letter(db: Session, clock: FixedClock, account_id: str) -> str:
 
 def _collaborators(tmp_path: Path) -> Collaborators:
     return Collaborators(
-        hashing=HASHING,
+        hashing=FAST_HASHING,
         register=TEST_REGISTER,
         letters=LetterStore(tmp_path / "letters"),
         issuer="http://testserver",

@@ -20,12 +20,12 @@ from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.sessions import (
     ActiveSession,
     load_session,
-    start_session,
     step_up_session,
 )
 from servicekonto.clock import FixedClock
 from servicekonto.db.models import BrowserSession
 from servicekonto.security.secrets import digest
+from tests.support import start_browser_session
 
 LOW, SUBSTANTIAL, HIGH = TrustLevel.LOW, TrustLevel.SUBSTANTIAL, TrustLevel.HIGH
 SECOND = timedelta(seconds=1)
@@ -50,12 +50,9 @@ def start(
     level: TrustLevel,
     amr: list[str] | None = None,
 ) -> tuple[str, ActiveSession]:
-    with sessions() as db:
-        cookie, active = start_session(
-            db, account_id=account_id, level=level, amr=amr or ["pwd"], now=clock.now()
-        )
-        db.commit()
-    return cookie, active
+    return start_browser_session(
+        sessions, account_id=account_id, level=level, amr=amr or ["pwd"], now=clock.now()
+    )
 
 
 def load(sessions: sessionmaker[Session], clock: FixedClock, cookie: str) -> ActiveSession | None:
@@ -400,11 +397,7 @@ def test_start_session_leaves_the_previous_session_to_the_logout_path(
     `oidc.logout.logout_session` (back-channel logout); `start_session` itself deletes nothing
     (tests/test_sessions.py proves the pages do end it)."""
     _old_cookie, old = start(sessions, clock, account_id, LOW)
-    with sessions() as db:
-        new_cookie, new = start_session(
-            db, account_id=account_id, level=HIGH, amr=["hwk"], now=clock.now()
-        )
-        db.commit()
+    new_cookie, new = start(sessions, clock, account_id, HIGH, amr=["hwk"])
     assert new.sid != old.sid
     assert session_rows(sessions, old.sid) == 1
     reloaded = load(sessions, clock, new_cookie)

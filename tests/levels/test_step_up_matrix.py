@@ -43,7 +43,7 @@ from servicekonto.oidc.authorize import AuthorizationRequest
 from servicekonto.oidc.claims import parse_claims_parameter
 from servicekonto.oidc.interaction import Decision, Step, StepUpMeans, decide, step_up_means
 from servicekonto.oidc.redirects import AuthorizationResponseError
-from tests.levels.conftest import HASHING
+from tests.support import FAST_HASHING
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 REDIRECT_URI = "https://rp.example/cb"
@@ -516,7 +516,7 @@ def test_step_up_means_reads_identity_level_and_active_bound_totp(
     expected: StepUpMeans,
 ) -> None:
     account = create_account(
-        db, hashing=HASHING, now=clock.now(), email=None, password=None, attributes={}
+        db, hashing=FAST_HASHING, now=clock.now(), email=None, password=None, attributes={}
     )
     for name, value, level in zip(
         ("given_name", "family_name", "birthdate"),

@@ -1,36 +1,21 @@
-"""Fixtures for the login-means service: sessions on the test's migrated database (no app), an
-account, a sealer, and a helper that enrols a confirmed TOTP."""
+"""Fixtures for the login-means service (on the `sessions` factory of tests/conftest.py, no
+app): an account, a sealer, and a helper that enrols a confirmed TOTP."""
 
 from __future__ import annotations
 
 import base64
-import secrets
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from servicekonto.accounts import means
-from servicekonto.accounts.service import create_account
 from servicekonto.clock import FixedClock
-from servicekonto.db.engine import make_engine, make_session_factory
 from servicekonto.security import totp
-from servicekonto.security.passwords import PasswordHashing
 from servicekonto.security.sealing import Sealer
-from tests.conftest import FAST_ARGON2
+from tests.support import make_bare_account
 
 SECRET_KEY = "means-test-secret-key-of-sufficient-length-0123456789"
-HASHING = PasswordHashing(
-    memory_kib=FAST_ARGON2["argon2_memory_kib"], time_cost=FAST_ARGON2["argon2_time_cost"]
-)
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(database_url, pool_size=12)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture
@@ -39,17 +24,7 @@ def sealer() -> Sealer:
 
 
 def new_account(sessions: sessionmaker[Session], clock: FixedClock) -> str:
-    with sessions() as db:
-        account = create_account(
-            db,
-            hashing=HASHING,
-            now=clock.now(),
-            email=f"person-{secrets.token_hex(4)}@example.org",
-            password=None,
-            attributes={},
-        )
-        db.commit()
-        return account.id
+    return make_bare_account(sessions, now=clock.now())
 
 
 @pytest.fixture

@@ -9,15 +9,15 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
-from sqlalchemy import select
+from fastapi.testclient import TestClient
 
-from servicekonto.db.models import Account
-from servicekonto.oidc.provider import Provider
 from tests.support import (
     Browser,
+    RegisteredClient,
     Rp,
     callback_params,
     consent_through_page,
+    full_login,
     login_through_pages,
     pkce_pair,
 )
@@ -25,6 +25,7 @@ from tests.support import (
 ISSUER = "http://testserver"
 REGISTERED = "https://rp.example/cb"
 CANCEL_ACTION = re.compile(r'<form[^>]*action="(/interaction/[^"]+/cancel)"')
+OFFLINE = "openid profile email offline_access"
 
 
 def authorize_url(
@@ -141,15 +142,42 @@ def cancel_action(page: httpx.Response) -> str:
     return match.group(1)
 
 
-def account_id(provider: Provider, email: str) -> str:
-    with provider.sessions() as db:
-        found = db.scalar(select(Account.id).where(Account.email == email))
-    assert found is not None
-    return found
-
-
 def token_body(rp: Rp, code: str) -> dict[str, Any]:
     response = rp.redeem(code)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def signed_in_code(
+    http: TestClient,
+    browser: Browser,
+    client: RegisteredClient,
+    email: str,
+    scope: str = OFFLINE,
+) -> tuple[Rp, str]:
+    """Log `email` in through the pages (consenting if asked): the client's code."""
+    rp = Rp(http, client)
+    params = full_login(browser, rp, email, scope=scope)
+    assert "code" in params, params
+    return rp, params["code"]
+
+
+def tokens_for(
+    http: TestClient,
+    browser: Browser,
+    client: RegisteredClient,
+    email: str,
+    scope: str = OFFLINE,
+) -> tuple[Rp, dict[str, Any]]:
+    """`signed_in_code`, redeemed: the token response of a user grant."""
+    rp, code = signed_in_code(http, browser, client, email, scope)
+    return rp, token_body(rp, code)
+
+
+def refresh(rp: Rp, refresh_token: str, **extra: str) -> httpx.Response:
+    return rp.token(grant_type="refresh_token", refresh_token=refresh_token, **extra)

@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 
 from servicekonto.oidc.provider import Provider
 from servicekonto.settings import Settings
-from tests.protocol.test_resource_endpoints import bearer, introspect, tokens_for
+from tests.protocol.flows import bearer, tokens_for
+from tests.protocol.test_resource_endpoints import introspect
 from tests.support import Browser, Rp, make_account, make_client
 
 

@@ -10,7 +10,6 @@ from fastapi.testclient import TestClient
 
 from servicekonto.oidc.provider import Provider
 from tests.protocol.flows import (
-    account_id,
     assert_code_redirect,
     assert_error_redirect,
     authorize_url,
@@ -22,7 +21,15 @@ from tests.protocol.flows import (
     offered_claims,
     token_body,
 )
-from tests.support import Browser, Rp, decode_jwt, full_login, make_account, make_client
+from tests.support import (
+    Browser,
+    Rp,
+    account_id_of,
+    decode_jwt,
+    full_login,
+    make_account,
+    make_client,
+)
 
 # -- consent ---------------------------------------------------------------------------------------
 
@@ -210,7 +217,7 @@ def test_oidc_core_8_1_pairwise_sub_differs_across_sectors_and_matches_within(
     sub_b = _sub(browser, b, email, jwks)
     assert sub_a1 == sub_a2
     assert sub_a1 != sub_b
-    identifier = account_id(provider, email)
+    identifier = account_id_of(provider, email)
     for sub in (sub_a1, sub_b):
         assert identifier not in sub
         assert email not in sub

@@ -17,7 +17,6 @@ from servicekonto.clock import FixedClock
 from servicekonto.db.models import Client, IdentityEvidence
 from servicekonto.oidc.provider import Provider
 from tests.protocol.flows import (
-    account_id,
     assert_code_redirect,
     assert_error_redirect,
     authorize_url,
@@ -29,7 +28,15 @@ from tests.protocol.flows import (
     offered_claims,
     token_body,
 )
-from tests.support import Browser, Rp, decode_jwt, full_login, make_account, make_client
+from tests.support import (
+    Browser,
+    Rp,
+    account_id_of,
+    decode_jwt,
+    full_login,
+    make_account,
+    make_client,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -259,7 +266,7 @@ def _with_register_evidence(provider: Provider, email: str) -> None:
     with provider.sessions() as db:
         db.add(
             IdentityEvidence(
-                account_id=account_id(provider, email),
+                account_id=account_id_of(provider, email),
                 kind="register_letter",
                 register_record_id="R-TEST-K03",
                 verified_at=provider.clock.now(),

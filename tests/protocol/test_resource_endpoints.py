@@ -28,22 +28,17 @@ from servicekonto.oidc import jose
 from servicekonto.oidc.provider import Provider
 from servicekonto.security.keys import KeyEncryption, generate
 from servicekonto.settings import Settings
+from tests.protocol.flows import OFFLINE, bearer, refresh, tokens_for
 from tests.support import (
     Browser,
     RegisteredClient,
     Rp,
     decode_jwt,
-    full_login,
     make_account,
     make_client,
 )
 
 ISSUER = "http://testserver"
-OFFLINE = "openid profile email offline_access"
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def assert_oauth_error(response: httpx.Response, error: str, status: int = 400) -> None:
@@ -57,21 +52,6 @@ def assert_bearer_error(response: httpx.Response, error: str, status: int) -> No
     challenge = response.headers["www-authenticate"]
     assert challenge.startswith("Bearer "), challenge
     assert f'error="{error}"' in challenge, challenge
-
-
-def tokens_for(
-    http: TestClient,
-    browser: Browser,
-    client: RegisteredClient,
-    email: str,
-    scope: str = OFFLINE,
-) -> tuple[Rp, dict[str, Any]]:
-    rp = Rp(http, client)
-    params = full_login(browser, rp, email, scope=scope)
-    response = rp.redeem(params["code"])
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return rp, body
 
 
 def introspect(
@@ -94,10 +74,6 @@ def revoke(http: TestClient, client: RegisteredClient, token: str, **extra: str)
         data={"token": token, **extra},
         auth=(client.client_id, client.client_secret or ""),
     )
-
-
-def refresh(rp: Rp, refresh_token: str) -> httpx.Response:
-    return rp.token(grant_type="refresh_token", refresh_token=refresh_token)
 
 
 @pytest.fixture

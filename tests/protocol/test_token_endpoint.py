@@ -25,6 +25,7 @@ from joserfc.jwk import ECKey
 from servicekonto.clock import FixedClock
 from servicekonto.oidc.provider import Provider
 from servicekonto.settings import Settings
+from tests.protocol.flows import OFFLINE, bearer, refresh, signed_in_code, tokens_for
 from tests.support import (
     Browser,
     RegisteredClient,
@@ -38,51 +39,15 @@ from tests.support import (
 ISSUER = "http://testserver"
 TOKEN_ENDPOINT = ISSUER + "/token"
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-OFFLINE = "openid profile email offline_access"
 
 
 # -- helpers -------------------------------------------------------------------------------------
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def assert_oauth_error(response: httpx.Response, error: str, status: int = 400) -> None:
     assert response.status_code == status, (response.status_code, response.text)
     assert response.json()["error"] == error, response.text
     assert response.headers["cache-control"] == "no-store"
-
-
-def signed_in_code(
-    app_client: TestClient,
-    browser: Browser,
-    client: RegisteredClient,
-    email: str,
-    scope: str = OFFLINE,
-) -> tuple[Rp, str]:
-    rp = Rp(app_client, client)
-    params = full_login(browser, rp, email, scope=scope)
-    assert "code" in params, params
-    return rp, params["code"]
-
-
-def tokens_for(
-    app_client: TestClient,
-    browser: Browser,
-    client: RegisteredClient,
-    email: str,
-    scope: str = OFFLINE,
-) -> tuple[Rp, dict[str, Any]]:
-    rp, code = signed_in_code(app_client, browser, client, email, scope)
-    response = rp.redeem(code)
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return rp, body
-
-
-def refresh(rp: Rp, refresh_token: str, **extra: str) -> httpx.Response:
-    return rp.token(grant_type="refresh_token", refresh_token=refresh_token, **extra)
 
 
 def introspect(http: TestClient, client: RegisteredClient, token: str) -> dict[str, Any]:

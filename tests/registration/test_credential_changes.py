@@ -24,7 +24,15 @@ from tests.registration.test_recovery import (
     request_reset,
     reset_link,
 )
-from tests.support import PASSWORD, Browser, Rp, full_login, make_account, make_client
+from tests.support import (
+    PASSWORD,
+    Browser,
+    Rp,
+    account_id_of,
+    full_login,
+    make_account,
+    make_client,
+)
 from tests.test_account_page import eid_account_session
 
 NEW_EMAIL = "neue.adresse@example.org"
@@ -155,13 +163,6 @@ def account_email(provider: Provider, account_id: str) -> tuple[str | None, bool
         account = db.get(Account, account_id)
         assert account is not None
         return account.email, account.email_verified
-
-
-def account_id_of(provider: Provider, email: str) -> str:
-    with provider.sessions() as db:
-        found = db.scalar(select(Account.id).where(Account.email == email))
-        assert found
-        return found
 
 
 @pytest.mark.postgres

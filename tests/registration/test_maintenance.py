@@ -39,7 +39,7 @@ from servicekonto.oidc.provider import Provider
 from servicekonto.registration.maintenance import SUMMARY_KEYS, run
 from servicekonto.security.secrets import digest, random_token
 from servicekonto.settings import Settings
-from tests.support import make_client
+from tests.support import give_roles, make_client
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -123,11 +123,7 @@ def test_unconfirmed_sign_ups_are_purged_after_7_days(
                        claims=[], created_at=clock.now(), updated_at=clock.now()))
         db.commit()
     staff = sign_up(provider, "personal@example.org")
-    with provider.sessions() as db:
-        account = db.get(Account, staff)
-        assert account is not None
-        account.roles = ["letter_dispatch"]
-        db.commit()
+    give_roles(provider, staff, ["letter_dispatch"])
     clock.advance(days=3)
     young = sign_up(provider, "jung@example.org")
 

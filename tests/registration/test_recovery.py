@@ -39,6 +39,7 @@ from tests.support import (
     Browser,
     RegisteredClient,
     Rp,
+    account_id_of,
     decode_jwt,
     full_login,
     make_account,
@@ -95,13 +96,6 @@ def can_log_in(app_client: TestClient, email: str, password: str) -> bool:
     """A login in a fresh cookie jar, so the test's own browser keeps its session."""
     fresh = Browser(TestClient(app_client.app, base_url="http://testserver"))
     return login(fresh, email, password).status_code == 303
-
-
-def account_id_of(provider: Provider, email: str) -> str:
-    with provider.sessions() as db:
-        found = db.scalar(select(Account.id).where(Account.email == email))
-    assert found
-    return found
 
 
 def bcl_payloads(provider: Provider) -> list[dict[str, Any]]:
