@@ -13,7 +13,7 @@ import base64
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from servicekonto.accounts import means as login_means
 from servicekonto.audit.service import verify_chain
@@ -21,6 +21,7 @@ from servicekonto.clock import FixedClock
 from servicekonto.db.models import Account, Administration, AuditEvent, Authorization
 from servicekonto.oidc.provider import Provider
 from servicekonto.security import totp
+from servicekonto.staff.service import LETTER_DISPATCH, grant
 from servicekonto.web.pages import local_path
 from tests.letters.conftest import account_id_of, queue
 from tests.support import PASSWORD, Browser, Rp, make_account, make_client
@@ -28,11 +29,23 @@ from tests.support import PASSWORD, Browser, Rp, make_account, make_client
 VIEW = "/staff/letters"
 
 
-def make_staff(provider: Provider) -> tuple[str, str]:
+def administration(provider: Provider, slug: str = "vg-zell",
+                   name: str = "Verbandsgemeinde Zell (Mosel)") -> None:
+    """The administration, added unless it is there."""
+    with provider.sessions() as db:
+        if db.scalar(select(Administration.id).where(Administration.slug == slug)) is None:
+            db.add(Administration(slug=slug, name=name, kind="verbandsgemeinde",
+                                  postal_codes=[], address_lines=["Corray 1", "56856 Zell"]))
+            db.commit()
+
+
+def make_staff(provider: Provider, slug: str = "vg-zell") -> tuple[str, str]:
+    """A dispatcher of the administration `slug`."""
+    administration(provider, slug, name=slug)
     email = make_account(provider)
     with provider.sessions() as db:
         account = db.scalars(select(Account).where(Account.email == email)).one()
-        account.roles = ["letter_dispatch"]
+        grant(db, account_id=account.id, administration_slug=slug, role=LETTER_DISPATCH)
         db.commit()
         return email, account.id
 
@@ -69,16 +82,14 @@ def enter_code(browser: Browser, secret: bytes, clock: FixedClock,
 
 
 def letter_for_zell(provider: Provider) -> str:
+    administration(provider)
     with provider.sessions() as db:
-        db.add(Administration(slug="vg-zell", name="Verbandsgemeinde Zell (Mosel)",
-                              kind="verbandsgemeinde", postal_codes=["56856"],
-                              address_lines=["Corray 1", "56856 Zell (Mosel)"]))
+        db.execute(update(Administration).where(Administration.slug == "vg-zell")
+                   .values(name="Verbandsgemeinde Zell (Mosel)"))
         db.commit()
     citizen = account_id_of(provider, make_account(provider))
     queued = queue(provider, citizen)
     with provider.sessions() as db:
-        from sqlalchemy import update
-
         from servicekonto.db.models import Letter
         from servicekonto.letters.store import save_pdf
 

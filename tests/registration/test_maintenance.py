@@ -20,6 +20,7 @@ from servicekonto.accounts.service import create_account
 from servicekonto.clock import FixedClock
 from servicekonto.db.models import (
     Account,
+    Administration,
     AuditEvent,
     Authorization,
     AuthorizationCode,
@@ -39,6 +40,7 @@ from servicekonto.oidc.provider import Provider
 from servicekonto.registration.maintenance import SUMMARY_KEYS, run
 from servicekonto.security.secrets import digest, random_token
 from servicekonto.settings import Settings
+from servicekonto.staff.service import LETTER_DISPATCH, grant
 from tests.support import make_client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,9 +126,9 @@ def test_unconfirmed_sign_ups_are_purged_after_7_days(
         db.commit()
     staff = sign_up(provider, "personal@example.org")
     with provider.sessions() as db:
-        account = db.get(Account, staff)
-        assert account is not None
-        account.roles = ["letter_dispatch"]
+        db.add(Administration(slug="vg-zell", name="Zell", kind="verbandsgemeinde"))
+        db.flush()
+        grant(db, account_id=staff, administration_slug="vg-zell", role=LETTER_DISPATCH)
         db.commit()
     clock.advance(days=3)
     young = sign_up(provider, "jung@example.org")

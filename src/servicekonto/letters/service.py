@@ -36,6 +36,8 @@ from sqlalchemy.orm import Session
 
 from servicekonto.db.models import Account, Administration, Letter, LetterDocument
 from servicekonto.db.models.letter import PENDING_STATUSES
+from servicekonto.db.models.staff import LETTER_DISPATCH
+from servicekonto.db.scoping import restrict
 from servicekonto.errors import InvalidInput, NotFound, ServiceKontoError
 from servicekonto.letters.codes import ALPHABET, is_well_formed, new_activation_code, normalise_code
 from servicekonto.letters.pdf import BERLIN, LetterContent, PdfError, merge_pdfs
@@ -443,15 +445,23 @@ def letter_status(
 
 
 def list_queued(
-    db: Session, *, administration_slug: str | None = None, now: datetime | None = None
+    db: Session,
+    *,
+    administration_slug: str | None = None,
+    now: datetime | None = None,
+    staff: str | None = None,
 ) -> list[LetterSummary]:
-    """Queued letters, oldest first; optionally of one administration, and (with `now`) only
-    those still valid — printing a letter that expired in the queue would only confuse."""
+    """Queued letters, oldest first; optionally of one administration, only those of the
+    administrations where `staff` holds the dispatch role (the print shop's machine client
+    passes none and sees all), and (with `now`) only those still valid — printing a letter that
+    expired in the queue would only confuse."""
     query = (
         select(Letter, Administration.name)
         .outerjoin(Administration, Administration.slug == Letter.administration_slug)
         .where(Letter.status == "queued")
     )
+    if staff is not None:
+        query = restrict(query, staff=staff, role=LETTER_DISPATCH)
     if administration_slug is not None:
         query = query.where(Letter.administration_slug == administration_slug)
     if now is not None:
@@ -488,6 +498,7 @@ def export_batch(
     letter_ids: Iterable[str] | None = None,
     administration_slug: str | None = None,
     now: datetime | None = None,
+    staff: str | None = None,
     duplex: bool = False,
     limit: int = EXPORT_LIMIT,
 ) -> tuple[list[str], bytes]:
@@ -502,7 +513,9 @@ def export_batch(
         raise InvalidInput(f"at most {limit} letters per export")
     chosen = [
         summary.letter_id
-        for summary in list_queued(db, administration_slug=administration_slug, now=now)
+        for summary in list_queued(
+            db, administration_slug=administration_slug, now=now, staff=staff
+        )
         if wanted is None or summary.letter_id in wanted
     ][:limit]
     if not chosen:
@@ -514,8 +527,11 @@ def export_batch(
         raise LetterUnreadable("a PDF of the selected letters is damaged") from exc
 
 
-def mark_dispatched(db: Session, *, letter_ids: Iterable[str], now: datetime) -> int:
-    """Queued → dispatched for the given letters, and their PDFs deleted, in one transaction.
+def mark_dispatched(
+    db: Session, *, letter_ids: Iterable[str], now: datetime, staff: str | None = None
+) -> int:
+    """Queued → dispatched for the given letters, and their PDFs deleted, in one transaction;
+    with `staff`, only letters of the administrations where they hold the dispatch role.
 
     Should the transaction roll back, the letters stay queued *with* their PDFs and can still be
     printed. Returns the number of letters moved.
@@ -524,10 +540,12 @@ def mark_dispatched(db: Session, *, letter_ids: Iterable[str], now: datetime) ->
     ids = sorted({letter_id for letter_id in letter_ids if "\x00" not in letter_id})
     if not ids:
         return 0
+    statement = update(Letter).where(Letter.id.in_(ids), Letter.status == "queued")
+    if staff is not None:
+        statement = restrict(statement, staff=staff, role=LETTER_DISPATCH)
     moved = (
         db.execute(
-            update(Letter)
-            .where(Letter.id.in_(ids), Letter.status == "queued")
+            statement
             .values(status="dispatched", dispatched_at=now)
             .returning(Letter.id)
             .execution_options(synchronize_session=False)

@@ -18,6 +18,7 @@ from servicekonto.db.models.letter import Letter, LetterDocument
 from servicekonto.db.models.means import EidTransaction, LoginMeans, RecoveryCode
 from servicekonto.db.models.outbox import OutboxMessage
 from servicekonto.db.models.session import BrowserSession, SessionClient
+from servicekonto.db.models.staff import StaffRole
 
 __all__ = [
     "Account",
@@ -43,5 +44,6 @@ __all__ = [
     "RefreshToken",
     "RevokedAccessToken",
     "SessionClient",
+    "StaffRole",
     "StoredSigningKey",
 ]

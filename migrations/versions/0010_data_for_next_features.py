@@ -1,0 +1,103 @@
+"""data for the next features: staff roles per administration (issue 11 item 4)
+
+Revision ID: 0010
+Revises: 0008
+Create Date: 2026-12-02 15:45:00.000000+00:00
+
+`accounts.roles` (a JSON list) becomes the table `staff_roles` (account × administration × role).
+A role held before applied to every letter, so it is granted for every administration there is;
+the column is then dropped (batch mode on SQLite: the migration's own connection has foreign keys
+off, so recreating `accounts` cascades nothing). Downgrade puts each account's distinct roles
+back into the column.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision: str = "0010"
+down_revision: str | Sequence[str] | None = "0008"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def _as_list(value: Any) -> list[str]:
+    """The JSON column as read: text on SQLite, already parsed on PostgreSQL."""
+    if isinstance(value, str | bytes):
+        value = json.loads(value)
+    return [str(role) for role in value or []]
+
+
+def upgrade() -> None:
+    staff_roles = op.create_table(
+        "staff_roles",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("account_id", sa.String(length=32), nullable=False),
+        sa.Column("administration_id", sa.String(length=32), nullable=False),
+        sa.Column("role", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_staff_roles_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["administration_id"],
+            ["administrations.id"],
+            name=op.f("fk_staff_roles_administration_id_administrations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_roles")),
+        sa.UniqueConstraint(
+            "account_id",
+            "administration_id",
+            "role",
+            name=op.f("uq_staff_roles_account_id_administration_id_role"),
+        ),
+    )
+    with op.batch_alter_table("staff_roles", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_staff_roles_account_id"), ["account_id"])
+        batch_op.create_index(
+            batch_op.f("ix_staff_roles_administration_id"), ["administration_id"]
+        )
+
+    bind = op.get_bind()
+    administrations = bind.execute(sa.text("SELECT id FROM administrations")).scalars().all()
+    rows = []
+    for account_id, roles in bind.execute(sa.text("SELECT id, roles FROM accounts")).all():
+        for role in sorted(set(_as_list(roles))):
+            rows += [
+                {"account_id": account_id, "administration_id": admin, "role": role}
+                for admin in administrations
+            ]
+    if rows:
+        op.bulk_insert(staff_roles, rows)
+
+    with op.batch_alter_table("accounts", schema=None) as batch_op:
+        batch_op.drop_column("roles")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("accounts", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("roles", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
+        )
+    bind = op.get_bind()
+    held: dict[str, set[str]] = {}
+    for account_id, role in bind.execute(sa.text("SELECT account_id, role FROM staff_roles")):
+        held.setdefault(account_id, set()).add(role)
+    accounts = sa.table("accounts", sa.column("id", sa.String()), sa.column("roles", sa.JSON()))
+    for account_id, roles in held.items():
+        bind.execute(
+            accounts.update().where(accounts.c.id == account_id).values(roles=sorted(roles))
+        )
+    with op.batch_alter_table("staff_roles", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_staff_roles_administration_id"))
+        batch_op.drop_index(batch_op.f("ix_staff_roles_account_id"))
+    op.drop_table("staff_roles")
