@@ -1,4 +1,5 @@
-"""data for the next features: staff roles per administration (issue 11 item 4)
+"""data for the next features: staff roles per administration, the subject each client knows
+(issue 11 item 4)
 
 Revision ID: 0010
 Revises: 0008
@@ -9,6 +10,11 @@ A role held before applied to every letter, so it is granted for every administr
 the column is then dropped (batch mode on SQLite: the migration's own connection has foreign keys
 off, so recreating `accounts` cascades nothing). Downgrade puts each account's distinct roles
 back into the column.
+
+`client_subjects` stores the `sub` each client received for an account, indexed by (client_id,
+subject). It starts empty: a pairwise `sub` is an HMAC under a key derived from the server's
+secret, which a migration does not have (it runs without Settings). The row of an existing
+grant is written at the person's next login with that client.
 """
 
 from __future__ import annotations
@@ -82,8 +88,32 @@ def upgrade() -> None:
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.drop_column("roles")
 
+    op.create_table(
+        "client_subjects",
+        sa.Column("account_id", sa.String(length=32), nullable=False),
+        sa.Column("client_id", sa.String(length=64), nullable=False),
+        sa.Column("subject", sa.String(length=255), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_client_subjects_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["client_id"],
+            ["clients.client_id"],
+            name=op.f("fk_client_subjects_client_id_clients"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("account_id", "client_id", name=op.f("pk_client_subjects")),
+        sa.UniqueConstraint(
+            "client_id", "subject", name=op.f("uq_client_subjects_client_id_subject")
+        ),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("client_subjects")
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("roles", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))

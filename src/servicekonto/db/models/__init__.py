@@ -19,6 +19,7 @@ from servicekonto.db.models.means import EidTransaction, LoginMeans, RecoveryCod
 from servicekonto.db.models.outbox import OutboxMessage
 from servicekonto.db.models.session import BrowserSession, SessionClient
 from servicekonto.db.models.staff import StaffRole
+from servicekonto.db.models.subject import ClientSubject
 
 __all__ = [
     "Account",
@@ -31,6 +32,7 @@ __all__ = [
     "BrowserSession",
     "Client",
     "ClientAssertionJti",
+    "ClientSubject",
     "Consent",
     "EidTransaction",
     "EmailToken",
