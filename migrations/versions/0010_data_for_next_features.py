@@ -1,5 +1,5 @@
 """data for the next features: staff roles per administration, the subject each client knows
-(issue 11 item 4)
+and `acting_as` (issue 11 item 4)
 
 Revision ID: 0010
 Revises: 0008
@@ -15,6 +15,10 @@ back into the column.
 subject). It starts empty: a pairwise `sub` is an HMAC under a key derived from the server's
 secret, which a migration does not have (it runs without Settings). The row of an existing
 grant is written at the person's next login with that client.
+
+`acting_as` (nullable, NULL = personal) on browser sessions, authorizations and consents: the
+organisation a person acts for, once company accounts exist. Adding a nullable column needs no
+table rebuild on SQLite.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ revision: str = "0010"
 down_revision: str | Sequence[str] | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+ACTING_AS_TABLES = ("browser_sessions", "authorizations", "consents")
 
 
 def _as_list(value: Any) -> list[str]:
@@ -112,7 +118,15 @@ def upgrade() -> None:
     )
 
 
+    for table in ACTING_AS_TABLES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column("acting_as", sa.String(length=32), nullable=True))
+
+
 def downgrade() -> None:
+    for table in ACTING_AS_TABLES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column("acting_as")
     op.drop_table("client_subjects")
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.add_column(
