@@ -19,6 +19,8 @@ grant is written at the person's next login with that client.
 `acting_as` (nullable, NULL = personal) on browser sessions, authorizations and consents: the
 organisation a person acts for, once company accounts exist. Adding a nullable column needs no
 table rebuild on SQLite.
+
+`blobs`: binary objects by id with content type and size (the `servicekonto.blobs` port).
 """
 
 from __future__ import annotations
@@ -118,12 +120,22 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "blobs",
+        sa.Column("id", sa.String(length=80), nullable=False),
+        sa.Column("content_type", sa.String(length=100), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_blobs")),
+    )
     for table in ACTING_AS_TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column("acting_as", sa.String(length=32), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_table("blobs")
     for table in ACTING_AS_TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column("acting_as")

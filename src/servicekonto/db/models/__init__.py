@@ -3,6 +3,7 @@
 from servicekonto.db.models.account import Account, AccountAttribute
 from servicekonto.db.models.administration import Administration
 from servicekonto.db.models.audit import AuditEvent, AuditHead
+from servicekonto.db.models.blob import Blob
 from servicekonto.db.models.client import Client, ClientAssertionJti
 from servicekonto.db.models.grant import (
     Authorization,
@@ -29,6 +30,7 @@ __all__ = [
     "AuditHead",
     "Authorization",
     "AuthorizationCode",
+    "Blob",
     "BrowserSession",
     "Client",
     "ClientAssertionJti",
