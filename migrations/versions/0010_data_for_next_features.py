@@ -20,7 +20,8 @@ grant is written at the person's next login with that client.
 organisation a person acts for, once company accounts exist. Adding a nullable column needs no
 table rebuild on SQLite.
 
-`blobs`: binary objects by id with content type and size (the `servicekonto.blobs` port).
+`blobs`: binary objects by id with content type and size (the `servicekonto.blobs` port). The
+letters' PDFs move there from `letter_documents` (id `letter:<letter id>`), which is dropped.
 """
 
 from __future__ import annotations
@@ -129,12 +130,36 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_blobs")),
     )
+    op.execute(
+        "INSERT INTO blobs (id, content_type, size, data, created_at) "
+        "SELECT 'letter:' || letter_id, 'application/pdf', length(pdf), pdf, created_at "
+        "FROM letter_documents"
+    )
+    op.drop_table("letter_documents")
     for table in ACTING_AS_TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column("acting_as", sa.String(length=32), nullable=True))
 
 
 def downgrade() -> None:
+    op.create_table(
+        "letter_documents",
+        sa.Column("letter_id", sa.String(length=32), nullable=False),
+        sa.Column("pdf", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["letter_id"],
+            ["letters.id"],
+            name=op.f("fk_letter_documents_letter_id_letters"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("letter_id", name=op.f("pk_letter_documents")),
+    )
+    op.execute(
+        "INSERT INTO letter_documents (letter_id, pdf, created_at) "
+        "SELECT substr(b.id, 8), b.data, b.created_at FROM blobs b "
+        "JOIN letters l ON l.id = substr(b.id, 8) WHERE b.id LIKE 'letter:%'"
+    )
     op.drop_table("blobs")
     for table in ACTING_AS_TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:

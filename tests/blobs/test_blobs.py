@@ -4,10 +4,18 @@ cap, in the caller's transaction."""
 from __future__ import annotations
 
 import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import inspect, text
 
 from servicekonto.blobs import service as blobs
 from servicekonto.errors import InvalidInput
+from servicekonto.letters.store import load_pdf, save_pdf
 from servicekonto.oidc.provider import Provider
+from servicekonto.settings import Settings
+from tests.letters.conftest import account_id_of, queue
+from tests.support import make_account
+from tests.test_audit_log import ROOT
 
 
 @pytest.mark.postgres
@@ -62,3 +70,32 @@ def test_a_malformed_id_or_content_type_is_refused(
     with provider.sessions() as db, pytest.raises(InvalidInput):
         blobs.put(db, blob_id=blob_id, data=b"x", content_type=content_type,
                   now=provider.clock.now())
+
+
+@pytest.mark.postgres
+def test_migration_moves_letter_pdfs_into_blobs_and_back(
+    provider: Provider, settings: Settings
+) -> None:
+    """0010 moves `letter_documents` into `blobs` (id `letter:<letter id>`); the downgrade moves
+    them back, so no queued letter loses its print PDF either way."""
+    queued = queue(provider, account_id_of(provider, make_account(provider)))
+    with provider.sessions() as db:
+        save_pdf(db, letter_id=queued.letter_id, pdf=b"%PDF-1.4 demo", now=provider.clock.now())
+        db.commit()
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["url"] = settings.sqlalchemy_url
+    config.attributes["configure_logger"] = False
+
+    command.downgrade(config, "0008")
+    with provider.sessions() as db:
+        rows = db.execute(text("SELECT letter_id, pdf FROM letter_documents")).all()
+        assert [(r[0], bytes(r[1])) for r in rows] == [(queued.letter_id, b"%PDF-1.4 demo")]
+    command.upgrade(config, "head")
+
+    with provider.sessions() as db:
+        assert load_pdf(db, letter_id=queued.letter_id) == b"%PDF-1.4 demo"
+        stored = blobs.get(db, blob_id=f"letter:{queued.letter_id}")
+        assert stored is not None and stored.content_type == "application/pdf"
+    with provider.sessions() as db:
+        assert "letter_documents" not in inspect(db.get_bind()).get_table_names()

@@ -189,9 +189,9 @@ def test_an_unreadable_letter_is_a_german_409_page(
     with provider.sessions() as db:
         from sqlalchemy import delete
 
-        from servicekonto.db.models import LetterDocument
+        from servicekonto.db.models import Blob
 
-        db.execute(delete(LetterDocument))
+        db.execute(delete(Blob))
         db.commit()
     log_in(browser, email)
     enter_code(browser, secret, clock)

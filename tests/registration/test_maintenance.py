@@ -28,7 +28,6 @@ from servicekonto.db.models import (
     Consent,
     EmailToken,
     Letter,
-    LetterDocument,
     OutboxMessage,
     PendingAuthorization,
     RevokedAccessToken,
@@ -36,6 +35,7 @@ from servicekonto.db.models import (
 from servicekonto.db.outbox import enqueue
 from servicekonto.letters.service import Recipient, queue_pin_letter
 from servicekonto.letters.store import LetterStore, save_pdf
+from servicekonto.letters.store import has_pdf as pdf_stored
 from servicekonto.oidc.provider import Provider
 from servicekonto.registration.maintenance import SUMMARY_KEYS, run
 from servicekonto.security.secrets import digest, random_token
@@ -85,7 +85,7 @@ def queue_letter(provider: Provider, account_id: str, store: LetterStore) -> str
 
 def has_pdf(provider: Provider, letter_id: str) -> bool:
     with provider.sessions() as db:
-        return db.get(LetterDocument, letter_id) is not None
+        return pdf_stored(db, letter_id=letter_id)
 
 
 def maintain(provider: Provider, store: LetterStore) -> dict[str, int]:

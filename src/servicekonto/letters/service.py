@@ -34,7 +34,7 @@ from typing import Any
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
-from servicekonto.db.models import Account, Administration, Letter, LetterDocument
+from servicekonto.db.models import Account, Administration, Letter
 from servicekonto.db.models.letter import PENDING_STATUSES
 from servicekonto.db.models.staff import LETTER_DISPATCH
 from servicekonto.db.scoping import restrict
@@ -45,8 +45,10 @@ from servicekonto.letters.store import (
     LetterStore,
     LetterUnreadable,
     delete_pdfs,
+    has_pdf,
     load_pdf,
     save_pdf,
+    stored_letter_ids,
 )
 from servicekonto.security.passwords import PasswordHashing
 
@@ -592,12 +594,12 @@ def purge_pdfs(
     database first and deleted once that commits; every other file is deleted, except one
     without a letter row younger than `grace` (an older version's transaction may still run).
     """
-    stale = db.scalars(
-        select(LetterDocument.letter_id)
-        .join(Letter, Letter.id == LetterDocument.letter_id)
-        .where(Letter.status != "queued")
-    ).all()
-    deleted = delete_pdfs(db, stale)
+    stored = stored_letter_ids(db)
+    queued = set(
+        db.scalars(select(Letter.id).where(Letter.id.in_(stored), Letter.status == "queued"))
+    )
+    # A PDF whose letter is gone (deleted with its account) must not stay either.
+    deleted = delete_pdfs(db, [letter_id for letter_id in stored if letter_id not in queued])
     for letter_id, modified in list(store.stored()) if store is not None else []:
         assert store is not None
         status = db.scalar(select(Letter.status).where(Letter.id == letter_id))
@@ -612,7 +614,7 @@ def purge_pdfs(
 
 
 def _import_legacy_pdf(db: Session, store: LetterStore, letter_id: str, now: datetime) -> None:
-    if db.get(LetterDocument, letter_id) is None:
+    if not has_pdf(db, letter_id=letter_id):
         try:
             save_pdf(db, letter_id=letter_id, pdf=store.load(letter_id), now=now)
         except (OSError, ValueError):

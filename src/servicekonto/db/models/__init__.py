@@ -15,7 +15,7 @@ from servicekonto.db.models.grant import (
 from servicekonto.db.models.identity import EmailToken, IdentityEvidence
 from servicekonto.db.models.interaction import PendingAuthorization
 from servicekonto.db.models.key import StoredSigningKey
-from servicekonto.db.models.letter import Letter, LetterDocument
+from servicekonto.db.models.letter import Letter
 from servicekonto.db.models.means import EidTransaction, LoginMeans, RecoveryCode
 from servicekonto.db.models.outbox import OutboxMessage
 from servicekonto.db.models.session import BrowserSession, SessionClient
@@ -40,7 +40,6 @@ __all__ = [
     "EmailToken",
     "IdentityEvidence",
     "Letter",
-    "LetterDocument",
     "LoginMeans",
     "OutboxMessage",
     "PendingAuthorization",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from servicekonto.db.base import Base, UTCDateTime, new_id
@@ -45,18 +45,3 @@ class Letter(Base):
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class LetterDocument(Base):
-    """The print PDF of a queued letter, with the code in clear (DESIGN §7: all state lives in the
-    database, so every instance can hand it to the print shop). Written in the transaction that
-    queues the letter, deleted in the one that dispatches or closes it; the account's deletion
-    removes it through the cascade."""
-
-    __tablename__ = "letter_documents"
-
-    letter_id: Mapped[str] = mapped_column(
-        ForeignKey("letters.id", ondelete="CASCADE"), primary_key=True
-    )
-    pdf: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
