@@ -22,6 +22,10 @@ table rebuild on SQLite.
 
 `blobs`: binary objects by id with content type and size (the `servicekonto.blobs` port). The
 letters' PDFs move there from `letter_documents` (id `letter:<letter id>`), which is dropped.
+
+Letters to an organisation's business address: `letters.organisation_id` (nullable) and
+`letters.register_record_id` nullable (exactly one is set; the register person stays the
+default). The downgrade deletes letters to organisations, which the old schema cannot hold.
 """
 
 from __future__ import annotations
@@ -136,12 +140,23 @@ def upgrade() -> None:
         "FROM letter_documents"
     )
     op.drop_table("letter_documents")
+    with op.batch_alter_table("letters", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("organisation_id", sa.String(length=32), nullable=True))
+        batch_op.alter_column(
+            "register_record_id", existing_type=sa.String(length=64), nullable=True
+        )
     for table in ACTING_AS_TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column("acting_as", sa.String(length=32), nullable=True))
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM letters WHERE register_record_id IS NULL")
+    with op.batch_alter_table("letters", schema=None) as batch_op:
+        batch_op.alter_column(
+            "register_record_id", existing_type=sa.String(length=64), nullable=False
+        )
+        batch_op.drop_column("organisation_id")
     op.create_table(
         "letter_documents",
         sa.Column("letter_id", sa.String(length=32), nullable=False),

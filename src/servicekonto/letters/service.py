@@ -140,7 +140,7 @@ class ActivatedLetter:
     """Evidence of the identity binding: which register record, which letter, when."""
 
     letter_id: str
-    register_record_id: str
+    register_record_id: str | None
     activated_at: datetime
 
 
@@ -211,16 +211,23 @@ def queue_pin_letter(
     *,
     hashing: PasswordHashing,
     account_id: str,
-    register_record_id: str,
+    register_record_id: str | None,
     recipient: Recipient,
     administration_slug: str | None,
     now: datetime,
+    organisation_id: str | None = None,
 ) -> QueuedLetter:
     """Queue a PIN letter to the register address; void the pending one; flush, never commit.
 
-    Raises LetterLimitReached for a 4th letter within 90 days and NotFound for an unknown account.
-    The clear code is returned once; render and save the PDF in the same transaction.
+    The letter goes to the register person `register_record_id` (the default) or, with
+    `organisation_id` instead, to that organisation's business address (`recipient`); such a
+    letter never binds a register person (`pending_register_record` is None for it).
+    Raises LetterLimitReached for a 4th letter within 90 days, NotFound for an unknown account,
+    InvalidInput unless exactly one addressee is given. The clear code is returned once; render
+    and save the PDF in the same transaction.
     """
+    if (register_record_id is None) == (organisation_id is None):
+        raise InvalidInput("a letter goes to a register person or to an organisation")
     code = new_activation_code()
     # The slow hash first, before this function takes any lock.
     code_hash = hashing.hash(normalise_code(code))
@@ -249,6 +256,7 @@ def queue_pin_letter(
         code_hash=code_hash,
         attempts=0,
         register_record_id=register_record_id,
+        organisation_id=organisation_id,
         administration_slug=administration_slug,
         recipient={
             "name": recipient.name,
@@ -304,7 +312,7 @@ class VerifiedCode:
     """A correct code for the account's pending letter, not yet consumed (see `consume_letter`)."""
 
     letter_id: str
-    register_record_id: str
+    register_record_id: str | None
 
 
 def pending_register_record(db: Session, *, account_id: str, now: datetime) -> str | None:

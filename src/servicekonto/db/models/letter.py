@@ -35,9 +35,15 @@ class Letter(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     code_hash: Mapped[str] = mapped_column(String(200))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    register_record_id: Mapped[str] = mapped_column(String(64))
+    #: The register person the letter goes to (the default), or NULL for a letter to
+    #: `organisation_id`'s business address; exactly one of the two is set.
+    register_record_id: Mapped[str | None] = mapped_column(String(64))
+    #: The organisation whose business address the letter goes to (company accounts); no
+    #: foreign key yet: the organisations table comes with the company issue.
+    organisation_id: Mapped[str | None] = mapped_column(String(32))
     administration_slug: Mapped[str | None] = mapped_column(String(64))
-    #: {"lines": [...], "name", "street_line", "postal_code", "locality"} from the register record.
+    #: {"lines": [...], "name", "street_line", "postal_code", "locality"}: the register
+    #: record's address, or the organisation's business address.
     recipient: Mapped[dict[str, Any]] = mapped_column(JSON)
     reference: Mapped[str] = mapped_column(String(32), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
