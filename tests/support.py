@@ -29,9 +29,10 @@ from servicekonto.accounts.service import create_account
 from servicekonto.accounts.sessions import ActiveSession, start_session
 from servicekonto.clients.schemas import ClientCreate
 from servicekonto.clients.service import create_client
-from servicekonto.db.models import Account
+from servicekonto.db.models import Account, Administration
 from servicekonto.oidc.provider import Provider
 from servicekonto.security.passwords import PasswordHashing
+from servicekonto.staff.service import LETTER_DISPATCH, grant
 
 PASSWORD = "Korrekt-Pferd-Batterie-42"
 #: argon2id cost for tests: the real algorithm, a fraction of the time.
@@ -131,20 +132,26 @@ def account_id_of(provider: Provider, email: str) -> str:
     return str(found)
 
 
-def give_roles(provider: Provider, account_id: str, roles: list[str]) -> None:
-    """Make the account staff with these roles (e.g. `letter_dispatch`)."""
+def give_roles(
+    provider: Provider, account_id: str, roles: list[str], slug: str = "vg-zell"
+) -> None:
+    """Make the account staff of the administration `slug` (added if missing) with these roles
+    (e.g. `letter_dispatch`)."""
     with provider.sessions() as db:
-        account = db.get(Account, account_id)
-        assert account is not None, account_id
-        account.roles = roles
+        if db.scalar(select(Administration.id).where(Administration.slug == slug)) is None:
+            db.add(Administration(slug=slug, name=slug, kind="verbandsgemeinde",
+                                  postal_codes=[], address_lines=[]))
+            db.flush()
+        for role in roles:
+            grant(db, account_id=account_id, administration_slug=slug, role=role)
         db.commit()
 
 
-def make_staff(provider: Provider, roles: list[str] | None = None) -> tuple[str, str]:
-    """A `make_account` person who is staff (`letter_dispatch` unless told): (e-mail, id)."""
+def make_staff(provider: Provider, slug: str = "vg-zell") -> tuple[str, str]:
+    """A `make_account` person who dispatches letters of `slug`: (e-mail, id)."""
     email = make_account(provider)
     account_id = account_id_of(provider, email)
-    give_roles(provider, account_id, roles or ["letter_dispatch"])
+    give_roles(provider, account_id, [LETTER_DISPATCH], slug)
     return email, account_id
 
 

@@ -30,6 +30,7 @@ from servicekonto.security.passwords import PasswordHashing
 from servicekonto.security.sealing import Sealer
 from servicekonto.security.secrets import derive_key
 from servicekonto.settings import Settings
+from servicekonto.staff.service import grant
 from servicekonto.web.demo_portal import CLIENT_ID as DEMO_PORTAL_ID
 from servicekonto.web.demo_portal import demo_client_secret
 
@@ -82,6 +83,8 @@ DISPATCHER: dict[str, Any] = {
     "username": "druckerei@demo.servicekonto.example",
     "password": "Briefversand-Cochem-2026",
     "roles": ["letter_dispatch"],
+    #: The administrations whose letters it prints: all of the demo's.
+    "administrations": [a[0] for a in ADMINISTRATIONS],
 }
 
 CITIZENS: list[dict[str, Any]] = [
@@ -257,7 +260,9 @@ def seed(
             attributes={},
             email_verified=True,
         )
-        staff.roles = list(DISPATCHER["roles"])
+    for slug in DISPATCHER["administrations"]:
+        for role in DISPATCHER["roles"]:
+            grant(db, account_id=staff.id, administration_slug=slug, role=role)
     totp_secret = _staff_totp(db, settings=settings, account_id=staff.id, now=now)
     clients = []
     for client_id, spec in _clients(settings):
@@ -288,7 +293,7 @@ def seed(
         "accounts": accounts,
         "staff": [
             {
-                **{k: DISPATCHER[k] for k in ("username", "password", "roles")},
+                **{k: DISPATCHER[k] for k in ("username", "password", "roles", "administrations")},
                 "totp_secret": totp_secret,
             }
         ],

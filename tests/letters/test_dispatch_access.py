@@ -14,14 +14,15 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from servicekonto.accounts import means as login_means
 from servicekonto.audit.service import verify_chain
 from servicekonto.clock import FixedClock
-from servicekonto.db.models import Administration, AuditEvent, Authorization
+from servicekonto.db.models import Account, Administration, AuditEvent, Authorization
 from servicekonto.oidc.provider import Provider
 from servicekonto.security import totp
+from servicekonto.staff.service import LETTER_DISPATCH, grant
 from servicekonto.web.pages import local_path
 from tests.letters.conftest import queue
 from tests.support import (
@@ -31,10 +32,30 @@ from tests.support import (
     account_id_of,
     make_account,
     make_client,
-    make_staff,
 )
 
 VIEW = "/staff/letters"
+
+
+def administration(provider: Provider, slug: str = "vg-zell",
+                   name: str = "Verbandsgemeinde Zell (Mosel)") -> None:
+    """The administration, added unless it is there."""
+    with provider.sessions() as db:
+        if db.scalar(select(Administration.id).where(Administration.slug == slug)) is None:
+            db.add(Administration(slug=slug, name=name, kind="verbandsgemeinde",
+                                  postal_codes=[], address_lines=["Corray 1", "56856 Zell"]))
+            db.commit()
+
+
+def make_staff(provider: Provider, slug: str = "vg-zell") -> tuple[str, str]:
+    """A dispatcher of the administration `slug`."""
+    administration(provider, slug, name=slug)
+    email = make_account(provider)
+    with provider.sessions() as db:
+        account = db.scalars(select(Account).where(Account.email == email)).one()
+        grant(db, account_id=account.id, administration_slug=slug, role=LETTER_DISPATCH)
+        db.commit()
+        return email, account.id
 
 
 def enrol_totp(app_client: TestClient, provider: Provider, clock: FixedClock,
@@ -70,16 +91,14 @@ def enter_code(browser: Browser, secret: bytes, clock: FixedClock,
 
 
 def letter_for_zell(provider: Provider) -> str:
+    administration(provider)
     with provider.sessions() as db:
-        db.add(Administration(slug="vg-zell", name="Verbandsgemeinde Zell (Mosel)",
-                              kind="verbandsgemeinde", postal_codes=["56856"],
-                              address_lines=["Corray 1", "56856 Zell (Mosel)"]))
+        db.execute(update(Administration).where(Administration.slug == "vg-zell")
+                   .values(name="Verbandsgemeinde Zell (Mosel)"))
         db.commit()
     citizen = account_id_of(provider, make_account(provider))
     queued = queue(provider, citizen)
     with provider.sessions() as db:
-        from sqlalchemy import update
-
         from servicekonto.db.models import Letter
         from servicekonto.letters.store import save_pdf
 
@@ -179,9 +198,9 @@ def test_an_unreadable_letter_is_a_german_409_page(
     with provider.sessions() as db:
         from sqlalchemy import delete
 
-        from servicekonto.db.models import LetterDocument
+        from servicekonto.db.models import Blob
 
-        db.execute(delete(LetterDocument))
+        db.execute(delete(Blob))
         db.commit()
     log_in(browser, email)
     enter_code(browser, secret, clock)

@@ -16,7 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from servicekonto.clock import FixedClock
-from servicekonto.db.models import Account, Letter, LetterDocument
+from servicekonto.db.models import Account, Blob, Letter
 from servicekonto.errors import InvalidInput, NotFound
 from servicekonto.letters.codes import normalise_code
 from servicekonto.letters.pdf import render_pin_letter
@@ -398,7 +398,7 @@ def save_letter(provider: Provider, account_id: str) -> str:
 
 def has_pdf(provider: Provider, letter_id: str) -> bool:
     with provider.sessions() as db:
-        return db.get(LetterDocument, letter_id) is not None
+        return db.get(Blob, f"letter:{letter_id}") is not None
 
 
 def test_print_shop_lists_exports_and_marks_dispatched(
@@ -458,7 +458,7 @@ def test_a_queued_letter_without_its_pdf_is_an_error_not_a_blank_batch(
 ) -> None:
     letter_id = save_letter(provider, account_id)
     with provider.sessions() as db:
-        db.execute(delete(LetterDocument))
+        db.execute(delete(Blob))
         db.commit()
     with provider.sessions() as db:
         with pytest.raises(LetterUnreadable):
@@ -471,7 +471,7 @@ def test_a_queued_letter_without_its_pdf_is_an_error_not_a_blank_batch(
 def test_a_damaged_pdf_is_an_error(provider: Provider, account_id: str) -> None:
     letter_id = save_letter(provider, account_id)
     with provider.sessions() as db:
-        db.execute(update(LetterDocument).values(pdf=b"%PDF-1.4 cut off"))
+        db.execute(update(Blob).values(data=b"%PDF-1.4 cut off"))
         db.commit()
     with provider.sessions() as db, pytest.raises(LetterUnreadable):
         export_batch(db, letter_ids=[letter_id])
@@ -548,7 +548,7 @@ def test_purge_pdfs_removes_what_must_not_stay_and_imports_legacy_files(
     with provider.sessions() as db:
         db.execute(update(Letter).where(Letter.id == voided_id).values(status="void"))
         legacy_pdf = load_pdf(db, letter_id=legacy_id)
-        db.execute(delete(LetterDocument).where(LetterDocument.letter_id == legacy_id))
+        db.execute(delete(Blob).where(Blob.id == f"letter:{legacy_id}"))
         db.commit()
     # files an older version left in its data directory
     store.save(legacy_id, legacy_pdf)

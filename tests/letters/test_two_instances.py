@@ -20,7 +20,7 @@ from sqlalchemy import delete, select
 
 from servicekonto.app import create_app
 from servicekonto.clock import FixedClock
-from servicekonto.db.models import Letter, LetterDocument
+from servicekonto.db.models import Blob, Letter
 from servicekonto.oidc.provider import Provider
 from servicekonto.settings import Settings
 from tests.support import Browser, make_client
@@ -87,7 +87,7 @@ def test_a_letter_ordered_on_one_instance_prints_on_the_other(
                            headers=headers)
     assert done.json() == {"dispatched": 1}
     with provider.sessions() as db:
-        assert db.get(LetterDocument, letter_id) is None  # the code in clear is gone
+        assert db.get(Blob, f"letter:{letter_id}") is None  # the code in clear is gone
         assert db.get(Letter, letter_id).status == "dispatched"  # type: ignore[union-attr]
     again = app_client.post("/api/v1/letters/batch.pdf", json={"letter_ids": [letter_id]},
                             headers=headers)
@@ -100,7 +100,7 @@ def test_an_unreadable_letter_is_a_409_not_a_blank_pdf(
 ) -> None:
     letter_id = register_on(app_client)
     with provider.sessions() as db:
-        db.execute(delete(LetterDocument))
+        db.execute(delete(Blob))
         db.commit()
     headers = print_shop_token(instance_b, provider)
 

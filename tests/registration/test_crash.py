@@ -27,10 +27,10 @@ from servicekonto.db.models import (
     AuditEvent,
     EmailToken,
     Letter,
-    LetterDocument,
     OutboxMessage,
 )
 from servicekonto.letters.service import purge_pdfs
+from servicekonto.letters.store import stored_letter_ids
 from servicekonto.oidc.provider import Provider
 from servicekonto.settings import Settings
 from tests.conftest import FAST_ARGON2, ServerProcess, clean_environment, free_port
@@ -162,7 +162,7 @@ def counts(provider: Provider) -> dict[str, int]:
 
 def stored_pdfs(provider: Provider) -> set[str]:
     with provider.sessions() as db:
-        return set(db.scalars(select(LetterDocument.letter_id)))
+        return set(stored_letter_ids(db))
 
 
 def assert_every_pdf_belongs_to_a_queued_letter(provider: Provider) -> None:

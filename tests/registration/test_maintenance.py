@@ -20,6 +20,7 @@ from servicekonto.accounts.service import create_account
 from servicekonto.clock import FixedClock
 from servicekonto.db.models import (
     Account,
+    Administration,
     AuditEvent,
     Authorization,
     AuthorizationCode,
@@ -27,7 +28,6 @@ from servicekonto.db.models import (
     Consent,
     EmailToken,
     Letter,
-    LetterDocument,
     OutboxMessage,
     PendingAuthorization,
     RevokedAccessToken,
@@ -35,11 +35,13 @@ from servicekonto.db.models import (
 from servicekonto.db.outbox import enqueue
 from servicekonto.letters.service import Recipient, queue_pin_letter
 from servicekonto.letters.store import LetterStore, save_pdf
+from servicekonto.letters.store import has_pdf as pdf_stored
 from servicekonto.oidc.provider import Provider
 from servicekonto.registration.maintenance import SUMMARY_KEYS, run
 from servicekonto.security.secrets import digest, random_token
 from servicekonto.settings import Settings
-from tests.support import give_roles, make_client
+from servicekonto.staff.service import LETTER_DISPATCH, grant
+from tests.support import make_client
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -83,7 +85,7 @@ def queue_letter(provider: Provider, account_id: str, store: LetterStore) -> str
 
 def has_pdf(provider: Provider, letter_id: str) -> bool:
     with provider.sessions() as db:
-        return db.get(LetterDocument, letter_id) is not None
+        return pdf_stored(db, letter_id=letter_id)
 
 
 def maintain(provider: Provider, store: LetterStore) -> dict[str, int]:
@@ -123,7 +125,11 @@ def test_unconfirmed_sign_ups_are_purged_after_7_days(
                        claims=[], created_at=clock.now(), updated_at=clock.now()))
         db.commit()
     staff = sign_up(provider, "personal@example.org")
-    give_roles(provider, staff, ["letter_dispatch"])
+    with provider.sessions() as db:
+        db.add(Administration(slug="vg-zell", name="Zell", kind="verbandsgemeinde"))
+        db.flush()
+        grant(db, account_id=staff, administration_slug="vg-zell", role=LETTER_DISPATCH)
+        db.commit()
     clock.advance(days=3)
     young = sign_up(provider, "jung@example.org")
 

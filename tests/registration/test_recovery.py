@@ -511,7 +511,7 @@ def test_v05_deletion_removes_everything_of_the_account(
     before = {table for table, row in _rows(provider) if _mentions(row, account_id)}
     assert {"accounts", "account_attributes", "browser_sessions", "consents", "authorizations",
             "email_tokens", "identity_evidence", "letters"} <= before
-    assert "letter_documents" in {table for table, _row in _rows(provider)}
+    assert "blobs" in {table for table, _row in _rows(provider)}  # the letter's PDF
     # rows that hang off those by other keys (the only account of this test holds them all)
     chained = ("refresh_tokens", "authorization_codes", "session_clients")
     assert {table for table, _row in _rows(provider)} >= set(chained)
@@ -549,7 +549,7 @@ def test_v05_deletion_removes_everything_of_the_account(
             assert not _mentions(row, account_id)
         else:
             raise AssertionError(f"{table} still holds {row}")
-    assert not [table for table, _row in rows if table in (*chained, "letter_documents")]
+    assert not [table for table, _row in rows if table in (*chained, "blobs")]
     with provider.sessions() as db:
         audit = db.scalars(select(AuditEvent).where(AuditEvent.event == "account.deleted")).one()
         assert verify_chain(db)[0]  # the audit log is only appended to

@@ -34,8 +34,10 @@ from typing import Any
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
-from servicekonto.db.models import Account, Administration, Letter, LetterDocument
+from servicekonto.db.models import Account, Administration, Letter
 from servicekonto.db.models.letter import PENDING_STATUSES
+from servicekonto.db.models.staff import LETTER_DISPATCH
+from servicekonto.db.scoping import restrict
 from servicekonto.errors import InvalidInput, NotFound, ServiceKontoError
 from servicekonto.letters.codes import ALPHABET, is_well_formed, new_activation_code, normalise_code
 from servicekonto.letters.pdf import BERLIN, LetterContent, PdfError, merge_pdfs
@@ -43,8 +45,10 @@ from servicekonto.letters.store import (
     LetterStore,
     LetterUnreadable,
     delete_pdfs,
+    has_pdf,
     load_pdf,
     save_pdf,
+    stored_letter_ids,
 )
 from servicekonto.security.passwords import PasswordHashing
 
@@ -136,7 +140,7 @@ class ActivatedLetter:
     """Evidence of the identity binding: which register record, which letter, when."""
 
     letter_id: str
-    register_record_id: str
+    register_record_id: str | None
     activated_at: datetime
 
 
@@ -207,16 +211,23 @@ def queue_pin_letter(
     *,
     hashing: PasswordHashing,
     account_id: str,
-    register_record_id: str,
+    register_record_id: str | None,
     recipient: Recipient,
     administration_slug: str | None,
     now: datetime,
+    organisation_id: str | None = None,
 ) -> QueuedLetter:
     """Queue a PIN letter to the register address; void the pending one; flush, never commit.
 
-    Raises LetterLimitReached for a 4th letter within 90 days and NotFound for an unknown account.
-    The clear code is returned once; render and save the PDF in the same transaction.
+    The letter goes to the register person `register_record_id` (the default) or, with
+    `organisation_id` instead, to that organisation's business address (`recipient`); such a
+    letter never binds a register person (`pending_register_record` is None for it).
+    Raises LetterLimitReached for a 4th letter within 90 days, NotFound for an unknown account,
+    InvalidInput unless exactly one addressee is given. The clear code is returned once; render
+    and save the PDF in the same transaction.
     """
+    if (register_record_id is None) == (organisation_id is None):
+        raise InvalidInput("a letter goes to a register person or to an organisation")
     code = new_activation_code()
     # The slow hash first, before this function takes any lock.
     code_hash = hashing.hash(normalise_code(code))
@@ -245,6 +256,7 @@ def queue_pin_letter(
         code_hash=code_hash,
         attempts=0,
         register_record_id=register_record_id,
+        organisation_id=organisation_id,
         administration_slug=administration_slug,
         recipient={
             "name": recipient.name,
@@ -300,7 +312,7 @@ class VerifiedCode:
     """A correct code for the account's pending letter, not yet consumed (see `consume_letter`)."""
 
     letter_id: str
-    register_record_id: str
+    register_record_id: str | None
 
 
 def pending_register_record(db: Session, *, account_id: str, now: datetime) -> str | None:
@@ -443,15 +455,23 @@ def letter_status(
 
 
 def list_queued(
-    db: Session, *, administration_slug: str | None = None, now: datetime | None = None
+    db: Session,
+    *,
+    administration_slug: str | None = None,
+    now: datetime | None = None,
+    staff: str | None = None,
 ) -> list[LetterSummary]:
-    """Queued letters, oldest first; optionally of one administration, and (with `now`) only
-    those still valid — printing a letter that expired in the queue would only confuse."""
+    """Queued letters, oldest first; optionally of one administration, only those of the
+    administrations where `staff` holds the dispatch role (the print shop's machine client
+    passes none and sees all), and (with `now`) only those still valid — printing a letter that
+    expired in the queue would only confuse."""
     query = (
         select(Letter, Administration.name)
         .outerjoin(Administration, Administration.slug == Letter.administration_slug)
         .where(Letter.status == "queued")
     )
+    if staff is not None:
+        query = restrict(query, staff=staff, role=LETTER_DISPATCH)
     if administration_slug is not None:
         query = query.where(Letter.administration_slug == administration_slug)
     if now is not None:
@@ -488,6 +508,7 @@ def export_batch(
     letter_ids: Iterable[str] | None = None,
     administration_slug: str | None = None,
     now: datetime | None = None,
+    staff: str | None = None,
     duplex: bool = False,
     limit: int = EXPORT_LIMIT,
 ) -> tuple[list[str], bytes]:
@@ -502,7 +523,9 @@ def export_batch(
         raise InvalidInput(f"at most {limit} letters per export")
     chosen = [
         summary.letter_id
-        for summary in list_queued(db, administration_slug=administration_slug, now=now)
+        for summary in list_queued(
+            db, administration_slug=administration_slug, now=now, staff=staff
+        )
         if wanted is None or summary.letter_id in wanted
     ][:limit]
     if not chosen:
@@ -514,8 +537,11 @@ def export_batch(
         raise LetterUnreadable("a PDF of the selected letters is damaged") from exc
 
 
-def mark_dispatched(db: Session, *, letter_ids: Iterable[str], now: datetime) -> int:
-    """Queued → dispatched for the given letters, and their PDFs deleted, in one transaction.
+def mark_dispatched(
+    db: Session, *, letter_ids: Iterable[str], now: datetime, staff: str | None = None
+) -> int:
+    """Queued → dispatched for the given letters, and their PDFs deleted, in one transaction;
+    with `staff`, only letters of the administrations where they hold the dispatch role.
 
     Should the transaction roll back, the letters stay queued *with* their PDFs and can still be
     printed. Returns the number of letters moved.
@@ -524,10 +550,12 @@ def mark_dispatched(db: Session, *, letter_ids: Iterable[str], now: datetime) ->
     ids = sorted({letter_id for letter_id in letter_ids if "\x00" not in letter_id})
     if not ids:
         return 0
+    statement = update(Letter).where(Letter.id.in_(ids), Letter.status == "queued")
+    if staff is not None:
+        statement = restrict(statement, staff=staff, role=LETTER_DISPATCH)
     moved = (
         db.execute(
-            update(Letter)
-            .where(Letter.id.in_(ids), Letter.status == "queued")
+            statement
             .values(status="dispatched", dispatched_at=now)
             .returning(Letter.id)
             .execution_options(synchronize_session=False)
@@ -574,12 +602,12 @@ def purge_pdfs(
     database first and deleted once that commits; every other file is deleted, except one
     without a letter row younger than `grace` (an older version's transaction may still run).
     """
-    stale = db.scalars(
-        select(LetterDocument.letter_id)
-        .join(Letter, Letter.id == LetterDocument.letter_id)
-        .where(Letter.status != "queued")
-    ).all()
-    deleted = delete_pdfs(db, stale)
+    stored = stored_letter_ids(db)
+    queued = set(
+        db.scalars(select(Letter.id).where(Letter.id.in_(stored), Letter.status == "queued"))
+    )
+    # A PDF whose letter is gone (deleted with its account) must not stay either.
+    deleted = delete_pdfs(db, [letter_id for letter_id in stored if letter_id not in queued])
     for letter_id, modified in list(store.stored()) if store is not None else []:
         assert store is not None
         status = db.scalar(select(Letter.status).where(Letter.id == letter_id))
@@ -594,7 +622,7 @@ def purge_pdfs(
 
 
 def _import_legacy_pdf(db: Session, store: LetterStore, letter_id: str, now: datetime) -> None:
-    if db.get(LetterDocument, letter_id) is None:
+    if not has_pdf(db, letter_id=letter_id):
         try:
             save_pdf(db, letter_id=letter_id, pdf=store.load(letter_id), now=now)
         except (OSError, ValueError):

@@ -1,6 +1,7 @@
 """Rendered PIN letters until the print shop has them.
 
-The PDF lives in the database (`letter_documents`, DESIGN §7: all state lives in the database),
+The PDF lives in the database (the `blobs` port, id `letter:<letter id>`; DESIGN §7: all state
+lives in the database),
 so every instance of a deployment can hand any letter to the print shop (issue 10 item 3). It is
 written in the transaction that queues the letter and deleted in the one that dispatches or
 closes it: the code in clear never outlives the letter's queue time, and a rolled-back order
@@ -22,14 +23,24 @@ from collections.abc import Collection, Iterator
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from servicekonto.db.models import LetterDocument
+from servicekonto.blobs import service as blobs
 from servicekonto.errors import Conflict
 
 _LETTER_ID = re.compile(r"[0-9a-f]{32}")
 _PDF_MAGIC = b"%PDF-"
+#: A letter's PDF is the blob `letter:<letter id>`.
+BLOB_PREFIX = "letter:"
+PDF = "application/pdf"
+
+
+def blob_id(letter_id: str) -> str:
+    return f"{BLOB_PREFIX}{letter_id}"
+
+
+def letter_id_of(blob: str) -> str:
+    return blob.removeprefix(BLOB_PREFIX)
 
 
 class LetterUnreadable(Conflict):
@@ -42,28 +53,29 @@ def save_pdf(db: Session, *, letter_id: str, pdf: bytes, now: datetime) -> None:
     """Store the letter's PDF in the caller's transaction (flushed, not committed)."""
     if not pdf.startswith(_PDF_MAGIC):
         raise ValueError("not a PDF")
-    db.merge(LetterDocument(letter_id=letter_id, pdf=pdf, created_at=now))
-    db.flush()
+    blobs.put(db, blob_id=blob_id(letter_id), data=pdf, content_type=PDF, now=now)
+
+
+def has_pdf(db: Session, *, letter_id: str) -> bool:
+    return blobs.get(db, blob_id=blob_id(letter_id)) is not None
 
 
 def load_pdf(db: Session, *, letter_id: str) -> bytes:
     """The letter's PDF; LetterUnreadable when there is none or it is not a PDF."""
-    pdf = db.scalar(select(LetterDocument.pdf).where(LetterDocument.letter_id == letter_id))
-    if not pdf or not bytes(pdf).startswith(_PDF_MAGIC):
+    stored = blobs.get(db, blob_id=blob_id(letter_id))
+    if stored is None or not stored.data.startswith(_PDF_MAGIC):
         raise LetterUnreadable(f"the PDF of letter {letter_id} is missing or damaged")
-    return bytes(pdf)
+    return stored.data
+
+
+def stored_letter_ids(db: Session) -> list[str]:
+    """The ids of the letters that have a stored PDF."""
+    return [letter_id_of(blob) for blob in blobs.ids_with_prefix(db, BLOB_PREFIX)]
 
 
 def delete_pdfs(db: Session, letter_ids: Collection[str]) -> int:
     """Delete the PDFs of these letters in the caller's transaction; returns how many."""
-    if not letter_ids:
-        return 0
-    result = db.execute(
-        delete(LetterDocument)
-        .where(LetterDocument.letter_id.in_(list(letter_ids)))
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return blobs.delete(db, [blob_id(letter_id) for letter_id in letter_ids])
 
 
 class LetterStore:

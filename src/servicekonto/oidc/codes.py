@@ -8,11 +8,13 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from servicekonto.accounts.sessions import ActiveSession, remember_client
+from servicekonto.clients.subjects import remember_subject
 from servicekonto.db.models import Authorization, AuthorizationCode, Consent
 from servicekonto.oidc.authorize import AuthorizationRequest
 from servicekonto.oidc.claims import claims_for_scopes
 from servicekonto.oidc.provider import Provider
 from servicekonto.oidc.redirects import success
+from servicekonto.oidc.tokens import subject_for
 from servicekonto.security.secrets import digest, random_token
 
 
@@ -21,6 +23,14 @@ def granted(request: AuthorizationRequest, consent: Consent) -> tuple[list[str],
     scopes = [s for s in request.scopes if s == "openid" or s in consent.scopes]
     asked = claims_for_scopes(set(scopes)) | request.claims_parameter.requested_identity_claims()
     return scopes, sorted(asked & set(consent.claims))
+
+
+def _remember_subject(db: Session, provider: Provider, *, account_id: str, client_id: str) -> None:
+    """The `sub` this client gets, stored so the client's `sub` finds the person (issue 11)."""
+    client = provider.clients.get(db, client_id)
+    if client is not None:
+        subject = subject_for(provider, client, account_id)
+        remember_subject(db, account_id=account_id, client_id=client_id, subject=subject)
 
 
 def complete(
@@ -56,6 +66,7 @@ def complete(
     )
     db.add(authorization)
     db.flush()
+    _remember_subject(db, provider, account_id=session.account_id, client_id=request.client_id)
     code = random_token(32)
     db.add(
         AuthorizationCode(

@@ -36,6 +36,7 @@ from servicekonto.db.models import (
     OutboxMessage,
     PendingAuthorization,
     RevokedAccessToken,
+    StaffRole,
 )
 from servicekonto.letters.service import close_expired, purge_pdfs
 from servicekonto.letters.store import LetterStore
@@ -70,6 +71,8 @@ def _abandoned(now: datetime) -> list[ColumnElement[bool]]:
         ~select(Consent.id).where(Consent.account_id == Account.id).exists(),
         # an account opened with the eID is never abandoned, even with an unconfirmed e-mail
         ~select(LoginMeans.id).where(LoginMeans.account_id == Account.id).exists(),
+        # staff accounts are managed by their administrators, not by this job
+        ~select(StaffRole.id).where(StaffRole.account_id == Account.id).exists(),
     ]
 
 
@@ -77,11 +80,9 @@ def purge_unconfirmed(
     db: Session, *, now: datetime, letters_store: LetterStore | None, request_id: str = ""
 ) -> int:
     """Delete abandoned sign-ups; returns how many."""
-    candidates = db.execute(select(Account.id, Account.roles).where(*_abandoned(now))).all()
+    candidates = db.scalars(select(Account.id).where(*_abandoned(now))).all()
     purged = 0
-    for account_id, roles in candidates:
-        if roles:  # staff accounts are managed by their administrators, not by this job
-            continue
+    for account_id in candidates:
         if erase_account(db, account_id=account_id, now=now, letters=letters_store,
                          reason="account_purged", only_if=_abandoned(now)):
             record(db, at=now, event="account.purged", actor="system:maintenance",

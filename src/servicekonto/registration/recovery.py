@@ -42,7 +42,7 @@ from servicekonto.db.models import (
 )
 from servicekonto.errors import InvalidInput
 from servicekonto.letters.service import delete_pdfs_after_commit
-from servicekonto.letters.store import LetterStore
+from servicekonto.letters.store import LetterStore, delete_pdfs
 from servicekonto.mail.service import queue_mail
 from servicekonto.security.passwords import PasswordHashing, password_problems
 from servicekonto.security.secrets import digest, random_token
@@ -276,6 +276,8 @@ def erase_account(
     )
     if not deleted.rowcount:  # type: ignore[attr-defined]
         return False
+    # The PDFs (codes in clear) are blobs, which no foreign key removes with the letters.
+    delete_pdfs(db, letter_ids)
     for instance in [o for o in db.identity_map.values() if _belongs_to(o, account_id)]:
         if instance in db:  # expunging an account also expunges its attributes
             db.expunge(instance)

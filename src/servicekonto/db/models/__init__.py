@@ -3,6 +3,7 @@
 from servicekonto.db.models.account import Account, AccountAttribute
 from servicekonto.db.models.administration import Administration
 from servicekonto.db.models.audit import AuditEvent, AuditHead
+from servicekonto.db.models.blob import Blob
 from servicekonto.db.models.client import Client, ClientAssertionJti
 from servicekonto.db.models.grant import (
     Authorization,
@@ -14,10 +15,12 @@ from servicekonto.db.models.grant import (
 from servicekonto.db.models.identity import EmailToken, IdentityEvidence
 from servicekonto.db.models.interaction import PendingAuthorization
 from servicekonto.db.models.key import StoredSigningKey
-from servicekonto.db.models.letter import Letter, LetterDocument
+from servicekonto.db.models.letter import Letter
 from servicekonto.db.models.means import EidTransaction, LoginMeans, RecoveryCode
 from servicekonto.db.models.outbox import OutboxMessage
 from servicekonto.db.models.session import BrowserSession, SessionClient
+from servicekonto.db.models.staff import StaffRole
+from servicekonto.db.models.subject import ClientSubject
 
 __all__ = [
     "Account",
@@ -27,15 +30,16 @@ __all__ = [
     "AuditHead",
     "Authorization",
     "AuthorizationCode",
+    "Blob",
     "BrowserSession",
     "Client",
     "ClientAssertionJti",
+    "ClientSubject",
     "Consent",
     "EidTransaction",
     "EmailToken",
     "IdentityEvidence",
     "Letter",
-    "LetterDocument",
     "LoginMeans",
     "OutboxMessage",
     "PendingAuthorization",
@@ -43,5 +47,6 @@ __all__ = [
     "RefreshToken",
     "RevokedAccessToken",
     "SessionClient",
+    "StaffRole",
     "StoredSigningKey",
 ]

@@ -21,8 +21,6 @@ class Account(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locale: Mapped[str] = mapped_column(String(8), default="de")
-    #: Staff roles, e.g. `letter_dispatch` (print shop); empty for citizens.
-    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     #: The civil-register person this account is bound to (set by an activated PIN letter);
     #: unique, so one person has one bound account (checklist D-03).
     register_record_id: Mapped[str | None] = mapped_column(String(64), unique=True)

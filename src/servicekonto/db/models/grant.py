@@ -31,6 +31,11 @@ class Consent(Base):
     claims: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The organisation the person acts for (company accounts, issue 11 item 4); NULL: personal.
+    #: Still one consent per (account, client): the unique key gains `acting_as` with the
+    #: company issue (a NULL never collides, so personal consents need their own rule then).
+    #: No foreign key yet: the organisations table comes with the company issue.
+    acting_as: Mapped[str | None] = mapped_column(String(32))
 
 
 class Authorization(Base):
@@ -54,6 +59,9 @@ class Authorization(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The organisation the person acts for (company accounts, issue 11 item 4); NULL: personal.
+    #: No foreign key yet: the organisations table comes with the company issue.
+    acting_as: Mapped[str | None] = mapped_column(String(32))
 
 
 class AuthorizationCode(Base):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from servicekonto.db.base import Base, UTCDateTime, new_id
@@ -35,9 +35,15 @@ class Letter(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     code_hash: Mapped[str] = mapped_column(String(200))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    register_record_id: Mapped[str] = mapped_column(String(64))
+    #: The register person the letter goes to (the default), or NULL for a letter to
+    #: `organisation_id`'s business address; exactly one of the two is set.
+    register_record_id: Mapped[str | None] = mapped_column(String(64))
+    #: The organisation whose business address the letter goes to (company accounts); no
+    #: foreign key yet: the organisations table comes with the company issue.
+    organisation_id: Mapped[str | None] = mapped_column(String(32))
     administration_slug: Mapped[str | None] = mapped_column(String(64))
-    #: {"lines": [...], "name", "street_line", "postal_code", "locality"} from the register record.
+    #: {"lines": [...], "name", "street_line", "postal_code", "locality"}: the register
+    #: record's address, or the organisation's business address.
     recipient: Mapped[dict[str, Any]] = mapped_column(JSON)
     reference: Mapped[str] = mapped_column(String(32), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -45,18 +51,3 @@ class Letter(Base):
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class LetterDocument(Base):
-    """The print PDF of a queued letter, with the code in clear (DESIGN §7: all state lives in the
-    database, so every instance can hand it to the print shop). Written in the transaction that
-    queues the letter, deleted in the one that dispatches or closes it; the account's deletion
-    removes it through the cascade."""
-
-    __tablename__ = "letter_documents"
-
-    letter_id: Mapped[str] = mapped_column(
-        ForeignKey("letters.id", ondelete="CASCADE"), primary_key=True
-    )
-    pdf: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -20,6 +20,7 @@ from servicekonto.oidc.claims import SCOPE_CLAIMS
 from servicekonto.oidc.routes import db_session
 from servicekonto.registration import service as registration
 from servicekonto.security.ratelimit import Limits
+from servicekonto.staff.service import LETTER_DISPATCH, has_role
 from servicekonto.web.display import attribute_text
 from servicekonto.web.pages import (
     check_post,
@@ -44,7 +45,7 @@ from servicekonto.web.routes.signin import (
 
 router = APIRouter(include_in_schema=False)
 #: Staff with this role get a link to their view on the account page (issue 10 item 15).
-STAFF_ROLE, STAFF_VIEW = "letter_dispatch", "/staff/letters"
+STAFF_ROLE, STAFF_VIEW = LETTER_DISPATCH, "/staff/letters"
 GERMAN_TIME = ZoneInfo("Europe/Berlin")
 NOTICES = {
     "revoked": "account.revoked",
@@ -134,6 +135,7 @@ def overview(request: Request, db: Session = Depends(db_session)) -> Response:
         db.commit()
         return see_other("/login")
     consents = list_consents(db, account_id=account.id)
+    staff = has_role(db, account_id=account.id, role=STAFF_ROLE)
     db.commit()
     return render(
         request,
@@ -163,7 +165,7 @@ def overview(request: Request, db: Session = Depends(db_session)) -> Response:
         ],
         logout_action="/account/logout",
         notice=NOTICES.get(request.query_params.get("notice", "")),
-        staff_link=STAFF_VIEW if STAFF_ROLE in (account.roles or []) else None,
+        staff_link=STAFF_VIEW if staff else None,
     )
 
 

@@ -30,6 +30,7 @@ from servicekonto.letters import service
 from servicekonto.letters.service import LetterUnreadable
 from servicekonto.oidc import acr
 from servicekonto.oidc.routes import db_session
+from servicekonto.staff.service import has_role
 from servicekonto.web.pages import (
     PageRefused,
     check_post,
@@ -85,7 +86,7 @@ def _staff(request: Request, db: Session) -> str | _Refusal:
     if session is None or account is None:
         db.commit()
         return _Refusal(see_other(with_next("/login", VIEW)))
-    if ROLE not in (account.roles or []):
+    if not has_role(db, account_id=account.id, role=ROLE):
         db.commit()
         return _Refusal(_forbidden(request))
     if second_factor_state(db, session) != "bound":
@@ -128,7 +129,7 @@ def dispatch_view(request: Request, db: Session = Depends(db_session)) -> Respon
     staff = _staff(request, db)
     if isinstance(staff, _Refusal):
         return staff.response
-    letters = service.list_queued(db, now=provider_of(request).clock.now())
+    letters = service.list_queued(db, now=provider_of(request).clock.now(), staff=staff)
     db.commit()
     return render(
         request,
@@ -225,7 +226,10 @@ def export(
         return staff.response
     try:
         ids, pdf = service.export_batch(
-            db, letter_ids=_chosen(fields) or None, now=provider_of(request).clock.now()
+            db,
+            letter_ids=_chosen(fields) or None,
+            now=provider_of(request).clock.now(),
+            staff=staff,
         )
     except ServiceKontoError as exc:
         db.rollback()
@@ -253,7 +257,7 @@ def dispatch(
     if isinstance(staff, _Refusal):
         return staff.response
     count = service.mark_dispatched(
-        db, letter_ids=_chosen(fields), now=provider_of(request).clock.now()
+        db, letter_ids=_chosen(fields), now=provider_of(request).clock.now(), staff=staff
     )
     _audit(request, db, staff=staff, event="letters.dispatched", letters=count)
     db.commit()

@@ -1,0 +1,1 @@
+"""Staff of an administration: roles per administration (DESIGN §6 layer 5)."""
