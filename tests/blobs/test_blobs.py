@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import pytest
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import inspect, text
 
 from servicekonto.blobs import service as blobs
+from servicekonto.db.migrate import alembic_config
 from servicekonto.errors import InvalidInput
 from servicekonto.letters.store import load_pdf, save_pdf
 from servicekonto.oidc.provider import Provider
 from servicekonto.settings import Settings
 from tests.letters.conftest import account_id_of, queue
 from tests.support import make_account
-from tests.test_audit_log import ROOT
 
 
 @pytest.mark.postgres
@@ -82,12 +81,9 @@ def test_migration_moves_letter_pdfs_into_blobs_and_back(
     with provider.sessions() as db:
         save_pdf(db, letter_id=queued.letter_id, pdf=b"%PDF-1.4 demo", now=provider.clock.now())
         db.commit()
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
-    config.attributes["url"] = settings.sqlalchemy_url
-    config.attributes["configure_logger"] = False
+    config = alembic_config(settings.sqlalchemy_url)
 
-    command.downgrade(config, "0008")
+    command.downgrade(config, "0009")
     with provider.sessions() as db:
         rows = db.execute(text("SELECT letter_id, pdf FROM letter_documents")).all()
         assert [(r[0], bytes(r[1])) for r in rows] == [(queued.letter_id, b"%PDF-1.4 demo")]

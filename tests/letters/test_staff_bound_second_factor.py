@@ -29,7 +29,7 @@ from tests.letters.test_dispatch_access import (
     log_in,
     make_staff,
 )
-from tests.support import Browser, make_account
+from tests.support import Browser, account_id_of, give_roles, make_account
 
 UNBOUND_TITLE = "Authenticator-App noch nicht bestätigt"
 
@@ -47,11 +47,9 @@ def seed_demo(provider: Provider) -> str:
 
 
 def staff_account(provider: Provider, email: str) -> str:
-    with provider.sessions() as db:
-        account = db.scalars(select(Account).where(Account.email == email)).one()
-        account.roles = ["letter_dispatch"]
-        db.commit()
-        return account.id
+    account_id = account_id_of(provider, email)
+    give_roles(provider, account_id, ["letter_dispatch"])
+    return account_id
 
 
 def assert_refused_as_unbound(page: httpx.Response, letter_id: str) -> None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 from alembic import command
-from alembic.config import Config
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect, select, text, update
 
 from servicekonto.clock import FixedClock
+from servicekonto.db.migrate import alembic_config
 from servicekonto.db.models import Account, Administration, Letter, StaffRole
 from servicekonto.db.scoping import restrict
 from servicekonto.letters import service
@@ -18,7 +18,7 @@ from servicekonto.letters.store import save_pdf
 from servicekonto.oidc.provider import Provider
 from servicekonto.settings import Settings
 from servicekonto.staff.service import LETTER_DISPATCH, grant, has_role, roles_of
-from tests.letters.conftest import account_id_of, queue
+from tests.letters.conftest import queue
 from tests.letters.test_dispatch_access import (
     VIEW,
     _pdf,
@@ -28,8 +28,7 @@ from tests.letters.test_dispatch_access import (
     log_in,
     make_staff,
 )
-from tests.support import Browser, make_account
-from tests.test_audit_log import ROOT
+from tests.support import Browser, account_id_of, make_account
 
 
 def letter_of(provider: Provider, slug: str) -> str:
@@ -134,11 +133,8 @@ def test_migration_carries_account_roles_into_staff_roles_for_every_administrati
     administration(provider, "vg-ulmen")
     staff_id = account_id_of(provider, make_account(provider))
     citizen_id = account_id_of(provider, make_account(provider))
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
-    config.attributes["url"] = settings.sqlalchemy_url
-    config.attributes["configure_logger"] = False
-    command.downgrade(config, "0008")
+    config = alembic_config(settings.sqlalchemy_url)
+    command.downgrade(config, "0009")
     with provider.sessions() as db:
         db.execute(text("UPDATE accounts SET roles = :r WHERE id = :i"),
                    {"r": '["letter_dispatch"]', "i": staff_id})
@@ -152,7 +148,7 @@ def test_migration_carries_account_roles_into_staff_roles_for_every_administrati
             ("vg-ulmen", LETTER_DISPATCH), ("vg-zell", LETTER_DISPATCH)]
         assert roles_of(db, account_id=citizen_id) == []
         assert db.get(Account, citizen_id) is not None  # recreating `accounts` kept every row
-    command.downgrade(config, "0008")
+    command.downgrade(config, "0009")
     with provider.sessions() as db:
         roles = dict(db.execute(text("SELECT id, roles FROM accounts")).all())
         assert roles[citizen_id] in ("[]", [])

@@ -11,8 +11,9 @@ from sqlalchemy import delete, func, select
 from servicekonto.clients.subjects import account_of_subject
 from servicekonto.db.models import ClientSubject
 from servicekonto.oidc.provider import Provider
-from tests.protocol.flows import account_id, token_body
+from tests.protocol.flows import token_body
 from tests.support import Browser, Rp, decode_jwt, full_login, make_client
+from tests.support import account_id_of as account_id
 
 
 def _sub(browser: Browser, rp: Rp, email: str, jwks: dict[str, Any]) -> str:

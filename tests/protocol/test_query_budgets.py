@@ -49,7 +49,7 @@ BUDGETS: dict[str, dict[str, int]] = {
     # the grant
     "introspect": {"sqlite": 2, "postgresql": 1},
     # the browser session, the consent, the new grant and code, the session's client list
-    "authorize_with_session": {"sqlite": 6, "postgresql": 5},
+    "authorize_with_session": {"sqlite": 7, "postgresql": 6},
 }
 
 
