@@ -104,16 +104,12 @@ def postgres_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     url = fresh_postgres_schema(base)
     settings = Settings(dev_mode=True, database_url=url, data_dir=tmp_path_factory.mktemp("pg"))
     upgrade_database(settings)
-    from servicekonto.app import build_provider
+    from servicekonto.app import build_provider, dispose_provider
     from servicekonto.clock import SystemClock
 
     provider = build_provider(settings, SystemClock())
     provider.keys.ensure_keys()
-    for factory in (provider.sessions, provider.reading):
-        with factory() as db:
-            bind = db.get_bind()
-        assert isinstance(bind, Engine)
-        bind.dispose()  # a template database must have no open connections
+    dispose_provider(provider)  # a template database must have no open connections
     yield url
     drop_postgres(url, base)
 
