@@ -115,11 +115,33 @@ def postgres_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
 
 
 def drop_postgres(url: str, base_url: str) -> None:
+    """Drop a test database; fail if a connection to it was still open. Such a connection is
+    a pool nobody disposed: left to the garbage collector, psycopg warns "deleted while still
+    open" in whatever later test runs then (a random failure under warnings-as-errors), so
+    the test or fixture that left it fails here instead."""
     name = url.rsplit("/", 1)[1]
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
+        left = _connections_to(conn, name)
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+    if left:
+        pytest.fail(
+            f"{left} connection(s) to the test database still open at teardown: dispose the "
+            "engine (servicekonto.app.dispose_provider, engine.dispose()) before the database goes"
+        )
+
+
+def _connections_to(conn: Any, name: str) -> int:
+    """Open connections to database `name`, after a moment for backends of stopped server
+    processes to end (their exit reaches PostgreSQL asynchronously)."""
+    query = text("SELECT count(*) FROM pg_stat_activity WHERE datname = :name")
+    deadline = time.monotonic() + 3.0
+    while True:
+        left = int(conn.execute(query, {"name": name}).scalar_one())
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.05)
 
 
 @pytest.fixture
