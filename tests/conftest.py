@@ -104,26 +104,44 @@ def postgres_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     url = fresh_postgres_schema(base)
     settings = Settings(dev_mode=True, database_url=url, data_dir=tmp_path_factory.mktemp("pg"))
     upgrade_database(settings)
-    from servicekonto.app import build_provider
+    from servicekonto.app import build_provider, dispose_provider
     from servicekonto.clock import SystemClock
 
     provider = build_provider(settings, SystemClock())
     provider.keys.ensure_keys()
-    for factory in (provider.sessions, provider.reading):
-        with factory() as db:
-            bind = db.get_bind()
-        assert isinstance(bind, Engine)
-        bind.dispose()  # a template database must have no open connections
+    dispose_provider(provider)  # a template database must have no open connections
     yield url
     drop_postgres(url, base)
 
 
 def drop_postgres(url: str, base_url: str) -> None:
+    """Drop a test database; fail if a connection to it was still open. Such a connection is
+    a pool nobody disposed: left to the garbage collector, psycopg warns "deleted while still
+    open" in whatever later test runs then (a random failure under warnings-as-errors), so
+    the test or fixture that left it fails here instead."""
     name = url.rsplit("/", 1)[1]
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
+        left = _connections_to(conn, name)
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+    if left:
+        pytest.fail(
+            f"{left} connection(s) to the test database still open at teardown: dispose the "
+            "engine (servicekonto.app.dispose_provider, engine.dispose()) before the database goes"
+        )
+
+
+def _connections_to(conn: Any, name: str) -> int:
+    """Open connections to database `name`, after a moment for backends of stopped server
+    processes to end (their exit reaches PostgreSQL asynchronously)."""
+    query = text("SELECT count(*) FROM pg_stat_activity WHERE datname = :name")
+    deadline = time.monotonic() + 3.0
+    while True:
+        left = int(conn.execute(query, {"name": name}).scalar_one())
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.05)
 
 
 @pytest.fixture

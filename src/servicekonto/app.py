@@ -13,7 +13,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -134,6 +134,16 @@ def build_provider(settings: Settings, clock: Clock) -> Provider:
         hashing=PasswordHashing(settings.argon2_memory_kib, settings.argon2_time_cost),
         reading=reading,
     )
+
+
+def dispose_provider(provider: Provider) -> None:
+    """Close the pooled database connections of `build_provider`'s engine (`reading` shares it).
+    A pool left to the garbage collector drops open connections: psycopg then warns, in
+    whatever code happens to run, and the server keeps a backend until its socket times out."""
+    with provider.sessions() as db:  # a session touches no connection until it is used
+        engine = db.get_bind()
+    assert isinstance(engine, Engine)
+    engine.dispose()
 
 
 def bearer_validator(provider: Provider) -> BearerValidator:
@@ -378,6 +388,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         stop.set()
         for thread in threads:
             thread.join(timeout=5)
+        # After the threads: a reload still running would check a connection out again.
+        dispose_provider(provider)
 
     app = FastAPI(
         title="ServiceKonto",

@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import update
 
-from servicekonto.app import build_provider
+from servicekonto.app import build_provider, dispose_provider
 from servicekonto.clock import SystemClock
 from servicekonto.db.models import Client
 from servicekonto.oidc.provider import Provider
@@ -40,10 +40,7 @@ def cached_server(make_server: Callable[..., ServerProcess]) -> ServerProcess:
 def seeding(cached_server: ServerProcess) -> Iterator[Provider]:
     provider = build_provider(cached_server.settings(), SystemClock())
     yield provider
-    with provider.sessions() as db:
-        engine = db.get_bind()
-    assert isinstance(engine, Engine)
-    engine.dispose()
+    dispose_provider(provider)
 
 
 def machine_client(provider: Provider, scope: str) -> RegisteredClient:

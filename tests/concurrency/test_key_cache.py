@@ -21,9 +21,9 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
-from servicekonto.app import build_provider
+from servicekonto.app import build_provider, dispose_provider
 from servicekonto.clock import SystemClock
 from servicekonto.db.models import StoredSigningKey
 from servicekonto.oidc.provider import Provider
@@ -68,20 +68,12 @@ def keyed_server(make_server: Callable[..., ServerProcess]) -> ServerProcess:
     )
 
 
-def dispose(provider: Provider) -> None:
-    """Close the provider's database connections (before the test's database goes)."""
-    with provider.sessions() as db:
-        engine = db.get_bind()
-    assert isinstance(engine, Engine)
-    engine.dispose()
-
-
 @pytest.fixture
 def seeding(keyed_server: ServerProcess) -> Iterator[Provider]:
     """A provider on the server's database, for seeding clients and accounts."""
     provider = build_provider(keyed_server.settings(), SystemClock())
     yield provider
-    dispose(provider)
+    dispose_provider(provider)
 
 
 def codes_through_pages(
@@ -282,7 +274,7 @@ def test_oidc_core_10_1_1_d07_rotation_reaches_every_worker_within_the_cache_lif
         assert old_kid not in new_kids and len(new_kids) == 3, new_kids
         starts = signing_starts(provider, new_kids, lifetime)
     finally:
-        dispose(provider)
+        dispose_provider(provider)
 
     def kid_is_the_right_one(answer: httpx.Response) -> None:
         """Before the new keys' start the old key signs, after it a new one (a second's

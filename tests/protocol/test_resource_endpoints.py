@@ -17,11 +17,11 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from fastapi.testclient import TestClient
 from joserfc import jwt
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from servicekonto.app import build_provider, create_app
+from servicekonto.app import build_provider, create_app, dispose_provider
 from servicekonto.clock import FixedClock
 from servicekonto.db.models import OutboxMessage, StoredSigningKey
 from servicekonto.oidc import jose
@@ -513,10 +513,7 @@ def test_d07_a_rotation_run_with_a_shorter_key_cache_lifetime_still_publishes_be
     try:
         new_kids = operator.keys.rotate()
     finally:
-        with operator.sessions() as db:
-            engine = db.get_bind()
-        assert isinstance(engine, Engine)
-        engine.dispose()
+        dispose_provider(operator)
     clock.advance(seconds=10)  # past the operator's 2 x 1 s, long before the server's 120 s
     provider.keys.reload()  # as the server's schedule does
     assert provider.keys.signing_key("ES256").kid == old_kid

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 
-from servicekonto.app import build_provider
+from servicekonto.app import build_provider, dispose_provider
 from servicekonto.clock import SystemClock
 from servicekonto.db.models import (
     Account,
@@ -108,10 +108,7 @@ def sql(database_url: str, tmp_path: Path) -> Iterator[Provider]:
     )
     found = build_provider(settings, SystemClock())
     yield found
-    with found.sessions() as db:
-        engine = db.get_bind()
-    assert isinstance(engine, Engine)
-    engine.dispose()  # before the test database is dropped
+    dispose_provider(found)  # before the test database is dropped
 
 
 def assert_all_or_nothing(provider: Provider) -> None:
