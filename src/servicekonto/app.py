@@ -384,12 +384,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             )
         for thread in threads:
             thread.start()
-        yield
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=5)
-        # After the threads: a reload still running would check a connection out again.
-        dispose_provider(provider)
+        try:
+            yield
+        finally:  # also when the app stops with an error: no pooled connection is left open
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=5)
+            # After the threads: a reload still running would check a connection out again.
+            dispose_provider(provider)
 
     app = FastAPI(
         title="ServiceKonto",
