@@ -305,6 +305,13 @@ def test_dev_serve_on_another_port_derives_the_issuer_and_the_demo_portal_works(
         login = httpx.get(f"{issuer}/demo-portal/login")
         assert login.status_code == 303
         assert login.headers["location"].startswith(f"{issuer}/authorize?")
+        # the seeded demo portal is registered under this issuer too: /authorize accepts its
+        # redirect_uri and sends the browser on to the login page
+        with httpx.Client(cookies=login.cookies) as browser:
+            authorize = browser.get(login.headers["location"])
+            assert authorize.status_code in (302, 303), authorize.text[:300]
+            login_page = browser.get(issuer + authorize.headers["location"])
+            assert login_page.status_code == 200 and "password" in login_page.text
     finally:
         server.stop()
     assert f"SERVICEKONTO_ISSUER not set, using {issuer}" in server.log.read_text()

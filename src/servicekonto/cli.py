@@ -157,6 +157,8 @@ def serve(
     settings = _settings()
     _require_schema(settings)
     _dev_issuer(settings, host, port)
+    if settings.dev_mode:
+        _demo_portal_follows_issuer()
     uvicorn.run(
         "servicekonto.app:create_app",
         factory=True,
@@ -195,6 +197,24 @@ def _provider() -> Any:
     from servicekonto.clock import SystemClock
 
     return build_provider(_settings(), SystemClock())
+
+
+def _demo_portal_follows_issuer() -> None:
+    """Dev mode: the seeded demo portal moves with the issuer `serve` runs under."""
+    from servicekonto.app import dispose_provider
+    from servicekonto.demo_seed import follow_issuer
+
+    provider = _provider()  # settings read again: `_dev_issuer` may have set the issuer
+    try:
+        with provider.sessions() as db:
+            if follow_issuer(db, settings=provider.settings):
+                db.commit()
+                typer.echo(
+                    f"dev mode: demo portal now registered under {provider.settings.issuer}",
+                    err=True,
+                )
+    finally:
+        dispose_provider(provider)
 
 
 @app.command()

@@ -208,6 +208,24 @@ def _staff_totp(db: Session, *, settings: Settings, account_id: str, now: dateti
     return totp.to_base32(secret)
 
 
+def follow_issuer(db: Session, *, settings: Settings) -> bool:
+    """Point the demo portal's registered addresses at the issuer this server runs under.
+
+    The demo portal is served by ServiceKonto itself, so in dev mode `serve --port P` moves it
+    too (issue 10 #11); `servicekonto demo`, run before, registered it for the issuer it knew.
+    Its sector is fixed, so the subjects it knows stay the same. True when something changed.
+    """
+    row = db.get(Client, DEMO_PORTAL_ID)
+    if row is None:  # no demo tenant seeded: nothing to follow
+        return False
+    spec = dict(_clients(settings))[DEMO_PORTAL_ID]
+    wanted = (spec.redirect_uris, spec.post_logout_redirect_uris, spec.backchannel_logout_uri)
+    if (row.redirect_uris, row.post_logout_redirect_uris, row.backchannel_logout_uri) == wanted:
+        return False
+    row.redirect_uris, row.post_logout_redirect_uris, row.backchannel_logout_uri = wanted
+    return True
+
+
 def seed(
     db: Session, *, settings: Settings, hashing: PasswordHashing, now: datetime
 ) -> dict[str, Any]:
