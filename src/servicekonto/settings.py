@@ -286,11 +286,6 @@ class Settings(BaseSettings):
         return parse_smtp_url(self.smtp_url, dev_mode=self.dev_mode) if self.smtp_url else None
 
     @property
-    def mail_sender_address(self) -> str:
-        """The bare address of MAIL_FROM (envelope sender, Message-ID domain)."""
-        return parseaddr(self.mail_from)[1]
-
-    @property
     def mail_hostname(self) -> str:
         """The name we greet the relay with (EHLO): the issuer's host; an address literal for an
         IP (RFC 5321 §4.1.3). Never `socket.getfqdn()`, which may wait on DNS."""
