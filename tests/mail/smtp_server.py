@@ -8,6 +8,7 @@ answer is appended to DIR/rcpt.log. DIR/ready appears once it listens. Modes:
 - accept: take every mail;
 - refuse-temp: answer RCPT with 451 for the first --refusals recipients, then accept;
 - refuse-perm: answer every RCPT with 550;
+- refuse-sender: answer every MAIL FROM with 553 (a relay that does not accept our sender);
 - silent: accept TCP connections and never say a word (a relay that hangs);
 - drip: send an endless greeting, one line now and then (outlasts any per-read timeout);
 - hang-after-data: store the mail, then leave the first --hangs of them without an answer.
@@ -54,7 +55,16 @@ class Handler:
         self.refusals_left = args.refusals
         self.hangs_left = args.hangs
 
-    async def handle_RCPT(
+    async def handle_MAIL(  # noqa: N802
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if self.args.mode == "refuse-sender":
+            return f"553 5.7.1 <{address}>: Sender address rejected: not owned by user"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd calls its hooks by these names
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
         if self.args.mode == "refuse-perm":
@@ -69,7 +79,9 @@ class Handler:
         self.spool.note_rcpt(answer)
         return answer
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+    async def handle_DATA(  # noqa: N802
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
         login = None
         if session.authenticated and isinstance(session.auth_data, LoginPassword):
             login = session.auth_data.login.decode()
@@ -165,7 +177,8 @@ def main() -> None:
     parser.add_argument(
         "--mode",
         default="accept",
-        choices=["accept", "refuse-temp", "refuse-perm", "silent", "drip", "hang-after-data"],
+        choices=["accept", "refuse-temp", "refuse-perm", "refuse-sender", "silent", "drip",
+                 "hang-after-data"],
     )
     parser.add_argument("--refusals", type=int, default=1)
     parser.add_argument("--hangs", type=int, default=1)

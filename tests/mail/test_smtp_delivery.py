@@ -46,8 +46,7 @@ Sessions = Callable[[], Session]
 ANNA = "anna.schmitz@example.org"
 SUBJECT = "Ihr Passwort wurde geändert – Grüße aus Cochem-Zell"
 BODY = "Guten Tag Frau Schmitz,\n\nÄnderung übernommen: Straße, Größe, Öffnungszeiten €.\n"
-PASSWORD = "s3cr3t-Relay-Pa55"  # noqa: S105 - a test relay's
-SECOND = timedelta(seconds=1)
+PASSWORD = "s3cr3t-Relay-Pa55"  # the test relay's
 
 
 def queue(sessions: Sessions, clock: FixedClock, *, to: str = ANNA, subject: str = SUBJECT,
@@ -298,6 +297,21 @@ def test_permanent_refusal_fails_after_n_attempts_and_is_logged_once(
         "attempts (SMTP 550 5.1.1)"
     ]
     no_personal_data(caplog)
+
+
+def test_a_refused_sender_keeps_every_mail_waiting(
+    sessions: Sessions, clock: FixedClock, smtp_server: StartSmtp
+) -> None:
+    """A 5xx to MAIL FROM is about our configuration, not this mail: nothing fails for it."""
+    server = smtp_server(mode="refuse-sender")
+    ids = [queue(sessions, clock, to=f"person{i}@example.org") for i in range(2)]
+    for _ in range(REFUSED_ATTEMPTS + 2):
+        assert deliver(sessions, clock, plain(server)) == 0
+        clock.advance(hours=2)
+    first, second = (row(sessions, i) for i in ids)
+    assert first["failed_at"] is None and second["failed_at"] is None
+    assert first["last_error"] == "sender refused (SMTP 553)"
+    assert first["attempts"] + second["attempts"] == REFUSED_ATTEMPTS + 2  # one per round
 
 
 # -- a relay that is down, or hangs ------------------------------------------------------------

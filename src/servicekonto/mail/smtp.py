@@ -211,7 +211,9 @@ class SmtpBatch:
         sock = self._smtp.sock if self._smtp is not None else None
         if sock is not None:
             with suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked read at once
+                # Wakes the blocked read at once. The plain socket's method: SSLSocket's own
+                # would drop its TLS state under the reading thread's feet.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
     # -- one mail --------------------------------------------------------------------------
 
@@ -228,7 +230,12 @@ class SmtpBatch:
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             return _answer(code, text)
-        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+        except smtplib.SMTPSenderRefused as exc:
+            # Our MAIL_FROM (or the login) does not suit the relay: every mail would meet the
+            # same answer, so this one waits, however final the code, until the operator fixes it.
+            return Attempt(Outcome.RETRY, f"sender refused (SMTP {exc.smtp_code})",
+                           connection_lost=True)
+        except smtplib.SMTPDataError as exc:
             return _answer(exc.smtp_code, exc.smtp_error)
         return Attempt(Outcome.SENT)
 
