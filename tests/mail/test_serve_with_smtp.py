@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from servicekonto.db.models import OutboxMessage
-
 from tests.conftest import ServerProcess
 from tests.mail.conftest import Received, SmtpProcess, StartSmtp, TlsFiles
 from tests.registration.test_flow import TYPED

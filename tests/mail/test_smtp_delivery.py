@@ -299,6 +299,21 @@ def test_permanent_refusal_fails_after_n_attempts_and_is_logged_once(
     no_personal_data(caplog)
 
 
+def test_a_mail_that_cannot_be_written_fails_instead_of_looping(
+    sessions: Sessions, clock: FixedClock, smtp_server: StartSmtp
+) -> None:
+    """A header injection attempt (a line break in the address) never reaches the relay."""
+    server = smtp_server()
+    message_id = queue(sessions, clock, to=f"{ANNA}\r\nBcc: mallory@example.org")
+    for _ in range(REFUSED_ATTEMPTS + 2):
+        deliver(sessions, clock, plain(server))
+        clock.advance(hours=2)
+    failed = row(sessions, message_id)
+    assert failed["failed_at"] is not None
+    assert (failed["attempts"], failed["last_error"]) == (REFUSED_ATTEMPTS, "malformed mail")
+    assert server.rcpt_answers() == [] and server.received() == []
+
+
 def test_a_refused_sender_keeps_every_mail_waiting(
     sessions: Sessions, clock: FixedClock, smtp_server: StartSmtp
 ) -> None:

@@ -28,6 +28,8 @@ class EmlDirectory:
             self.write(mail)
         except OSError as exc:
             return Attempt(Outcome.RETRY, type(exc).__name__)
+        except ValueError:  # e.g. a line break in an address: this mail can never be written
+            return Attempt(Outcome.REFUSED, "malformed mail")
         return Attempt(Outcome.SENT)
 
     def write(self, mail: OutgoingMail) -> Path:

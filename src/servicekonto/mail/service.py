@@ -102,7 +102,12 @@ def deliver_mail_due(
                           sender=sender)
             if mail is None:
                 continue
-            attempt = batch.send(mail)
+            try:
+                attempt = batch.send(mail)
+            except Exception as exc:  # a bug must not turn one mail into an endless loop
+                log.error("mail outbox message %d: unexpected %s", mail.outbox_id,
+                          type(exc).__name__)  # the message may quote the mail: not logged
+                attempt = Attempt(Outcome.RETRY, type(exc).__name__, connection_lost=True)
             if attempt.outcome is Outcome.SENT:
                 crash_point("mail.after_relay_accepted")
             if _record(sessions, mail, attempt, now=clock.now()):

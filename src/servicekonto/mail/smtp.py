@@ -129,8 +129,9 @@ class SmtpBatch:
                 return Attempt(Outcome.RETRY, self._reason(exc), connection_lost=True)
             try:
                 return self._transmit(smtp, mail)
-            except (smtplib.SMTPServerDisconnected, OSError) as exc:
-                # smtplib.SMTPException is an OSError too: every other reply ended up here.
+            except OSError as exc:
+                # A broken connection, or an answer smtplib raised for that _transmit does not
+                # sort (smtplib's errors are OSErrors): the connection is in doubt, start anew.
                 self._drop()
                 return Attempt(Outcome.RETRY, self._reason(exc), connection_lost=True)
 
@@ -223,8 +224,11 @@ class SmtpBatch:
             if not smtp.has_extn("smtputf8"):
                 return Attempt(Outcome.REFUSED, "relay offers no SMTPUTF8")
             options = ["SMTPUTF8", "BODY=8BITMIME"]
-        message = render(mail, seven_bit=True)
-        data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+        try:
+            message = render(mail, seven_bit=True)
+            data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+        except ValueError:  # e.g. a line break in an address: this mail can never be sent
+            return Attempt(Outcome.REFUSED, "malformed mail")
         try:
             smtp.sendmail(mail.envelope_from, [mail.to], data, mail_options=options)
         except smtplib.SMTPRecipientsRefused as exc:
