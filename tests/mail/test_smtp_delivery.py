@@ -427,8 +427,9 @@ deliver_mail_due(sessions, clock=FixedClock(datetime.fromisoformat(now)), transp
 """
 
 
+@pytest.mark.postgres
 def test_crash_between_relay_acceptance_and_commit_is_recognisable(
-    sessions: Sessions, clock: FixedClock, smtp_server: StartSmtp, database_url: str,
+    backend: str, sessions: Sessions, clock: FixedClock, smtp_server: StartSmtp, database_url: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     server = smtp_server()

@@ -125,6 +125,8 @@ def _claim(sessions: Callable[[], Session], message_id: int, *, clock: Clock, le
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.delivered_at.is_(None),
                    OutboxMessage.failed_at.is_(None),
+                   # Still due: another worker may have tried it since we looked (back-off).
+                   OutboxMessage.next_attempt_at <= now,
                    (OutboxMessage.claimed_until.is_(None))
                    | (OutboxMessage.claimed_until <= now))
             .values(claimed_until=now + timedelta(seconds=lease),
