@@ -39,7 +39,7 @@ from servicekonto.errors import (
 )
 from servicekonto.letters.store import LetterStore
 from servicekonto.logging_setup import FailureStreak
-from servicekonto.mail.service import deliver_mail_due
+from servicekonto.mail.service import deliver_mail_due, mail_transport
 from servicekonto.oidc import access, discovery, logout
 from servicekonto.oidc import routes as oidc_routes
 from servicekonto.oidc.keystore import KeyStore
@@ -343,8 +343,9 @@ def deliver_outbox(provider: Provider, http: httpx.Client) -> None:
     logout.deliver_due(provider, http)
     deliver_mail_due(
         provider.sessions,
-        now=provider.clock.now(),
-        mail_dir=provider.settings.data_dir / "mail",
+        clock=provider.clock,
+        transport=mail_transport(provider.settings),  # builds no connection until a mail is due
+        sender=provider.settings.mail_from,
         reading=provider.reading,
     )
 
