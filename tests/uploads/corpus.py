@@ -1,0 +1,177 @@
+"""Test files built in code: small valid PDFs, PNGs and JPEGs, and the hostile variants of the
+attack corpus (checklist U-02/U-03). Nothing here is stored in the repository as a file; the
+EICAR test string is put together from two halves, so no file of the project trips a scanner."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from PIL import Image, PngImagePlugin
+from pypdf import PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    NameObject,
+    NumberObject,
+    TextStringObject,
+)
+
+#: The EICAR anti-virus test file (eicar.org), 68 bytes, in two halves.
+EICAR = ("X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + "EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*").encode()
+#: What the tests' metadata carries, to search for after re-encoding.
+SECRET = "Geheim-GPS-50.1466N-7.1667E"
+
+
+def _writer() -> PdfWriter:
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    return writer
+
+
+def _bytes(writer: PdfWriter) -> bytes:
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _action(**entries: Any) -> DictionaryObject:
+    action = DictionaryObject({NameObject("/Type"): NameObject("/Action")})
+    for key, value in entries.items():
+        action[NameObject(f"/{key}")] = value
+    return action
+
+
+def pdf(text: bytes = b"") -> bytes:
+    """A one-page PDF; `text` goes into its (unfiltered) content stream as a comment."""
+    writer = _writer()
+    if text:
+        content = DecodedStreamObject()
+        content.set_data(b"% " + text + b"\n")
+        page = writer.pages[0]
+        page[NameObject("/Contents")] = writer._add_object(content)
+    return _bytes(writer)
+
+
+def pdf_with_javascript() -> bytes:
+    """Document-level JavaScript (the catalog's /Names /JavaScript tree, ISO 32000-2 §7.7.4),
+    which viewers run on opening without any /OpenAction."""
+    writer = _writer()
+    script = _action(S=NameObject("/JavaScript"), JS=TextStringObject("app.alert('Hallo');"))
+    tree = DictionaryObject(
+        {NameObject("/Names"): ArrayObject([TextStringObject("hallo"), writer._add_object(script)])}
+    )
+    writer._root_object[NameObject("/Names")] = DictionaryObject(
+        {NameObject("/JavaScript"): writer._add_object(tree)}
+    )
+    return _bytes(writer)
+
+
+def pdf_with_open_action() -> bytes:
+    """Opens a web address as soon as the document is opened (an action, no JavaScript)."""
+    writer = _writer()
+    writer._root_object[NameObject("/OpenAction")] = _action(
+        S=NameObject("/URI"), URI=TextStringObject("https://example.org/")
+    )
+    return _bytes(writer)
+
+
+def pdf_with_destination_open_action() -> bytes:
+    """/OpenAction [page /Fit]: a view, not an action (accepted)."""
+    writer = _writer()
+    writer._root_object[NameObject("/OpenAction")] = ArrayObject(
+        [writer.pages[0].indirect_reference, NameObject("/Fit")]
+    )
+    return _bytes(writer)
+
+
+def pdf_with_launch() -> bytes:
+    """A link annotation whose action starts a program."""
+    writer = _writer()
+    annotation = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Link"),
+            NameObject("/Rect"): ArrayObject([NumberObject(n) for n in (0, 0, 100, 100)]),
+            NameObject("/A"): _action(
+                S=NameObject("/Launch"), F=TextStringObject("C:\\Windows\\System32\\calc.exe")
+            ),
+        }
+    )
+    writer.pages[0][NameObject("/Annots")] = ArrayObject([writer._add_object(annotation)])
+    return _bytes(writer)
+
+
+def pdf_with_additional_actions() -> bytes:
+    """The page's /AA opens a web address when the page is shown."""
+    writer = _writer()
+    writer.pages[0][NameObject("/AA")] = DictionaryObject(
+        {NameObject("/O"): _action(S=NameObject("/URI"), URI=TextStringObject("https://x.test/"))}
+    )
+    return _bytes(writer)
+
+
+def pdf_with_embedded_file() -> bytes:
+    writer = _writer()
+    writer.add_attachment("rechnung.exe", b"MZ\x90\x00")
+    return _bytes(writer)
+
+
+def pdf_encrypted() -> bytes:
+    writer = _writer()
+    writer.encrypt(user_password="", owner_password="owner", algorithm="AES-128")
+    return _bytes(writer)
+
+
+def pdf_with_hidden_javascript() -> bytes:
+    """JavaScript under names spelt with #xx escapes (ISO 32000-2 §7.3.5), which a byte search
+    for "/JavaScript" would miss."""
+    data = pdf_with_javascript()
+    return data.replace(b"/JavaScript", b"/J#61vaScript").replace(b"/JS ", b"/J#53 ")
+
+
+def png(size: tuple[int, int] = (40, 30), *, metadata: bool = False, mode: str = "RGB") -> bytes:
+    image = Image.new(mode, size, "#3366aa" if mode != "P" else 3)
+    out = io.BytesIO()
+    kwargs: dict[str, Any] = {}
+    if metadata:
+        info = PngImagePlugin.PngInfo()
+        info.add_text("Comment", SECRET)
+        info.add_itxt("XML:com.adobe.xmp", f"<x:xmpmeta>{SECRET}</x:xmpmeta>")
+        kwargs = {"pnginfo": info, "exif": _exif(), "icc_profile": _icc()}
+    image.save(out, "PNG", **kwargs)
+    return out.getvalue()
+
+
+def jpeg(size: tuple[int, int] = (40, 30), *, metadata: bool = False, orientation: int = 0) -> bytes:
+    image = Image.new("RGB", size, "#aa6633")
+    image.paste("#000000", (0, 0, size[0] // 4, size[1] // 4))  # a corner to see rotations by
+    out = io.BytesIO()
+    kwargs: dict[str, Any] = {}
+    if metadata or orientation:
+        exif = _exif()
+        if orientation:
+            exif[0x0112] = orientation
+        kwargs["exif"] = exif
+    if metadata:
+        kwargs.update(
+            icc_profile=_icc(),
+            comment=SECRET.encode(),
+            xmp=f"<x:xmpmeta>{SECRET}</x:xmpmeta>".encode(),
+        )
+    image.save(out, "JPEG", quality=85, **kwargs)
+    return out.getvalue()
+
+
+def _exif() -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x010F] = "Kamerahersteller"  # Make
+    exif[0x010E] = SECRET  # ImageDescription
+    exif[0x013B] = "Max Mustermann"  # Artist
+    return exif
+
+
+def _icc() -> bytes:
+    # An ICC profile only needs to survive as bytes for this test; its content is a marker.
+    return b"\x00\x00\x00\x80lcms" + SECRET.encode() + b"\x00" * 80
