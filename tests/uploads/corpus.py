@@ -5,6 +5,8 @@ EICAR test string is put together from two halves, so no file of the project tri
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from typing import Any
 
 from PIL import Image, PngImagePlugin
@@ -144,7 +146,9 @@ def png(size: tuple[int, int] = (40, 30), *, metadata: bool = False, mode: str =
     return out.getvalue()
 
 
-def jpeg(size: tuple[int, int] = (40, 30), *, metadata: bool = False, orientation: int = 0) -> bytes:
+def jpeg(
+    size: tuple[int, int] = (40, 30), *, metadata: bool = False, orientation: int = 0
+) -> bytes:
     image = Image.new("RGB", size, "#aa6633")
     image.paste("#000000", (0, 0, size[0] // 4, size[1] // 4))  # a corner to see rotations by
     out = io.BytesIO()
@@ -175,3 +179,54 @@ def _exif() -> Image.Exif:
 def _icc() -> bytes:
     # An ICC profile only needs to survive as bytes for this test; its content is a marker.
     return b"\x00\x00\x00\x80lcms" + SECRET.encode() + b"\x00" * 80
+
+
+# -- hostile files --------------------------------------------------------------------------
+
+
+def jpeg_with_pdf_inside() -> bytes:
+    """A JPEG whose comment segment holds a whole PDF: a JPEG for image viewers, a PDF for
+    readers that look for the header anywhere in the first KiB (the classic polyglot)."""
+    image = Image.new("RGB", (8, 8), "#ffffff")
+    out = io.BytesIO()
+    image.save(out, "JPEG", comment=pdf())
+    return out.getvalue()
+
+
+def png_with_html_inside() -> bytes:
+    """A PNG whose text chunk is an HTML page (a browser sniffing it would run the script)."""
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Description", "<html><script>alert(document.cookie)</script></html>")
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(out, "PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def png_pixel_flood(width: int = 100_000, height: int = 100_000) -> bytes:
+    """A tiny PNG whose header promises 10 gigapixels (a decompression bomb for a decoder that
+    allocates what the header says)."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + png_chunk(b"IEND", b"")
+    )
+
+
+def jpeg_pixel_flood() -> bytes:
+    """A JPEG whose frame header (SOF0) claims 65535 × 65535 pixels."""
+    data = bytearray(jpeg((16, 16)))
+    sof = data.find(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = struct.pack(">HH", 65535, 65535)
+    return bytes(data)
+
+
+def png_with_bad_crc() -> bytes:
+    data = bytearray(png())
+    data[30] ^= 0xFF  # a byte of the IHDR chunk's CRC: the chunk no longer checks out
+    return bytes(data)

@@ -120,11 +120,12 @@ def walk(data: bytes, kind: FileKind, *, index: int | None, name: str | None) ->
     if kind is FileKind.PDF:
         _walk_pdf(data, where)
         return Structure(kind)
-    _refuse_foreign_signatures(data, where)
     if kind is FileKind.PNG:
         width, height = _walk_png(data, where)
     else:
         width, height = _walk_jpeg(data, where)
+    # After the walk: a second file appended is reported as such, one hidden inside as this.
+    _refuse_foreign_signatures(data, where)
     return Structure(kind, width, height)
 
 
