@@ -59,6 +59,8 @@ def content_disposition(
 ) -> str:
     """A `Content-Disposition` value for a checked display name (RFC 6266 §4, RFC 8187)."""
     fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    fallback = _FALLBACK_UNSAFE.sub("_", fallback).strip() or "download"
+    fallback = _FALLBACK_UNSAFE.sub("_", fallback).strip()
+    if not fallback or fallback.startswith("."):  # "日本.pdf" must not become a hidden ".pdf"
+        fallback = "download" + fallback
     encoded = quote(name, safe="")
     return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
