@@ -230,3 +230,53 @@ def png_with_bad_crc() -> bytes:
     data = bytearray(png())
     data[30] ^= 0xFF  # a byte of the IHDR chunk's CRC: the chunk no longer checks out
     return bytes(data)
+
+
+def pdf_with_javascript_in_object_stream() -> bytes:
+    """A PDF 1.5 whose catalog, with an /OpenAction running JavaScript, sits in a compressed
+    object stream (ISO 32000-2 §7.5.7) behind a cross-reference stream (§7.5.8): no byte search
+    sees it, only a parse that decompresses the stream."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R "
+        b"/OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >> >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] >>",
+    ]
+    offsets, body = [], b""
+    for obj in objects:
+        offsets.append(len(body))
+        body += obj + b"\n"
+    pairs = zip((1, 2, 3), offsets, strict=True)
+    header = b" ".join(b"%d %d" % pair for pair in pairs) + b"\n"
+    packed = zlib.compress(header + body)
+    out = b"%PDF-1.5\n"
+    stream_at = len(out)
+    out += (
+        b"4 0 obj\n<< /Type /ObjStm /N 3 /First %d /Filter /FlateDecode /Length %d >>\nstream\n"
+        % (len(header), len(packed))
+        + packed
+        + b"\nendstream\nendobj\n"
+    )
+    xref_at = len(out)
+    rows = [(0, 0, 65535), (2, 4, 0), (2, 4, 1), (2, 4, 2), (1, stream_at, 0), (1, xref_at, 0)]
+    table = b"".join(struct.pack(">BIH", *row) for row in rows)
+    out += (
+        b"5 0 obj\n<< /Type /XRef /Size 6 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n"
+        % len(table)
+        + table
+        + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_at
+    )
+    return out
+
+
+def pdf_with_unlisted_javascript() -> bytes:
+    """A PDF with a JavaScript action object that its cross-reference table does not list: a
+    parser trusting the table never sees it, one that rebuilds the table (because it finds
+    something else broken) does."""
+    data = pdf()
+    orphan = b"99 0 obj\n<< /Type /Action /S /JavaScript /JS (app.alert\\(1\\)) >>\nendobj\n"
+    xref = data.rindex(b"\nxref\n") + 1
+    startxref = data.rindex(b"startxref\n")
+    old_offset = int(data[startxref + 10 :].split(b"\n", 1)[0])
+    patched = data[:xref] + orphan + data[xref:startxref]
+    return patched + b"startxref\n%d\n%%%%EOF\n" % (old_offset + len(orphan))

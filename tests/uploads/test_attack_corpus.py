@@ -5,11 +5,13 @@ stored first. Runs against both blob stores."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
+from pypdf import PdfReader
 
 from servicekonto.clock import FixedClock
 from servicekonto.uploads import errors
@@ -45,6 +47,8 @@ CASES = [
     # active PDFs
     Case("Satzung.pdf", corpus.pdf_with_javascript, "pdf_javascript", says=("JavaScript",)),
     Case("Satzung.pdf", corpus.pdf_with_hidden_javascript, "pdf_javascript"),
+    Case("Satzung.pdf", corpus.pdf_with_javascript_in_object_stream, "pdf_javascript"),
+    Case("Satzung.pdf", corpus.pdf_with_unlisted_javascript, "pdf_javascript"),
     Case("Satzung.pdf", corpus.pdf_with_open_action, "pdf_open_action", says=("Öffnen",)),
     Case("Satzung.pdf", corpus.pdf_with_launch, "pdf_launch", says=("Programm",)),
     Case("Satzung.pdf", corpus.pdf_with_additional_actions, "pdf_additional_actions"),
@@ -84,6 +88,17 @@ NAME_CASES = [
     ("", "file_name_missing"),
     ("   ", "file_name_missing"),
 ]
+
+
+def test_each_pdf_search_finds_what_the_other_cannot() -> None:
+    """The premises of two corpus cases: JavaScript in a compressed object stream is invisible
+    to the byte search, so the parse must find it; an object the table does not list is
+    invisible to the parse, so the byte search must find it."""
+    compressed = corpus.pdf_with_javascript_in_object_stream()
+    assert b"JavaScript" not in compressed and b"OpenAction" not in compressed
+    assert set(PdfReader(io.BytesIO(compressed)).xref_objStm) == {1, 2, 3}
+    unlisted = PdfReader(io.BytesIO(corpus.pdf_with_unlisted_javascript()))
+    assert 99 not in unlisted.xref[0] and len(unlisted.pages) == 1
 
 
 def _refusal(stores: Stores, second: IncomingFile) -> errors.UploadRefused:
