@@ -66,11 +66,15 @@ _PDF_HEADER_WINDOW = 1024
 _PDF_EOF = b"%%EOF"
 _PDF_TRAILING_WHITE_SPACE = b"\x00\t\n\x0c\r "
 
-#: Signatures of other formats that must not appear inside an image, with the name messages use.
-_FOREIGN_IN_IMAGES = re.compile(
-    rb"(?P<PDF>%PDF-|%%EOF)|(?P<HTML><html|<script|<svg|<!doctype|<\?php|<iframe)",
-    re.IGNORECASE,
+#: Signatures of other formats that must not appear inside an image, by the name messages use;
+#: HTML ones are matched without regard to case.
+_FOREIGN_IN_IMAGES = (
+    ("PDF", (b"%PDF-", b"%%EOF"), False),
+    ("HTML", (b"<html", b"<script", b"<svg", b"<!doctype", b"<?php", b"<iframe"), True),
 )
+#: In entropy-coded data a 0xFF is followed by 0x00 (stuffing), a restart marker or more 0xFF
+#: fill; anything else is the marker that ends the scan (T.81 §B.1.1.5).
+_END_OF_SCAN = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 
 
 @dataclass(frozen=True)
@@ -229,23 +233,17 @@ def _walk_jpeg(data: bytes, where: Where) -> tuple[int, int]:
 
 
 def _after_entropy_coded(data: bytes, pos: int) -> int:
-    """The offset of the marker that ends the scan data starting at `pos`, or -1 if none: in
-    entropy-coded data 0xFF is followed by 0x00 (stuffing) or a restart marker (T.81 §B.1.1.5)."""
-    while True:
-        pos = data.find(b"\xff", pos)
-        if pos < 0 or pos + 1 >= len(data):
-            return -1
-        following = data[pos + 1]
-        if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
-            pos += 1
-            continue
-        return pos
+    """The offset of the marker that ends the scan data starting at `pos`, or -1 if none."""
+    found = _END_OF_SCAN.search(data, pos)
+    return -1 if found is None else found.start()
 
 
 # -- foreign content --------------------------------------------------------------------------
 
 
 def _refuse_foreign_signatures(data: bytes, where: Where) -> None:
-    found = _FOREIGN_IN_IMAGES.search(data)
-    if found is not None:
-        raise where.refuse(errors.FilePolyglot, other=found.lastgroup or "other")
+    lowered = data.lower()
+    for other, signatures, any_case in _FOREIGN_IN_IMAGES:
+        haystack = lowered if any_case else data
+        if any(signature in haystack for signature in signatures):
+            raise where.refuse(errors.FilePolyglot, other=other)
