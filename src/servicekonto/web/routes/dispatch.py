@@ -133,7 +133,7 @@ def dispatch_view(request: Request, db: Session = Depends(db_session)) -> Respon
     db.commit()
     return render(
         request,
-        "letters_dispatch.html",
+        "staff/letters_dispatch.html",
         export_action="/staff/letters/export",
         dispatch_action="/staff/letters/dispatch",
         letters=[

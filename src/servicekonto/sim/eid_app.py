@@ -64,14 +64,6 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from starlette.datastructures import FormData
 
 from servicekonto.api.body_limit import BodyLimit
-from servicekonto.eid.mock import (
-    MAX_PIN_TRIES,
-    MAX_REFRESH_ADDRESS_LENGTH,
-    MockEidServer,
-    SimulatorOutcome,
-    SimulatorView,
-    valid_service_provider,
-)
 from servicekonto.eid.model import (
     LOA_HIGH,
     LOA_NORMAL,
@@ -85,6 +77,14 @@ from servicekonto.eid.model import (
     UseIdRequest,
 )
 from servicekonto.security.secrets import derive_key, keyed_digest, same
+from servicekonto.sim.eid_server import (
+    MAX_PIN_TRIES,
+    MAX_REFRESH_ADDRESS_LENGTH,
+    MockEidServer,
+    SimulatorOutcome,
+    SimulatorView,
+    valid_service_provider,
+)
 
 BODY_LIMIT = 16 * 1024
 RESULT_MAJOR_OK = "http://www.bsi.bund.de/ecard/api/1.1/resultmajor#ok"
@@ -264,7 +264,7 @@ class _Pages:
     def __init__(self, secret_key: str) -> None:
         self._key = derive_key(secret_key, "eid-simulator-csrf")
         self._env = Environment(
-            loader=PackageLoader("servicekonto.web", "templates/eid_simulator"),
+            loader=PackageLoader("servicekonto.sim", "templates/eid_simulator"),
             autoescape=select_autoescape(["html"], default_for_string=True),
             undefined=StrictUndefined,
             trim_blocks=True,

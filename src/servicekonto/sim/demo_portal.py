@@ -183,7 +183,7 @@ def _validate_id_token(id_token: str, metadata: dict[str, Any], nonce: str) -> d
 def _page(request: Request, state: dict[str, Any] | None, error: str | None = None) -> Response:
     return render(
         request,
-        "demo_portal.html",
+        "demo/demo_portal.html",
         logged_in=state is not None,
         userinfo=state.get("userinfo") if state else None,
         id_token_claims=state.get("id_token_claims") if state else None,

@@ -30,9 +30,9 @@ from servicekonto.security.passwords import PasswordHashing
 from servicekonto.security.sealing import Sealer
 from servicekonto.security.secrets import derive_key
 from servicekonto.settings import Settings
+from servicekonto.sim.demo_portal import CLIENT_ID as DEMO_PORTAL_ID
+from servicekonto.sim.demo_portal import demo_client_secret
 from servicekonto.staff.service import grant
-from servicekonto.web.demo_portal import CLIENT_ID as DEMO_PORTAL_ID
-from servicekonto.web.demo_portal import demo_client_secret
 
 #: Kreis and Verbandsgemeinden: slug, name, kind, parent, postal codes, letterhead address.
 ADMINISTRATIONS: list[tuple[str, str, str, str | None, list[str], list[str]]] = [

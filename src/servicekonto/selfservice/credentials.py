@@ -28,9 +28,9 @@ from servicekonto.audit.service import record
 from servicekonto.db.models import Account, EmailToken
 from servicekonto.errors import InvalidInput, NotFound, RateLimited
 from servicekonto.mail.service import queue_mail
-from servicekonto.registration.recovery import RESET_PURPOSE
 from servicekonto.security.passwords import PasswordHashing
 from servicekonto.security.secrets import digest, random_token
+from servicekonto.selfservice.recovery import RESET_PURPOSE
 
 CHANGE_PURPOSE = "change_email"
 CHANGE_TOKEN_TTL = timedelta(hours=24)

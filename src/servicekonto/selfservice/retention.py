@@ -40,7 +40,7 @@ from servicekonto.db.models import (
 )
 from servicekonto.letters.service import close_expired, purge_pdfs
 from servicekonto.letters.store import LetterStore
-from servicekonto.registration.recovery import erase_account
+from servicekonto.selfservice.recovery import erase_account
 
 #: Issue 3 item 7; the confirmation mail and the privacy notice promise the same.
 UNCONFIRMED_RETENTION = timedelta(days=7)

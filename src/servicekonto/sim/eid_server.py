@@ -50,13 +50,6 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from servicekonto.eid.cards import (
-    OPERATION_FIELDS,
-    TEST_CARDS,
-    TestCard,
-    card_by_id,
-    restricted_id,
-)
 from servicekonto.eid.model import (
     LOA_HIGH,
     LOA_NORMAL,
@@ -74,6 +67,13 @@ from servicekonto.eid.model import (
     UseIdResponse,
 )
 from servicekonto.security.secrets import digest
+from servicekonto.sim.eid_cards import (
+    OPERATION_FIELDS,
+    TEST_CARDS,
+    TestCard,
+    card_by_id,
+    restricted_id,
+)
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,6 @@ import threading
 from collections.abc import Iterable
 from datetime import date
 
-from servicekonto.register.generator import gc_paused, generate
 from servicekonto.register.model import AMBIGUOUS, NO_MATCH, MatchResult, PersonQuery, Resident
 from servicekonto.register.normalise import (
     address_key,
@@ -23,6 +22,7 @@ from servicekonto.register.normalise import (
     normalise_name,
 )
 from servicekonto.register.port import CivilRegister
+from servicekonto.sim.register_data import gc_paused, generate
 
 _Key = tuple[str, date]
 

@@ -19,8 +19,8 @@ from servicekonto.db.models import Account, Authorization, AuthorizationCode, Re
 from servicekonto.errors import OAuthError
 from servicekonto.oidc import pkce
 from servicekonto.oidc.claims import STANDARD_SCOPES
+from servicekonto.oidc.minting import TokenSet, access_token, issue_for_authorization
 from servicekonto.oidc.provider import Provider
-from servicekonto.oidc.tokens import TokenSet, access_token, issue_for_authorization
 from servicekonto.security.secrets import digest
 
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
