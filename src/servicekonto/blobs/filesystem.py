@@ -11,6 +11,9 @@ as given. `open_store` always wraps this adapter in `SealedBlobStore`, so those 
 ciphertext; the header repeats the id so a file copied over another id's name is detected, and
 the sealing binds id and content type, so changing either does not go unnoticed.
 
+`ids_with_prefix` reads the header of every file (the names say nothing): fine for clean-up
+jobs, not for a request path.
+
 Writes go to a temporary file in the same directory, fsync, rename (atomic on POSIX); a file that
 is replaced keeps its old content under a side name until the transaction ends
 (`unit_of_work.py`): the commit removes it, a rollback puts it back.

@@ -31,7 +31,9 @@ class UploadRefused(InvalidInput):
         self.display_name = display_name
         self.params: dict[str, str | int] = dict(params)
         label = f"file {index}" if index is not None else "upload"
-        super().__init__(self.english.format(file=label, **params))
+        # ASCII whatever a parameter brings (a scanner's signature name, say).
+        english = self.english.format(file=label, **params)
+        super().__init__(english.encode("ascii", "replace").decode("ascii"))
 
     @property
     def message_key(self) -> str:
