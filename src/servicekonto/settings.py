@@ -224,6 +224,29 @@ class Settings(BaseSettings):
     dpo_contact: str = Field(
         default="", description="Data protection officer's name or office and contact."
     )
+    blob_store: Literal["database", "filesystem"] = Field(
+        default="database",
+        description="Where uploaded documents are kept, sealed either way: `database` (every "
+        "instance reaches them) or `filesystem` (BLOB_DIR). Letters' PDFs stay in the database.",
+    )
+    blob_dir: str = Field(
+        default="",
+        description="Directory of the `filesystem` blob store, outside any served path; empty: "
+        "<data_dir>/blobs.",
+    )
+    clamd_url: str = Field(
+        default="",
+        description="ClamAV daemon for the malware scan of uploads: unix:///path/to/clamd.ctl or "
+        "tcp://host:3310; empty: no scanner (see UPLOAD_SCAN_REQUIRED).",
+    )
+    clamd_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Connect, send and answer of one clamd scan together."
+    )
+    upload_scan_required: bool = Field(
+        default=True,
+        description="Without a configured and reachable clamd, refuse uploads (true) or accept "
+        "them with the scan recorded as `skipped` (false).",
+    )
     api_docs: bool | None = Field(
         default=None,
         description="Serve /api/docs and /api/openapi.json; unset: in dev mode only.",
@@ -259,6 +282,8 @@ class Settings(BaseSettings):
                     f"SERVICEKONTO_METRICS_ALLOW: {item!r} is no address or network"
                 ) from exc
         self._check_mail()
+        if self.clamd_url:
+            _check_clamd_url(self.clamd_url)
         parts = urlsplit(self.issuer)
         if parts.query or parts.fragment or not parts.netloc:
             raise ConfigurationError("the issuer must be an absolute URL without query/fragment")
@@ -297,6 +322,10 @@ class Settings(BaseSettings):
         return f"[IPv6:{ip}]" if ip.version == 6 else f"[{ip}]"
 
     @property
+    def blob_directory(self) -> Path:
+        return Path(self.blob_dir) if self.blob_dir else self.data_dir / "blobs"
+
+    @property
     def sqlalchemy_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'servicekonto.sqlite3'}"
 
@@ -304,3 +333,19 @@ class Settings(BaseSettings):
     def secure_cookies(self) -> bool:
         """`__Host-` cookies need Secure, which needs https; dev over http uses plain names."""
         return urlsplit(self.issuer).scheme == "https"
+
+
+def _check_clamd_url(url: str) -> None:
+    """unix:///absolute/path or tcp://host:port, nothing else (uploads/clamd.py reads them)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if parts.scheme == "unix" and not parts.netloc and parts.path.startswith("/"):
+        return
+    if parts.scheme == "tcp" and parts.hostname and port and parts.path in ("", "/"):
+        return
+    raise ConfigurationError(
+        "SERVICEKONTO_CLAMD_URL must be unix:///path/to/socket or tcp://host:port"
+    )
