@@ -1,20 +1,19 @@
 """Moving an organisation from one state to the next: one conditional UPDATE, one history row,
 one audit event (ids only).
 
-`move` is the only writer of `organisations.state`. Its UPDATE names the state it read (and any
-further condition the caller adds, such as the first approval it saw), so of two people acting
-on the same organisation at once exactly one matches a row; the other gets
-`ConcurrentDecision`. A staff member's UPDATE is also scoped to their administrations
-(`db.scoping.restrict`), so not even a forged id changes another administration's row.
+`move` is the only writer of `organisations.state`. Its UPDATE names the state and the version
+it read (every change counts the version up), so of two people acting on the same organisation
+at once exactly one matches a row; the other gets `ConcurrentDecision`. A staff member's UPDATE
+is also scoped to their administrations (`db.scoping.restrict`), so not even a forged id changes
+another administration's row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -82,7 +81,6 @@ def move(
     now: datetime,
     reason: str | None = None,
     values: dict[str, Any] | None = None,
-    conditions: Sequence[ColumnElement[bool]] = (),
     scope: tuple[str, Roles] | None = None,
     audit_actor: str | None = None,
     request_id: str = "",
@@ -90,15 +88,16 @@ def move(
     """Move `row` (as read) by `action`; returns the history row's id.
 
     `actor`: the acting account id (None for the system); `scope`: (staff id, roles) to limit
-    the UPDATE to their administrations; `values`: further columns to set; `conditions`: further
-    WHERE clauses. IllegalTransition when the action cannot start from the state read,
-    ConcurrentDecision when the row changed in between, RegisterEntryTaken when the register
-    entry it would hold is held by another live organisation.
+    the UPDATE to their administrations; `values`: further columns to set. IllegalTransition
+    when the action cannot start from the state read, ConcurrentDecision when the row changed in
+    between, RegisterEntryTaken when another live organisation holds the register entry.
     """
     if not can(action, row.state):
         raise IllegalTransition(action=action.value, state=row.state)
     to = target(action)
-    changes: dict[str, Any] = {"state": to.value, "updated_at": now, **(values or {})}
+    changes: dict[str, Any] = {
+        "state": to.value, "updated_at": now, "version": row.version + 1, **(values or {})
+    }
     if action is not Action.FIRST_APPROVAL:
         # Any other move ends a pending four-eyes approval: it was for the case as it stood.
         changes.setdefault("first_approval_by", None)
@@ -107,7 +106,11 @@ def move(
         changes["register_key"] = None  # frees the register entry for a new application
     statement = (
         update(Organisation)
-        .where(Organisation.id == row.id, Organisation.state == row.state, *conditions)
+        .where(
+            Organisation.id == row.id,
+            Organisation.state == row.state,
+            Organisation.version == row.version,
+        )
         .values(**changes)
         .execution_options(synchronize_session=False)
     )

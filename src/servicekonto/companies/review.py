@@ -14,8 +14,9 @@ applied for or belong to (OwnApplication).
 Decisions: approve, reject, request_info, each with a reason the applicant reads (page and
 mail). With four-eyes on, the first approval records itself and leaves the state in_review; a
 second, different officer completes it. Each decision is one conditional UPDATE on the state
-*and* the pending first approval the officer saw, so of two officers deciding at once exactly
-one wins and the other gets ConcurrentDecision (and looks again).
+and version read, so of two officers deciding at once exactly one wins; with the version the
+page showed (`expected_version`) the other always gets ConcurrentDecision, whichever of them the
+database let read first.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sqlalchemy.orm import Session
 from servicekonto.audit.service import record
 from servicekonto.companies import lifecycle
 from servicekonto.companies.errors import (
+    ConcurrentDecision,
     FieldProblem,
     FourEyesSameOfficer,
     InvalidOrganisation,
@@ -192,27 +194,28 @@ def start_review(
 
 def decide(
     db: Session, *, staff_id: str, organisation_id: str, decision: str, reason: str,
-    now: datetime, issuer: str, request_id: str = "",
+    now: datetime, issuer: str, expected_version: int | None = None, request_id: str = "",
 ) -> DecisionOutcome:
     """Approve, reject or ask for more information, with a reason the applicant reads.
 
     Four-eyes on: the first approval records itself (state stays in_review, outcome not
     complete); a second, different officer's approval completes it (FourEyesSameOfficer for
     the same one). A reject or request_info ends a pending first approval. The applicant gets
-    a mail for every complete decision."""
+    a mail for every complete decision.
+
+    `expected_version`: the case's version as the officer's page showed it (`version` of the
+    views); if the case changed since (another officer's decision, a first approval, the
+    applicant's answer), ConcurrentDecision and nothing happens. Without it, the decision is
+    taken on the case as read here, still in one conditional UPDATE."""
     action = DECISIONS.get(decision)
     if action is None:
         raise InvalidOrganisation([FieldProblem("decision", Problem.DECISION_UNKNOWN)])
     text = clean_reason(reason, field="reason", required=Problem.REASON_REQUIRED)
     row = lifecycle.load_scoped(db, organisation_id, staff=staff_id, role=REGISTRATION_OFFICER)
     _not_own(db, row, staff_id)
+    if expected_version is not None and row.version != expected_version:
+        raise ConcurrentDecision("the case changed since it was shown")
     seen_first = row.first_approval_by
-    # The UPDATE matches only the case as this officer saw it: its state and its first approval.
-    conditions = [
-        Organisation.first_approval_by.is_(None)
-        if seen_first is None
-        else Organisation.first_approval_by == seen_first
-    ]
     values: dict[str, object] = {}
     if action is Action.APPROVE:
         if _four_eyes(db, row.administration_id) and seen_first is None:
@@ -224,7 +227,7 @@ def decide(
             values = {"approved_at": now}
     lifecycle.move(
         db, row=row, action=action, actor=staff_id, now=now, reason=text, values=values,
-        conditions=conditions, scope=(staff_id, REGISTRATION_OFFICER), request_id=request_id,
+        scope=(staff_id, REGISTRATION_OFFICER), request_id=request_id,
     )
     after = _view(db, row.id)
     complete = action is not Action.FIRST_APPROVAL
@@ -335,6 +338,7 @@ def _entry(row: Organisation, now: datetime) -> QueueEntry:
         legal_form_name=legal_form(row.legal_form).name,
         register_entry=entry,
         state=row.state,
+        version=row.version,
         administration_id=row.administration_id,
         submitted_at=row.submitted_at,
         days_waiting=max(0, int(waited // _SECONDS_PER_DAY)),

@@ -135,6 +135,7 @@ def create_draft(
         applicant_account_id=applicant_id,
         created_at=now,
         updated_at=now,
+        version=1,
         block_attempts=0,
         **_columns(data),
     )
@@ -166,10 +167,15 @@ def update_draft(
         "administration_id": responsible.administration_id,
         "register_key": key,
         "updated_at": now,
+        "version": row.version + 1,
     }
     statement = (
         update(Organisation)
-        .where(Organisation.id == row.id, Organisation.state == row.state)
+        .where(
+            Organisation.id == row.id,
+            Organisation.state == row.state,
+            Organisation.version == row.version,
+        )
         .values(**values)
         .execution_options(synchronize_session=False)
     )

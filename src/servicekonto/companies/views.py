@@ -35,6 +35,8 @@ class OrganisationView:
     locality: str
     administration_id: str
     state: str
+    #: Send it back with a decision (`expected_version`): a changed case is not decided blind.
+    version: int
     applicant_account_id: str | None
     first_approval_by: str | None
     created_at: datetime
@@ -73,6 +75,7 @@ class OrganisationView:
             locality=row.locality,
             administration_id=row.administration_id,
             state=row.state,
+            version=row.version,
             applicant_account_id=row.applicant_account_id,
             first_approval_by=row.first_approval_by,
             created_at=row.created_at,
@@ -168,6 +171,7 @@ class QueueEntry:
     legal_form_name: str
     register_entry: str | None
     state: str
+    version: int
     administration_id: str
     submitted_at: datetime | None
     #: Whole days since the (last) submission; 0 for none.

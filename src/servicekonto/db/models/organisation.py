@@ -66,6 +66,9 @@ class Organisation(Base):
     #: draft | submitted | in_review | info_requested | approved | rejected | activated |
     #: suspended | closed (`companies.states`).
     state: Mapped[str] = mapped_column(String(16), index=True)
+    #: Counts every change of state or data: a page sends back the version it showed, so a
+    #: decision taken on what someone else has changed meanwhile is refused, not applied.
+    version: Mapped[int] = mapped_column(Integer, default=1)
     #: The person who applied; NULL once that account is erased (the organisation stays).
     applicant_account_id: Mapped[str | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="SET NULL"), index=True

@@ -53,6 +53,7 @@ def upgrade() -> None:
         sa.Column("locality", sa.String(length=100), nullable=False),
         sa.Column("administration_id", sa.String(length=32), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("applicant_account_id", sa.String(length=32), nullable=True),
         sa.Column("first_approval_by", sa.String(length=32), nullable=True),
         sa.Column("first_approval_at", sa.DateTime(timezone=True), nullable=True),
