@@ -319,7 +319,7 @@ def supplement(
         added = db.scalar(
             select(func.count()).select_from(OrganisationDocument).where(
                 OrganisationDocument.organisation_id == row.id,
-                OrganisationDocument.uploaded_at >= asked_at,
+                OrganisationDocument.uploaded_at > asked_at,
             )
         ) if asked_at is not None else 0
         if not added:
