@@ -240,6 +240,40 @@ def test_open_applications_per_person_are_capped(
         service.create_draft(db, applicant_id=applicant, form=form(), now=now)
 
 
+def test_a_draft_is_discarded_with_its_documents_but_a_submission_stays(
+    sessions: sessionmaker[Session], region: dict[str, str], now: datetime
+) -> None:
+    applicant = person(sessions, now)
+    kept = submitted(sessions, now, applicant, register_number="HRB 1")
+    gone = draft(sessions, now, applicant, documents=2)
+    with sessions() as db:
+        service.discard_draft(db, applicant_id=applicant, organisation_id=gone, now=now)
+        db.commit()
+        assert db.get(Organisation, gone) is None
+        assert db.scalar(select(func.count()).select_from(OrganisationDocument)) == 1
+        assert len(blobs.ids_with_prefix(db, "organisation-document:")) == 1
+        with pytest.raises(IllegalTransition):
+            service.discard_draft(db, applicant_id=applicant, organisation_id=kept, now=now)
+    assert events_of(sessions, gone)[-1] == "organisation.discarded"
+
+
+def test_erasing_the_applicants_account_keeps_the_organisation(
+    sessions: sessionmaker[Session], region: dict[str, str], now: datetime
+) -> None:
+    from sqlalchemy import delete
+
+    from servicekonto.db.models import Account, OrganisationMember
+
+    applicant = person(sessions, now)
+    org = activated(sessions, now, applicant, staff(sessions, now, "vg-cochem"))
+    with sessions() as db:
+        db.execute(delete(Account).where(Account.id == applicant))
+        db.commit()
+        row = db.get(Organisation, org)
+        assert row is not None and (row.state, row.applicant_account_id) == ("activated", None)
+        assert db.scalar(select(func.count()).select_from(OrganisationMember)) == 0
+
+
 def test_notes_are_for_officers_and_never_reach_the_applicant(
     sessions: sessionmaker[Session], region: dict[str, str], now: datetime
 ) -> None:

@@ -23,6 +23,9 @@ from tests.companies.factories import (
     submitted,
 )
 
+#: The scoping is SQL (`restrict()` subqueries, LIKE with escapes): proven on both databases.
+pytestmark = pytest.mark.postgres
+
 ZELL = {"postal_code": "56856", "locality": "Zell (Mosel)"}
 
 

@@ -72,6 +72,7 @@ __all__ = [
     "clean_reason",
     "complete_activation",
     "create_draft",
+    "discard_draft",
     "document_for_applicant",
     "documents_for_applicant",
     "get_for_applicant",
@@ -277,6 +278,26 @@ def remove_document(
         db, at=now, event="organisation.document_removed", actor=f"account:{applicant_id}",
         subject=lifecycle.subject(row.id), details={"document": document_id},
         request_id=request_id,
+    )
+
+
+def discard_draft(
+    db: Session, *, applicant_id: str, organisation_id: str, now: datetime, request_id: str = "",
+) -> None:
+    """Delete a draft and its documents (a draft was never seen by anyone else). Submitted
+    applications stay: they are the Registrierungsstelle's record."""
+    row = _own(db, applicant_id, organisation_id)
+    if row.state != State.DRAFT:
+        raise IllegalTransition(action="discard", state=row.state)
+    blob_ids = list(db.scalars(
+        select(OrganisationDocument.blob_id).where(OrganisationDocument.organisation_id == row.id)
+    ))
+    blobs.delete(db, blob_ids)
+    db.delete(row)  # documents and history rows go with it (ON DELETE CASCADE)
+    db.flush()
+    record(
+        db, at=now, event="organisation.discarded", actor=f"account:{applicant_id}",
+        subject=lifecycle.subject(organisation_id), request_id=request_id,
     )
 
 
