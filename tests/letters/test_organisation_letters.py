@@ -14,6 +14,7 @@ from servicekonto.letters.service import (
     queue_pin_letter,
 )
 from servicekonto.oidc.provider import Provider
+from tests.companies.factories import any_organisation
 from tests.letters.conftest import RECORD_ID, REGISTER_RECIPIENT, load
 
 BUSINESS = Recipient(name="Moselwein GmbH", street_line="Weinstraße 3", postal_code="56812",
@@ -35,10 +36,12 @@ def _queue(provider: Provider, account_id: str, **addressee: str | None) -> str:
 def test_a_letter_to_an_organisations_business_address_binds_no_register_person(
     provider: Provider, account_id: str
 ) -> None:
-    letter_id = _queue(provider, account_id, register_record_id=None, organisation_id="org-1")
+    organisation_id = any_organisation(provider.sessions, provider.clock.now(), account_id)
+    letter_id = _queue(provider, account_id, register_record_id=None,
+                       organisation_id=organisation_id)
 
     letter = load(provider, letter_id)
-    assert (letter.organisation_id, letter.register_record_id) == ("org-1", None)
+    assert (letter.organisation_id, letter.register_record_id) == (organisation_id, None)
     assert letter.recipient["lines"] == ["Moselwein GmbH", "Weinstraße 3", "56812 Cochem"]
     with provider.sessions() as db:
         assert pending_register_record(db, account_id=account_id,

@@ -38,9 +38,10 @@ class Letter(Base):
     #: The register person the letter goes to (the default), or NULL for a letter to
     #: `organisation_id`'s business address; exactly one of the two is set.
     register_record_id: Mapped[str | None] = mapped_column(String(64))
-    #: The organisation whose business address the letter goes to (company accounts); no
-    #: foreign key yet: the organisations table comes with the company issue.
-    organisation_id: Mapped[str | None] = mapped_column(String(32))
+    #: The organisation whose business address the letter goes to (company accounts).
+    organisation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
     administration_slug: Mapped[str | None] = mapped_column(String(64))
     #: {"lines": [...], "name", "street_line", "postal_code", "locality"}: the register
     #: record's address, or the organisation's business address.
