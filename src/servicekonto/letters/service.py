@@ -1,9 +1,9 @@
 """The letter life cycle: queue → dispatched → activated | void | expired (DESIGN §5, §8).
 
 A letter goes to an `Addressee`: a register person (the PIN letter, `queue_pin_letter`) or an
-organisation's business address (its activation letter, `letters.organisation`). Both are one
-row kind of `letters`, queued by `queue_letter`, counted, printed and dispatched alike; an
-organisation letter also carries a Widerrufscode and is pending under `pending_organisation_id`.
+organisation's business address (its activation letter, `letters.organisation`). Both are rows
+of `letters`, queued by `queue_letter`, counted, printed and dispatched alike; an organisation
+letter also carries a Widerrufscode and is pending under `pending_organisation_id`.
 
 Rules and where they are enforced:
 
