@@ -622,7 +622,7 @@ app.add_typer(letters_app, name="letters")
 
 @letters_app.command("list")
 def letters_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Queued PIN letters (oldest first)."""
+    """Queued letters, PIN letters and organisation activation letters (oldest first)."""
     from servicekonto.letters.service import list_queued
 
     provider = _provider()
@@ -632,6 +632,7 @@ def letters_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
         {
             "letter_id": q.letter_id,
             "reference": q.reference,
+            "kind": q.kind,
             "created_at": q.created_at.isoformat(),
             "valid_until": q.valid_until.isoformat(),
             "administration": q.administration_slug,
@@ -643,7 +644,10 @@ def letters_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
         _print_json(rows)
     else:
         for q in queued:
-            typer.echo(f"{q.reference}  {q.created_at:%Y-%m-%d %H:%M}  {q.administration_slug}")
+            typer.echo(
+                f"{q.reference}  {q.kind:<14}  {q.created_at:%Y-%m-%d %H:%M}  "
+                f"{q.administration_slug}"
+            )
 
 
 @letters_app.command("export")

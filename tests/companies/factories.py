@@ -10,7 +10,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from servicekonto.demo_seed import ADMINISTRATIONS
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,6 +17,7 @@ from servicekonto.accounts.service import create_account
 from servicekonto.companies import review, service
 from servicekonto.companies.schemas import OrganisationForm
 from servicekonto.db.models import Administration, AuditEvent, Organisation
+from servicekonto.sim.demo_seed import ADMINISTRATIONS
 from servicekonto.staff.service import REGISTRATION_OFFICER, grant
 from tests.support import FAST_HASHING
 
