@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "servicekonto"
-WEB_LAYERS = {"web", "oidc", "api", "sim"}
+WEB_LAYERS = {"web", "oidc", "api", "http", "sim"}
 TOP = {"app", "cli"}
 FRAMEWORKS = ("fastapi", "starlette", "jinja2")
 
@@ -55,6 +55,7 @@ def test_import_linter_contracts_are_kept() -> None:
     assert "No web framework below the protocol layer KEPT" in output, output
     assert "DESIGN §6 layers KEPT" in output, output
     assert "Product packages never import the simulators and demo" in output, output
+    assert "Routes do not query the database themselves KEPT" in output, output
     assert " 0 broken" in output, output
 
 
@@ -97,6 +98,53 @@ def test_no_module_below_the_protocol_layer_imports_a_web_framework() -> None:
             if name.split(".")[0] in FRAMEWORKS:
                 offenders.append(f"{path.relative_to(ROOT)}: {name}")
     assert not offenders, offenders
+
+
+#: The modules that answer requests: they call domain services, which do the queries.
+ROUTE_MODULES = (
+    sorted((PACKAGE / "web" / "routes").glob("*.py"))
+    + sorted((PACKAGE / "api").glob("*.py"))
+    + [PACKAGE / "oidc" / "routes.py"]
+)
+
+
+def test_no_route_module_imports_sqlalchemy_or_the_orm_models() -> None:
+    """Issue 11 #1; the import-linter contract checks the same, this names the module."""
+    offenders = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in ROUTE_MODULES
+        for name in _imports(path)
+        if name.split(".")[0] == "sqlalchemy" or name.startswith("servicekonto.db.models")
+    ]
+    assert not offenders, offenders
+    contracts = {str(c["name"]): c for c in _contracts()}
+    contract = contracts["Routes do not query the database themselves"]
+    assert set(contract["forbidden_modules"]) == {"sqlalchemy", "servicekonto.db.models"}
+
+
+def _reads_app_state(path: Path) -> bool:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return any(
+        isinstance(node, ast.Attribute)
+        and node.attr == "state"
+        and isinstance(node.value, ast.Attribute)
+        and node.value.attr == "app"
+        for node in ast.walk(tree)
+    )
+
+
+def test_only_the_composition_root_and_the_request_dependencies_touch_app_state() -> None:
+    """Handlers name what they need (`servicekonto.http`); the page renderer is the one object
+    of the web layer itself, which `http` (below it) cannot name."""
+    allowed = {PACKAGE / "app.py", PACKAGE / "web" / "pages.py"}
+    readers = [
+        str(path.relative_to(ROOT))
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path not in allowed
+        and path.parent != PACKAGE / "http"
+        and _reads_app_state(path)
+    ]
+    assert not readers, readers
 
 
 def test_python_jose_is_neither_installed_nor_imported() -> None:

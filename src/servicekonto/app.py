@@ -23,7 +23,6 @@ from servicekonto.accounts.means import TOTP_SEALING_PURPOSE
 from servicekonto.api import admin_clients
 from servicekonto.api import letters as letters_api
 from servicekonto.api import registration as registration_api
-from servicekonto.api.deps import BearerValidator, Principal
 from servicekonto.clients.service import ClientCache
 from servicekonto.clock import Clock, SystemClock
 from servicekonto.db.engine import make_engine, make_session_factory, read_only_engine
@@ -37,10 +36,12 @@ from servicekonto.errors import (
     ServiceKontoError,
     Unauthorized,
 )
+from servicekonto.http.bearer import BearerValidator, Principal
+from servicekonto.http.refusals import LoginRequired
 from servicekonto.letters.store import LetterStore
 from servicekonto.logging_setup import FailureStreak
 from servicekonto.mail.service import deliver_mail_due, mail_transport
-from servicekonto.oidc import access, discovery, logout
+from servicekonto.oidc import access, logout
 from servicekonto.oidc import routes as oidc_routes
 from servicekonto.oidc.keystore import KeyStore
 from servicekonto.oidc.pairwise import SubjectIds
@@ -64,7 +65,7 @@ from servicekonto.web import api_docs
 from servicekonto.web.input_guard import refuse_control_characters
 from servicekonto.web.metrics import metrics_router
 from servicekonto.web.middleware import EdgeMiddleware
-from servicekonto.web.pages import CsrfFailure, PageRefused, error_page
+from servicekonto.web.pages import CsrfFailure, PageRefused, error_page, login_redirect
 from servicekonto.web.rendering import Renderer
 from servicekonto.web.routes import account, interaction
 from servicekonto.web.routes import credentials as credential_pages
@@ -204,13 +205,16 @@ def _render_error(request: Request, exc: ServiceKontoError) -> Response:
             title, message = title_key, message_key
     if isinstance(exc, ControlCharacters):
         message = "error.control_characters"
+    action = None
     if isinstance(exc, PageRefused):
-        message, title = exc.message_key, exc.title_key or title
+        message, title, action = exc.message_key, exc.title_key or title, exc.action
     if isinstance(exc, InvalidRedirectTarget):
         message = REDIRECT_TARGET_MESSAGE[exc.reason]
         # Fixed reason tokens only: never the submitted URI or client_id (may hold anything).
         log.warning("authorization request refused before redirect: %s", exc.reason)
-    response = error_page(request, status=exc.status, title_key=title, message_key=message)
+    response = error_page(
+        request, status=exc.status, title_key=title, message_key=message, action=action
+    )
     if headers:
         response.headers.update(headers)
     return response
@@ -406,14 +410,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         # One gate for NUL and other control characters in every field (web/input_guard.py).
         dependencies=[Depends(refuse_control_characters)],
     )
+    # What the request dependencies read (`servicekonto.http`); nothing else reads app.state.
     app.state.provider = provider
-    app.state.session_factory = provider.sessions
-    app.state.clock = provider.clock
-    app.state.client_cache = provider.clients
     app.state.bearer_validator = bearer_validator(provider)
     app.state.registration = build_registration(provider)
     app.state.letter_store = app.state.registration.letters
-    app.state.discovery_bytes = discovery.metadata_bytes(settings.issuer)
     app.state.renderer = Renderer()
     app.state.csrf = CsrfTokens(settings.secret_key)
     app.state.limits = Limits(
@@ -423,11 +424,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         eid_start_per_minute=settings.eid_start_rate_per_minute,
         counter=make_counter(settings.redis_url, namespace=namespace_of(settings.issuer)),
     )
-    app.state.login_limiter = app.state.limits.login
     app.state.totp_sealer = Sealer(settings.secret_key, TOTP_SEALING_PURPOSE)
     app.state.eid_server, eid_mock = build_eid(provider)
     app.state.eid_linking = eid_linking(provider, app.state.registration.register)
     _install_error_handlers(app)
+    app.add_exception_handler(LoginRequired, login_redirect)
 
     app.include_router(oidc_routes.router)
     app.include_router(interaction.router)

@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 
 from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.service import claim_attempt, reset_failures
+from servicekonto.accounts.sessions import ActiveSession
 from servicekonto.db.base import new_id
 from servicekonto.db.models import Account, LoginMeans, RecoveryCode
 from servicekonto.errors import Conflict, InvalidInput, NotFound
@@ -54,6 +55,10 @@ from servicekonto.security.secrets import digest
 
 KIND_TOTP = "totp"
 KIND_EID = "eid"
+#: RFC 8176 authentication method references a session records (`accounts.sessions`).
+AMR_PASSWORD = "pwd"
+AMR_OTP = "otp"
+AMR_HARDWARE_KEY = "hwk"
 PENDING, ACTIVE, BLOCKED = "pending", "active", "blocked"
 
 #: The `Sealer` purpose for TOTP secrets: the app builds `Sealer(settings.secret_key,
@@ -448,6 +453,34 @@ def has_bound_totp(db: Session, account_id: str) -> bool:
         )
     )
     return found is not None
+
+
+SecondFactor = Literal["bound", "unbound", "missing"]
+
+
+def second_factor_state(db: Session, session: ActiveSession) -> SecondFactor:
+    """Whether this session used a second factor bound to the person (TR-03160-1 §4.2/§4.3).
+
+    `bound`: the eID (`hwk`; a card is bound when linked), a level of `substantial` or above
+    (only bound means reach it), or `otp` while the account's active TOTP is bound. The level
+    alone cannot tell: a staff account's identity is usually `basic`, which caps even a bound
+    TOTP's login at `low`. `unbound`: `otp` from an app that was enrolled with the password
+    alone (module doc). `missing`: a password-only session.
+    """
+    if AMR_HARDWARE_KEY in session.amr or session.level >= TrustLevel.SUBSTANTIAL:
+        return "bound"
+    if AMR_OTP not in session.amr:
+        return "missing"
+    # One active TOTP per account (`start_totp_enrolment`), so it is the one this session used
+    # unless it was replaced since, which needs blocking or removing the old one first.
+    return "bound" if has_bound_totp(db, session.account_id) else "unbound"
+
+
+def totp_state(db: Session, account_id: str) -> SecondFactor:
+    """The account's authenticator app: `bound`, active but `unbound`, or `missing`."""
+    if has_bound_totp(db, account_id):
+        return "bound"
+    return "unbound" if has_active_totp(db, account_id) else "missing"
 
 
 def reauth_level(db: Session, account_id: str) -> TrustLevel:

@@ -123,6 +123,35 @@ def get_account(db: Session, account_id: str) -> Account | None:
     return db.get(Account, account_id)
 
 
+@dataclass(frozen=True)
+class AccountView:
+    """What pages show and check of an account; the row itself stays in the services."""
+
+    id: str
+    email: str | None
+    email_verified: bool
+    has_password: bool
+    #: A PIN letter's code bound the identity to a civil register record.
+    register_bound: bool
+    identity_level: TrustLevel
+    attributes: dict[str, AttributeValue]
+
+
+def account_view(db: Session, account_id: str) -> AccountView | None:
+    account = db.get(Account, account_id)
+    if account is None:
+        return None
+    return AccountView(
+        id=account.id,
+        email=account.email,
+        email_verified=account.email_verified,
+        has_password=account.password_hash is not None,
+        register_bound=account.register_record_id is not None,
+        identity_level=identity_level(account),
+        attributes=attributes_of(account),
+    )
+
+
 def _lock_deadline(now: datetime) -> Any:
     """SQL expression: the lock that the failure being counted brings (None below threshold)."""
     next_count = Account.failed_logins + 1

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.orm import Session
 
 from servicekonto.api.auth import require_scope
-from servicekonto.api.deps import Principal, client_cache, db_session, now
 from servicekonto.api.problems import problems
 from servicekonto.audit.service import record
 from servicekonto.clients import service
 from servicekonto.clients.schemas import ClientCreate, ClientCreated, ClientView
+from servicekonto.http.bearer import Principal
+from servicekonto.http.context import Context, Now
+from servicekonto.http.database import DbSession
 
 router = APIRouter(
     prefix="/api/v1/admin/clients", tags=["admin: clients"], responses=problems(401, 403)
 )
-admin = require_scope("admin:clients")
+Admin = Annotated[Principal, Depends(require_scope("admin:clients"))]
 
 
 class ClientPatch(BaseModel):
@@ -29,15 +32,8 @@ def _actor(principal: Principal) -> str:
     return f"client:{principal.client_id}"
 
 
-def _dev_mode(request: Request) -> bool:
-    """Only dev mode may register internal webhook targets (issue 15 item 9)."""
-    return bool(request.app.state.provider.settings.dev_mode)
-
-
 @router.get("", response_model=list[ClientView])
-def list_clients(
-    db: Session = Depends(db_session), _token: Principal = Depends(admin)
-) -> list[ClientView]:
+def list_clients(db: DbSession, _token: Admin) -> list[ClientView]:
     return service.list_clients(db)
 
 
@@ -45,15 +41,17 @@ def list_clients(
 def create_client(
     spec: ClientCreate,
     request: Request,
-    db: Session = Depends(db_session),
-    token: Principal = Depends(admin),
+    db: DbSession,
+    token: Admin,
+    context: Context,
+    at: Now,
 ) -> ClientCreated:
-    at = now(request)
     created = service.create_client(
         db,
         spec=spec,
         now=at,
-        allow_internal_targets=_dev_mode(request),
+        # Only dev mode may register internal webhook targets (issue 15 item 9).
+        allow_internal_targets=context.settings.dev_mode,
     )
     record(
         db,
@@ -68,9 +66,7 @@ def create_client(
 
 
 @router.get("/{client_id}", response_model=ClientView, responses=problems(404, 422))
-def get_client(
-    client_id: str, db: Session = Depends(db_session), _token: Principal = Depends(admin)
-) -> ClientView:
+def get_client(client_id: str, db: DbSession, _token: Admin) -> ClientView:
     return service.get_client(db, client_id)
 
 
@@ -81,10 +77,11 @@ def patch_client(
     client_id: str,
     patch: ClientPatch,
     request: Request,
-    db: Session = Depends(db_session),
-    token: Principal = Depends(admin),
+    db: DbSession,
+    token: Admin,
+    context: Context,
+    at: Now,
 ) -> ClientView:
-    at = now(request)
     view = service.set_disabled(db, client_id=client_id, disabled=patch.disabled, now=at)
     record(
         db,
@@ -95,7 +92,7 @@ def patch_client(
         request_id=request.state.request_id,
     )
     db.commit()
-    client_cache(request).invalidate(client_id)
+    context.clients.invalidate(client_id)
     return view
 
 
@@ -103,10 +100,11 @@ def patch_client(
 def delete_client(
     client_id: str,
     request: Request,
-    db: Session = Depends(db_session),
-    token: Principal = Depends(admin),
+    db: DbSession,
+    token: Admin,
+    context: Context,
+    at: Now,
 ) -> Response:
-    at = now(request)
     service.delete_client(db, client_id=client_id)
     record(
         db,
@@ -117,5 +115,5 @@ def delete_client(
         request_id=request.state.request_id,
     )
     db.commit()
-    client_cache(request).invalidate(client_id)
+    context.clients.invalidate(client_id)
     return Response(status_code=204)

@@ -12,21 +12,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fastapi import Depends, Request
-from sqlalchemy.orm import Session
+from fastapi import Request
 
-from servicekonto.api.deps import BearerValidator, Principal, db_session
 from servicekonto.clients.schemas import is_machine_scope
 from servicekonto.errors import Forbidden, Unauthorized
+from servicekonto.http.bearer import Principal, bearer_validator_of
+from servicekonto.http.database import DbSession
 
 
 def require_scope(scope: str) -> Callable[..., Principal]:
-    def dependency(request: Request, db: Session = Depends(db_session)) -> Principal:
+    def dependency(request: Request, db: DbSession) -> Principal:
         scheme, _, value = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             raise Unauthorized("a bearer access token is required")
-        validate: BearerValidator = request.app.state.bearer_validator
-        principal = validate(db, value.strip())
+        principal = bearer_validator_of(request)(db, value.strip())
         if principal is None:
             raise Unauthorized("the access token is invalid, expired or revoked")
         if scope not in principal.scopes:

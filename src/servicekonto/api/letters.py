@@ -11,18 +11,19 @@ Staff use the dispatch view, which demands a second factor.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
 from servicekonto.api.auth import require_scope
-from servicekonto.api.deps import Principal, db_session, now
 from servicekonto.api.problems import problems
 from servicekonto.audit.service import record
 from servicekonto.errors import Forbidden
+from servicekonto.http.bearer import Principal
+from servicekonto.http.context import Now
+from servicekonto.http.database import DbSession
 from servicekonto.letters import service
 
 router = APIRouter(
@@ -31,12 +32,14 @@ router = APIRouter(
 _scope = require_scope("letters:dispatch")
 
 
-def dispatcher(principal: Principal = Depends(_scope)) -> Principal:
+def dispatcher(principal: Annotated[Principal, Depends(_scope)]) -> Principal:
     """The print shop's machine client; a person's token is refused (module doc)."""
     if principal.account_id is not None:
         raise Forbidden("the print-shop API needs a client-credentials token of a machine client")
     return principal
 
+
+PrintShop = Annotated[Principal, Depends(dispatcher)]
 
 
 class QueuedLetterView(BaseModel):
@@ -60,9 +63,7 @@ class Dispatched(BaseModel):
 
 
 @router.get("", response_model=list[QueuedLetterView])
-def queued(
-    request: Request, db: Session = Depends(db_session), _p: Principal = Depends(dispatcher)
-) -> list[QueuedLetterView]:
+def queued(db: DbSession, _p: PrintShop, now: Now) -> list[QueuedLetterView]:
     return [
         QueuedLetterView(
             letter_id=s.letter_id,
@@ -73,7 +74,7 @@ def queued(
             administration=s.administration_slug,
             recipient_lines=s.recipient_lines,
         )
-        for s in service.list_queued(db, now=now(request))
+        for s in service.list_queued(db, now=now)
     ]
 
 
@@ -85,15 +86,16 @@ def queued(
 def batch(
     selection: LetterSelection,
     request: Request,
-    db: Session = Depends(db_session),
-    principal: Principal = Depends(dispatcher),
+    db: DbSession,
+    principal: PrintShop,
+    now: Now,
 ) -> Response:
     """One PDF of the selected queued letters (at most 200 per export; every export audited with
     the letter ids). 404 when none of them is queued, 409 when a letter's PDF is unreadable."""
-    ids, pdf = service.export_batch(db, letter_ids=selection.letter_ids, now=now(request))
+    ids, pdf = service.export_batch(db, letter_ids=selection.letter_ids, now=now)
     record(
         db,
-        at=now(request),
+        at=now,
         event="letters.exported",
         actor=f"client:{principal.client_id}",
         details={"letters": len(ids), "letter_ids": ids},
@@ -115,13 +117,14 @@ def batch(
 def dispatched(
     selection: LetterSelection,
     request: Request,
-    db: Session = Depends(db_session),
-    principal: Principal = Depends(dispatcher),
+    db: DbSession,
+    principal: PrintShop,
+    now: Now,
 ) -> Dispatched:
-    count = service.mark_dispatched(db, letter_ids=selection.letter_ids, now=now(request))
+    count = service.mark_dispatched(db, letter_ids=selection.letter_ids, now=now)
     record(
         db,
-        at=now(request),
+        at=now,
         event="letters.dispatched",
         actor=f"client:{principal.client_id}",
         details={"letters": count},

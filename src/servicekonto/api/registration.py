@@ -8,24 +8,26 @@ every outcome). Identity confirmation needs the person's own access token with s
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
-from servicekonto.accounts.service import get_account
+from servicekonto.accounts.service import account_view
 from servicekonto.api.auth import require_scope
-from servicekonto.api.deps import Principal, db_session, now
 from servicekonto.api.problems import problems
 from servicekonto.errors import Forbidden, InvalidInput
+from servicekonto.http.bearer import Principal
+from servicekonto.http.context import Now, RateLimits, Registration
+from servicekonto.http.database import DbSession
+from servicekonto.http.limits import client_ip, rate_limit
 from servicekonto.letters.service import letter_status
 from servicekonto.registration import service
 from servicekonto.registration.schemas import RegistrationAccepted, RegistrationInput
-from servicekonto.security.ratelimit import Limits
 
 router = APIRouter(prefix="/api/v1", tags=["registration"])
-account_scope = require_scope("account")
+AccountToken = Annotated[Principal, Depends(require_scope("account"))]
 
 
 class Confirmation(BaseModel):
@@ -51,24 +53,6 @@ class IdentityView(BaseModel):
     letter: LetterView | None
 
 
-def _collaborators(request: Request) -> service.Collaborators:
-    found: service.Collaborators = request.app.state.registration
-    return found
-
-
-def _limits(request: Request) -> Limits:
-    limits: Limits = request.app.state.limits
-    return limits
-
-
-def _ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def _limit(request: Request) -> None:
-    _limits(request).login.check(_ip(request), now(request))
-
-
 def _person(principal: Principal) -> str:
     if principal.account_id is None:
         raise Forbidden("a token of the account holder is required")
@@ -82,20 +66,23 @@ def _person(principal: Principal) -> str:
     responses=problems(400, 422, 429, 503),
 )
 def register(
-    data: RegistrationInput, request: Request, db: Session = Depends(db_session)
+    data: RegistrationInput,
+    request: Request,
+    db: DbSession,
+    now: Now,
+    limits: RateLimits,
+    collaborators: Registration,
 ) -> RegistrationAccepted:
     """Register a person. 503 when the civil register cannot answer (nothing is stored); 422
     with the refused rules for a password; otherwise the same 202 for every outcome. 429 beyond
     the per-IP and per-address limits, shared with the sign-up page."""
-    _limits(request).check_registration(
-        ip=_ip(request), address=str(data.email), now=now(request)
-    )
+    limits.check_registration(ip=client_ip(request), address=str(data.email), now=now)
     try:
         service.register_citizen(
             db,
-            _collaborators(request),
+            collaborators,
             data=data,
-            now=now(request),
+            now=now,
             request_id=request.state.request_id,
         )
     except Exception:
@@ -111,21 +98,21 @@ def register(
     response_class=Response,
     responses=problems(400, 422, 429),
 )
-def confirm(body: Confirmation, request: Request, db: Session = Depends(db_session)) -> Response:
+def confirm(body: Confirmation, request: Request, db: DbSession, now: Now) -> Response:
     """Confirm the e-mail address with the token from the link (single use, 7 days)."""
-    _limit(request)
-    ok = service.confirm_email(db, token=body.token, now=now(request))
+    rate_limit(request, None)
+    ok = service.confirm_email(db, token=body.token, now=now)
     db.commit()
     if not ok:
         raise InvalidInput("the token is invalid, used or expired")
     return Response(status_code=204)
 
 
-def _identity(db: Session, account_id: str) -> IdentityView:
-    account = get_account(db, account_id)
+def _identity(db: DbSession, account_id: str) -> IdentityView:
+    account = account_view(db, account_id)
     letter = letter_status(db, account_id=account_id)
     return IdentityView(
-        verified=bool(account and account.register_record_id),
+        verified=bool(account and account.register_bound),
         letter=None
         if letter is None
         else LetterView(
@@ -139,9 +126,7 @@ def _identity(db: Session, account_id: str) -> IdentityView:
 
 
 @router.get("/account/identity", response_model=IdentityView, responses=problems(401, 403))
-def identity(
-    db: Session = Depends(db_session), principal: Principal = Depends(account_scope)
-) -> IdentityView:
+def identity(db: DbSession, principal: AccountToken) -> IdentityView:
     return _identity(db, _person(principal))
 
 
@@ -153,17 +138,19 @@ def identity(
 def activate(
     body: Activation,
     request: Request,
-    db: Session = Depends(db_session),
-    principal: Principal = Depends(account_scope),
+    db: DbSession,
+    principal: AccountToken,
+    now: Now,
+    collaborators: Registration,
 ) -> IdentityView:
     """Enter the PIN letter's code. Wrong, expired and void codes get the same 422."""
     account_id = _person(principal)
     ok = service.activate_identity(
         db,
-        _collaborators(request),
+        collaborators,
         account_id=account_id,
         code=body.activation_code,
-        now=now(request),
+        now=now,
         request_id=request.state.request_id,
     )
     db.commit()
@@ -180,16 +167,18 @@ def activate(
 )
 def order_letter(
     request: Request,
-    db: Session = Depends(db_session),
-    principal: Principal = Depends(account_scope),
+    db: DbSession,
+    principal: AccountToken,
+    now: Now,
+    collaborators: Registration,
 ) -> IdentityView:
     """Order a new PIN letter (voids the pending one; at most 3 per 90 days → 429)."""
     account_id = _person(principal)
     sent = service.order_new_letter(
         db,
-        _collaborators(request),
+        collaborators,
         account_id=account_id,
-        now=now(request),
+        now=now,
         request_id=request.state.request_id,
     )
     db.commit()

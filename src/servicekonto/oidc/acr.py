@@ -6,6 +6,7 @@ A token answers in the vocabulary the client asked in.
 
 from __future__ import annotations
 
+from servicekonto.accounts import means
 from servicekonto.accounts.levels import TrustLevel
 
 VOCABULARIES: dict[str, dict[TrustLevel, str]] = {
@@ -34,10 +35,10 @@ _BY_VALUE = {
 
 ALL_VALUES = tuple(_BY_VALUE)
 
-#: RFC 8176 authentication method references we emit.
-AMR_PASSWORD = "pwd"
-AMR_OTP = "otp"
-AMR_HARDWARE_KEY = "hwk"
+#: RFC 8176 authentication method references we emit (defined where sessions record them).
+AMR_PASSWORD = means.AMR_PASSWORD
+AMR_OTP = means.AMR_OTP
+AMR_HARDWARE_KEY = means.AMR_HARDWARE_KEY
 
 
 def parse(value: str) -> tuple[TrustLevel, str] | None:

@@ -3,6 +3,7 @@ bytes. Also advertises RFC 9207 (`authorization_response_iss_parameter_supported
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -55,5 +56,7 @@ def metadata(issuer: str) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=8)
 def metadata_bytes(issuer: str) -> bytes:
+    """Rendered once per issuer (a process serves one), not on every request."""
     return json.dumps(metadata(issuer), separators=(",", ":")).encode()

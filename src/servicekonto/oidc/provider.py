@@ -1,37 +1,34 @@
-"""The protocol layer's collaborators, built once by the composition root and passed in."""
+"""The protocol layer's collaborators, built once by the composition root and passed in: the
+app's context (`http.context.AppContext`) with the signing keys and pairwise subjects."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Annotated
 
-from sqlalchemy.orm import Session
+from fastapi import Depends, Request
 
-from servicekonto.clients.service import ClientCache
-from servicekonto.clock import Clock
+from servicekonto.http.context import AppContext, context_of
 from servicekonto.oidc.keystore import KeyStore
 from servicekonto.oidc.pairwise import SubjectIds
-from servicekonto.security.passwords import PasswordHashing
-from servicekonto.settings import Settings
 
 
 @dataclass
-class Provider:
-    settings: Settings
-    clock: Clock
-    sessions: Callable[[], Session]
+class Provider(AppContext):
     keys: KeyStore
-    clients: ClientCache
     subjects: SubjectIds
-    hashing: PasswordHashing
-    #: Sessions for requests that only read; on SQLite they take no write lock.
-    reading: Callable[[], Session]
 
-    @property
-    def issuer(self) -> str:
-        return self.settings.issuer
 
-    @property
-    def eid_available(self) -> bool:
-        """An eID-Server is configured, or dev mode runs the embedded mock (never in production)."""
-        return self.settings.eid_enabled and (bool(self.settings.eid_url) or self.settings.dev_mode)
+def provider_of(request: Request) -> Provider:
+    """The app's context as the protocol layer's provider (`app.create_app` builds one)."""
+    provider = context_of(request)
+    if not isinstance(provider, Provider):
+        raise TypeError("create_app puts a Provider on app.state")
+    return provider
+
+
+async def _provider(request: Request) -> Provider:  # on the loop: no thread-pool hop
+    return provider_of(request)
+
+
+ProviderDep = Annotated[Provider, Depends(_provider)]

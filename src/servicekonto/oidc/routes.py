@@ -6,23 +6,25 @@ one place per surface (`render_oauth_error`, registered by the app).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from servicekonto.accounts.sessions import load_session
 from servicekonto.clients.service import ClientInfo
-from servicekonto.db.models import PendingAuthorization
 from servicekonto.errors import NeedsDatabase, OAuthError
+from servicekonto.http.browser import current_session
+from servicekonto.http.context import Csrf, Now
+from servicekonto.http.cookies import BROWSER, cookie, set_cookie
+from servicekonto.http.database import DbSession
 from servicekonto.oidc import (
     authorize,
     client_auth,
+    discovery,
     grants,
     interaction,
     introspection,
@@ -30,28 +32,13 @@ from servicekonto.oidc import (
     revocation,
     userinfo,
 )
-from servicekonto.oidc.provider import Provider
+from servicekonto.oidc.provider import ProviderDep, provider_of
 from servicekonto.security.csrf import CsrfTokens
+from servicekonto.signin.pending import open_pending
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 JSON_HEADERS = {"Cache-Control": "public, max-age=300"}
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-def provider_of(request: Request) -> Provider:
-    provider: Provider = request.app.state.provider
-    return provider
-
-
-async def db_session(request: Request) -> AsyncIterator[Session]:
-    """A request's session. Opening one touches no database and closing one only returns a
-    connection to the pool, so this runs on the event loop: a sync dependency would cost two
-    thread-pool hops per request (enter, exit), a third of the work of a token request."""
-    db = provider_of(request).sessions()
-    try:
-        yield db
-    finally:
-        db.close()
 
 
 async def form_pairs(request: Request) -> list[tuple[str, str]]:
@@ -75,15 +62,6 @@ def single_form(pairs: list[tuple[str, str]]) -> dict[str, str]:
     return seen
 
 
-def session_cookie_name(provider: Provider) -> str:
-    return "__Host-sk_session" if provider.settings.secure_cookies else "sk_session"
-
-
-def browser_cookie_name(provider: Provider) -> str:
-    """The pages' per-browser CSRF cookie (web.pages sets it the same way)."""
-    return "__Host-sk_csrf" if provider.settings.secure_cookies else "sk_csrf"
-
-
 def json_response(body: dict[str, Any], *, status: int = 200) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=NO_STORE)
 
@@ -100,7 +78,7 @@ def render_oauth_error(exc: OAuthError) -> JSONResponse:
 
 
 def authenticated_client(
-    request: Request, db: Session | None, form: dict[str, str], *, endpoint: str, now: datetime
+    request: Request, db: DbSession | None, form: dict[str, str], *, endpoint: str, now: datetime
 ) -> ClientInfo:
     """Client authentication for token, introspection and revocation (RFC 6749 §2.3). Commits at
     once, so a private_key_jwt `jti` stays used even if the request then fails (RFC 7523 §3).
@@ -125,9 +103,11 @@ router = APIRouter(tags=["oidc"])
 
 @router.get("/.well-known/openid-configuration", include_in_schema=False)
 @router.get("/.well-known/oauth-authorization-server", include_in_schema=False)
-async def discovery(request: Request) -> Response:
+async def discovery_document(provider: ProviderDep) -> Response:
     return Response(
-        request.app.state.discovery_bytes, media_type="application/json", headers=JSON_HEADERS
+        discovery.metadata_bytes(provider.issuer),
+        media_type="application/json",
+        headers=JSON_HEADERS,
     )
 
 
@@ -144,24 +124,22 @@ async def jwks(request: Request) -> Response:
 @router.api_route("/authorize", methods=["GET", "POST"], include_in_schema=False)
 def authorization_endpoint(
     request: Request,
+    db: DbSession,
+    provider: ProviderDep,
+    now: Now,
+    csrf_tokens: Csrf,
     pairs: list[tuple[str, str]] = Depends(form_pairs),
-    db: Session = Depends(db_session),
 ) -> Response:
-    provider = provider_of(request)
-    now = provider.clock.now()
     params = list(request.query_params.multi_items()) if request.method == "GET" else pairs
     client, single = authorize.resolve_client_and_redirect(db, provider, params)
     status = 303 if request.method == "POST" else 302
     # Pending authorizations are bound to this browser through its CSRF cookie (issue 15):
     # the interaction's link opened in another browser is refused.
-    csrf_tokens: CsrfTokens = request.app.state.csrf
-    known_browser = request.cookies.get(browser_cookie_name(provider))
+    known_browser = cookie(request, BROWSER)
     browser = known_browser or CsrfTokens.new_cookie_value()
     try:
         auth_request = authorize.validate(client, single)
-        session = load_session(
-            db, cookie_value=request.cookies.get(session_cookie_name(provider)), now=now
-        )
+        session = current_session(request, db, now)
         if session and authorize.hint_contradicts_session(
             provider, client, single.get("id_token_hint"), session.account_id
         ):
@@ -172,14 +150,13 @@ def authorization_endpoint(
             target = step.target
         else:
             pending_id = csrf_tokens.bound_id(browser)
-            db.add(
-                PendingAuthorization(
-                    id=pending_id,
-                    client_id=client.client_id,
-                    request=auth_request.to_json(),
-                    created_at=now,
-                    expires_at=now + timedelta(seconds=provider.settings.interaction_ttl),
-                )
+            open_pending(
+                db,
+                pending_id=pending_id,
+                client_id=client.client_id,
+                request=auth_request.to_json(),
+                now=now,
+                ttl=timedelta(seconds=provider.settings.interaction_ttl),
             )
             target = f"/interaction/{pending_id}"
         db.commit()
@@ -188,14 +165,7 @@ def authorization_endpoint(
         target = redirects.error(exc, issuer=provider.issuer)
     response = RedirectResponse(target, status_code=status, headers={"Cache-Control": "no-store"})
     if not known_browser:
-        response.set_cookie(
-            browser_cookie_name(provider),
-            browser,
-            path="/",
-            httponly=True,
-            secure=provider.settings.secure_cookies,
-            samesite="lax",
-        )
+        set_cookie(request, response, BROWSER, browser)
     return response
 
 
@@ -220,7 +190,7 @@ def _token_in_session(request: Request, form: dict[str, str]) -> Response:
         return _token(request, db, form)
 
 
-def _token(request: Request, db: Session | None, form: dict[str, str]) -> Response:
+def _token(request: Request, db: DbSession | None, form: dict[str, str]) -> Response:
     provider = provider_of(request)
     now = provider.clock.now()
     client = authenticated_client(request, db, form, endpoint="/token", now=now)
@@ -306,11 +276,11 @@ async def _reading(
 @router.post("/revoke", include_in_schema=False)
 def revocation_endpoint(
     request: Request,
+    db: DbSession,
+    provider: ProviderDep,
+    now: Now,
     pairs: list[tuple[str, str]] = Depends(form_pairs),
-    db: Session = Depends(db_session),
 ) -> Response:
-    provider = provider_of(request)
-    now = provider.clock.now()
     form = single_form(pairs)
     caller = authenticated_client(request, db, form, endpoint="/revoke", now=now)
     revocation.revoke(

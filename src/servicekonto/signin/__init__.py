@@ -1,2 +1,3 @@
-"""Signing in with the Online-Ausweis: sign-in, registration by card and card linking
-(DESIGN §5 "eID login"). Password login itself is the `accounts` domain's."""
+"""Signing in: with the Online-Ausweis (sign-in, registration by card, card linking, the
+browser's eID transactions) and the authorization requests waiting for a person's sign-in or
+consent (DESIGN §5). Password login itself is the `accounts` domain's."""

@@ -25,17 +25,19 @@ import httpx2
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.httpx_client import OAuth2Client
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from servicekonto.accounts.levels import TrustLevel
+from servicekonto.http.context import context_of
+from servicekonto.http.cookies import clear_cookie, cookie_name
+from servicekonto.http.forms import FormData
 from servicekonto.oidc import acr
 from servicekonto.security.secrets import derive_key, keyed_digest, random_token
-from servicekonto.web.pages import clear_cookie, cookie_name, provider_of, render, see_other
-from servicekonto.web.routes.forms import first, form_fields
+from servicekonto.web.pages import render, see_other
 
 CLIENT_ID = "demo-portal"
 VERIFIED_CLAIMS = (
@@ -79,7 +81,7 @@ class _Store:
 
     @contextmanager
     def _db(self, request: Request) -> Iterator[sqlite3.Connection]:
-        data_dir = Path(provider_of(request).settings.data_dir)
+        data_dir = Path(context_of(request).settings.data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)
         path = data_dir / self.FILE
         with closing(sqlite3.connect(path, timeout=5.0, isolation_level=None)) as db:
@@ -142,7 +144,7 @@ _metadata_lock = threading.Lock()
 
 
 def _issuer(request: Request) -> str:
-    return provider_of(request).issuer
+    return context_of(request).issuer
 
 
 def _discover(issuer: str) -> dict[str, Any]:
@@ -158,7 +160,7 @@ def _discover(issuer: str) -> dict[str, Any]:
 
 
 def _client(request: Request) -> OAuth2Client:
-    provider = provider_of(request)
+    provider = context_of(request)
     return OAuth2Client(
         client_id=CLIENT_ID,
         client_secret=demo_client_secret(provider.settings.secret_key, CLIENT_ID),
@@ -281,7 +283,7 @@ def callback(request: Request) -> Response:
         session_id,
         httponly=True,
         samesite="lax",
-        secure=provider_of(request).settings.secure_cookies,
+        secure=context_of(request).settings.secure_cookies,
         path="/",
     )
     return response
@@ -318,11 +320,9 @@ def _valid_logout_token(
 
 
 @router.post("/backchannel-logout")
-def backchannel_logout(
-    request: Request, fields: list[tuple[str, str]] = Depends(form_fields)
-) -> Response:
+def backchannel_logout(request: Request, form: FormData) -> Response:
     """OpenID Connect Back-Channel Logout 1.0 §2.5–§2.8, as a relying party receives it."""
-    token = first(fields).get("logout_token")
+    token = form.get("logout_token")
     if not token:
         return Response(status_code=400)
     try:
@@ -333,7 +333,7 @@ def backchannel_logout(
     except (JoseError, ValueError, httpx.HTTPError):
         return Response(status_code=400)
     claims = decoded.claims
-    now = provider_of(request).clock.now().timestamp()
+    now = context_of(request).clock.now().timestamp()
     if not _valid_logout_token(decoded.header, claims, issuer=metadata["issuer"], now=now):
         return Response(status_code=400)
     if claims.get("sid"):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from servicekonto.accounts.service import attributes_of
-from servicekonto.db.models import Account
+from servicekonto.accounts.service import AccountView
 from servicekonto.oidc.claims import release
 
 
@@ -33,12 +32,12 @@ def attribute_text(name: str, value: object) -> str:
     return str(value)
 
 
-def claim_values(account: Account, names: set[str]) -> dict[str, object]:
+def claim_values(account: AccountView, names: set[str]) -> dict[str, object]:
     """The values these claims would carry for the account: the same function that releases
     them (`oidc.claims.release`), so the page shows what is sent; absent claims are missing."""
     return release(
         names=names,
-        attributes=attributes_of(account),
+        attributes=account.attributes,
         email=account.email,
         email_verified=account.email_verified,
     )

@@ -1,81 +1,26 @@
-"""What every page shares: locale choice, the CSRF cookie and token, rendering, cookies.
+"""What every page shares: locale choice, the CSRF cookie and token, rendering, redirects.
 
-CSRF defence on every POST (DESIGN §8): the Origin (or Referer) must be our issuer's origin and
-the form's `csrf_token` must match the browser's CSRF cookie (signed double submit).
+The cookies, the CSRF check of a posted form and the refusals a page dependency raises live in
+`servicekonto.http` (shared with the protocol layer).
 """
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from servicekonto.errors import ServiceKontoError
-from servicekonto.oidc.provider import Provider
+from servicekonto.http.context import csrf_of
+from servicekonto.http.cookies import cookie_name, set_cookie
+from servicekonto.http.refusals import CsrfFailure as CsrfFailure  # rendered by the app
+from servicekonto.http.refusals import LoginRequired
+from servicekonto.http.refusals import PageRefused as PageRefused  # rendered by the app
 from servicekonto.security.csrf import CsrfTokens
 from servicekonto.web.i18n import SUPPORTED, pick_locale
 from servicekonto.web.rendering import Renderer
 
 PERSONAL = {"Cache-Control": "no-store"}
-
-
-class CsrfFailure(ServiceKontoError):
-    status = 403
-    code = "csrf"
-
-
-class PageRefused(ServiceKontoError):
-    """A page refused with its own message (an i18n key) instead of the status's default."""
-
-    code = "refused"
-
-    def __init__(
-        self,
-        description: str,
-        *,
-        message_key: str,
-        status: int = 400,
-        title_key: str | None = None,
-    ) -> None:
-        super().__init__(description)
-        self.message_key = message_key
-        self.status = status
-        self.title_key = title_key
-
-
-def provider_of(request: Request) -> Provider:
-    provider: Provider = request.app.state.provider
-    return provider
-
-
-def cookie_name(request: Request, base: str) -> str:
-    return f"__Host-{base}" if provider_of(request).settings.secure_cookies else base
-
-
-def set_cookie(
-    request: Request, response: Response, base: str, value: str, *, max_age: int | None = None
-) -> None:
-    response.set_cookie(
-        cookie_name(request, base),
-        value,
-        max_age=max_age,
-        path="/",
-        httponly=True,
-        secure=provider_of(request).settings.secure_cookies,
-        samesite="lax",
-    )
-
-
-def clear_cookie(request: Request, response: Response, base: str) -> None:
-    response.delete_cookie(
-        cookie_name(request, base),
-        path="/",
-        secure=provider_of(request).settings.secure_cookies,
-        httponly=True,
-        samesite="lax",
-    )
 
 
 def locale(request: Request, ui_locales: str | None = None) -> str:
@@ -90,8 +35,7 @@ def locale(request: Request, ui_locales: str | None = None) -> str:
 
 
 def _csrf(request: Request) -> CsrfTokens:
-    tokens: CsrfTokens = request.app.state.csrf
-    return tokens
+    return csrf_of(request)
 
 
 def render(
@@ -142,21 +86,6 @@ def error_page(
     )
 
 
-def check_post(request: Request, form: dict[str, str]) -> None:
-    issuer = urlsplit(provider_of(request).issuer)
-    expected = f"{issuer.scheme}://{issuer.netloc}"
-    origin = request.headers.get("origin")
-    if origin is None:
-        referer = urlsplit(request.headers.get("referer", ""))
-        origin = f"{referer.scheme}://{referer.netloc}" if referer.netloc else None
-    if origin != expected:
-        raise CsrfFailure("cross-origin form post refused")
-    if not _csrf(request).valid(
-        request.cookies.get(cookie_name(request, "sk_csrf")), form.get("csrf_token")
-    ):
-        raise CsrfFailure("csrf token missing or invalid")
-
-
 #: Longest `next` target accepted; our own pages have short paths.
 _MAX_NEXT = 200
 
@@ -181,5 +110,7 @@ def see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303, headers=PERSONAL)
 
 
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+async def login_redirect(request: Request, exc: Exception) -> Response:
+    """A page that needs a signed-in session, opened without one (`http.refusals`)."""
+    assert isinstance(exc, LoginRequired)
+    return see_other(exc.location)

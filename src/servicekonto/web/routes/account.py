@@ -5,37 +5,26 @@ from __future__ import annotations
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
 from servicekonto.accounts.levels import TrustLevel
-from servicekonto.accounts.service import attributes_of, get_account, identity_level
-from servicekonto.accounts.sessions import load_session
+from servicekonto.accounts.service import AccountView
 from servicekonto.audit.service import record
 from servicekonto.consent.service import list_consents, revoke
-from servicekonto.db.models import Account
 from servicekonto.errors import InvalidInput
+from servicekonto.http.browser import SignedInAccount, SignedInSession
+from servicekonto.http.context import Context, Now, RateLimits, Registration
+from servicekonto.http.cookies import SESSION, clear_cookie, set_cookie
+from servicekonto.http.database import DbSession
+from servicekonto.http.forms import PostedForm
+from servicekonto.http.limits import rate_limit
 from servicekonto.oidc.claims import SCOPE_CLAIMS
-from servicekonto.oidc.routes import db_session
 from servicekonto.registration import service as registration
-from servicekonto.security.ratelimit import Limits
 from servicekonto.staff.service import LETTER_DISPATCH, has_role
 from servicekonto.web.display import attribute_text
-from servicekonto.web.pages import (
-    check_post,
-    clear_cookie,
-    cookie_name,
-    local_path,
-    provider_of,
-    render,
-    see_other,
-    set_cookie,
-)
+from servicekonto.web.pages import local_path, render, see_other
 from servicekonto.web.routes.eid import eid_choice
-from servicekonto.web.routes.forms import first, form_fields
-from servicekonto.web.routes.recovery import rate_limit
-from servicekonto.web.routes.registration import collaborators
 from servicekonto.web.routes.signin import (
     login_notice,
     password_sign_in,
@@ -57,10 +46,10 @@ NOTICES = {
 }
 
 
-def _who(account: Account) -> str:
+def _who(account: AccountView) -> str:
     """How the page names the person: the name (accounts opened with the eID may have no
     e-mail address), with the e-mail address when there is one."""
-    attributes = attributes_of(account)
+    attributes = account.attributes
     name = " ".join(
         str(attributes[n].value) for n in ("given_name", "family_name") if n in attributes
     )
@@ -94,13 +83,7 @@ def login_form(request: Request) -> Response:
 
 
 @router.post("/login")
-def login(
-    request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
-) -> Response:
-    form = first(fields)
-    check_post(request, form)
+def login(request: Request, form: PostedForm, db: DbSession) -> Response:
     next_page = _next_page(request)
     signed_in = password_sign_in(request, db, form)
     if signed_in is None:
@@ -119,21 +102,13 @@ def login(
     db.commit()
     target = with_next("/login/otp", next_page) if ask_code else next_page or "/account"
     response = see_other(target)
-    set_cookie(request, response, "sk_session", cookie_value)
+    set_cookie(request, response, SESSION, cookie_value)
     return response
 
 
 @router.get("/account")
-def overview(request: Request, db: Session = Depends(db_session)) -> Response:
-    provider = provider_of(request)
-    now = provider.clock.now()
-    session = load_session(
-        db, cookie_value=request.cookies.get(cookie_name(request, "sk_session")), now=now
-    )
-    account = get_account(db, session.account_id) if session else None
-    if session is None or account is None:
-        db.commit()
-        return see_other("/login")
+def overview(request: Request, db: DbSession, signed_in: SignedInAccount) -> Response:
+    session, account = signed_in.session, signed_in.account
     consents = list_consents(db, account_id=account.id)
     staff = has_role(db, account_id=account.id, role=STAFF_ROLE)
     db.commit()
@@ -142,14 +117,14 @@ def overview(request: Request, db: Session = Depends(db_session)) -> Response:
         "account/account.html",
         email=account.email or "",
         who=_who(account),
-        identity_confirmed=identity_level(account) >= TrustLevel.SUBSTANTIAL,
+        identity_confirmed=account.identity_level >= TrustLevel.SUBSTANTIAL,
         email_missing=account.email is None,
-        has_password=account.password_hash is not None,
+        has_password=account.has_password,
         email_unverified=account.email is not None and not account.email_verified,
         level_label=f"level.{session.level.label}",
         attributes=[
             {"name": name, "value": attribute_text(name, a.value), "level": a.level.label}
-            for name, a in sorted(attributes_of(account).items())
+            for name, a in sorted(account.attributes.items())
         ],
         consents=[
             {
@@ -173,18 +148,11 @@ def overview(request: Request, db: Session = Depends(db_session)) -> Response:
 def revoke_consent(
     consent_id: str,
     request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
+    _form: PostedForm,
+    db: DbSession,
+    session: SignedInSession,
+    now: Now,
 ) -> Response:
-    provider = provider_of(request)
-    now = provider.clock.now()
-    check_post(request, first(fields))
-    session = load_session(
-        db, cookie_value=request.cookies.get(cookie_name(request, "sk_session")), now=now
-    )
-    if session is None:
-        db.commit()
-        return see_other("/login")
     client_id = revoke(db, account_id=session.account_id, consent_id=consent_id[:32], now=now)
     record(
         db,
@@ -199,15 +167,10 @@ def revoke_consent(
 
 
 @router.post("/account/logout")
-def account_logout(
-    request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
-) -> Response:
-    check_post(request, first(fields))
+def account_logout(request: Request, _form: PostedForm, db: DbSession) -> Response:
     sign_out(request, db)
     response = see_other("/logged-out")
-    clear_cookie(request, response, "sk_session")
+    clear_cookie(request, response, SESSION)
     return response
 
 
@@ -217,29 +180,22 @@ def logged_out(request: Request) -> Response:
 
 
 @router.get("/")
-def index(request: Request) -> Response:
+def index(request: Request, context: Context) -> Response:
     # the demo portal is mounted in dev mode only (issue 15 item 5): no dead link elsewhere
-    return render(request, "index.html", demo_portal=provider_of(request).settings.dev_mode)
+    return render(request, "index.html", demo_portal=context.settings.dev_mode)
 
 
 @router.post("/account/email")
 def add_email(
     request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
+    form: PostedForm,
+    db: DbSession,
+    session: SignedInSession,
+    now: Now,
+    limits: RateLimits,
+    collaborators: Registration,
 ) -> Response:
     """An account opened with the eID adds its e-mail address (verified by link)."""
-    provider = provider_of(request)
-    form = first(fields)
-    check_post(request, form)
-    session = load_session(
-        db,
-        cookie_value=request.cookies.get(cookie_name(request, "sk_session")),
-        now=provider.clock.now(),
-    )
-    if session is None:
-        db.commit()
-        return see_other("/login")
     address = form.get("email", "").strip()
     if "@" not in address or len(address) > 254:
         db.commit()
@@ -247,15 +203,14 @@ def add_email(
     # it mails the address: per IP and per address like the sign-up (issue 15 item 4)
     db.commit()
     rate_limit(request, "add_email")
-    limits: Limits = request.app.state.limits
-    limits.check_address("add_email", address, provider.clock.now())
+    limits.check_address("add_email", address, now)
     try:
         registration.add_email(
             db,
-            collaborators(request),
+            collaborators,
             account_id=session.account_id,
             email=address,
-            now=provider.clock.now(),
+            now=now,
             request_id=request.state.request_id,
         )
     except InvalidInput:

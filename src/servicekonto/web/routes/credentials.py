@@ -5,23 +5,22 @@ confirmed by a link that opens a page whose button POSTs (as the registration li
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
 from servicekonto.accounts.levels import TrustLevel
-from servicekonto.accounts.service import authenticate_password, get_account
+from servicekonto.accounts.service import AccountView, authenticate_password
 from servicekonto.accounts.sessions import ActiveSession
 from servicekonto.audit.service import record
-from servicekonto.db.models import Account
 from servicekonto.errors import InvalidInput, RateLimited
-from servicekonto.oidc.routes import db_session
+from servicekonto.http.browser import SignedInAccount
+from servicekonto.http.context import Context, Now, context_of
+from servicekonto.http.database import DbSession
+from servicekonto.http.forms import PostedForm
+from servicekonto.http.limits import rate_limit
 from servicekonto.selfservice import credentials
-from servicekonto.web.pages import check_post, provider_of, render, see_other
-from servicekonto.web.routes.forms import first, form_fields
-from servicekonto.web.routes.recovery import rate_limit
+from servicekonto.web.pages import render, see_other
 from servicekonto.web.routes.registration import link_page, link_used
-from servicekonto.web.routes.signin import current_session
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,19 +33,13 @@ _PASSWORD_ERRORS = {
 }
 
 
-def _signed_in(request: Request, db: Session) -> tuple[ActiveSession, Account] | None:
-    session = current_session(request, db)
-    account = get_account(db, session.account_id) if session else None
-    return (session, account) if session and account else None
-
-
 def _reauthenticated(
-    request: Request, db: Session, account: Account, password: str, event: str
+    request: Request, db: DbSession, account: AccountView, password: str, event: str
 ) -> bool:
     """The current password, checked by the login's throttle (commits the counted attempt)."""
-    provider = provider_of(request)
+    provider = context_of(request)
     confirmed = None
-    if account.email and account.password_hash:
+    if account.email and account.has_password:
         confirmed = authenticate_password(
             db, hashing=provider.hashing, now=provider.clock.now(), email=account.email,
             password=password[:_MAX_PASSWORD],
@@ -63,21 +56,18 @@ def _reauthenticated(
 
 
 def _password_page(
-    request: Request, account: Account, errors: dict[str, str], status: int = 200
+    request: Request, account: AccountView, errors: dict[str, str], status: int = 200
 ) -> Response:
     return render(
         request, "account/password_change.html", status=status, action="/account/password",
-        has_password=account.password_hash is not None, errors=errors,
+        has_password=account.has_password, errors=errors,
     )
 
 
 @router.get("/account/password")
-def password_form(request: Request, db: Session = Depends(db_session)) -> Response:
-    signed_in = _signed_in(request, db)
+def password_form(request: Request, db: DbSession, signed_in: SignedInAccount) -> Response:
     db.commit()
-    if signed_in is None:
-        return see_other("/login")
-    return _password_page(request, signed_in[1], {})
+    return _password_page(request, signed_in.account, {})
 
 
 def _new_password_errors(form: dict[str, str]) -> dict[str, str]:
@@ -92,16 +82,13 @@ def _new_password_errors(form: dict[str, str]) -> dict[str, str]:
 @router.post("/account/password")
 def change_password(
     request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
+    form: PostedForm,
+    db: DbSession,
+    signed_in: SignedInAccount,
+    context: Context,
+    now: Now,
 ) -> Response:
-    form = first(fields)
-    check_post(request, form)
-    signed_in = _signed_in(request, db)
-    if signed_in is None:
-        db.commit()
-        return see_other("/login")
-    session, account = signed_in
+    session, account = signed_in.session, signed_in.account
     rate_limit(request, "password_change")
     errors = _new_password_errors(form)
     if errors:
@@ -110,12 +97,11 @@ def change_password(
     current = form.get("password", "")
     if not _reauthenticated(request, db, account, current, "password.change_refused"):
         return _password_page(request, account, {"password": "change.error.current"}, status=422)
-    provider = provider_of(request)
     try:
         credentials.change_password(
-            db, hashing=provider.hashing, account_id=account.id,
+            db, hashing=context.hashing, account_id=account.id,
             password=form["new_password"][:_MAX_PASSWORD], keep_sid=session.sid,
-            issuer=provider.issuer, now=provider.clock.now(), request_id=request.state.request_id,
+            issuer=context.issuer, now=now, request_id=request.state.request_id,
         )
     except InvalidInput as exc:
         db.rollback()
@@ -130,46 +116,39 @@ def change_password(
 
 
 def _email_page(
-    request: Request, account: Account, session: ActiveSession, errors: dict[str, str],
+    request: Request, account: AccountView, session: ActiveSession, errors: dict[str, str],
     email: str = "", status: int = 200,
 ) -> Response:
     return render(
         request, "account/email_change.html", status=status, action="/account/email/change",
         current=account.email or "", email=email, errors=errors,
-        needs_password=account.password_hash is not None,
-        can_change=account.password_hash is not None or session.level >= TrustLevel.HIGH,
+        needs_password=account.has_password,
+        can_change=account.has_password or session.level >= TrustLevel.HIGH,
     )
 
 
 @router.get("/account/email/change")
-def email_form(request: Request, db: Session = Depends(db_session)) -> Response:
-    signed_in = _signed_in(request, db)
+def email_form(request: Request, db: DbSession, signed_in: SignedInAccount) -> Response:
     db.commit()
-    if signed_in is None:
-        return see_other("/login")
-    session, account = signed_in
-    return _email_page(request, account, session, {})
+    return _email_page(request, signed_in.account, signed_in.session, {})
 
 
 @router.post("/account/email/change")
 def change_email(
     request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
+    form: PostedForm,
+    db: DbSession,
+    signed_in: SignedInAccount,
+    context: Context,
+    now: Now,
 ) -> Response:
-    form = first(fields)
-    check_post(request, form)
-    signed_in = _signed_in(request, db)
-    if signed_in is None:
-        db.commit()
-        return see_other("/login")
-    session, account = signed_in
+    session, account = signed_in.session, signed_in.account
     rate_limit(request, "email_change")
     email = form.get("email", "").strip()[:_MAX_EMAIL]
     if "@" not in email or len(email) > 254:
         db.rollback()
         return _email_page(request, account, session, {"email": "reset.error.email"}, email, 422)
-    if account.password_hash is not None:
+    if account.has_password:
         if not _reauthenticated(request, db, account, form.get("password", ""),
                                 "email.change_refused"):
             return _email_page(request, account, session, {"password": "change.error.current"},
@@ -177,11 +156,10 @@ def change_email(
     elif session.level < TrustLevel.HIGH:  # no password: only a fresh eID login proves it is you
         db.rollback()
         return _email_page(request, account, session, {}, email, 403)
-    provider = provider_of(request)
     try:
         credentials.request_email_change(
-            db, account_id=account.id, new_email=email, issuer=provider.issuer,
-            now=provider.clock.now(), request_id=request.state.request_id,
+            db, account_id=account.id, new_email=email, issuer=context.issuer,
+            now=now, request_id=request.state.request_id,
         )
     except InvalidInput:
         db.rollback()
@@ -196,28 +174,22 @@ def change_email(
 
 
 @router.get("/account/email/confirm/{token}")
-def email_confirm_page(
-    token: str, request: Request, db: Session = Depends(db_session)
-) -> Response:
+def email_confirm_page(token: str, request: Request, db: DbSession, now: Now) -> Response:
     """The link from the mail to the new address shows a button; only its POST changes."""
     return link_page(
         request, db, token=token, purpose=credentials.CHANGE_PURPOSE,
-        action="/account/email/confirm",
+        action="/account/email/confirm", now=now,
     )
 
 
 @router.post("/account/email/confirm")
 def email_confirm(
-    request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
+    request: Request, form: PostedForm, db: DbSession, context: Context, now: Now
 ) -> Response:
-    provider = provider_of(request)
-
     def use(token: str) -> bool:
         return credentials.confirm_email_change(
-            db, token=token, issuer=provider.issuer, now=provider.clock.now(),
+            db, token=token, issuer=context.issuer, now=now,
             request_id=request.state.request_id,
         )
 
-    return link_used(request, db, first(fields), use)
+    return link_used(request, db, form, use)

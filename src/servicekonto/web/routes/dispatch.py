@@ -2,122 +2,69 @@
 mark as dispatched. Staff log in like everyone else; the role is checked on every request.
 
 The view hands out readable activation codes, so a password alone is not enough (issue 15 item
-5): the session must carry a *bound* second factor (`second_factor_state`). `otp` in `amr` is not
-proof: whoever holds a staff password can enrol an authenticator of their own, which stays
-unbound (`accounts.means` module doc) yet adds `otp`. A password-only staff session gets a page
-that sends it to enter the code or to set up the app; one with only an unbound app gets a page
-that says how to confirm (bind) it. Not logged in: the login, which returns here (`next`). No
-role: "Kein Zugriff" (403).
+5): the session must carry a *bound* second factor (`accounts.means.second_factor_state`, checked
+with the role by `http.staff`). `otp` in `amr` is not proof: whoever holds a staff password can
+enrol an authenticator of their own, which stays unbound (`accounts.means` module doc) yet adds
+`otp`. A password-only staff session gets a page that sends it to enter the code or to set up the
+app; one with only an unbound app gets a page that says how to confirm (bind) it. Not logged in:
+the login, which returns here (`next`). No role: "Kein Zugriff" (403).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from datetime import datetime
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
-from servicekonto.accounts.levels import TrustLevel
-from servicekonto.accounts.means import has_active_totp, has_bound_totp
-from servicekonto.accounts.service import get_account
-from servicekonto.accounts.sessions import ActiveSession
+from servicekonto.accounts.means import SecondFactor
 from servicekonto.audit.service import record
 from servicekonto.errors import InvalidInput, NotFound, ServiceKontoError
+from servicekonto.http.context import Now
+from servicekonto.http.database import DbSession
+from servicekonto.http.forms import Form, posted_form
+from servicekonto.http.refusals import PageRefused
+from servicekonto.http.staff import StaffMember, staff_with_role
 from servicekonto.letters import service
 from servicekonto.letters.service import LetterUnreadable
-from servicekonto.oidc import acr
-from servicekonto.oidc.routes import db_session
-from servicekonto.staff.service import has_role
-from servicekonto.web.pages import (
-    PageRefused,
-    check_post,
-    error_page,
-    provider_of,
-    render,
-    see_other,
-)
+from servicekonto.web.pages import error_page, render, see_other
 from servicekonto.web.routes.account import STAFF_ROLE as ROLE
 from servicekonto.web.routes.account import STAFF_VIEW as VIEW
 from servicekonto.web.routes.account import with_next
-from servicekonto.web.routes.forms import first, form_fields_up_to
-from servicekonto.web.routes.signin import current_session
 
 router = APIRouter(include_in_schema=False)
 GERMAN_TIME = ZoneInfo("Europe/Berlin")
-SecondFactor = Literal["bound", "unbound", "missing"]
 
 
-@dataclass(frozen=True)
-class _Refusal:
-    """Why the request does not reach the view, as the response to give instead."""
-
-    response: Response
-
-
-def second_factor_state(db: Session, session: ActiveSession) -> SecondFactor:
-    """Whether this session used a second factor bound to the person (TR-03160-1 §4.2/§4.3).
-
-    `bound`: the eID (`hwk`; a card is bound when linked), a level of `substantial` or above
-    (only bound means reach it), or `otp` while the account's active TOTP is bound. The level
-    alone cannot tell: a staff account's identity is usually `basic`, which caps even a bound
-    TOTP's login at `low` (`signin.second_factor_level`). `unbound`: `otp` from an app that
-    was enrolled with the password alone. `missing`: a password-only session.
-    """
-    if acr.AMR_HARDWARE_KEY in session.amr or session.level >= TrustLevel.SUBSTANTIAL:
-        return "bound"
-    if acr.AMR_OTP not in session.amr:
-        return "missing"
-    # One active TOTP per account (`start_totp_enrolment`), so it is the one this session used
-    # unless it was replaced since, which needs blocking or removing the old one first.
-    return "bound" if has_bound_totp(db, session.account_id) else "unbound"
-
-
-def _staff(request: Request, db: Session) -> str | _Refusal:
-    """The account id of a dispatcher with a bound second factor in this session, or the
-    refusal.
-
-    Commits the session touch either way, so callers need not.
-    """
-    session = current_session(request, db)
-    account = get_account(db, session.account_id) if session else None
-    if session is None or account is None:
-        db.commit()
-        return _Refusal(see_other(with_next("/login", VIEW)))
-    if not has_role(db, account_id=account.id, role=ROLE):
-        db.commit()
-        return _Refusal(_forbidden(request))
-    if second_factor_state(db, session) != "bound":
-        page = _second_factor_page(request, db, account.id)
-        db.commit()
-        return _Refusal(page)
-    db.commit()
-    return account.id
-
-
-def _forbidden(request: Request) -> Response:
-    """A citizen (or other staff) at the dispatch view: "Kein Zugriff", not a form error."""
-    return error_page(
-        request, status=403, title_key="error.forbidden_title", message_key="error.forbidden"
-    )
-
-
-def _second_factor_page(request: Request, db: Session, account_id: str) -> Response:
+def _second_factor_refused(app: SecondFactor) -> PageRefused:
     """403 with the way on, by the account's app: enter the bound app's code; confirm (bind) an
     unbound app on the security page after an eID login (its code would not help); or set an
     app up first."""
-    if has_bound_totp(db, account_id):
+    if app == "bound":
         title, text = "dispatch.second_factor.title", "dispatch.second_factor.text"
         action = (with_next("/login/otp", VIEW), "dispatch.second_factor.enter_code")
-    elif has_active_totp(db, account_id):
+    elif app == "unbound":
         title, text = "dispatch.unbound.title", "dispatch.unbound.text"
         action = ("/account/security", "dispatch.unbound.action")
     else:
         title, text = "dispatch.second_factor.title", "dispatch.second_factor.enrol_text"
         action = ("/account/security/totp", "dispatch.second_factor.enrol")
-    return error_page(request, status=403, title_key=title, message_key=text, action=action)
+    return PageRefused(
+        "no bound second factor in this session",
+        status=403,
+        title_key=title,
+        message_key=text,
+        action=action,
+    )
+
+
+#: A dispatcher with a bound second factor in this session (`http.staff`).
+Dispatcher = Annotated[
+    StaffMember,
+    Depends(staff_with_role(ROLE, view=VIEW, second_factor=_second_factor_refused)),
+]
 
 
 def _administration_name(summary: service.LetterSummary) -> str:
@@ -132,11 +79,8 @@ _KIND_KEYS = {
 
 
 @router.get(VIEW)
-def dispatch_view(request: Request, db: Session = Depends(db_session)) -> Response:
-    staff = _staff(request, db)
-    if isinstance(staff, _Refusal):
-        return staff.response
-    letters = service.list_queued(db, now=provider_of(request).clock.now(), staff=staff)
+def dispatch_view(request: Request, db: DbSession, staff: Dispatcher, now: Now) -> Response:
+    letters = service.list_queued(db, now=now, staff=staff.account_id)
     db.commit()
     return render(
         request,
@@ -160,9 +104,10 @@ def dispatch_view(request: Request, db: Session = Depends(db_session)) -> Respon
 
 def _audit(
     request: Request,
-    db: Session,
+    db: DbSession,
     *,
-    staff: str,
+    staff: StaffMember,
+    now: datetime,
     event: str,
     letters: int | None = None,
     letter_ids: list[str] | None = None,
@@ -173,9 +118,9 @@ def _audit(
         details["letter_ids"] = letter_ids
     record(
         db,
-        at=provider_of(request).clock.now(),
+        at=now,
         event=event,
-        actor=f"account:{staff}",
+        actor=f"account:{staff.account_id}",
         details=details,
         request_id=request.state.request_id,
     )
@@ -203,46 +148,38 @@ def _export_refused(request: Request, exc: ServiceKontoError) -> Response:
 _MAX_FORM_FIELDS = service.EXPORT_LIMIT + 10
 
 
-async def letter_form(request: Request) -> list[tuple[str, str]]:
-    """The form of the dispatch view, with room for `EXPORT_LIMIT` letters. More is refused with
-    the German page that says how many may be chosen, not the generic "invalid request" of a
-    form with too many fields."""
-    fields = await form_fields_up_to(request, _MAX_FORM_FIELDS)
-    if fields is None:
-        raise PageRefused(
-            "too many letters chosen",
-            message_key="dispatch.error.too_many",
-            status=422,
-            title_key="dispatch.error.too_many_title",
-        )
-    return fields
+def _too_many_letters() -> PageRefused:
+    """More than `EXPORT_LIMIT` letters: the German page that says how many may be chosen, not
+    the generic "invalid request" of a form with too many fields."""
+    return PageRefused(
+        "too many letters chosen",
+        message_key="dispatch.error.too_many",
+        status=422,
+        title_key="dispatch.error.too_many_title",
+    )
 
 
-def _chosen(fields: list[tuple[str, str]]) -> list[str]:
-    return [value for name, value in fields if name == "letter_ids"]
+#: The form of the dispatch view, with room for `EXPORT_LIMIT` letters.
+LetterForm = Annotated[
+    Form, Depends(posted_form(max_fields=_MAX_FORM_FIELDS, too_many=_too_many_letters))
+]
 
 
 @router.post("/staff/letters/export")
 def export(
-    request: Request,
-    fields: list[tuple[str, str]] = Depends(letter_form),
-    db: Session = Depends(db_session),
+    request: Request, form: LetterForm, db: DbSession, staff: Dispatcher, now: Now
 ) -> Response:
-    check_post(request, first(fields))
-    staff = _staff(request, db)
-    if isinstance(staff, _Refusal):
-        return staff.response
     try:
         ids, pdf = service.export_batch(
             db,
-            letter_ids=_chosen(fields) or None,
-            now=provider_of(request).clock.now(),
-            staff=staff,
+            letter_ids=form.all("letter_ids") or None,
+            now=now,
+            staff=staff.account_id,
         )
     except ServiceKontoError as exc:
         db.rollback()
         return _export_refused(request, exc)
-    _audit(request, db, staff=staff, event="letters.exported", letter_ids=ids)
+    _audit(request, db, staff=staff, now=now, event="letters.exported", letter_ids=ids)
     db.commit()
     return Response(
         pdf,
@@ -256,17 +193,11 @@ def export(
 
 @router.post("/staff/letters/dispatch")
 def dispatch(
-    request: Request,
-    fields: list[tuple[str, str]] = Depends(letter_form),
-    db: Session = Depends(db_session),
+    request: Request, form: LetterForm, db: DbSession, staff: Dispatcher, now: Now
 ) -> Response:
-    check_post(request, first(fields))
-    staff = _staff(request, db)
-    if isinstance(staff, _Refusal):
-        return staff.response
     count = service.mark_dispatched(
-        db, letter_ids=_chosen(fields), now=provider_of(request).clock.now(), staff=staff
+        db, letter_ids=form.all("letter_ids"), now=now, staff=staff.account_id
     )
-    _audit(request, db, staff=staff, event="letters.dispatched", letters=count)
+    _audit(request, db, staff=staff, now=now, event="letters.dispatched", letters=count)
     db.commit()
     return see_other(VIEW)

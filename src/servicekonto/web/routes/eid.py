@@ -14,55 +14,63 @@ the account deletion page (re-authentication of an account without a password).
 
 from __future__ import annotations
 
-import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import update
-from sqlalchemy.orm import Session
 
 from servicekonto.accounts.levels import TrustLevel
-from servicekonto.accounts.service import get_account
+from servicekonto.accounts.service import account_view
 from servicekonto.accounts.sessions import step_up_session
 from servicekonto.audit.service import record
-from servicekonto.db.models import EidTransaction, PendingAuthorization
 from servicekonto.eid.model import (
     EidError,
-    EidResult,
     EidUnavailable,
     Operation,
     Requirement,
     ResultMinor,
     UseIdRequest,
 )
-from servicekonto.eid.port import EidServer
+from servicekonto.http.browser import current_session, session_cookie
+from servicekonto.http.context import (
+    Context,
+    EidServerOrNone,
+    Linking,
+    Now,
+    RateLimits,
+    context_of,
+    eid_server_of,
+)
+from servicekonto.http.cookies import SESSION, clear_cookie, cookie, set_cookie
+from servicekonto.http.database import DbSession
+from servicekonto.http.forms import PostedForm
+from servicekonto.http.limits import client_ip
 from servicekonto.mail.notices import queue_means_notice
-from servicekonto.oidc.routes import db_session
-from servicekonto.security.ratelimit import Limits
-from servicekonto.security.secrets import digest, random_token
+from servicekonto.security.secrets import random_token
 from servicekonto.signin.eid import (
-    EidLinking,
     EidSignIn,
     EidSignInRefused,
     Outcome,
     sign_in_with_eid_once,
 )
-from servicekonto.web.pages import (
-    check_post,
-    clear_cookie,
-    client_ip,
-    cookie_name,
-    error_page,
-    provider_of,
-    see_other,
-    set_cookie,
+from servicekonto.signin.eid_transactions import (
+    TRANSACTION_TTL,
+    Transaction,
+    consume_transaction,
+    drop_transaction,
+    fetch_result,
+    open_transaction,
+    record_eid_session,
+    void_open_transaction,
 )
-from servicekonto.web.routes.forms import first, form_fields
-from servicekonto.web.routes.signin import EID_AMR, begin_session, current_session, session_cookie
+from servicekonto.signin.pending import mark_login_done, pending_exists
+from servicekonto.web.pages import error_page, see_other
+from servicekonto.web.routes.signin import EID_AMR, begin_session
 
 router = APIRouter(include_in_schema=False)
+#: The cookie binding a transaction to the browser that started it (module doc).
+BINDING = "sk_eid"
 
 #: What we ask of the chip: the pseudonym, names and birth date are needed to find or open an
 #: account; the rest the holder may withhold (TR-03130 `OperationsAllowedByUser`).
@@ -81,10 +89,6 @@ OPERATIONS = {
 }
 #: Purposes that act on the signed-in account (module doc).
 SIGNED_IN_PURPOSES = ("step_up", "delete")
-TRANSACTION_TTL = timedelta(minutes=10)
-#: getResult polling after the client returned: the result is normally ready at once.
-POLL_ATTEMPTS = 5
-POLL_PAUSE_SECONDS = 0.2
 
 #: result minor → German explanation key
 _FAILURES = {
@@ -94,11 +98,6 @@ _FAILURES = {
 }
 
 
-def _server(request: Request) -> EidServer | None:
-    server: EidServer | None = request.app.state.eid_server
-    return server
-
-
 def _failure(request: Request, message_key: str, *, status: int = 400) -> Response:
     return error_page(request, status=status, title_key="eid.error.title", message_key=message_key)
 
@@ -106,125 +105,62 @@ def _failure(request: Request, message_key: str, *, status: int = 400) -> Respon
 @router.post("/eid/start")
 def start(
     request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
+    form: PostedForm,
+    db: DbSession,
+    context: Context,
+    now: Now,
+    server: EidServerOrNone,
+    limits: RateLimits,
 ) -> Response:
-    form = first(fields)
-    check_post(request, form)
-    provider = provider_of(request)
-    now = provider.clock.now()
-    server = _server(request)
     if server is None:
         return _failure(request, "eid.error.unavailable", status=503)
     purpose = form.get("purpose", "")
     purpose = purpose if purpose in SIGNED_IN_PURPOSES else "login"
     pending_id = form.get("pending") or None
-    if pending_id is not None and db.get(PendingAuthorization, pending_id[:64]) is None:
+    if pending_id is not None and not pending_exists(db, pending_id):
         return error_page(
             request, status=400, title_key="error.title", message_key="error.interaction_expired"
         )
-    if purpose in SIGNED_IN_PURPOSES and current_session(request, db) is None:
+    if purpose in SIGNED_IN_PURPOSES and current_session(request, db, now) is None:
         db.commit()
         return see_other("/login")
     db.commit()
     # Each start holds one of the eID-Server's sessions (issue 15 item 6): limited per IP, and
     # a browser holds at most one open transaction, recorded before `useID` is called.
-    limits: Limits = request.app.state.limits
     limits.eid_start.check(f"eid_start:{client_ip(request)}", now)
-    _void_open_transaction(db, request.cookies.get(cookie_name(request, "sk_eid")), now)
-    transaction_id = random_token(24)
+    void_open_transaction(db, binding=cookie(request, BINDING), now=now)
     binding = random_token(32)
-    transaction = EidTransaction(
-        id=transaction_id,
-        binding_digest=digest(binding),
-        eid_session="",  # set once useID answers
-        request_counter=0,
-        purpose=purpose,
-        pending_id=pending_id[:64] if pending_id else None,
-        created_at=now,
-        expires_at=now + TRANSACTION_TTL,
+    transaction_id = open_transaction(
+        db, binding=binding, purpose=purpose, pending_id=pending_id, now=now
     )
-    db.add(transaction)
     db.commit()
     try:
         opened = server.use_id(
             UseIdRequest(
                 operations=OPERATIONS,
-                refresh_address=f"{provider.issuer}/eid/return/{transaction_id}",
+                refresh_address=f"{context.issuer}/eid/return/{transaction_id}",
             )
         )
     except (EidError, EidUnavailable):
-        db.delete(transaction)
+        drop_transaction(db, transaction_id)
         db.commit()
         return _failure(request, "eid.error.unavailable", status=503)
-    transaction.eid_session = opened.session
+    record_eid_session(db, transaction_id, opened.session)
     db.commit()
     response = see_other(opened.client_url)
-    set_cookie(request, response, "sk_eid", binding, max_age=int(TRANSACTION_TTL.total_seconds()))
+    set_cookie(request, response, BINDING, binding, max_age=int(TRANSACTION_TTL.total_seconds()))
     return response
 
 
-def _void_open_transaction(db: Session, binding: str | None, now: datetime) -> None:
-    """A new start ends the browser's open transaction: its return link opens nothing."""
-    if not binding:
-        return
-    db.execute(
-        update(EidTransaction)
-        .where(
-            EidTransaction.binding_digest == digest(binding),
-            EidTransaction.consumed_at.is_(None),
-        )
-        .values(consumed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def _consume(
-    db: Session, transaction_id: str, binding: str | None, now: datetime
-) -> EidTransaction | None:
-    """Take the transaction exactly once, only in the browser that started it."""
-    if not binding:
-        return None
-    taken = db.execute(
-        update(EidTransaction)
-        .where(
-            EidTransaction.id == transaction_id[:64],
-            EidTransaction.binding_digest == digest(binding),
-            EidTransaction.consumed_at.is_(None),
-            EidTransaction.expires_at > now,
-        )
-        .values(consumed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    db.commit()
-    return db.get(EidTransaction, transaction_id[:64])
-
-
-def _fetch_result(server: EidServer, db: Session, transaction: EidTransaction) -> EidResult:
-    """Poll `getResult` (TR-03130 §3.4) with counter 1, 2, … while it says `noResultYet`."""
-    for attempt in range(POLL_ATTEMPTS):
-        transaction.request_counter += 1
-        db.flush()
-        try:
-            return server.get_result(transaction.eid_session, transaction.request_counter)
-        except EidError as exc:
-            if exc.minor != ResultMinor.NO_RESULT_YET or attempt == POLL_ATTEMPTS - 1:
-                raise
-        time.sleep(POLL_PAUSE_SECONDS)
-    raise EidUnavailable("no eID result")  # pragma: no cover - the loop returns or raises
-
-
 def _signed_in(
-    request: Request, db: Session, transaction: EidTransaction, outcome: EidSignIn, now: datetime
+    request: Request, db: DbSession, transaction: Transaction, outcome: EidSignIn, now: datetime
 ) -> tuple[str, str]:
     """(new cookie value, where to go): a fresh `high` session, or the raised current one."""
-    cookie = session_cookie(request)
-    session = current_session(request, db)
-    if transaction.purpose in SIGNED_IN_PURPOSES and cookie and session:
+    session_value = session_cookie(request)
+    session = current_session(request, db, now)
+    if transaction.purpose in SIGNED_IN_PURPOSES and session_value and session:
         raised = step_up_session(
-            db, cookie_value=cookie, level=TrustLevel.HIGH, added_amr=EID_AMR, now=now
+            db, cookie_value=session_value, level=TrustLevel.HIGH, added_amr=EID_AMR, now=now
         )
         assert raised is not None  # loaded just above in this transaction
         cookie_value = raised[0]
@@ -232,11 +168,8 @@ def _signed_in(
         cookie_value = begin_session(
             request, db, account_id=outcome.account_id, level=TrustLevel.HIGH, amr=EID_AMR, now=now
         )
-    if transaction.pending_id:
-        pending = db.get(PendingAuthorization, transaction.pending_id)
-        if pending is not None:
-            pending.login_done_at = now
-            return cookie_value, f"/interaction/{pending.id}"
+    if transaction.pending_id and mark_login_done(db, transaction.pending_id, now=now):
+        return cookie_value, f"/interaction/{transaction.pending_id}"
     if outcome.outcome is Outcome.REGISTERED:
         return cookie_value, "/account?notice=eid_registered"
     if transaction.purpose == "delete":
@@ -248,26 +181,30 @@ def _signed_in(
 
 
 @router.get("/eid/return/{transaction_id}")
-def finish(transaction_id: str, request: Request, db: Session = Depends(db_session)) -> Response:
-    provider = provider_of(request)
-    now = provider.clock.now()
-    server = _server(request)
+def finish(
+    transaction_id: str,
+    request: Request,
+    db: DbSession,
+    context: Context,
+    now: Now,
+    server: EidServerOrNone,
+    linking: Linking,
+) -> Response:
     if server is None:
         return _failure(request, "eid.error.unavailable", status=503)
-    transaction = _consume(
-        db, transaction_id, request.cookies.get(cookie_name(request, "sk_eid")), now
+    transaction = consume_transaction(
+        db, transaction_id=transaction_id, binding=cookie(request, BINDING), now=now
     )
+    db.commit()  # used up, whatever happens next
     if transaction is None:
-        db.commit()
         return _failure(request, "eid.error.expired_transaction")
     request_id = getattr(request.state, "request_id", "")
-    session = current_session(request, db)
+    session = current_session(request, db, now)
     signed_in = (
         session.account_id if transaction.purpose in SIGNED_IN_PURPOSES and session else None
     )
     try:
-        result = _fetch_result(server, db, transaction)
-        linking: EidLinking = request.app.state.eid_linking
+        result = fetch_result(db, server, transaction.id)
         outcome = sign_in_with_eid_once(
             db, linking, result=result, signed_in_account_id=signed_in, now=now
         )
@@ -300,14 +237,14 @@ def finish(transaction_id: str, request: Request, db: Session = Depends(db_sessi
         return _failure(request, f"eid.refused.{exc.reason}", status=409)
     cookie_value, target = _signed_in(request, db, transaction, outcome, now)
     if outcome.outcome in (Outcome.LINKED, Outcome.RELINKED):
-        account = get_account(db, outcome.account_id)
+        account = account_view(db, outcome.account_id)
         queue_means_notice(
             db,
             to=account.email if account else None,
             event="eid_linked",
             kind="eid",
             now=now,
-            issuer=provider.issuer,
+            issuer=context.issuer,
         )
     record(
         db,
@@ -317,19 +254,19 @@ def finish(transaction_id: str, request: Request, db: Session = Depends(db_sessi
         details={"method": "eid"},
         request_id=request_id,
     )
-    db.delete(transaction)
+    drop_transaction(db, transaction.id)
     db.commit()
     response = see_other(target)
-    set_cookie(request, response, "sk_session", cookie_value)
-    clear_cookie(request, response, "sk_eid")
+    set_cookie(request, response, SESSION, cookie_value)
+    clear_cookie(request, response, BINDING)
     return response
 
 
 def eid_choice(request: Request, *, pending_id: str | None, purpose: str) -> dict[str, Any]:
     """Template context for an "Online-Ausweis" button (login, step-up and security pages)."""
     return {
-        "eid_available": request.app.state.eid_server is not None
-        and provider_of(request).eid_available,
+        "eid_available": eid_server_of(request) is not None
+        and context_of(request).eid_available,
         "eid_action": "/eid/start",
         "eid_pending": pending_id or "",
         "eid_purpose": purpose,

@@ -3,90 +3,62 @@ second factor when one is enrolled, or the eID), step-up, consent, cancel."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from servicekonto.accounts.levels import TrustLevel
-from servicekonto.accounts.service import get_account
+from servicekonto.accounts.service import account_view
 from servicekonto.audit.service import record
 from servicekonto.consent.service import grant
-from servicekonto.db.models import PendingAuthorization
+from servicekonto.http.browser import CurrentSession, current_session
+from servicekonto.http.context import Now, context_of
+from servicekonto.http.cookies import SESSION, set_cookie
+from servicekonto.http.database import DbSession
+from servicekonto.http.forms import PostedForm
+from servicekonto.http.pending import Pending, same_browser
 from servicekonto.oidc import codes, interaction, redirects
 from servicekonto.oidc.authorize import AuthorizationRequest
 from servicekonto.oidc.claims import claims_for_scopes, consent_choices, with_dependents
-from servicekonto.oidc.routes import db_session
-from servicekonto.security.csrf import CsrfTokens
-from servicekonto.web.display import attribute_text, claim_values
-from servicekonto.web.pages import (
-    PageRefused,
-    check_post,
-    cookie_name,
-    error_page,
-    provider_of,
-    render,
-    see_other,
-    set_cookie,
+from servicekonto.oidc.provider import ProviderDep
+from servicekonto.signin.pending import (
+    PendingRequest,
+    close_pending,
+    decline_step_up,
+    mark_login_done,
 )
+from servicekonto.web.display import attribute_text, claim_values
+from servicekonto.web.pages import render, see_other
 from servicekonto.web.routes.eid import eid_choice
-from servicekonto.web.routes.forms import first, form_fields
 from servicekonto.web.routes.signin import (
-    current_session,
     password_sign_in,
     second_factor_sign_in,
     wants_second_factor,
 )
 
-
-def _same_browser(pending_id: str, request: Request) -> None:
-    """A pending authorization continues only in the browser that sent the authorization
-    request: its id carries an HMAC of the browser's CSRF cookie (oidc.routes, issue 15)."""
-    csrf: CsrfTokens = request.app.state.csrf
-    if not csrf.is_bound(pending_id, request.cookies.get(cookie_name(request, "sk_csrf"))):
-        raise PageRefused(
-            "pending authorization of another browser",
-            message_key="error.interaction_other_browser",
-        )
-
-
-router = APIRouter(include_in_schema=False, dependencies=[Depends(_same_browser)])
-
-
-def _pending(db: Session, pending_id: str, now: datetime) -> PendingAuthorization | None:
-    pending = db.get(PendingAuthorization, pending_id[:64])
-    if pending is None or pending.expires_at <= now:
-        return None
-    return pending
-
-
-def _expired(request: Request) -> Response:
-    return error_page(
-        request, status=400, title_key="error.title", message_key="error.interaction_expired"
-    )
+#: Every page continues a pending request only in the browser that sent it (`http.pending`).
+router = APIRouter(include_in_schema=False, dependencies=[Depends(same_browser)])
 
 
 def _finish_with_error(
-    db: Session,
+    db: DbSession,
     request: Request,
-    pending: PendingAuthorization,
+    pending: PendingRequest,
     exc: redirects.AuthorizationResponseError,
 ) -> Response:
-    db.delete(pending)
+    close_pending(db, pending.id)
     db.commit()
-    return see_other(redirects.error(exc, issuer=provider_of(request).issuer))
+    return see_other(redirects.error(exc, issuer=context_of(request).issuer))
 
 
 def _login_page(
     request: Request,
-    db: Session,
-    pending: PendingAuthorization,
+    db: DbSession,
+    pending: PendingRequest,
     auth: AuthorizationRequest,
     *,
     error: bool = False,
 ) -> Response:
-    client = provider_of(request).clients.get(db, auth.client_id)
+    client = context_of(request).clients.get(db, auth.client_id)
     return render(
         request,
         "signin/login.html",
@@ -103,13 +75,13 @@ def _login_page(
 
 def _step_up_page(
     request: Request,
-    db: Session,
-    pending: PendingAuthorization,
+    db: DbSession,
+    pending: PendingRequest,
     auth: AuthorizationRequest,
     decision: interaction.Decision,
     means: interaction.StepUpMeans,
 ) -> Response:
-    client = provider_of(request).clients.get(db, auth.client_id)
+    client = context_of(request).clients.get(db, auth.client_id)
     assert decision.level is not None
     substantial_by_totp = decision.level <= TrustLevel.SUBSTANTIAL and means.identity_substantial
     return render(
@@ -131,7 +103,7 @@ def _step_up_page(
 
 
 def _otp_page(
-    request: Request, pending: PendingAuthorization, auth: AuthorizationRequest, *, error: bool
+    request: Request, pending: PendingRequest, auth: AuthorizationRequest, *, error: bool
 ) -> Response:
     return render(
         request,
@@ -150,18 +122,19 @@ def _offered(auth: AuthorizationRequest) -> set[str]:
     return claims_for_scopes(set(auth.scopes)) | auth.claims_parameter.requested_identity_claims()
 
 
-def _present(db: Session, account_id: str, offered: set[str]) -> dict[str, object]:
+def _present(db: DbSession, account_id: str, offered: set[str]) -> dict[str, object]:
     """The values of the offered claims the account has; the page lists only these."""
-    account = get_account(db, account_id)
+    account = account_view(db, account_id)
     return claim_values(account, offered) if account is not None else {}
 
 
 def _consent_page(
-    request: Request, db: Session, pending: PendingAuthorization, auth: AuthorizationRequest
+    request: Request, db: DbSession, pending: PendingRequest, auth: AuthorizationRequest
 ) -> Response:
-    client = provider_of(request).clients.get(db, auth.client_id)
+    context = context_of(request)
+    client = context.clients.get(db, auth.client_id)
     essential = auth.claims_parameter.essential_identity_claims()
-    session = current_session(request, db)
+    session = current_session(request, db, context.clock.now())
     offered = _offered(auth)
     values = _present(db, session.account_id, offered) if session else {}
     return render(
@@ -185,14 +158,15 @@ def _consent_page(
 
 
 @router.get("/interaction/{pending_id}")
-def resume(pending_id: str, request: Request, db: Session = Depends(db_session)) -> Response:
-    provider = provider_of(request)
-    now = provider.clock.now()
-    pending = _pending(db, pending_id, now)
-    if pending is None:
-        return _expired(request)
+def resume(
+    request: Request,
+    pending: Pending,
+    db: DbSession,
+    session: CurrentSession,
+    provider: ProviderDep,
+    now: Now,
+) -> Response:
     auth = AuthorizationRequest.from_json(pending.request)
-    session = current_session(request, db)
     logged_in_here = bool(
         session and pending.login_done_at and session.auth_time >= pending.login_done_at
     )
@@ -209,7 +183,7 @@ def resume(pending_id: str, request: Request, db: Session = Depends(db_session))
     except redirects.AuthorizationResponseError as exc:
         return _finish_with_error(db, request, pending, exc)
     if step.target is not None:
-        db.delete(pending)
+        close_pending(db, pending.id)
         db.commit()
         return RedirectResponse(step.target, status_code=303, headers={"Cache-Control": "no-store"})
     db.commit()
@@ -218,8 +192,8 @@ def resume(pending_id: str, request: Request, db: Session = Depends(db_session))
 
 def _page_for(
     request: Request,
-    db: Session,
-    pending: PendingAuthorization,
+    db: DbSession,
+    pending: PendingRequest,
     auth: AuthorizationRequest,
     step: interaction.Advance,
 ) -> Response:
@@ -236,99 +210,61 @@ def _page_for(
 
 @router.post("/interaction/{pending_id}/login")
 def login(
-    pending_id: str,
-    request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
+    request: Request, form: PostedForm, pending: Pending, db: DbSession, now: Now
 ) -> Response:
-    provider = provider_of(request)
-    now = provider.clock.now()
-    form = first(fields)
-    check_post(request, form)
-    pending = _pending(db, pending_id, now)
-    if pending is None:
-        return _expired(request)
     auth = AuthorizationRequest.from_json(pending.request)
     signed_in = password_sign_in(request, db, form, client_id=auth.client_id)
     if signed_in is None:
         return _login_page(request, db, pending, auth, error=True)
     cookie_value, account_id = signed_in
-    pending.login_done_at = now
+    mark_login_done(db, pending.id, now=now)
     ask_code = wants_second_factor(db, account_id)
     db.commit()
     target = f"/interaction/{pending.id}/otp" if ask_code else f"/interaction/{pending.id}"
     response = see_other(target)
-    set_cookie(request, response, "sk_session", cookie_value)
+    set_cookie(request, response, SESSION, cookie_value)
     return response
 
 
 @router.get("/interaction/{pending_id}/otp")
-def otp_form(pending_id: str, request: Request, db: Session = Depends(db_session)) -> Response:
-    pending = _pending(db, pending_id, provider_of(request).clock.now())
-    if pending is None:
-        return _expired(request)
+def otp_form(request: Request, pending: Pending) -> Response:
     return _otp_page(request, pending, AuthorizationRequest.from_json(pending.request), error=False)
 
 
 @router.post("/interaction/{pending_id}/otp")
 def otp(
-    pending_id: str,
-    request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
+    request: Request, form: PostedForm, pending: Pending, db: DbSession, now: Now
 ) -> Response:
-    provider = provider_of(request)
-    now = provider.clock.now()
-    form = first(fields)
-    check_post(request, form)
-    pending = _pending(db, pending_id, now)
-    if pending is None:
-        return _expired(request)
     auth = AuthorizationRequest.from_json(pending.request)
     cookie_value = second_factor_sign_in(request, db, form.get("otp", ""), client_id=auth.client_id)
     if cookie_value is None:
         return _otp_page(request, pending, auth, error=True)
-    pending.login_done_at = now
+    mark_login_done(db, pending.id, now=now)
     db.commit()
     response = see_other(f"/interaction/{pending.id}")
-    set_cookie(request, response, "sk_session", cookie_value)
+    set_cookie(request, response, SESSION, cookie_value)
     return response
 
 
 @router.post("/interaction/{pending_id}/skip-step-up")
-def skip_step_up(
-    pending_id: str,
-    request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
-) -> Response:
+def skip_step_up(_form: PostedForm, pending: Pending, db: DbSession) -> Response:
     """Go on at the session's level; only ever reached for a voluntary level (decide())."""
-    form = first(fields)
-    check_post(request, form)
-    pending = _pending(db, pending_id, provider_of(request).clock.now())
-    if pending is None:
-        return _expired(request)
-    pending.step_up_declined = True
+    decline_step_up(db, pending.id)
     db.commit()
     return see_other(f"/interaction/{pending.id}")
 
 
 @router.post("/interaction/{pending_id}/consent")
 def consent(
-    pending_id: str,
     request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
+    form: PostedForm,
+    pending: Pending,
+    db: DbSession,
+    session: CurrentSession,
+    provider: ProviderDep,
+    now: Now,
 ) -> Response:
-    provider = provider_of(request)
-    now = provider.clock.now()
-    form = first(fields)
-    check_post(request, form)
-    pending = _pending(db, pending_id, now)
-    if pending is None:
-        return _expired(request)
     auth = AuthorizationRequest.from_json(pending.request)
-    session = current_session(request, db)
     if session is None:
         db.commit()
         return see_other(f"/interaction/{pending.id}")
@@ -357,7 +293,7 @@ def consent(
     # they cannot have been deselected: they stay in the consent as the default-checked box
     # left them before (what is released is unchanged; an absent claim releases nothing).
     unshown = offered - set(_present(db, session.account_id, offered))
-    chosen = {value for name, value in fields if name == "claims"} & offered
+    chosen = set(form.all("claims")) & offered
     chosen |= auth.claims_parameter.essential_identity_claims() & offered
     chosen |= unshown
     chosen = with_dependents(chosen, offered)
@@ -382,24 +318,13 @@ def consent(
     )
     db.flush()
     target = codes.complete(db, provider, request=auth, session=session, consent=granted, now=now)
-    db.delete(pending)
+    close_pending(db, pending.id)
     db.commit()
     return see_other(target)
 
 
 @router.post("/interaction/{pending_id}/cancel")
-def cancel(
-    pending_id: str,
-    request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
-) -> Response:
-    provider = provider_of(request)
-    form = first(fields)
-    check_post(request, form)
-    pending = _pending(db, pending_id, provider.clock.now())
-    if pending is None:
-        return _expired(request)
+def cancel(request: Request, _form: PostedForm, pending: Pending, db: DbSession) -> Response:
     auth = AuthorizationRequest.from_json(pending.request)
     return _finish_with_error(
         db,

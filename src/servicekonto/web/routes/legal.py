@@ -10,14 +10,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from servicekonto.web.pages import provider_of, render
+from servicekonto.http.context import context_of
+from servicekonto.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 
 
 def _operator(request: Request) -> dict[str, str]:
     """The operator's details from the settings (`SERVICEKONTO_OPERATOR_*`, `_DPO_CONTACT`)."""
-    settings = provider_of(request).settings
+    settings = context_of(request).settings
     return {
         "name": settings.operator_name,
         "address": settings.operator_address,

@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
-from servicekonto.accounts.sessions import load_session
+from servicekonto.http.browser import CurrentSession
+from servicekonto.http.cookies import SESSION, clear_cookie
+from servicekonto.http.database import DbSession
+from servicekonto.http.forms import FormData, PostedForm
 from servicekonto.oidc.logout import LogoutRequest, redirect_after, validate_request
-from servicekonto.oidc.routes import db_session
-from servicekonto.web.pages import (
-    check_post,
-    clear_cookie,
-    cookie_name,
-    provider_of,
-    render,
-    see_other,
-)
-from servicekonto.web.routes.forms import first, form_fields
+from servicekonto.oidc.provider import ProviderDep, provider_of
+from servicekonto.web.pages import render, see_other
 from servicekonto.web.routes.signin import sign_out
 
 router = APIRouter(include_in_schema=False)
 _PASSED_ON = ("id_token_hint", "client_id", "post_logout_redirect_uri", "state", "ui_locales")
 
 
-def _finish(request: Request, db: Session, logout: LogoutRequest) -> Response:
+def _finish(request: Request, db: DbSession, logout: LogoutRequest) -> Response:
     sign_out(request, db, client_id=logout.client.client_id if logout.client else None)
     target = redirect_after(logout)
     response: Response
@@ -32,24 +26,21 @@ def _finish(request: Request, db: Session, logout: LogoutRequest) -> Response:
         response = see_other(target or "/logged-out")
     else:
         response = render(request, "signin/logged_out.html")
-    clear_cookie(request, response, "sk_session")
+    clear_cookie(request, response, SESSION)
     return response
 
 
 @router.api_route("/logout", methods=["GET", "POST"])
 def end_session_endpoint(
     request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
+    form: FormData,
+    db: DbSession,
+    provider: ProviderDep,
+    session: CurrentSession,
 ) -> Response:
-    provider = provider_of(request)
-    params = dict(request.query_params) if request.method == "GET" else first(fields)
+    """Other sites post here by design (the RP's logout link or form): no CSRF check."""
+    params = dict(request.query_params) if request.method == "GET" else dict(form)
     logout = validate_request(db, provider, params)
-    session = load_session(
-        db,
-        cookie_value=request.cookies.get(cookie_name(request, "sk_session")),
-        now=provider.clock.now(),
-    )
     if session is None or (logout.hint_valid and logout.hint_sid == session.sid):
         return _finish(request, db, logout)
     db.commit()
@@ -64,13 +55,7 @@ def end_session_endpoint(
 
 
 @router.post("/logout/confirm")
-def confirm(
-    request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
-) -> Response:
-    form = first(fields)
-    check_post(request, form)
+def confirm(request: Request, form: PostedForm, db: DbSession) -> Response:
     logout = validate_request(db, provider_of(request), form)
     if form.get("decision") != "logout":
         target = redirect_after(logout)

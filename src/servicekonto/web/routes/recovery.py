@@ -10,30 +10,26 @@ transaction's `delete` purpose comes back here), as removing a login means does.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from datetime import datetime
+
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
 from servicekonto.accounts.levels import TrustLevel
-from servicekonto.accounts.service import authenticate_password, get_account
+from servicekonto.accounts.service import authenticate_password
 from servicekonto.accounts.sessions import ActiveSession
 from servicekonto.audit.service import record
-from servicekonto.errors import InvalidInput, RateLimited
-from servicekonto.oidc.routes import db_session
-from servicekonto.registration.service import Collaborators
-from servicekonto.security.ratelimit import Limits, RateLimiter
+from servicekonto.errors import InvalidInput
+from servicekonto.http.browser import SignedInAccount
+from servicekonto.http.context import Context, Now, RateLimits, Registration
+from servicekonto.http.cookies import SESSION, clear_cookie
+from servicekonto.http.database import DbSession
+from servicekonto.http.forms import PostedForm
+from servicekonto.http.limits import rate_limit
 from servicekonto.selfservice import recovery
-from servicekonto.web.pages import (
-    check_post,
-    clear_cookie,
-    client_ip,
-    provider_of,
-    render,
-    see_other,
-)
+from servicekonto.web.pages import render, see_other
 from servicekonto.web.routes.eid import eid_choice
-from servicekonto.web.routes.forms import first, form_fields
-from servicekonto.web.routes.signin import current_session, recent_at
+from servicekonto.web.routes.signin import recent_at
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,22 +43,6 @@ _PASSWORD_ERRORS = {
     "password_too_long": "reset.error.password_too_long",
     "password_too_common": "reset.error.password_too_common",
 }
-
-
-def rate_limit(request: Request, bucket: str) -> None:
-    """The per-IP limit of the login form, for other credential forms (429 + Retry-After).
-
-    Each form counts in its own bucket, with the login's limit per minute.
-    """
-    limiter: RateLimiter = request.app.state.login_limiter
-    wait = limiter.hit(f"{bucket}:{client_ip(request)}", provider_of(request).clock.now())
-    if wait:
-        raise RateLimited("too many requests", retry_after=wait)
-
-
-def _letters(request: Request) -> Collaborators:
-    found: Collaborators = request.app.state.registration
-    return found
 
 
 # -- forgotten password ----------------------------------------------------------------------------
@@ -87,25 +67,24 @@ def forgot_form(request: Request) -> Response:
 @router.post("/password/forgot")
 def forgot(
     request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
+    form: PostedForm,
+    db: DbSession,
+    context: Context,
+    now: Now,
+    limits: RateLimits,
 ) -> Response:
-    form = first(fields)
-    check_post(request, form)
     rate_limit(request, "password_forgot")
     email = form.get("email", "").strip()[:_MAX_EMAIL]
     if not email:
         return _forgot_page(request, error="reset.error.email_required")
     if "@" not in email:
         return _forgot_page(request, email=email, error="reset.error.email")
-    provider = provider_of(request)
-    limits: Limits = request.app.state.limits
-    limits.check_address("password_forgot", email, provider.clock.now())
+    limits.check_address("password_forgot", email, now)
     recovery.request_password_reset(
         db,
         email=email,
-        issuer=provider.issuer,
-        now=provider.clock.now(),
+        issuer=context.issuer,
+        now=now,
         request_id=request.state.request_id,
     )
     db.commit()
@@ -137,9 +116,9 @@ def _invalid_page(request: Request) -> Response:
 
 
 @router.get("/password/reset/{token}")
-def reset_form(token: str, request: Request, db: Session = Depends(db_session)) -> Response:
+def reset_form(token: str, request: Request, db: DbSession, now: Now) -> Response:
     token = token[:_MAX_TOKEN]
-    valid = recovery.reset_token_valid(db, token=token, now=provider_of(request).clock.now())
+    valid = recovery.reset_token_valid(db, token=token, now=now)
     db.rollback()  # read only
     if not valid:
         return _invalid_page(request)
@@ -150,15 +129,13 @@ def reset_form(token: str, request: Request, db: Session = Depends(db_session)) 
 def reset(
     token: str,
     request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
+    form: PostedForm,
+    db: DbSession,
+    context: Context,
+    now: Now,
 ) -> Response:
-    form = first(fields)
-    check_post(request, form)
     rate_limit(request, "password_reset")
     token = token[:_MAX_TOKEN]
-    provider = provider_of(request)
-    now = provider.clock.now()
     password = form.get("password", "")[:_MAX_PASSWORD]
     errors: dict[str, str] = {}
     if not password:
@@ -172,11 +149,11 @@ def reset(
     try:
         done = recovery.reset_password(
             db,
-            hashing=provider.hashing,
+            hashing=context.hashing,
             token=token,
             password=password,
             now=now,
-            issuer=provider.issuer,
+            issuer=context.issuer,
             request_id=request.state.request_id,
         )
     except InvalidInput as exc:
@@ -193,7 +170,7 @@ def reset(
     db.commit()
     # Every session of the account has ended, this browser's included.
     response = see_other("/login?notice=password_changed")
-    clear_cookie(request, response, "sk_session")
+    clear_cookie(request, response, SESSION)
     return response
 
 
@@ -214,50 +191,44 @@ def _delete_page(request: Request, *, reauth: str, error: bool = False) -> Respo
     )
 
 
-def _reauth(request: Request, session: ActiveSession, email: str | None, password: bool) -> str:
+def _reauth(session: ActiveSession, email: str | None, password: bool, now: datetime) -> str:
     if email and password:
         return "password"
-    now = provider_of(request).clock.now()
     return "recent" if recent_at(session, TrustLevel.HIGH, now) else "eid"
 
 
 @router.get("/account/delete")
-def delete_form(request: Request, db: Session = Depends(db_session)) -> Response:
-    session = current_session(request, db)
-    account = get_account(db, session.account_id) if session else None
+def delete_form(
+    request: Request, db: DbSession, signed_in: SignedInAccount, now: Now
+) -> Response:
     db.commit()
-    if session is None or account is None:
-        return see_other("/login")
+    account = signed_in.account
     return _delete_page(
-        request, reauth=_reauth(request, session, account.email, bool(account.password_hash))
+        request, reauth=_reauth(signed_in.session, account.email, account.has_password, now)
     )
 
 
 @router.post("/account/delete")
 def delete(
     request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
+    form: PostedForm,
+    db: DbSession,
+    signed_in: SignedInAccount,
+    context: Context,
+    now: Now,
+    collaborators: Registration,
 ) -> Response:
-    form = first(fields)
-    check_post(request, form)
-    session = current_session(request, db)
-    if session is None:
-        db.commit()
-        return see_other("/login")
+    session, email = signed_in.session, signed_in.account.email
     rate_limit(request, "reauthenticate")
-    provider = provider_of(request)
-    account = get_account(db, session.account_id)
-    email = account.email if account else None
-    reauth = _reauth(request, session, email, bool(account and account.password_hash))
+    reauth = _reauth(session, email, signed_in.account.has_password, now)
     # Re-authentication through the login's own check: the same atomic failure counter and
     # temporary lock, so a stolen session cannot guess the password here either.
     confirmed = reauth == "recent"
     if reauth == "password" and email:
         found = authenticate_password(
             db,
-            hashing=provider.hashing,
-            now=provider.clock.now(),
+            hashing=context.hashing,
+            now=now,
             email=email,
             password=form.get("password", "")[:_MAX_PASSWORD],
         )
@@ -265,7 +236,7 @@ def delete(
     if not confirmed:
         record(
             db,
-            at=provider.clock.now(),
+            at=now,
             event="account.delete_refused",
             actor=f"account:{session.account_id}",
             request_id=request.state.request_id,
@@ -275,13 +246,13 @@ def delete(
     recovery.delete_account(
         db,
         account_id=session.account_id,
-        now=provider.clock.now(),
-        letters=_letters(request).letters,
+        now=now,
+        letters=collaborators.letters,
         request_id=request.state.request_id,
     )
     db.commit()
     response = see_other("/account/deleted")
-    clear_cookie(request, response, "sk_session")
+    clear_cookie(request, response, SESSION)
     return response
 
 

@@ -3,29 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
-from sqlalchemy.orm import Session
 
-from servicekonto.accounts.service import get_account, link_token_usable
+from servicekonto.accounts.service import account_view, link_token_usable
 from servicekonto.accounts.sessions import ActiveSession
 from servicekonto.errors import InvalidInput
 from servicekonto.faults import crash_point
+from servicekonto.http.browser import SignedInSession
+from servicekonto.http.context import Now, RateLimits, Registration
+from servicekonto.http.database import DbSession
+from servicekonto.http.forms import PostedForm
+from servicekonto.http.limits import client_ip
 from servicekonto.letters.service import LetterLimitReached, letter_status
-from servicekonto.oidc.routes import db_session
 from servicekonto.register.port import RegisterUnavailable
 from servicekonto.registration import din91379, service
 from servicekonto.registration.schemas import RegistrationInput
-from servicekonto.security.ratelimit import Limits
-from servicekonto.web.pages import check_post, client_ip, provider_of, render, see_other
-from servicekonto.web.routes.forms import first, form_fields
+from servicekonto.web.pages import render, see_other
 from servicekonto.web.routes.security import bind_after_letter
-from servicekonto.web.routes.signin import current_session
 
 router = APIRouter(include_in_schema=False)
 GERMAN_TIME = ZoneInfo("Europe/Berlin")
@@ -52,11 +53,6 @@ _MAX_TOKEN = 128
 _PERSON_NAMES = ("given_name", "family_name")
 #: A refused field: its i18n message key and the message's parameters.
 Refusal = tuple[str, dict[str, object]]
-
-
-def collaborators(request: Request) -> service.Collaborators:
-    found: service.Collaborators = request.app.state.registration
-    return found
 
 
 def _form_page(
@@ -123,12 +119,12 @@ def registration_form(request: Request) -> Response:
 @router.post("/register")
 def register(
     request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
+    form: PostedForm,
+    db: DbSession,
+    now: Now,
+    limits: RateLimits,
+    collaborators: Registration,
 ) -> Response:
-    provider = provider_of(request)
-    form = first(fields)
-    check_post(request, form)
     raw: dict[str, Any] = {k: form.get(k, "") for k in (*FIELDS, "password")}
     raw["privacy_consent"] = form.get("privacy_consent") == "yes"
     try:
@@ -136,18 +132,13 @@ def register(
     except ValidationError as exc:
         return _form_page(request, form, _errors_of(exc), status=422)
     # Before any hash or mail; the API counts in the same buckets (issue 15 item 4).
-    limits: Limits = request.app.state.limits
-    limits.check_registration(
-        ip=client_ip(request),
-        address=str(data.email),
-        now=provider.clock.now(),
-    )
+    limits.check_registration(ip=client_ip(request), address=str(data.email), now=now)
     try:
         service.register_citizen(
             db,
-            collaborators(request),
+            collaborators,
             data=data,
-            now=provider.clock.now(),
+            now=now,
             request_id=request.state.request_id,
         )
     except InvalidInput as exc:
@@ -172,11 +163,12 @@ def registration_done(request: Request) -> Response:
     return render(request, "registration/register_done.html")
 
 
-def link_page(request: Request, db: Session, *, token: str, purpose: str, action: str) -> Response:
+def link_page(
+    request: Request, db: DbSession, *, token: str, purpose: str, action: str, now: datetime
+) -> Response:
     """What an e-mail link opens: a button whose POST to `action` uses the link, or "invalid".
     Opening spends nothing, so a mail system's link scanner cannot use the link up."""
     token = token[:_MAX_TOKEN]
-    now = provider_of(request).clock.now()
     usable = link_token_usable(db, token=token, purpose=purpose, now=now)
     db.commit()
     if not usable:
@@ -193,10 +185,10 @@ def link_page(request: Request, db: Session, *, token: str, purpose: str, action
 
 
 def link_used(
-    request: Request, db: Session, form: dict[str, str], use: Callable[[str], bool]
+    request: Request, db: DbSession, form: dict[str, str], use: Callable[[str], bool]
 ) -> Response:
-    """The button's POST (CSRF-checked): `use` consumes the token; the page says how it went."""
-    check_post(request, form)
+    """The button's POST (its form CSRF-checked): `use` consumes the token; the page says how
+    it went."""
     token = form.get("token", "")[:_MAX_TOKEN]
     ok = bool(token) and use(token)
     db.commit()
@@ -210,33 +202,30 @@ def link_used(
 
 
 @router.get("/register/confirm/{token}")
-def confirm_page(token: str, request: Request, db: Session = Depends(db_session)) -> Response:
-    return link_page(request, db, token=token, purpose="verify_email", action="/register/confirm")
+def confirm_page(token: str, request: Request, db: DbSession, now: Now) -> Response:
+    return link_page(
+        request, db, token=token, purpose="verify_email", action="/register/confirm", now=now
+    )
 
 
 @router.post("/register/confirm")
-def confirm(
-    request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
-) -> Response:
-    now = provider_of(request).clock.now()
+def confirm(request: Request, form: PostedForm, db: DbSession, now: Now) -> Response:
     return link_used(
-        request, db, first(fields), lambda token: service.confirm_email(db, token=token, now=now)
+        request, db, form, lambda token: service.confirm_email(db, token=token, now=now)
     )
 
 
 def _identity_page(
     request: Request,
-    db: Session,
+    db: DbSession,
     session: ActiveSession,
     *,
     error: bool = False,
     notice: str | None = None,
     status: int = 200,
 ) -> Response:
-    account = get_account(db, session.account_id)
-    verified = bool(account and account.register_record_id)
+    account = account_view(db, session.account_id)
+    verified = bool(account and account.register_bound)
     letter = letter_status(db, account_id=session.account_id)
 
     def when(moment: Any) -> str:
@@ -265,11 +254,7 @@ def _identity_page(
 
 
 @router.get("/account/identity")
-def identity(request: Request, db: Session = Depends(db_session)) -> Response:
-    session = current_session(request, db)
-    if session is None:
-        db.commit()
-        return see_other("/login")
+def identity(request: Request, db: DbSession, session: SignedInSession) -> Response:
     response = _identity_page(
         request, db, session, notice=_NOTICES.get(request.query_params.get("notice", ""))
     )
@@ -289,22 +274,19 @@ _NOTICES = {
 @router.post("/account/identity")
 def activate(
     request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
+    form: PostedForm,
+    db: DbSession,
+    session: SignedInSession,
+    now: Now,
+    collaborators: Registration,
 ) -> Response:
-    form = first(fields)
-    check_post(request, form)
-    session = current_session(request, db)
-    if session is None:
-        db.commit()
-        return see_other("/login")
     try:
         ok = service.activate_identity(
             db,
-            collaborators(request),
+            collaborators,
             account_id=session.account_id,
             code=form.get("activation_code", "")[:64],
-            now=provider_of(request).clock.now(),
+            now=now,
             request_id=request.state.request_id,
         )
     except RegisterUnavailable:
@@ -321,20 +303,18 @@ def activate(
 @router.post("/account/identity/letter")
 def order_letter(
     request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
+    _form: PostedForm,
+    db: DbSession,
+    session: SignedInSession,
+    now: Now,
+    collaborators: Registration,
 ) -> Response:
-    check_post(request, first(fields))
-    session = current_session(request, db)
-    if session is None:
-        db.commit()
-        return see_other("/login")
     try:
         sent = service.order_new_letter(
             db,
-            collaborators(request),
+            collaborators,
             account_id=session.account_id,
-            now=provider_of(request).clock.now(),
+            now=now,
             request_id=request.state.request_id,
         )
     except LetterLimitReached:

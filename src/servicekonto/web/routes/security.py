@@ -25,38 +25,29 @@ from datetime import datetime
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
 from servicekonto.accounts import means as login_means
 from servicekonto.accounts.levels import TrustLevel
-from servicekonto.accounts.service import authenticate_password, get_account
+from servicekonto.accounts.service import AccountView, account_view, authenticate_password
 from servicekonto.accounts.sessions import ActiveSession, step_up_session
 from servicekonto.audit.service import record
-from servicekonto.db.models import Account
 from servicekonto.errors import Conflict, InvalidInput, NotFound
+from servicekonto.http.browser import SignedIn, SignedInAccount, SignedInSession, session_cookie
+from servicekonto.http.context import Now, TotpSealer, context_of, totp_sealer_of
+from servicekonto.http.cookies import SESSION, set_cookie
+from servicekonto.http.database import DbSession
+from servicekonto.http.forms import PostedForm
+from servicekonto.http.limits import rate_limit
 from servicekonto.mail.notices import Event, queue_means_notice
 from servicekonto.oidc import acr
-from servicekonto.oidc.routes import db_session
-from servicekonto.security.sealing import Sealer
-from servicekonto.web.pages import (
-    check_post,
-    local_path,
-    provider_of,
-    render,
-    see_other,
-    set_cookie,
-)
+from servicekonto.web.pages import local_path, render, see_other
 from servicekonto.web.routes.eid import eid_choice
-from servicekonto.web.routes.forms import first, form_fields
-from servicekonto.web.routes.recovery import rate_limit
 from servicekonto.web.routes.signin import (
-    current_session,
     recent_at,
     second_factor_level,
     second_factor_sign_in,
-    session_cookie,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -80,12 +71,7 @@ def _local_next(value: str | None) -> str | None:
     return None
 
 
-def _sealer(request: Request) -> Sealer:
-    sealer: Sealer = request.app.state.totp_sealer
-    return sealer
-
-
-def _enrol_level(db: Session, account_id: str) -> TrustLevel:
+def _enrol_level(db: DbSession, account_id: str) -> TrustLevel:
     """The session level a new TOTP needs (module doc)."""
     strongest = TrustLevel.LOW
     for item in login_means.list_means(db, account_id):
@@ -94,11 +80,13 @@ def _enrol_level(db: Session, account_id: str) -> TrustLevel:
     return min(strongest, TrustLevel.SUBSTANTIAL)
 
 
-def reauth_form(db: Session, session: ActiveSession, account: Account | None, now: datetime) -> str:
+def reauth_form(
+    db: DbSession, session: ActiveSession, account: AccountView | None, now: datetime
+) -> str:
     """What the remove and unblock forms ask for (module doc): `recent` (nothing, the session is
     fresh enough), `password`, `password_otp` or `eid` (log in with the card again first)."""
     required = login_means.reauth_level(db, session.account_id)
-    has_password = bool(account and account.password_hash and account.email)
+    has_password = bool(account and account.has_password and account.email)
     if required > TrustLevel.LOW and recent_at(session, required, now):
         return "recent"
     if required == TrustLevel.SUBSTANTIAL and has_password:
@@ -112,9 +100,9 @@ def reauth_form(db: Session, session: ActiveSession, account: Account | None, no
 
 def _reauthenticated(
     request: Request,
-    db: Session,
+    db: DbSession,
     session: ActiveSession,
-    account: Account,
+    account: AccountView,
     form: dict[str, str],
     now: datetime,
 ) -> bool:
@@ -125,11 +113,10 @@ def _reauthenticated(
         return True
     if how == "eid" or account.email is None:
         return False
-    provider = provider_of(request)
     password_ok = (
         authenticate_password(
             db,
-            hashing=provider.hashing,
+            hashing=context_of(request).hashing,
             now=now,
             email=account.email,
             password=form.get("password", ""),
@@ -139,11 +126,12 @@ def _reauthenticated(
     if how == "password" or not password_ok:
         return password_ok
     return login_means.confirm_holder(
-        db, account_id=account.id, code=form.get("otp", ""), sealer=_sealer(request), now=now
+        db, account_id=account.id, code=form.get("otp", ""), sealer=totp_sealer_of(request),
+        now=now,
     )
 
 
-def bind_after_letter(request: Request, db: Session, session: ActiveSession) -> None:
+def bind_after_letter(request: Request, db: DbSession, session: ActiveSession) -> None:
     """A PIN letter's code was just accepted (the identity is bound to the register record). The
     letter went to the register address, so its code, entered in a session that used the
     account's TOTP (`otp` in `amr`), binds that TOTP at `substantial` too (TR-03160-1 §4.3: "a
@@ -151,7 +139,7 @@ def bind_after_letter(request: Request, db: Session, session: ActiveSession) -> 
     bound: the holder's own password session must not bind an authenticator a stranger set up."""
     if acr.AMR_OTP not in session.amr:
         return
-    now = provider_of(request).clock.now()
+    now = context_of(request).clock.now()
     if login_means.bind_active_totp(db, account_id=session.account_id, now=now):
         record(
             db,
@@ -165,16 +153,16 @@ def bind_after_letter(request: Request, db: Session, session: ActiveSession) -> 
 
 
 def _notify(
-    request: Request, db: Session, account_id: str, *, event: Event, kind: str, now: datetime
+    request: Request, db: DbSession, account_id: str, *, event: Event, kind: str, now: datetime
 ) -> None:
-    account = get_account(db, account_id)
+    account = account_view(db, account_id)
     queue_means_notice(
         db,
         to=account.email if account else None,
         event=event,
         kind=kind,
         now=now,
-        issuer=provider_of(request).issuer,
+        issuer=context_of(request).issuer,
     )
 
 
@@ -207,13 +195,7 @@ def otp_form(request: Request) -> Response:
 
 
 @router.post("/login/otp")
-def otp(
-    request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
-) -> Response:
-    form = first(fields)
-    check_post(request, form)
+def otp(request: Request, form: PostedForm, db: DbSession) -> Response:
     next_page = _after_login(request)
     cookie_value = second_factor_sign_in(request, db, form.get("otp", ""))
     if cookie_value is None:
@@ -227,21 +209,21 @@ def otp(
             cancel_action=None,
         )
     response = see_other(next_page or "/account")
-    set_cookie(request, response, "sk_session", cookie_value)
+    set_cookie(request, response, SESSION, cookie_value)
     return response
 
 
 def _page(
     request: Request,
-    db: Session,
+    db: DbSession,
     session: ActiveSession,
     *,
     error: str | None = None,
     status: int = 200,
     back_to_service: str | None = None,
 ) -> Response:
-    now = provider_of(request).clock.now()
-    account = get_account(db, session.account_id)
+    now = context_of(request).clock.now()
+    account = account_view(db, session.account_id)
     items = login_means.list_means(db, session.account_id)
     notice = request.query_params.get("notice")
     return render(
@@ -249,7 +231,7 @@ def _page(
         "security/security.html",
         status=status,
         level_label=f"level.{session.level.label}",
-        has_password=bool(account and account.password_hash),
+        has_password=bool(account and account.has_password),
         means=[
             {
                 "id": item.id,
@@ -275,21 +257,16 @@ def _page(
 
 
 @router.get("/account/security")
-def overview(request: Request, db: Session = Depends(db_session)) -> Response:
-    session = current_session(request, db)
+def overview(request: Request, db: DbSession, session: SignedInSession) -> Response:
     db.commit()
-    if session is None:
-        return see_other("/login")
     return _page(request, db, session)
 
 
 @router.get("/account/security/totp")
-def enrol_form(request: Request, db: Session = Depends(db_session)) -> Response:
-    provider = provider_of(request)
-    session = current_session(request, db)
-    if session is None:
-        db.commit()
-        return see_other("/login")
+def enrol_form(
+    request: Request, db: DbSession, signed_in: SignedInAccount, now: Now, sealer: TotpSealer
+) -> Response:
+    session, account = signed_in.session, signed_in.account
     next_page = _local_next(request.query_params.get("next"))
     needed = _enrol_level(db, session.account_id)
     if session.level < needed:
@@ -303,14 +280,13 @@ def enrol_form(request: Request, db: Session = Depends(db_session)) -> Response:
             status=403,
             back_to_service=next_page,
         )
-    account = get_account(db, session.account_id)
     try:
         enrolment = login_means.start_totp_enrolment(
             db,
             account_id=session.account_id,
-            sealer=_sealer(request),
-            now=provider.clock.now(),
-            account_name=(account.email if account and account.email else "ServiceKonto"),
+            sealer=sealer,
+            now=now,
+            account_name=account.email or "ServiceKonto",
             issuer="ServiceKonto",
         )
     except Conflict:
@@ -332,18 +308,14 @@ def enrol_form(request: Request, db: Session = Depends(db_session)) -> Response:
 @router.post("/account/security/totp")
 def enrol(
     request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
+    form: PostedForm,
+    db: DbSession,
+    session: SignedInSession,
+    now: Now,
+    sealer: TotpSealer,
 ) -> Response:
-    provider = provider_of(request)
-    now = provider.clock.now()
-    form = first(fields)
-    check_post(request, form)
-    session = current_session(request, db)
     cookie = session_cookie(request)
-    if session is None or cookie is None:
-        db.commit()
-        return see_other("/login")
+    assert cookie is not None  # the session was loaded from it
     next_page = _local_next(form.get("next"))
     means_id = form.get("means_id", "")
     # TR-03160-1 §4.2/§4.3: the new means is bound only when this session already is at the
@@ -355,7 +327,7 @@ def enrol(
             account_id=session.account_id,
             means_id=means_id,
             code=form.get("otp", ""),
-            sealer=_sealer(request),
+            sealer=sealer,
             now=now,
             bind=binds,
         )
@@ -368,7 +340,7 @@ def enrol(
     except InvalidInput:
         db.rollback()
         enrolment_page = login_means.pending_totp(
-            db, account_id=session.account_id, sealer=_sealer(request), means_id=means_id
+            db, account_id=session.account_id, sealer=sealer, means_id=means_id
         )
         if enrolment_page is None:
             return see_other("/account/security/totp")
@@ -403,7 +375,7 @@ def enrol(
         continue_link=next_page or f"/account/security?notice={notice}",
     )
     if raised:
-        set_cookie(request, response, "sk_session", raised[0])
+        set_cookie(request, response, SESSION, raised[0])
     return response
 
 
@@ -411,18 +383,13 @@ def enrol(
 def bind(
     means_id: str,
     request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
+    _form: PostedForm,
+    db: DbSession,
+    session: SignedInSession,
+    now: Now,
 ) -> Response:
     """Bind an unbound TOTP (module doc): only from a session at `substantial` or above, which
     a TOTP enrolled with the password alone cannot give — in practice, after an eID login."""
-    now = provider_of(request).clock.now()
-    form = first(fields)
-    check_post(request, form)
-    session = current_session(request, db)
-    if session is None:
-        db.commit()
-        return see_other("/login")
     if session.level < TrustLevel.SUBSTANTIAL:
         db.commit()
         return _page(request, db, session, error="security.error.bind_level", status=403)
@@ -444,17 +411,12 @@ def bind(
 def block(
     means_id: str,
     request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
+    _form: PostedForm,
+    db: DbSession,
+    session: SignedInSession,
+    now: Now,
 ) -> Response:
     """Block without using the means (TR-03160-1 §4.4): any signed-in session may do it."""
-    now = provider_of(request).clock.now()
-    form = first(fields)
-    check_post(request, form)
-    session = current_session(request, db)
-    if session is None:
-        db.commit()
-        return see_other("/login")
     kind = login_means.means_kind(db, account_id=session.account_id, means_id=means_id[:32])
     if login_means.block_means(db, account_id=session.account_id, means_id=means_id, now=now):
         record(
@@ -472,20 +434,17 @@ def block(
 
 def _after_reauth(
     request: Request,
-    db: Session,
+    db: DbSession,
     form: dict[str, str],
+    signed_in: SignedIn,
     means_id: str,
     *,
     event: Event,
+    now: datetime,
 ) -> Response:
     """Remove or unblock one of the holder's means after the re-authentication of the module
     doc; on failure nothing changes and the page says what is needed."""
-    now = provider_of(request).clock.now()
-    session = current_session(request, db)
-    account = get_account(db, session.account_id) if session else None
-    if session is None or account is None:
-        db.commit()
-        return see_other("/login")
+    session, account = signed_in.session, signed_in.account
     rate_limit(request, "reauthenticate")  # per IP, as the other credential forms (DESIGN §8)
     if not _reauthenticated(request, db, session, account, form, now):
         db.commit()
@@ -513,21 +472,21 @@ def _after_reauth(
 def remove(
     means_id: str,
     request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
+    form: PostedForm,
+    db: DbSession,
+    signed_in: SignedInAccount,
+    now: Now,
 ) -> Response:
-    form = first(fields)
-    check_post(request, form)
-    return _after_reauth(request, db, form, means_id, event="removed")
+    return _after_reauth(request, db, form, signed_in, means_id, event="removed", now=now)
 
 
 @router.post("/account/security/{means_id}/unblock")
 def unblock(
     means_id: str,
     request: Request,
-    fields: list[tuple[str, str]] = Depends(form_fields),
-    db: Session = Depends(db_session),
+    form: PostedForm,
+    db: DbSession,
+    signed_in: SignedInAccount,
+    now: Now,
 ) -> Response:
-    form = first(fields)
-    check_post(request, form)
-    return _after_reauth(request, db, form, means_id, event="unblocked")
+    return _after_reauth(request, db, form, signed_in, means_id, event="unblocked", now=now)

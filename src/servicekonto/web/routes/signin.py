@@ -19,24 +19,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from fastapi import Request
-from sqlalchemy.orm import Session
 
 from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.means import has_active_totp, verify_second_factor
-from servicekonto.accounts.service import authenticate_password, get_account, identity_level
-from servicekonto.accounts.sessions import (
-    ActiveSession,
-    load_session,
-    start_session,
-    step_up_session,
-)
+from servicekonto.accounts.service import account_view, authenticate_password
+from servicekonto.accounts.sessions import ActiveSession, start_session, step_up_session
 from servicekonto.audit.service import record
-from servicekonto.errors import RateLimited
+from servicekonto.http.browser import current_session, session_cookie
+from servicekonto.http.context import context_of, totp_sealer_of
+from servicekonto.http.database import DbSession
+from servicekonto.http.limits import rate_limit
 from servicekonto.oidc import acr
 from servicekonto.oidc.logout import logout_session
-from servicekonto.security.ratelimit import RateLimiter
-from servicekonto.security.sealing import Sealer
-from servicekonto.web.pages import client_ip, cookie_name, provider_of
 
 #: RFC 8176 `amr` of an eID login: a hardware-held key (the card's chip) unlocked by a PIN.
 EID_AMR = [acr.AMR_HARDWARE_KEY, "pin"]
@@ -52,27 +46,16 @@ def login_notice(request: Request) -> str | None:
     return LOGIN_NOTICES.get(request.query_params.get("notice", ""))
 
 
-def session_cookie(request: Request) -> str | None:
-    return request.cookies.get(cookie_name(request, "sk_session"))
-
-
-def current_session(request: Request, db: Session) -> ActiveSession | None:
-    """This browser's session at its current (possibly decayed) level, or None."""
-    return load_session(
-        db, cookie_value=session_cookie(request), now=provider_of(request).clock.now()
-    )
-
-
-def wants_second_factor(db: Session, account_id: str) -> bool:
+def wants_second_factor(db: DbSession, account_id: str) -> bool:
     """Ask for the code right after the password (issue 4: TOTP asked at login)."""
     return has_active_totp(db, account_id)
 
 
-def second_factor_level(db: Session, account_id: str, *, bound: bool) -> TrustLevel:
+def second_factor_level(db: DbSession, account_id: str, *, bound: bool) -> TrustLevel:
     """What password + second factor reaches: `substantial` only with a bound TOTP on a
     `substantial` identity (module doc)."""
-    account = get_account(db, account_id)
-    if bound and account is not None and identity_level(account) >= TrustLevel.SUBSTANTIAL:
+    account = account_view(db, account_id)
+    if bound and account is not None and account.identity_level >= TrustLevel.SUBSTANTIAL:
         return TrustLevel.SUBSTANTIAL
     return TrustLevel.LOW
 
@@ -89,7 +72,7 @@ def recent_at(session: ActiveSession, level: TrustLevel, now: datetime) -> bool:
 
 def begin_session(
     request: Request,
-    db: Session,
+    db: DbSession,
     *,
     account_id: str,
     level: TrustLevel,
@@ -114,32 +97,23 @@ def begin_session(
     return cookie_value
 
 
-def _limit(request: Request) -> None:
-    limiter: RateLimiter = request.app.state.login_limiter
-    wait = limiter.hit(client_ip(request), provider_of(request).clock.now())
-    if wait:
-        raise RateLimited("too many login attempts", retry_after=wait)
-
-
 def second_factor_sign_in(
-    request: Request, db: Session, code: str, *, client_id: str | None = None
+    request: Request, db: DbSession, code: str, *, client_id: str | None = None
 ) -> str | None:
     """The stepped-up session's new cookie value, or None (wrong, used, locked: one answer).
 
     The per-IP limit and the account's throttle count second-factor failures exactly like
     password failures (DESIGN §8). Commits.
     """
-    provider = provider_of(request)
-    now = provider.clock.now()
+    now = context_of(request).clock.now()
     cookie = session_cookie(request)
-    session = current_session(request, db)
+    session = current_session(request, db, now)
     if session is None or cookie is None:
         db.commit()
         return None
-    _limit(request)
-    sealer: Sealer = request.app.state.totp_sealer
+    rate_limit(request, None, "too many login attempts")
     result = verify_second_factor(
-        db, account_id=session.account_id, code=code, sealer=sealer, now=now
+        db, account_id=session.account_id, code=code, sealer=totp_sealer_of(request), now=now
     )
     subject = f"client:{client_id}" if client_id else ""
     request_id = getattr(request.state, "request_id", "")
@@ -171,16 +145,16 @@ def second_factor_sign_in(
 
 
 def password_sign_in(
-    request: Request, db: Session, form: dict[str, str], *, client_id: str | None = None
+    request: Request, db: DbSession, form: dict[str, str], *, client_id: str | None = None
 ) -> tuple[str, str] | None:
     """(the new session's cookie value, account id), or None for any failure (one answer).
 
     Per-IP rate limit first (429), then the account's atomic throttle inside
     `authenticate_password`; success and failure are audited with ids only. Commits.
     """
-    provider = provider_of(request)
+    provider = context_of(request)
     now = provider.clock.now()
-    _limit(request)
+    rate_limit(request, None, "too many login attempts")
     account = authenticate_password(
         db,
         hashing=provider.hashing,
@@ -218,10 +192,10 @@ def password_sign_in(
     return cookie_value, account.id
 
 
-def sign_out(request: Request, db: Session, *, client_id: str | None = None) -> None:
+def sign_out(request: Request, db: DbSession, *, client_id: str | None = None) -> None:
     """End this browser's session (if any), audit it, commit."""
-    provider = provider_of(request)
-    cookie = request.cookies.get(cookie_name(request, "sk_session"))
+    provider = context_of(request)
+    cookie = session_cookie(request)
     if cookie:
         account_id = logout_session(db, cookie_value=cookie, now=provider.clock.now())
         if account_id:
