@@ -1,7 +1,7 @@
 """The thin bridge between HTTP (FastAPI/Starlette) and the protocol modules.
 
 Each handler parses, calls one protocol function, commits, and renders. Errors are rendered in
-one place per surface (`render_oauth_error`, registered by the app).
+one place per surface (`oidc.errors`, registered by the app).
 """
 
 from __future__ import annotations
@@ -19,21 +19,27 @@ from starlette.concurrency import run_in_threadpool
 from servicekonto.accounts.sessions import load_session
 from servicekonto.clients.service import ClientInfo
 from servicekonto.db.models import PendingAuthorization
-from servicekonto.errors import NeedsDatabase, OAuthError
+from servicekonto.errors import (
+    InvalidClient,
+    InvalidRequest,
+    NeedsDatabase,
+    OAuthError,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+)
 from servicekonto.oidc import (
     authorize,
     client_auth,
     grants,
     interaction,
     introspection,
-    redirects,
     revocation,
     userinfo,
 )
+from servicekonto.oidc.errors import NO_STORE, redirect_location
 from servicekonto.oidc.provider import Provider
 from servicekonto.security.csrf import CsrfTokens
 
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 JSON_HEADERS = {"Cache-Control": "public, max-age=300"}
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -70,7 +76,7 @@ def single_form(pairs: list[tuple[str, str]]) -> dict[str, str]:
     seen: dict[str, str] = {}
     for name, value in pairs:
         if name in seen:
-            raise OAuthError("invalid_request", f"parameter {name} repeated")
+            raise InvalidRequest(f"parameter {name} repeated")
         seen[name] = value
     return seen
 
@@ -86,17 +92,6 @@ def browser_cookie_name(provider: Provider) -> str:
 
 def json_response(body: dict[str, Any], *, status: int = 200) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=NO_STORE)
-
-
-def render_oauth_error(exc: OAuthError) -> JSONResponse:
-    headers = dict(NO_STORE)
-    if exc.www_authenticate:
-        headers["WWW-Authenticate"] = exc.www_authenticate
-    return JSONResponse(
-        {"error": exc.error, "error_description": exc.description},
-        status_code=exc.status,
-        headers=headers,
-    )
 
 
 def authenticated_client(
@@ -183,9 +178,11 @@ def authorization_endpoint(
             )
             target = f"/interaction/{pending_id}"
         db.commit()
-    except redirects.AuthorizationResponseError as exc:
+    except OAuthError as exc:
+        if exc.redirect_uri is None:  # not to be redirected: the error page
+            raise
         db.commit()
-        target = redirects.error(exc, issuer=provider.issuer)
+        target = redirect_location(exc, issuer=provider.issuer)
     response = RedirectResponse(target, status_code=status, headers={"Cache-Control": "no-store"})
     if not known_browser:
         response.set_cookie(
@@ -226,11 +223,11 @@ def _token(request: Request, db: Session | None, form: dict[str, str]) -> Respon
     client = authenticated_client(request, db, form, endpoint="/token", now=now)
     grant_type = form.get("grant_type", "")
     if not grant_type:
-        raise OAuthError("invalid_request", "grant_type is required")
+        raise InvalidRequest("grant_type is required")
     if grant_type not in grants.GRANT_TYPES:
-        raise OAuthError("unsupported_grant_type", "grant_type is not supported")
+        raise UnsupportedGrantType("grant_type is not supported")
     if grant_type not in client.grant_types:
-        raise OAuthError("unauthorized_client", "grant_type not allowed for this client")
+        raise UnauthorizedClient("grant_type not allowed for this client")
     if grant_type == "client_credentials":
         if db is None and not provider.keys.is_loaded():
             raise NeedsDatabase("the signing keys are not loaded yet")
@@ -284,7 +281,7 @@ def _introspection(request: Request, form: dict[str, str], *, writes: bool) -> R
     with provider.sessions() if writes else provider.reading() as db:
         caller = authenticated_client(request, db, form, endpoint="/introspect", now=now)
         if caller.is_public:
-            raise OAuthError("invalid_client", "public clients cannot introspect", status=401)
+            raise InvalidClient("public clients cannot introspect")
         body = introspection.introspect(
             db, provider, caller, form.get("token", ""), form.get("token_type_hint"), now=now
         )

@@ -14,7 +14,7 @@ from servicekonto.accounts.service import authenticate_password, get_account
 from servicekonto.accounts.sessions import ActiveSession
 from servicekonto.audit.service import record
 from servicekonto.db.models import Account
-from servicekonto.errors import InvalidInput, RateLimited
+from servicekonto.errors import InputRefused, InvalidInput, RateLimited
 from servicekonto.oidc.routes import db_session
 from servicekonto.selfservice import credentials
 from servicekonto.web.pages import check_post, provider_of, render, see_other
@@ -117,10 +117,9 @@ def change_password(
             password=form["new_password"][:_MAX_PASSWORD], keep_sid=session.sid,
             issuer=provider.issuer, now=provider.clock.now(), request_id=request.state.request_id,
         )
-    except InvalidInput as exc:
+    except InputRefused as exc:
         db.rollback()
-        problem = exc.description.split(",")[0].strip()
-        message = _PASSWORD_ERRORS.get(problem, "reset.error.password_too_short")
+        message = _PASSWORD_ERRORS.get(exc.problems[0], "reset.error.password_too_short")
         return _password_page(request, account, {"new_password": message}, status=422)
     db.commit()
     return see_other("/account?notice=password_changed")

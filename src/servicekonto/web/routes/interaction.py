@@ -14,9 +14,11 @@ from servicekonto.accounts.service import get_account
 from servicekonto.audit.service import record
 from servicekonto.consent.service import grant
 from servicekonto.db.models import PendingAuthorization
-from servicekonto.oidc import codes, interaction, redirects
+from servicekonto.errors import AccessDenied, OAuthError
+from servicekonto.oidc import codes, interaction
 from servicekonto.oidc.authorize import AuthorizationRequest
 from servicekonto.oidc.claims import claims_for_scopes, consent_choices, with_dependents
+from servicekonto.oidc.errors import redirect_location
 from servicekonto.oidc.routes import db_session
 from servicekonto.security.csrf import CsrfTokens
 from servicekonto.web.display import attribute_text, claim_values
@@ -71,11 +73,12 @@ def _finish_with_error(
     db: Session,
     request: Request,
     pending: PendingAuthorization,
-    exc: redirects.AuthorizationResponseError,
+    exc: OAuthError,
 ) -> Response:
+    """End the pending request with `exc`, addressed to its client's redirect_uri."""
     db.delete(pending)
     db.commit()
-    return see_other(redirects.error(exc, issuer=provider_of(request).issuer))
+    return see_other(redirect_location(exc, issuer=provider_of(request).issuer))
 
 
 def _login_page(
@@ -206,7 +209,9 @@ def resume(pending_id: str, request: Request, db: Session = Depends(db_session))
             logged_in_during_request=logged_in_here,
             step_up_declined=pending.step_up_declined,
         )
-    except redirects.AuthorizationResponseError as exc:
+    except OAuthError as exc:
+        if exc.redirect_uri is None:  # not to be redirected: the error page
+            raise
         return _finish_with_error(db, request, pending, exc)
     if step.target is not None:
         db.delete(pending)
@@ -345,11 +350,8 @@ def consent(
             db,
             request,
             pending,
-            redirects.AuthorizationResponseError(
-                "access_denied",
-                "the end-user denied the request",
-                redirect_uri=auth.redirect_uri,
-                state=auth.state,
+            AccessDenied("the end-user denied the request").to_client(
+                auth.redirect_uri, auth.state
             ),
         )
     offered = _offered(auth)
@@ -405,10 +407,5 @@ def cancel(
         db,
         request,
         pending,
-        redirects.AuthorizationResponseError(
-            "access_denied",
-            "the end-user cancelled the login",
-            redirect_uri=auth.redirect_uri,
-            state=auth.state,
-        ),
+        AccessDenied("the end-user cancelled the login").to_client(auth.redirect_uri, auth.state),
     )

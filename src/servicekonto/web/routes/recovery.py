@@ -18,7 +18,7 @@ from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.service import authenticate_password, get_account
 from servicekonto.accounts.sessions import ActiveSession
 from servicekonto.audit.service import record
-from servicekonto.errors import InvalidInput, RateLimited
+from servicekonto.errors import InputRefused, RateLimited
 from servicekonto.oidc.routes import db_session
 from servicekonto.registration.service import Collaborators
 from servicekonto.security.ratelimit import Limits, RateLimiter
@@ -179,11 +179,10 @@ def reset(
             issuer=provider.issuer,
             request_id=request.state.request_id,
         )
-    except InvalidInput as exc:
+    except InputRefused as exc:
         db.rollback()  # nothing is kept; the link stays usable
-        problems = [p.strip() for p in exc.description.split(",")]
         message = next(
-            (_PASSWORD_ERRORS[p] for p in problems if p in _PASSWORD_ERRORS),
+            (_PASSWORD_ERRORS[p] for p in exc.problems if p in _PASSWORD_ERRORS),
             "reset.error.password_too_short",
         )
         return _reset_page(request, token, {"password": message}, status=422)

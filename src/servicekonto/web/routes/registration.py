@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from servicekonto.accounts.service import get_account, link_token_usable
 from servicekonto.accounts.sessions import ActiveSession
-from servicekonto.errors import InvalidInput
+from servicekonto.errors import InputRefused
 from servicekonto.faults import crash_point
 from servicekonto.letters.service import LetterLimitReached, letter_status
 from servicekonto.oidc.routes import db_session
@@ -150,10 +150,10 @@ def register(
             now=provider.clock.now(),
             request_id=request.state.request_id,
         )
-    except InvalidInput as exc:
+    except InputRefused as exc:
         db.rollback()
         errors: dict[str, Refusal] = {}
-        for problem in (p.strip() for p in exc.description.split(",")):
+        for problem in exc.problems:
             field = "birth_date" if problem.startswith("birth_date") else "password"
             errors.setdefault(field, (f"register.error.{problem}", {}))
         return _form_page(request, form, errors, status=422)
