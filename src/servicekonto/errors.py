@@ -1,6 +1,9 @@
-"""The error tree. Raised anywhere, rendered once per surface (oidc, web, api).
+"""The error tree. Raised anywhere, rendered once per surface: OAuth JSON or redirect
+(`oidc.errors`), the error page (`web.errors`), problem details (`api.problems`).
 
-`description` is ASCII English for clients; German wording lives in templates only.
+Decide by type, never by `description`: that is ASCII English for clients; German wording lives
+in templates only. Models: authlib `oauth2/rfc6749/errors.py`, node-oidc-provider
+`lib/helpers/errors.js` (one class per registered error code).
 """
 
 from __future__ import annotations
