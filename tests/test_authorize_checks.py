@@ -9,8 +9,8 @@ from dataclasses import replace
 import pytest
 
 from servicekonto.clients.service import ClientInfo
+from servicekonto.errors import OAuthError
 from servicekonto.oidc import authorize
-from servicekonto.oidc.redirects import AuthorizationResponseError
 
 REDIRECT_URI = "https://rp.example/cb"
 CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
@@ -92,27 +92,27 @@ def test_checks_run_in_this_order() -> None:
     ],
 )
 def test_each_check_gives_its_error(change: dict[str, str], error: str, description: str) -> None:
-    with pytest.raises(AuthorizationResponseError) as raised:
+    with pytest.raises(OAuthError) as raised:
         authorize.validate(CLIENT, {**VALID, **change})
     assert (raised.value.error, raised.value.description) == (error, description)
     assert raised.value.redirect_uri == REDIRECT_URI
 
 
 def test_state_too_long_is_not_echoed_back() -> None:
-    with pytest.raises(AuthorizationResponseError) as raised:
+    with pytest.raises(OAuthError) as raised:
         authorize.validate(CLIENT, {**VALID, "state": "s" * 2049})
     assert raised.value.state is None
 
 
 def test_later_errors_carry_the_state() -> None:
-    with pytest.raises(AuthorizationResponseError) as raised:
+    with pytest.raises(OAuthError) as raised:
         authorize.validate(CLIENT, {**VALID, "nonce": "n" * 513})
     assert raised.value.state == "state-1"
 
 
 def test_client_without_the_code_flow_is_unauthorized_client() -> None:
     client = replace(CLIENT, grant_types=frozenset({"client_credentials"}))
-    with pytest.raises(AuthorizationResponseError) as raised:
+    with pytest.raises(OAuthError) as raised:
         authorize.validate(client, VALID)
     assert (raised.value.error, raised.value.description) == (
         "unauthorized_client",
@@ -122,7 +122,7 @@ def test_client_without_the_code_flow_is_unauthorized_client() -> None:
 
 def test_first_failing_check_wins() -> None:
     """A bad response_type and a bad scope: response_type is checked first."""
-    with pytest.raises(AuthorizationResponseError) as raised:
+    with pytest.raises(OAuthError) as raised:
         authorize.validate(CLIENT, {**VALID, "response_type": "token", "scope": "admin"})
     assert raised.value.error == "unsupported_response_type"
 

@@ -212,12 +212,12 @@ def test_repeated_client_id_is_an_invalid_request_page_not_unknown_client(
 def test_w02_a_500_whose_error_page_fails_too_is_still_answered_and_hardened(
     app_client: TestClient, broken_imprint: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from servicekonto import app as app_module
+    from servicekonto.web import errors as error_pages
 
     def no_page(*args: object, **kwargs: object) -> None:
         raise RuntimeError("templates gone")
 
-    monkeypatch.setattr(app_module, "error_page", no_page)
+    monkeypatch.setattr(error_pages, "error_page", no_page)
     before = _count(app_client, "/impressum", "500")
     response = app_client.get("/impressum")
     assert response.status_code == 500

@@ -22,6 +22,7 @@ from servicekonto.accounts.service import create_account
 from servicekonto.accounts.sessions import ActiveSession, start_session
 from servicekonto.consent.service import grant
 from servicekonto.db.models import AuthorizationCode, Consent
+from servicekonto.errors import OAuthError
 from servicekonto.oidc.authorize import AuthorizationRequest
 from servicekonto.oidc.claims import parse_claims_parameter
 from servicekonto.oidc.interaction import (
@@ -36,7 +37,6 @@ from servicekonto.oidc.interaction import (
     evaluate,
 )
 from servicekonto.oidc.provider import Provider
-from servicekonto.oidc.redirects import AuthorizationResponseError
 from tests.support import PASSWORD, make_client
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -148,7 +148,11 @@ def test_policy_prompts_are_login_step_up_acting_as_consent_in_this_order() -> N
 
 
 def test_every_check_has_its_name_reason_and_prompt_none_error() -> None:
-    actual = [(p.step, c.name, c.error, c.reason) for p in POLICY for c in p.checks]
+    actual = [
+        (p.step, c.name, c.error.error if c.error else None, c.reason)
+        for p in POLICY
+        for c in p.checks
+    ]
     assert actual == EXPECTED_CHECKS
 
 
@@ -224,7 +228,7 @@ def test_check_gives_its_error_and_reason_under_prompt_none(name: str) -> None:
     # authorize.check_prompt refuses prompt=none with login or consent, but /authorize adds
     # `login` itself when an id_token_hint names someone else; the policy answers any mix.
     ctx = SCENARIOS[name](("none",))
-    with pytest.raises(AuthorizationResponseError) as raised:
+    with pytest.raises(OAuthError) as raised:
         evaluate(ctx)
     assert (raised.value.error, raised.value.description) == CHECK_ERRORS[name]
     assert raised.value.state == "state-1"
@@ -250,7 +254,7 @@ def test_check_without_prompt_none_shows_its_prompt(name: str) -> None:
 def test_unreachable_level_without_prompt_none_is_unmet_authentication_requirements(
     name: str, description: str
 ) -> None:
-    with pytest.raises(AuthorizationResponseError) as raised:
+    with pytest.raises(OAuthError) as raised:
         evaluate(SCENARIOS[name](()))
     assert (raised.value.error, raised.value.description) == (
         "unmet_authentication_requirements",
@@ -314,7 +318,7 @@ def test_nothing_needed_completes() -> None:
 
 def test_earlier_prompt_wins_login_before_consent_under_prompt_none() -> None:
     """No session and no consent: the error is login_required, never consent_required."""
-    with pytest.raises(AuthorizationResponseError) as raised:
+    with pytest.raises(OAuthError) as raised:
         evaluate(context(request(prompt=("none",))))
     assert raised.value.error == "login_required"
 
@@ -325,7 +329,7 @@ def test_earlier_prompt_wins_step_up_before_consent_under_prompt_none() -> None:
         active=session(),
         means=StepUpMeans(eid=True),
     )
-    with pytest.raises(AuthorizationResponseError) as raised:
+    with pytest.raises(OAuthError) as raised:
         evaluate(ctx)
     assert raised.value.error == "interaction_required"
 
@@ -413,6 +417,6 @@ def test_advance_names_the_prompt_and_issues_nothing_while_one_is_needed(
 @pytest.mark.postgres
 def test_advance_under_prompt_none_raises_the_checks_error(provider: Provider) -> None:
     auth = _registered_request(provider, prompt=("none",))
-    with provider.sessions() as db, pytest.raises(AuthorizationResponseError) as raised:
+    with provider.sessions() as db, pytest.raises(OAuthError) as raised:
         advance(db, provider, request=auth, session=None, now=NOW)
     assert (raised.value.error, raised.value.state) == ("login_required", "state-1")

@@ -6,7 +6,6 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from http import HTTPStatus
 
 import httpx
 from fastapi import Depends, FastAPI, Request
@@ -20,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from servicekonto import __version__
 from servicekonto.accounts.means import TOTP_SEALING_PURPOSE
-from servicekonto.api import admin_clients
+from servicekonto.api import admin_clients, problems
 from servicekonto.api import letters as letters_api
 from servicekonto.api import registration as registration_api
 from servicekonto.clients.service import ClientCache
@@ -28,20 +27,14 @@ from servicekonto.clock import Clock, SystemClock
 from servicekonto.db.engine import make_engine, make_session_factory, read_only_engine
 from servicekonto.eid.http_adapter import HttpEidServer
 from servicekonto.eid.port import EidServer
-from servicekonto.errors import (
-    ControlCharacters,
-    InvalidRedirectTarget,
-    OAuthError,
-    RateLimited,
-    ServiceKontoError,
-    Unauthorized,
-)
+from servicekonto.errors import ServiceKontoError
 from servicekonto.http.bearer import BearerValidator, Principal
 from servicekonto.http.refusals import LoginRequired
 from servicekonto.letters.store import LetterStore
 from servicekonto.logging_setup import FailureStreak
 from servicekonto.mail.service import deliver_mail_due, mail_transport
 from servicekonto.oidc import access, logout
+from servicekonto.oidc import errors as oauth_errors
 from servicekonto.oidc import routes as oidc_routes
 from servicekonto.oidc.keystore import KeyStore
 from servicekonto.oidc.pairwise import SubjectIds
@@ -62,10 +55,11 @@ from servicekonto.sim.eid_app import create_eid_mock_app
 from servicekonto.sim.eid_server import MockEidServer
 from servicekonto.sim.register_mock import default_register
 from servicekonto.web import api_docs
+from servicekonto.web import errors as error_pages
 from servicekonto.web.input_guard import refuse_control_characters
 from servicekonto.web.metrics import metrics_router
 from servicekonto.web.middleware import EdgeMiddleware
-from servicekonto.web.pages import CsrfFailure, PageRefused, error_page, login_redirect
+from servicekonto.web.pages import login_redirect
 from servicekonto.web.rendering import Renderer
 from servicekonto.web.routes import account, interaction
 from servicekonto.web.routes import credentials as credential_pages
@@ -81,35 +75,8 @@ log = logging.getLogger("servicekonto")
 
 #: Where dev mode mounts the eID-Server mock and the AusweisApp simulator (DESIGN §3).
 EID_MOCK_PATH = "/mock/eid"
-OAUTH_JSON_PATHS = ("/token", "/userinfo", "/introspect", "/revoke")
 #: Other paths only machines call: they answer JSON errors, never the German error page.
 MACHINE_PATHS = ("/jwks", "/healthz", "/readyz", "/metrics")
-#: The page message for an error by its status. A 403 is "Kein Zugriff"; a failed CSRF check
-#: (also 403) has its own type and page (`PAGE_FOR_TYPE`): "expired form" would mislead a person
-#: who simply may not open a page.
-PAGE_MESSAGE = {
-    400: "error.invalid_request",
-    403: "error.forbidden",
-    404: "error.not_found",
-    405: "error.method_not_allowed",
-    413: "error.payload_too_large",
-    429: "error.too_many_requests",
-}
-
-#: The page title by status, where the generic "Es ist ein Fehler aufgetreten" says too little.
-PAGE_TITLE = {403: "error.forbidden_title"}
-#: (title, message) keys of errors whose page depends on their type, not their status.
-PAGE_FOR_TYPE: dict[type[ServiceKontoError], tuple[str, str]] = {
-    CsrfFailure: ("error.csrf_title", "error.csrf"),
-}
-
-
-#: The page for each check that fails before a redirect target is trusted (issue 10 #13).
-REDIRECT_TARGET_MESSAGE = {
-    InvalidRedirectTarget.UNKNOWN_CLIENT: "error.invalid_client",
-    InvalidRedirectTarget.REDIRECT_URI_NOT_REGISTERED: "error.invalid_redirect_uri",
-    InvalidRedirectTarget.MALFORMED: "error.invalid_request",
-}
 
 
 def build_provider(settings: Settings, clock: Clock) -> Provider:
@@ -165,65 +132,30 @@ def bearer_validator(provider: Provider) -> BearerValidator:
     return validate
 
 
-def _problem(
-    status: int, title: str, detail: str, headers: dict[str, str] | None = None
-) -> JSONResponse:
-    """RFC 9457 problem details."""
-    return JSONResponse(
-        {"type": "about:blank", "title": title, "status": status, "detail": detail},
-        status_code=status,
-        media_type="application/problem+json",
-        headers=headers,
-    )
-
-
 def answers_json(path: str) -> bool:
     """Machines (the JSON API, OAuth endpoints, discovery, JWKS, probes) get JSON errors;
     every other path is a page a person sees, so it gets the German error page."""
     return (
         path.startswith(("/api/", "/.well-known/"))
-        or path in OAUTH_JSON_PATHS
+        or path in oauth_errors.JSON_ENDPOINTS
         or path in MACHINE_PATHS
     )
 
 
-def _render_error(request: Request, exc: ServiceKontoError) -> Response:
-    path = request.url.path
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
-    if path.startswith("/api/"):
-        if isinstance(exc, Unauthorized):  # RFC 9110 §15.5.2, RFC 6750 §3
-            headers = {"WWW-Authenticate": 'Bearer realm="servicekonto"'}
-        return _problem(exc.status, exc.code, exc.description, headers)
-    if isinstance(exc, ControlCharacters) and path in OAUTH_JSON_PATHS:
-        return oidc_routes.render_oauth_error(OAuthError("invalid_request", exc.description))
-    if isinstance(exc, OAuthError) and path in OAUTH_JSON_PATHS:
-        return oidc_routes.render_oauth_error(exc)
-    title = PAGE_TITLE.get(exc.status, "error.title")
-    message = PAGE_MESSAGE.get(exc.status, "error.generic")
-    for kind, (title_key, message_key) in PAGE_FOR_TYPE.items():
-        if isinstance(exc, kind):
-            title, message = title_key, message_key
-    if isinstance(exc, ControlCharacters):
-        message = "error.control_characters"
-    action = None
-    if isinstance(exc, PageRefused):
-        message, title, action = exc.message_key, exc.title_key or title, exc.action
-    if isinstance(exc, InvalidRedirectTarget):
-        message = REDIRECT_TARGET_MESSAGE[exc.reason]
-        # Fixed reason tokens only: never the submitted URI or client_id (may hold anything).
-        log.warning("authorization request refused before redirect: %s", exc.reason)
-    response = error_page(
-        request, status=exc.status, title_key=title, message_key=message, action=action
-    )
-    if headers:
-        response.headers.update(headers)
-    return response
-
-
 def _install_error_handlers(app: FastAPI) -> None:
+    """Typed errors raised anywhere, rendered once per surface (DESIGN §6 convention 2): problem
+    details under /api/, OAuth JSON at the protocol's JSON endpoints, a page everywhere else."""
+
     @app.exception_handler(ServiceKontoError)
     async def on_service_error(request: Request, exc: ServiceKontoError) -> Response:
-        return _render_error(request, exc)
+        path = request.url.path
+        if path.startswith("/api/"):
+            return problems.problem_for_error(exc)
+        if path in oauth_errors.JSON_ENDPOINTS:
+            oauth = oauth_errors.as_oauth_error(exc)
+            if oauth is not None:
+                return oauth_errors.json_response(oauth)
+        return error_pages.page_for_error(request, exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -231,65 +163,43 @@ def _install_error_handlers(app: FastAPI) -> None:
         headers = dict(exc.headers) if exc.headers else None
         path = request.url.path
         if path.startswith("/api/"):
-            title = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "_")
-            return _problem(exc.status_code, title, str(exc.detail), headers)
-        if path in OAUTH_JSON_PATHS:
-            response: Response = oidc_routes.render_oauth_error(
-                OAuthError("invalid_request", str(exc.detail), status=exc.status_code)
-            )
-        else:
-            response = error_page(
-                request,
-                status=exc.status_code,
-                title_key=PAGE_TITLE.get(exc.status_code, "error.title"),
-                message_key=PAGE_MESSAGE.get(exc.status_code, "error.generic"),
-            )
-        if headers:
-            response.headers.update(headers)
-        return response
+            return problems.problem_for_status(exc.status_code, str(exc.detail), headers)
+        if path in oauth_errors.JSON_ENDPOINTS:
+            response = oauth_errors.framework_error(exc.status_code, str(exc.detail))
+            if headers:
+                response.headers.update(headers)
+            return response
+        return error_pages.page_for_status(request, exc.status_code, headers)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> Response:
-        fields = "; ".join(
-            f"{'.'.join(str(p) for p in e.get('loc', ())[1:])}: {e.get('msg', '')}"
-            for e in exc.errors()[:10]
-        )
-        return _problem(422, "invalid_input", fields or "invalid input")
+        return problems.problem_for_validation(exc)
 
     @app.exception_handler(OperationalError)
     async def on_database_down(request: Request, exc: OperationalError) -> Response:
         log.error("database unavailable: %s", type(exc.orig).__name__)
         path = request.url.path
-        if path in OAUTH_JSON_PATHS:
-            return oidc_routes.render_oauth_error(
-                OAuthError("temporarily_unavailable", "try again later", status=503)
-            )
-        retry = {"Retry-After": "5"}
+        if path in oauth_errors.JSON_ENDPOINTS:
+            return oauth_errors.unavailable()
         if answers_json(path):
-            return _problem(503, "temporarily_unavailable", "the database is not reachable", retry)
-        response = error_page(
-            request,
-            status=503,
-            title_key="error.unavailable_title",
-            message_key="error.unavailable",
-        )
-        response.headers.update(retry)
-        return response
+            return problems.problem(
+                503,
+                "temporarily_unavailable",
+                "the database is not reachable",
+                {"Retry-After": "5"},
+            )
+        return error_pages.unavailable_page(request)
 
 
 def server_error_response(request: Request) -> Response:
     """The 500 for an exception no handler took, in the surface's format (EdgeMiddleware sends it,
     so it carries the security headers and is logged and counted)."""
     path = request.url.path
-    if path in OAUTH_JSON_PATHS:
-        return oidc_routes.render_oauth_error(
-            OAuthError("server_error", "internal error", status=500)
-        )
+    if path in oauth_errors.JSON_ENDPOINTS:
+        return oauth_errors.server_error()
     if answers_json(path):
-        return _problem(500, "internal_server_error", "internal error")
-    return error_page(
-        request, status=500, title_key="error.server_error_title", message_key="error.server_error"
-    )
+        return problems.problem(500, "internal_server_error", "internal error")
+    return error_pages.server_error_page(request)
 
 
 class EmbeddedRegister:

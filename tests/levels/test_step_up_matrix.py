@@ -38,11 +38,11 @@ from servicekonto.accounts.service import create_account, set_attribute
 from servicekonto.accounts.sessions import ActiveSession
 from servicekonto.clock import FixedClock
 from servicekonto.db.models import Consent, LoginMeans
+from servicekonto.errors import OAuthError
 from servicekonto.oidc import acr
 from servicekonto.oidc.authorize import AuthorizationRequest
 from servicekonto.oidc.claims import parse_claims_parameter
 from servicekonto.oidc.interaction import Decision, Step, StepUpMeans, decide, step_up_means
-from servicekonto.oidc.redirects import AuthorizationResponseError
 from tests.support import FAST_HASHING
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -161,7 +161,7 @@ def run(
     )
 
 
-def assert_error(excinfo: pytest.ExceptionInfo[AuthorizationResponseError], error: str) -> None:
+def assert_error(excinfo: pytest.ExceptionInfo[OAuthError], error: str) -> None:
     assert excinfo.value.error == error
     # RFC 6749 §4.1.2.1: the error goes back to the validated redirect URI with the state
     assert excinfo.value.redirect_uri == REDIRECT_URI
@@ -236,7 +236,7 @@ def test_oidc_core_3_1_2_1_without_session_login_comes_first_whatever_acr_is_ask
     case: Case,
 ) -> None:
     if case.silent:
-        with pytest.raises(AuthorizationResponseError) as excinfo:
+        with pytest.raises(OAuthError) as excinfo:
             run(case.request(), None, MEANS[case.means].means)
         assert_error(excinfo, "login_required")  # OIDC Core §3.1.2.6
     else:
@@ -255,7 +255,7 @@ def test_oidc_core_5_5_1_1_essential_acr_above_session_steps_up_or_is_interactio
 ) -> None:
     request, session = case.request(), make_session(case.session_level)
     if case.silent:
-        with pytest.raises(AuthorizationResponseError) as excinfo:
+        with pytest.raises(OAuthError) as excinfo:
             run(request, session, MEANS[case.means].means)
         assert_error(excinfo, "interaction_required")
     else:
@@ -267,7 +267,7 @@ def test_oidc_core_5_5_1_1_essential_acr_above_session_steps_up_or_is_interactio
 def test_oidc_core_5_5_1_1_essential_acr_out_of_reach_is_unmet_authentication_requirements(
     case: Case,
 ) -> None:
-    with pytest.raises(AuthorizationResponseError) as excinfo:
+    with pytest.raises(OAuthError) as excinfo:
         run(case.request(), make_session(case.session_level), MEANS[case.means].means)
     assert_error(excinfo, "login_required" if case.silent else "unmet_authentication_requirements")
 
@@ -346,7 +346,7 @@ def test_oidc_core_5_5_1_1_essential_acr_step_up_cannot_be_declined(
 
 def test_oidc_core_5_5_1_1_essential_acr_declined_and_unreachable_is_still_unmet() -> None:
     request = make_request(requested=HIGH, mode="essential", prompt=[])
-    with pytest.raises(AuthorizationResponseError) as excinfo:
+    with pytest.raises(OAuthError) as excinfo:
         run(request, make_session(LOW), MEANS["totp+identity_substantial"].means, declined=True)
     assert_error(excinfo, "unmet_authentication_requirements")
 
@@ -385,7 +385,7 @@ def test_oidc_core_5_5_1_1_essential_acr_in_every_vocabulary_steps_up_alike(
     request = make_request(requested=HIGH, mode="essential", prompt=[], vocabulary=vocabulary)
     decision = run(request, make_session(SUBSTANTIAL), MEANS["eid"].means)
     assert decision == Decision(Step.STEP_UP, HIGH, essential=True)
-    with pytest.raises(AuthorizationResponseError) as excinfo:
+    with pytest.raises(OAuthError) as excinfo:
         run(request, make_session(SUBSTANTIAL), MEANS["totp+identity_substantial"].means)
     assert_error(excinfo, "unmet_authentication_requirements")
 
@@ -404,7 +404,7 @@ def test_oidc_core_5_5_1_1_essential_acr_with_only_unknown_values_cannot_be_met(
         prompt=[],
         claims=acr_claims(["urn:example:loa:9"], essential=True),
     )
-    with pytest.raises(AuthorizationResponseError) as excinfo:
+    with pytest.raises(OAuthError) as excinfo:
         run(request, make_session(HIGH), MEANS["eid"].means)
     assert_error(excinfo, "unmet_authentication_requirements")
 
@@ -438,7 +438,7 @@ def test_oidc_core_3_1_2_1_consent_follows_a_reached_or_skipped_level() -> None:
     )
     assert no_consent == Decision(Step.CONSENT)
     silent = make_request(requested=HIGH, mode="voluntary-acr_values", prompt=["none"])
-    with pytest.raises(AuthorizationResponseError) as excinfo:
+    with pytest.raises(OAuthError) as excinfo:
         decide(
             request=silent,
             session=make_session(LOW),
@@ -452,7 +452,7 @@ def test_oidc_core_3_1_2_1_consent_follows_a_reached_or_skipped_level() -> None:
 
 def test_oidc_core_5_5_1_1_an_unmet_essential_acr_is_reported_before_missing_consent() -> None:
     request = make_request(requested=HIGH, mode="essential", prompt=[])
-    with pytest.raises(AuthorizationResponseError) as excinfo:
+    with pytest.raises(OAuthError) as excinfo:
         decide(
             request=request,
             session=make_session(LOW),
@@ -466,7 +466,7 @@ def test_oidc_core_5_5_1_1_an_unmet_essential_acr_is_reported_before_missing_con
 
 def test_decide_without_means_can_reach_nothing_above_the_session() -> None:
     request = make_request(requested=SUBSTANTIAL, mode="essential", prompt=[])
-    with pytest.raises(AuthorizationResponseError) as excinfo:
+    with pytest.raises(OAuthError) as excinfo:
         decide(
             request=request,
             session=make_session(LOW),

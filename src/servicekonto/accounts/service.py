@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from servicekonto.accounts.levels import TrustLevel
 from servicekonto.db.models import Account, AccountAttribute, EmailToken
-from servicekonto.errors import Conflict, InvalidInput
+from servicekonto.errors import Conflict, InputRefused
 from servicekonto.security.passwords import PasswordHashing, password_problems
 from servicekonto.security.secrets import digest
 
@@ -245,11 +245,11 @@ def link_token_usable(db: Session, *, token: str, purpose: str, now: datetime) -
 def set_password(
     db: Session, *, hashing: PasswordHashing, account: Account, password: str, now: datetime
 ) -> None:
-    """Give the account a new password. Raises InvalidInput (machine codes, comma-separated)
+    """Give the account a new password. Raises InputRefused (its `problems` machine codes)
     for a password the policy refuses (DESIGN §8); then nothing is written."""
     problems = password_problems(password, email=account.email or "")
     if problems:
-        raise InvalidInput(", ".join(problems))
+        raise InputRefused(problems)
     account.password_hash = hashing.hash(password)
     account.failed_logins, account.locked_until, account.updated_at = 0, None, now
 

@@ -1,18 +1,25 @@
-"""The error responses of the JSON API in the OpenAPI document.
+"""The error responses of the JSON API: rendered and declared in the OpenAPI document.
 
-Every error under /api/ is rendered once, by `app._problem`, as RFC 9457 problem details
-(`application/problem+json`; DESIGN §6 convention 2). FastAPI would otherwise document only its
-own `HTTPValidationError` as `application/json`, which is not what clients receive; these
-declarations make the committed spec say what the API really answers (DESIGN §11, schemathesis).
+Every error under /api/ is rendered once, here, as RFC 9457 problem details
+(`application/problem+json`; DESIGN §6 convention 2); the app registers the renderers. FastAPI
+would otherwise document only its own `HTTPValidationError` as `application/json`, which is not
+what clients receive; the declarations make the committed spec say what the API really answers
+(DESIGN §11, schemathesis).
 """
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
+
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from servicekonto.errors import REALM, RateLimited, ServiceKontoError, Unauthorized
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
-#: The body `app._problem` renders; kept beside the declarations so both change together.
+#: The body `problem` renders; kept beside the declarations so both change together.
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
     "type": "object",
@@ -54,3 +61,41 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
             response["headers"] = _HEADERS[status]
         declared[status] = response
     return declared
+
+
+def problem(
+    status: int, title: str, detail: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """RFC 9457 problem details; `title` is the error's machine code."""
+    return JSONResponse(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail},
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def problem_for_error(exc: ServiceKontoError) -> JSONResponse:
+    headers: dict[str, str] | None = None
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, Unauthorized):  # RFC 9110 §15.5.2, RFC 6750 §3
+        headers = {"WWW-Authenticate": f'Bearer realm="{REALM}"'}
+    return problem(exc.status, exc.code, exc.description, headers)
+
+
+def problem_for_status(
+    status: int, detail: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """A framework refusal (unknown path, wrong method) titled by its status's phrase."""
+    title = HTTPStatus(status).phrase.lower().replace(" ", "_")
+    return problem(status, title, detail, headers)
+
+
+def problem_for_validation(exc: RequestValidationError) -> JSONResponse:
+    """A body or parameter the schema refuses: 422 naming up to ten fields and what is wrong."""
+    fields = "; ".join(
+        f"{'.'.join(str(p) for p in e.get('loc', ())[1:])}: {e.get('msg', '')}"
+        for e in exc.errors()[:10]
+    )
+    return problem(422, "invalid_input", fields or "invalid input")

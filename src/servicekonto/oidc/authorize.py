@@ -16,13 +16,24 @@ from sqlalchemy.orm import Session
 from servicekonto.accounts.levels import TrustLevel
 from servicekonto.clients.schemas import is_machine_scope
 from servicekonto.clients.service import ClientInfo
-from servicekonto.errors import InvalidRedirectTarget, OAuthError
+from servicekonto.errors import (
+    InvalidRedirectTarget,
+    InvalidRequest,
+    InvalidScope,
+    OAuthError,
+    RequestNotSupported,
+    RequestUriNotSupported,
+    UnauthorizedClient,
+    UnknownClient,
+    UnregisteredRedirectUri,
+    UnsupportedResponseType,
+)
 from servicekonto.oidc import acr as acr_vocabulary
 from servicekonto.oidc import jose, pkce
 from servicekonto.oidc.claims import ClaimsParameter, claims_for_scopes, parse_claims_parameter
 from servicekonto.oidc.minting import subject_for
 from servicekonto.oidc.provider import Provider
-from servicekonto.oidc.redirects import AuthorizationResponseError, is_registered
+from servicekonto.oidc.redirects import is_registered
 
 PROMPTS = frozenset({"none", "login", "consent", "select_account"})
 MAX_STATE = 2048
@@ -96,11 +107,12 @@ class AuthorizationRequest:
 
 
 def _single(params: list[tuple[str, str]]) -> dict[str, str]:
-    """RFC 6749 §3.1: parameters must not appear more than once."""
+    """RFC 6749 §3.1: parameters must not appear more than once. Checked before the redirect
+    URI is trusted (a repeated one is no target), so it fails with a page."""
     seen: dict[str, str] = {}
     for name, value in params:
         if name in seen and name in SINGLE_VALUED:
-            raise OAuthError("invalid_request", f"parameter {name} repeated")
+            raise InvalidRedirectTarget(f"parameter {name} repeated")
         seen[name] = value
     return seen
 
@@ -109,21 +121,13 @@ def resolve_client_and_redirect(
     db: Session, provider: Provider, params: list[tuple[str, str]]
 ) -> tuple[ClientInfo, dict[str, str]]:
     """Checks that must pass before anything may be redirected; failures render a page."""
-    try:
-        single = _single(params)
-    except OAuthError as exc:
-        raise InvalidRedirectTarget(exc.description) from exc
+    single = _single(params)
     client = provider.clients.get(db, single.get("client_id", ""))
     if client is None or client.disabled:
-        raise InvalidRedirectTarget(
-            "unknown client_id", reason=InvalidRedirectTarget.UNKNOWN_CLIENT
-        )
+        raise UnknownClient("unknown client_id")
     redirect_uri = single.get("redirect_uri", "")
     if not redirect_uri or not is_registered(redirect_uri, client.redirect_uris):
-        raise InvalidRedirectTarget(
-            "redirect_uri is not registered for this client",
-            reason=InvalidRedirectTarget.REDIRECT_URI_NOT_REGISTERED,
-        )
+        raise UnregisteredRedirectUri("redirect_uri is not registered for this client")
     return client, single
 
 
@@ -139,76 +143,69 @@ class _Draft:
     max_age: int | None = None
     claims: ClaimsParameter = field(default_factory=ClaimsParameter)
 
-    def fail(self, error: str, description: str) -> AuthorizationResponseError:
-        state = self.params.get("state")
-        return AuthorizationResponseError(
-            error,
-            description,
-            redirect_uri=self.params["redirect_uri"],
-            # an overlong state is not echoed back (check_state refuses it)
-            state=state if state is not None and len(state) <= MAX_STATE else None,
-        )
+
+def response_state(params: dict[str, str]) -> str | None:
+    """The `state` an error response carries: an overlong one is not echoed (`check_state`)."""
+    state = params.get("state")
+    return state if state is not None and len(state) <= MAX_STATE else None
 
 
 def check_state(draft: _Draft) -> None:
     state = draft.params.get("state")
     if state is not None and len(state) > MAX_STATE:
-        raise draft.fail("invalid_request", "state too long")
+        raise InvalidRequest("state too long")
 
 
 def check_request_object(draft: _Draft) -> None:
     """OIDC Core §6: request objects are optional and not offered (discovery says so)."""
     if "request" in draft.params:
-        raise draft.fail("request_not_supported", "request objects are not supported")
+        raise RequestNotSupported("request objects are not supported")
     if "request_uri" in draft.params:
-        raise draft.fail("request_uri_not_supported", "request_uri is not supported")
+        raise RequestUriNotSupported("request_uri is not supported")
 
 
 def check_response_type(draft: _Draft) -> None:
     response_type = draft.params.get("response_type")
     if not response_type:  # RFC 6749 §4.1.2.1: a missing parameter is invalid_request
-        raise draft.fail("invalid_request", "response_type is required")
+        raise InvalidRequest("response_type is required")
     if response_type != "code":
-        raise draft.fail("unsupported_response_type", "only response_type=code is supported")
+        raise UnsupportedResponseType("only response_type=code is supported")
 
 
 def check_response_mode(draft: _Draft) -> None:
     if draft.params.get("response_mode", "query") != "query":
-        raise draft.fail("invalid_request", "only response_mode=query is supported")
+        raise InvalidRequest("only response_mode=query is supported")
 
 
 def check_grant_type(draft: _Draft) -> None:
     if "authorization_code" not in draft.client.grant_types:
-        raise draft.fail("unauthorized_client", "client may not use the authorization code flow")
+        raise UnauthorizedClient("client may not use the authorization code flow")
 
 
 def check_scope(draft: _Draft) -> None:
     scopes = draft.params.get("scope", "").split()
     if not scopes:
-        raise draft.fail("invalid_scope", "scope is required")
+        raise InvalidScope("scope is required")
     # Machine scopes never go into an end user's token, even for a client registered with
     # them before registration refused that.
     if any(s not in draft.client.scopes or is_machine_scope(s) for s in scopes):
-        raise draft.fail("invalid_scope", "scope not allowed for this client")
+        raise InvalidScope("scope not allowed for this client")
     draft.scopes = scopes
 
 
 def check_pkce(draft: _Draft) -> None:
     params = draft.params
-    try:
-        draft.code_challenge = pkce.check_challenge(
-            params.get("code_challenge"), params.get("code_challenge_method")
-        )
-    except OAuthError as exc:
-        raise draft.fail(exc.error, exc.description) from exc
+    draft.code_challenge = pkce.check_challenge(
+        params.get("code_challenge"), params.get("code_challenge_method")
+    )
 
 
 def check_prompt(draft: _Draft) -> None:
     prompt = draft.params.get("prompt", "").split()
     if any(v not in PROMPTS for v in prompt):
-        raise draft.fail("invalid_request", "unknown prompt value")
+        raise InvalidRequest("unknown prompt value")
     if "none" in prompt and len(prompt) > 1:
-        raise draft.fail("invalid_request", "prompt=none cannot be combined")
+        raise InvalidRequest("prompt=none cannot be combined")
     draft.prompt = prompt
 
 
@@ -217,24 +214,21 @@ def check_max_age(draft: _Draft) -> None:
     if max_age is None:
         return
     if not max_age.isdigit() or len(max_age) > 9:
-        raise draft.fail("invalid_request", "max_age must be a non-negative integer")
+        raise InvalidRequest("max_age must be a non-negative integer")
     draft.max_age = int(max_age)
 
 
 def check_nonce(draft: _Draft) -> None:
     nonce = draft.params.get("nonce")
     if nonce is not None and len(nonce) > MAX_NONCE:
-        raise draft.fail("invalid_request", "nonce too long")
+        raise InvalidRequest("nonce too long")
 
 
 def check_claims(draft: _Draft) -> None:
-    try:
-        # Checklist K-03: the `claims` parameter reaches no claim outside the registered scopes.
-        draft.claims = parse_claims_parameter(draft.params.get("claims")).within(
-            claims_for_scopes(draft.client.scopes)
-        )
-    except OAuthError as exc:
-        raise draft.fail(exc.error, exc.description) from exc
+    # Checklist K-03: the `claims` parameter reaches no claim outside the registered scopes.
+    draft.claims = parse_claims_parameter(draft.params.get("claims")).within(
+        claims_for_scopes(draft.client.scopes)
+    )
 
 
 def check_offline_access(draft: _Draft) -> None:
@@ -261,10 +255,15 @@ CHECKS: tuple[Callable[[_Draft], None], ...] = (
 
 
 def validate(client: ClientInfo, p: dict[str, str]) -> AuthorizationRequest:
-    """The checks after the redirect URI is trusted; failures redirect back with `error`."""
+    """The checks after the redirect URI is trusted; their errors are addressed to it, so they
+    redirect back with `error` and `state`."""
     draft = _Draft(client, p)
-    for check in CHECKS:
-        check(draft)
+    try:
+        for check in CHECKS:
+            check(draft)
+    except OAuthError as exc:
+        exc.to_client(p["redirect_uri"], response_state(p))
+        raise
     return AuthorizationRequest(
         client_id=client.client_id,
         redirect_uri=p["redirect_uri"],

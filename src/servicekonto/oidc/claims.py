@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from servicekonto.accounts.service import AttributeValue
-from servicekonto.errors import OAuthError
+from servicekonto.errors import InvalidRequest
 
 #: OIDC Core §5.4, plus German identity attributes of TR-03160-2 under `profile`.
 SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
@@ -119,17 +119,17 @@ def _claim_request(name: str, raw: Any) -> ClaimRequest:
     if raw is None:
         return ClaimRequest()
     if not isinstance(raw, dict):
-        raise OAuthError("invalid_request", f"claims: member {name} must be null or an object")
+        raise InvalidRequest(f"claims: member {name} must be null or an object")
     values: list[str] = []
     if "value" in raw:
         values.append(str(raw["value"]))
     if "values" in raw:
         if not isinstance(raw["values"], list):
-            raise OAuthError("invalid_request", f"claims: {name}.values must be an array")
+            raise InvalidRequest(f"claims: {name}.values must be an array")
         values.extend(str(v) for v in raw["values"])
     essential = raw.get("essential", False)
     if not isinstance(essential, bool):
-        raise OAuthError("invalid_request", f"claims: {name}.essential must be a boolean")
+        raise InvalidRequest(f"claims: {name}.essential must be a boolean")
     return ClaimRequest(essential, tuple(values))
 
 
@@ -138,19 +138,19 @@ def parse_claims_parameter(raw: str | None) -> ClaimsParameter:
     if not raw:
         return ClaimsParameter()
     if len(raw) > MAX_CLAIMS_PARAMETER:
-        raise OAuthError("invalid_request", "claims parameter too large")
+        raise InvalidRequest("claims parameter too large")
     try:
         data = json.loads(raw)
     except ValueError as exc:
-        raise OAuthError("invalid_request", "claims parameter is not valid JSON") from exc
+        raise InvalidRequest("claims parameter is not valid JSON") from exc
     if not isinstance(data, dict):
-        raise OAuthError("invalid_request", "claims parameter must be a JSON object")
+        raise InvalidRequest("claims parameter must be a JSON object")
     parts: dict[str, dict[str, ClaimRequest]] = {"id_token": {}, "userinfo": {}}
     verified: dict[str, tuple[str, ...]] = {"id_token": (), "userinfo": ()}
     for target in ("id_token", "userinfo"):
         member = data.get(target, {})
         if not isinstance(member, dict):
-            raise OAuthError("invalid_request", f"claims.{target} must be a JSON object")
+            raise InvalidRequest(f"claims.{target} must be a JSON object")
         for name, request in member.items():
             if name == "verified_claims":
                 verified[target] = _verified_claim_names(request)
@@ -168,9 +168,9 @@ def _verified_claim_names(request: Any) -> tuple[str, ...]:
     names: list[str] = []
     for item in requests:
         if not isinstance(item, dict) or not isinstance(item.get("claims"), dict):
-            raise OAuthError("invalid_request", "verified_claims needs a claims object")
+            raise InvalidRequest("verified_claims needs a claims object")
         if not isinstance(item.get("verification", {}), dict):
-            raise OAuthError("invalid_request", "verified_claims.verification must be an object")
+            raise InvalidRequest("verified_claims.verification must be an object")
         names.extend(str(n)[:64] for n in item["claims"] if n in SUPPORTED_CLAIMS)
     return tuple(dict.fromkeys(names))
 

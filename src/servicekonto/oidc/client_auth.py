@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from servicekonto.clients.service import ClientInfo
 from servicekonto.db.models import ClientAssertionJti
-from servicekonto.errors import NeedsDatabase, OAuthError
+from servicekonto.errors import InvalidClient, InvalidRequest, NeedsDatabase
 from servicekonto.oidc import jose
 from servicekonto.oidc.provider import Provider
 from servicekonto.security.secrets import digest, same
@@ -29,23 +29,14 @@ CLOCK_SKEW = timedelta(seconds=10)
 MAX_ASSERTION_LIFETIME = timedelta(minutes=10)
 
 
-def _invalid_client(description: str, *, basic: bool) -> OAuthError:
-    return OAuthError(
-        "invalid_client",
-        description,
-        status=401,
-        www_authenticate='Basic realm="servicekonto"' if basic else None,
-    )
-
-
 def _parse_basic(header: str) -> tuple[str, str]:
     try:
         raw = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError) as exc:
-        raise _invalid_client("malformed basic credentials", basic=True) from exc
+        raise InvalidClient("malformed basic credentials", basic=True) from exc
     client_id, sep, secret = raw.partition(":")
     if not sep:
-        raise _invalid_client("malformed basic credentials", basic=True)
+        raise InvalidClient("malformed basic credentials", basic=True)
     return unquote_plus(client_id), unquote_plus(secret)
 
 
@@ -61,11 +52,11 @@ def authenticate(
     basic = bool(authorization_header and authorization_header[:6].lower() == "basic ")
     methods = [basic, "client_secret" in form, "client_assertion" in form]
     if sum(methods) > 1:
-        raise OAuthError("invalid_request", "use exactly one client authentication method")
+        raise InvalidRequest("use exactly one client authentication method")
     if basic:
         client_id, secret = _parse_basic(authorization_header or "")
         if form.get("client_id") not in (None, client_id):
-            raise OAuthError("invalid_request", "client_id does not match the credentials")
+            raise InvalidRequest("client_id does not match the credentials")
         return _by_secret(db, provider, client_id, secret, "client_secret_basic", basic=True)
     if "client_secret" in form:
         return _by_secret(
@@ -82,7 +73,7 @@ def authenticate(
         return _by_assertion(db, provider, form, endpoint_url=endpoint_url, now=now)
     client = provider.clients.get(db, form.get("client_id", ""))
     if client is None or client.disabled or client.token_endpoint_auth_method != "none":
-        raise _invalid_client("client authentication failed", basic=False)
+        raise InvalidClient("client authentication failed")
     return client
 
 
@@ -98,7 +89,7 @@ def _by_secret(
         and same(digest(secret), client.secret_digest)
     )
     if not ok or client is None:
-        raise _invalid_client("client authentication failed", basic=basic)
+        raise InvalidClient("client authentication failed", basic=basic)
     return client
 
 
@@ -106,7 +97,7 @@ def _by_assertion(
     db: Session, provider: Provider, form: dict[str, str], *, endpoint_url: str, now: datetime
 ) -> ClientInfo:
     if form.get("client_assertion_type") != JWT_BEARER:
-        raise _invalid_client("unsupported client_assertion_type", basic=False)
+        raise InvalidClient("unsupported client_assertion_type")
     assertion = form["client_assertion"]
     try:
         unverified = jose.peek_claims(assertion)
@@ -116,15 +107,15 @@ def _by_assertion(
             or client.disabled
             or client.token_endpoint_auth_method != "private_key_jwt"
         ):
-            raise _invalid_client("client authentication failed", basic=False)
+            raise InvalidClient("client authentication failed")
         if form.get("client_id") not in (None, client.client_id) or not client.jwks:
-            raise _invalid_client("client authentication failed", basic=False)
+            raise InvalidClient("client authentication failed")
         key_set = KeySet.import_key_set(client.jwks)  # type: ignore[arg-type]
         _header, claims = jose.decode(assertion, key_set)
     # KeyError: registered JWKS that joserfc cannot import (no "keys", an unknown "crv"); the
     # admin API accepts any JSON object of lists there, so this must not become a 500.
     except (jose.InvalidJwt, JoseError, ValueError, TypeError, KeyError) as exc:
-        raise _invalid_client("client assertion invalid", basic=False) from exc
+        raise InvalidClient("client assertion invalid") from exc
     _check_assertion_claims(claims, client.client_id, provider.issuer, endpoint_url, now)
     try:
         with db.begin_nested():
@@ -136,15 +127,15 @@ def _by_assertion(
                 )
             )
     except IntegrityError as exc:
-        raise _invalid_client("client assertion replayed", basic=False) from exc
+        raise InvalidClient("client assertion replayed") from exc
     return client
 
 
 def _check_assertion_claims(
     claims: dict[str, object], client_id: str, issuer: str, endpoint_url: str, now: datetime
 ) -> None:
-    def reject(why: str) -> OAuthError:
-        return _invalid_client(f"client assertion {why}", basic=False)
+    def reject(why: str) -> InvalidClient:
+        return InvalidClient(f"client assertion {why}")
 
     if claims.get("iss") != client_id or claims.get("sub") != client_id:
         raise reject("iss/sub must be the client_id")

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from servicekonto.clients.service import ClientInfo
 from servicekonto.db.models import Account, Authorization, AuthorizationCode, RefreshToken
-from servicekonto.errors import OAuthError
+from servicekonto.errors import InvalidGrant, InvalidRequest, InvalidScope, InvalidTarget
 from servicekonto.oidc import pkce
 from servicekonto.oidc.claims import STANDARD_SCOPES
 from servicekonto.oidc.minting import TokenSet, access_token, issue_for_authorization
@@ -26,11 +26,11 @@ from servicekonto.security.secrets import digest
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 
 
-class GrantReplay(OAuthError):
+class GrantReplay(InvalidGrant):
     """A code or refresh token used twice. The revocation it caused must be committed."""
 
     def __init__(self, authorization_id: str, what: str) -> None:
-        super().__init__("invalid_grant", f"{what} was already used; the grant is revoked")
+        super().__init__(f"{what} was already used; the grant is revoked")
         self.authorization_id = authorization_id
 
 
@@ -46,16 +46,16 @@ def _revoke(db: Session, authorization_id: str, now: datetime) -> None:
 def _live_authorization(db: Session, authorization_id: str, now: datetime) -> Authorization:
     authorization = db.get(Authorization, authorization_id)
     if authorization is None or authorization.revoked_at is not None:
-        raise OAuthError("invalid_grant", "the grant has been revoked")
+        raise InvalidGrant("the grant has been revoked")
     if authorization.expires_at <= now:
-        raise OAuthError("invalid_grant", "the grant has expired")
+        raise InvalidGrant("the grant has expired")
     return authorization
 
 
 def _account(db: Session, account_id: str) -> Account:
     account = db.get(Account, account_id)
     if account is None:
-        raise OAuthError("invalid_grant", "the account no longer exists")
+        raise InvalidGrant("the account no longer exists")
     return account
 
 
@@ -64,7 +64,7 @@ def authorization_code(
 ) -> TokenSet:
     code = form.get("code", "")
     if not code or len(code) > 256:
-        raise OAuthError("invalid_request", "code is required")
+        raise InvalidRequest("code is required")
     code_digest = digest(code)
     consumed = db.execute(
         update(AuthorizationCode)
@@ -81,12 +81,12 @@ def authorization_code(
         if row is not None and row.consumed_at is not None:
             _revoke(db, row.authorization_id, now)
             raise GrantReplay(row.authorization_id, "code")
-        raise OAuthError("invalid_grant", "code is invalid or expired")
+        raise InvalidGrant("code is invalid or expired")
     assert row is not None
     if row.client_id != client.client_id:
-        raise OAuthError("invalid_grant", "code was issued to another client")
+        raise InvalidGrant("code was issued to another client")
     if form.get("redirect_uri") != row.redirect_uri:
-        raise OAuthError("invalid_grant", "redirect_uri does not match the authorization request")
+        raise InvalidGrant("redirect_uri does not match the authorization request")
     pkce.verify(row.code_challenge, form.get("code_verifier"))
     authorization = _live_authorization(db, row.authorization_id, now)
     account = _account(db, authorization.account_id)
@@ -106,7 +106,7 @@ def refresh_token(
 ) -> TokenSet:
     presented = form.get("refresh_token", "")
     if not presented or len(presented) > 256:
-        raise OAuthError("invalid_request", "refresh_token is required")
+        raise InvalidRequest("refresh_token is required")
     token_digest = digest(presented)
     found = db.execute(
         select(RefreshToken, Authorization)
@@ -114,10 +114,10 @@ def refresh_token(
         .where(RefreshToken.digest == token_digest)
     ).first()
     if found is None:
-        raise OAuthError("invalid_grant", "refresh token is invalid")
+        raise InvalidGrant("refresh token is invalid")
     row, authorization = found
     if authorization.client_id != client.client_id:
-        raise OAuthError("invalid_grant", "refresh token was issued to another client")
+        raise InvalidGrant("refresh token was issued to another client")
     consumed = db.execute(
         update(RefreshToken)
         .where(RefreshToken.digest == token_digest, RefreshToken.used_at.is_(None))
@@ -132,7 +132,7 @@ def refresh_token(
     if "scope" in form:
         asked = form["scope"].split()
         if not asked or not set(asked) <= set(authorization.scopes):
-            raise OAuthError("invalid_scope", "scope exceeds the original grant")
+            raise InvalidScope("scope exceeds the original grant")
     account = _account(db, authorization.account_id)
     return issue_for_authorization(
         db,
@@ -154,13 +154,13 @@ def client_credentials(
     if "scope" in form:
         asked = form["scope"].split()
         if not asked or not set(asked) <= set(allowed):
-            raise OAuthError("invalid_scope", "scope not allowed for this client")
+            raise InvalidScope("scope not allowed for this client")
         scopes = sorted(set(asked))
     else:
         scopes = allowed
     resource = form.get("resource")
     if resource is not None and not _absolute_uri(resource):
-        raise OAuthError("invalid_target", "resource must be an absolute URI (RFC 8707 §2)")
+        raise InvalidTarget("resource must be an absolute URI (RFC 8707 §2)")
     token = access_token(
         provider,
         subject=client.client_id,

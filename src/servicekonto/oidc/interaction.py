@@ -35,11 +35,17 @@ from servicekonto.accounts.service import get_account, identity_level
 from servicekonto.accounts.sessions import ActiveSession
 from servicekonto.consent.service import find_consent
 from servicekonto.db.models import Consent
+from servicekonto.errors import (
+    ConsentRequired,
+    InteractionRequired,
+    LoginRequired,
+    OAuthError,
+    UnmetAuthenticationRequirements,
+)
 from servicekonto.oidc import codes
 from servicekonto.oidc.authorize import AuthorizationRequest
 from servicekonto.oidc.claims import claims_for_scopes
 from servicekonto.oidc.provider import Provider
-from servicekonto.oidc.redirects import AuthorizationResponseError
 
 
 class Step(Enum):
@@ -122,10 +128,9 @@ class Context:
     def silent(self) -> bool:
         return "none" in self.request.prompt
 
-    def fail(self, error: str, description: str) -> AuthorizationResponseError:
-        return AuthorizationResponseError(
-            error, description, redirect_uri=self.request.redirect_uri, state=self.request.state
-        )
+    def fail(self, error: OAuthError) -> OAuthError:
+        """The error, addressed to the request's (validated) redirect_uri."""
+        return error.to_client(self.request.redirect_uri, self.request.state)
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,7 @@ class Check:
     #: Why the prompt is needed; the `error_description` under `prompt=none`.
     reason: str
     #: The OAuth error under `prompt=none`; None: a voluntary step, silently passed over.
-    error: str | None
+    error: type[OAuthError] | None
     needed: Callable[[Context], bool]
     #: When set, no interaction can satisfy the check: without `prompt=none` the request fails
     #: with `unmet_authentication_requirements` and this description (EAP ACR values §4).
@@ -182,9 +187,9 @@ NOT_AUTHENTICATED = "the end-user is not authenticated"
 LOGIN = Prompt(
     Step.LOGIN,
     (
-        Check("no_session", NOT_AUTHENTICATED, "login_required", _no_session),
-        Check("login_prompt", NOT_AUTHENTICATED, "login_required", _login_prompted),
-        Check("max_age", NOT_AUTHENTICATED, "login_required", _session_too_old),
+        Check("no_session", NOT_AUTHENTICATED, LoginRequired, _no_session),
+        Check("login_prompt", NOT_AUTHENTICATED, LoginRequired, _login_prompted),
+        Check("max_age", NOT_AUTHENTICATED, LoginRequired, _session_too_old),
     ),
 )
 
@@ -241,21 +246,21 @@ STEP_UP = Prompt(
         Check(
             "essential_acr_unknown",
             LEVEL_NEEDS_LOGIN,
-            "login_required",
+            LoginRequired,
             _acr_unknown,
             unmet="none of the essential acr values is known",
         ),
         Check(
             "essential_acr_unreachable",
             LEVEL_NEEDS_LOGIN,
-            "login_required",
+            LoginRequired,
             _essential_acr_unreachable,
             unmet="the requested authentication level cannot be reached",
         ),
         Check(
             "essential_acr_missing",
             "a higher authentication level is needed",
-            "interaction_required",
+            InteractionRequired,
             _essential_acr_missing,
         ),
         Check(
@@ -282,7 +287,7 @@ ACTING_AS = Prompt(
         Check(
             "acting_as_unchosen",
             "the end-user has not chosen for whom to act",
-            "interaction_required",
+            InteractionRequired,
             _acting_as_unchosen,
         ),
     ),
@@ -316,9 +321,9 @@ NOT_CONSENTED = "the end-user has not consented"
 CONSENT = Prompt(
     Step.CONSENT,
     (
-        Check("consent_prompt", NOT_CONSENTED, "consent_required", _consent_prompted),
-        Check("scopes_missing", NOT_CONSENTED, "consent_required", _scopes_missing),
-        Check("claims_missing", NOT_CONSENTED, "consent_required", _claims_missing),
+        Check("consent_prompt", NOT_CONSENTED, ConsentRequired, _consent_prompted),
+        Check("scopes_missing", NOT_CONSENTED, ConsentRequired, _scopes_missing),
+        Check("claims_missing", NOT_CONSENTED, ConsentRequired, _claims_missing),
     ),
 )
 
@@ -341,9 +346,9 @@ def evaluate(context: Context) -> Decision:
             continue
         if context.silent:
             assert check.error is not None  # Check.applies passes over voluntary checks
-            raise context.fail(check.error, check.reason)
+            raise context.fail(check.error(check.reason))
         if check.unmet is not None:
-            raise context.fail("unmet_authentication_requirements", check.unmet)
+            raise context.fail(UnmetAuthenticationRequirements(check.unmet))
         return _decision(prompt, context)
     return Decision(Step.COMPLETE)
 
@@ -394,7 +399,7 @@ def advance(
 ) -> Advance:
     """The next step of an authorization request, for `/authorize` and the interaction pages
     alike; when nothing is left to ask, the code is issued (RFC 6749 §4.1.2). Raises
-    AuthorizationResponseError (redirected to the client) as `evaluate` does. Never commits."""
+    an OAuthError addressed to the client's redirect_uri as `evaluate` does. Never commits."""
     consent = (
         find_consent(db, account_id=session.account_id, client_id=request.client_id)
         if session

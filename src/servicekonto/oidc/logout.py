@@ -20,7 +20,7 @@ from servicekonto.accounts.sessions import end_session
 from servicekonto.clients.service import ClientInfo
 from servicekonto.db.models import Authorization, OutboxMessage
 from servicekonto.db.outbox import BACKCHANNEL_LOGOUT, enqueue_backchannel_logout
-from servicekonto.errors import InvalidRedirectTarget
+from servicekonto.errors import InvalidRedirectTarget, UnregisteredRedirectUri
 from servicekonto.oidc import jose
 from servicekonto.oidc.minting import subject_for
 from servicekonto.oidc.provider import Provider
@@ -62,10 +62,7 @@ def validate_request(db: Session, provider: Provider, params: dict[str, str]) ->
     client = provider.clients.get(db, client_id) if client_id else None
     target = params.get("post_logout_redirect_uri")
     if target and (client is None or not is_registered(target, client.post_logout_redirect_uris)):
-        raise InvalidRedirectTarget(
-            "post_logout_redirect_uri is not registered",
-            reason=InvalidRedirectTarget.REDIRECT_URI_NOT_REGISTERED,
-        )
+        raise UnregisteredRedirectUri("post_logout_redirect_uri is not registered")
     return LogoutRequest(
         client=client,
         post_logout_redirect_uri=target or None,

@@ -6,7 +6,7 @@ import base64
 import hashlib
 import re
 
-from servicekonto.errors import OAuthError
+from servicekonto.errors import InvalidGrant, InvalidRequest
 from servicekonto.security.secrets import same
 
 #: RFC 7636 §4.1: 43–128 characters of [A-Z] / [a-z] / [0-9] / "-" / "." / "_" / "~".
@@ -18,11 +18,11 @@ _CHALLENGE = re.compile(r"^[A-Za-z0-9\-_]{43}$")
 def check_challenge(challenge: str | None, method: str | None) -> str:
     """§4.3 at the authorization endpoint: a challenge is required and must use S256."""
     if not challenge:
-        raise OAuthError("invalid_request", "code_challenge is required (PKCE)")
+        raise InvalidRequest("code_challenge is required (PKCE)")
     if (method or "plain") != "S256":
-        raise OAuthError("invalid_request", "code_challenge_method must be S256")
+        raise InvalidRequest("code_challenge_method must be S256")
     if not _CHALLENGE.match(challenge):
-        raise OAuthError("invalid_request", "code_challenge is malformed")
+        raise InvalidRequest("code_challenge is malformed")
     return challenge
 
 
@@ -35,6 +35,6 @@ def s256(verifier: str) -> str:
 def verify(challenge: str, verifier: str | None) -> None:
     """§4.6 at the token endpoint; any failure is `invalid_grant`."""
     if not verifier or not _VERIFIER.match(verifier):
-        raise OAuthError("invalid_grant", "code_verifier missing or malformed")
+        raise InvalidGrant("code_verifier missing or malformed")
     if not challenge or not same(s256(verifier), challenge):
-        raise OAuthError("invalid_grant", "code_verifier does not match the code_challenge")
+        raise InvalidGrant("code_verifier does not match the code_challenge")

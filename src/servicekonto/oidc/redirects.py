@@ -1,25 +1,12 @@
 """Exact redirect URI matching and authorization responses.
 
 RFC 6749 §3.1.2 and RFC 9700 §4.1.3: redirect URIs are compared as exact strings. RFC 9207: every
-authorization response, success or error, carries `iss`.
+authorization response, success or error (`oidc.errors.redirect_location`), carries `iss`.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlencode, urlsplit, urlunsplit
-
-from servicekonto.errors import OAuthError
-
-
-class AuthorizationResponseError(OAuthError):
-    """An error that is sent back to a validated redirect URI (RFC 6749 §4.1.2.1)."""
-
-    def __init__(
-        self, error: str, description: str, *, redirect_uri: str, state: str | None
-    ) -> None:
-        super().__init__(error, description)
-        self.redirect_uri = redirect_uri
-        self.state = state
 
 
 def is_registered(uri: str, registered: tuple[str, ...]) -> bool:
@@ -40,11 +27,3 @@ def success(redirect_uri: str, *, code: str, state: str | None, issuer: str) -> 
         params["state"] = state
     params["iss"] = issuer
     return with_query(redirect_uri, params)
-
-
-def error(exc: AuthorizationResponseError, *, issuer: str) -> str:
-    params = {"error": exc.error, "error_description": exc.description}
-    if exc.state is not None:
-        params["state"] = exc.state
-    params["iss"] = issuer
-    return with_query(exc.redirect_uri, params)

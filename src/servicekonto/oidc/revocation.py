@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from servicekonto.clients.service import ClientInfo
 from servicekonto.db.models import Authorization, RefreshToken, RevokedAccessToken
-from servicekonto.errors import OAuthError
+from servicekonto.errors import InvalidRequest, UnauthorizedClient, UnsupportedTokenType
 from servicekonto.oidc import jose
 from servicekonto.oidc.provider import Provider
 from servicekonto.security.secrets import digest
@@ -29,9 +29,9 @@ def revoke(
     now: datetime,
 ) -> None:
     if not token:
-        raise OAuthError("invalid_request", "token is required")
+        raise InvalidRequest("token is required")
     if hint not in (None, "access_token", "refresh_token"):
-        raise OAuthError("unsupported_token_type", "unknown token_type_hint")
+        raise UnsupportedTokenType("unknown token_type_hint")
     if len(token) > 16 * 1024:
         return
     authorization = db.scalar(
@@ -41,7 +41,7 @@ def revoke(
     )
     if authorization is not None:
         if authorization.client_id != caller.client_id:
-            raise OAuthError("unauthorized_client", "the token belongs to another client")
+            raise UnauthorizedClient("the token belongs to another client")
         db.execute(
             update(Authorization)
             .where(Authorization.id == authorization.id, Authorization.revoked_at.is_(None))
@@ -54,7 +54,7 @@ def revoke(
     except jose.InvalidJwt:
         return  # unknown or invalid: nothing to do (§2.2)
     if claims.get("client_id") != caller.client_id:
-        raise OAuthError("unauthorized_client", "the token belongs to another client")
+        raise UnauthorizedClient("the token belongs to another client")
     jti, exp = str(claims.get("jti", "")), claims.get("exp")
     if jti and isinstance(exp, int) and db.get(RevokedAccessToken, jti) is None:
         db.add(RevokedAccessToken(jti=jti, expires_at=datetime.fromtimestamp(exp, tz=UTC)))

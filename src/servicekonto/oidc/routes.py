@@ -1,7 +1,7 @@
 """The thin bridge between HTTP (FastAPI/Starlette) and the protocol modules.
 
 Each handler parses, calls one protocol function, commits, and renders. Errors are rendered in
-one place per surface (`render_oauth_error`, registered by the app).
+one place per surface (`oidc.errors`, registered by the app).
 """
 
 from __future__ import annotations
@@ -16,7 +16,14 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from servicekonto.clients.service import ClientInfo
-from servicekonto.errors import NeedsDatabase, OAuthError
+from servicekonto.errors import (
+    InvalidClient,
+    InvalidRequest,
+    NeedsDatabase,
+    OAuthError,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+)
 from servicekonto.http.browser import current_session
 from servicekonto.http.context import Csrf, Now
 from servicekonto.http.cookies import BROWSER, cookie, set_cookie
@@ -28,15 +35,14 @@ from servicekonto.oidc import (
     grants,
     interaction,
     introspection,
-    redirects,
     revocation,
     userinfo,
 )
+from servicekonto.oidc.errors import NO_STORE, redirect_location
 from servicekonto.oidc.provider import ProviderDep, provider_of
 from servicekonto.security.csrf import CsrfTokens
 from servicekonto.signin.pending import open_pending
 
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 JSON_HEADERS = {"Cache-Control": "public, max-age=300"}
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -57,24 +63,13 @@ def single_form(pairs: list[tuple[str, str]]) -> dict[str, str]:
     seen: dict[str, str] = {}
     for name, value in pairs:
         if name in seen:
-            raise OAuthError("invalid_request", f"parameter {name} repeated")
+            raise InvalidRequest(f"parameter {name} repeated")
         seen[name] = value
     return seen
 
 
 def json_response(body: dict[str, Any], *, status: int = 200) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=NO_STORE)
-
-
-def render_oauth_error(exc: OAuthError) -> JSONResponse:
-    headers = dict(NO_STORE)
-    if exc.www_authenticate:
-        headers["WWW-Authenticate"] = exc.www_authenticate
-    return JSONResponse(
-        {"error": exc.error, "error_description": exc.description},
-        status_code=exc.status,
-        headers=headers,
-    )
 
 
 def authenticated_client(
@@ -160,9 +155,11 @@ def authorization_endpoint(
             )
             target = f"/interaction/{pending_id}"
         db.commit()
-    except redirects.AuthorizationResponseError as exc:
+    except OAuthError as exc:
+        if exc.redirect_uri is None:  # not to be redirected: the error page
+            raise
         db.commit()
-        target = redirects.error(exc, issuer=provider.issuer)
+        target = redirect_location(exc, issuer=provider.issuer)
     response = RedirectResponse(target, status_code=status, headers={"Cache-Control": "no-store"})
     if not known_browser:
         set_cookie(request, response, BROWSER, browser)
@@ -196,11 +193,11 @@ def _token(request: Request, db: DbSession | None, form: dict[str, str]) -> Resp
     client = authenticated_client(request, db, form, endpoint="/token", now=now)
     grant_type = form.get("grant_type", "")
     if not grant_type:
-        raise OAuthError("invalid_request", "grant_type is required")
+        raise InvalidRequest("grant_type is required")
     if grant_type not in grants.GRANT_TYPES:
-        raise OAuthError("unsupported_grant_type", "grant_type is not supported")
+        raise UnsupportedGrantType("grant_type is not supported")
     if grant_type not in client.grant_types:
-        raise OAuthError("unauthorized_client", "grant_type not allowed for this client")
+        raise UnauthorizedClient("grant_type not allowed for this client")
     if grant_type == "client_credentials":
         if db is None and not provider.keys.is_loaded():
             raise NeedsDatabase("the signing keys are not loaded yet")
@@ -254,7 +251,7 @@ def _introspection(request: Request, form: dict[str, str], *, writes: bool) -> R
     with provider.sessions() if writes else provider.reading() as db:
         caller = authenticated_client(request, db, form, endpoint="/introspect", now=now)
         if caller.is_public:
-            raise OAuthError("invalid_client", "public clients cannot introspect", status=401)
+            raise InvalidClient("public clients cannot introspect")
         body = introspection.introspect(
             db, provider, caller, form.get("token", ""), form.get("token_type_hint"), now=now
         )

@@ -14,7 +14,12 @@ from sqlalchemy.orm import Session
 from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.service import attributes_of
 from servicekonto.db.models import Account
-from servicekonto.errors import OAuthError
+from servicekonto.errors import (
+    InsufficientScope,
+    InvalidBearerRequest,
+    InvalidToken,
+    MissingBearerToken,
+)
 from servicekonto.oidc import access
 from servicekonto.oidc.claims import ClaimsParameter, claims_for_scopes, releasable, release
 from servicekonto.oidc.identity_assurance import release_verified
@@ -22,40 +27,28 @@ from servicekonto.oidc.minting import subject_for
 from servicekonto.oidc.provider import Provider
 
 
-def bearer_error(error: str, description: str, status: int) -> OAuthError:
-    challenge = f'Bearer realm="servicekonto", error="{error}", error_description="{description}"'
-    return OAuthError(error, description, status=status, www_authenticate=challenge)
-
-
 def bearer_token(authorization_header: str | None, *, query_or_body_token: bool) -> str:
     if query_or_body_token:
-        raise bearer_error(
-            "invalid_request", "send the access token in the Authorization header", 400
-        )
+        raise InvalidBearerRequest("send the access token in the Authorization header")
     if not authorization_header:
-        raise OAuthError(
-            "invalid_request",
-            "missing access token",
-            status=401,
-            www_authenticate='Bearer realm="servicekonto"',
-        )
+        raise MissingBearerToken("missing access token")
     scheme, _, token = authorization_header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise bearer_error("invalid_request", "malformed Authorization header", 400)
+        raise InvalidBearerRequest("malformed Authorization header")
     return token.strip()
 
 
 def userinfo(db: Session, provider: Provider, token: str, *, now: datetime) -> dict[str, Any]:
     valid = access.validate(db, provider, token, now=now)
     if valid is None or valid.authorization is None:
-        raise bearer_error("invalid_token", "the access token is invalid, expired or revoked", 401)
+        raise InvalidToken("the access token is invalid, expired or revoked")
     if "openid" not in valid.scopes:
-        raise bearer_error("insufficient_scope", "the openid scope is required", 403)
+        raise InsufficientScope("the openid scope is required")
     authorization = valid.authorization
     client = provider.clients.get(db, authorization.client_id)
     account = db.get(Account, authorization.account_id)
     if client is None or account is None:
-        raise bearer_error("invalid_token", "the access token is invalid, expired or revoked", 401)
+        raise InvalidToken("the access token is invalid, expired or revoked")
     claims_request = ClaimsParameter.from_json(authorization.claims_request)
     asked = claims_for_scopes(valid.scopes & set(authorization.scopes)) | set(
         claims_request.userinfo

@@ -34,7 +34,7 @@ from servicekonto.db.models import (
     EmailToken,
     IdentityEvidence,
 )
-from servicekonto.errors import InvalidInput, NotFound
+from servicekonto.errors import InputRefused, InvalidInput, NotFound
 from servicekonto.faults import crash_point
 from servicekonto.letters.pdf import render_pin_letter
 from servicekonto.letters.service import (
@@ -144,13 +144,13 @@ def _notify_already_registered(
 def register_citizen(
     db: Session, c: Collaborators, *, data: RegistrationInput, now: datetime, request_id: str = ""
 ) -> None:
-    """Register a person. Raises InvalidInput for a refused password and RegisterUnavailable
+    """Register a person. Raises InputRefused for a refused password and RegisterUnavailable
     (nothing written) when the civil register cannot answer; otherwise one generic outcome."""
     problems = password_problems(data.password, email=str(data.email))
     if data.birth_date > now.date():
         problems.append("birth_date_in_future")
     if problems:
-        raise InvalidInput(", ".join(problems))
+        raise InputRefused(problems)
     email = normalise_email(str(data.email))
     existing = db.scalar(select(Account.id).where(Account.email == email))
     match: MatchResult = c.register.match(_query(data))  # before any write: fail closed

@@ -51,7 +51,7 @@ def change_password(
     db: Session, *, hashing: PasswordHashing, account_id: str, password: str, keep_sid: str,
     issuer: str, now: datetime, request_id: str = "",
 ) -> int:
-    """Set the new password (InvalidInput when the policy refuses it; nothing written) and end
+    """Set the new password (InputRefused when the policy refuses it; nothing written) and end
     the account's other sessions; returns how many ended."""
     account = _account(db, account_id)
     set_password(db, hashing=hashing, account=account, password=password, now=now)

@@ -40,7 +40,7 @@ from servicekonto.db.models import (
     OutboxMessage,
     SessionClient,
 )
-from servicekonto.errors import InvalidInput
+from servicekonto.errors import InputRefused
 from servicekonto.letters.service import delete_pdfs_after_commit
 from servicekonto.letters.store import LetterStore, delete_pdfs
 from servicekonto.mail.service import queue_mail
@@ -139,7 +139,7 @@ def reset_password(
 ) -> bool:
     """Set a new password with a reset link; False when the link is unknown, used or expired.
 
-    Raises InvalidInput (machine codes, comma-separated) for a refused password; then nothing is
+    Raises InputRefused (its `problems` machine codes) for a refused password; then nothing is
     written and the link stays usable. On success the link is consumed by one conditional UPDATE
     (a parallel second use finds nothing to update), every other reset link of the account dies
     with it, the account is signed out everywhere and its tokens are revoked.
@@ -150,7 +150,7 @@ def reset_password(
         return False
     problems = password_problems(password, email=account.email or "")
     if problems:
-        raise InvalidInput(", ".join(problems))
+        raise InputRefused(problems)
     new_hash = hashing.hash(password)
     consumed = db.execute(
         update(EmailToken)

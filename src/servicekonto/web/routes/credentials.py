@@ -12,7 +12,7 @@ from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.service import AccountView, authenticate_password
 from servicekonto.accounts.sessions import ActiveSession
 from servicekonto.audit.service import record
-from servicekonto.errors import InvalidInput, RateLimited
+from servicekonto.errors import InputRefused, InvalidInput, RateLimited
 from servicekonto.http.browser import SignedInAccount
 from servicekonto.http.context import Context, Now, context_of
 from servicekonto.http.database import DbSession
@@ -103,10 +103,9 @@ def change_password(
             password=form["new_password"][:_MAX_PASSWORD], keep_sid=session.sid,
             issuer=context.issuer, now=now, request_id=request.state.request_id,
         )
-    except InvalidInput as exc:
+    except InputRefused as exc:
         db.rollback()
-        problem = exc.description.split(",")[0].strip()
-        message = _PASSWORD_ERRORS.get(problem, "reset.error.password_too_short")
+        message = _PASSWORD_ERRORS.get(exc.problems[0], "reset.error.password_too_short")
         return _password_page(request, account, {"new_password": message}, status=422)
     db.commit()
     return see_other("/account?notice=password_changed")

@@ -10,15 +10,17 @@ from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.service import account_view
 from servicekonto.audit.service import record
 from servicekonto.consent.service import grant
+from servicekonto.errors import AccessDenied, OAuthError
 from servicekonto.http.browser import CurrentSession, current_session
 from servicekonto.http.context import Now, context_of
 from servicekonto.http.cookies import SESSION, set_cookie
 from servicekonto.http.database import DbSession
 from servicekonto.http.forms import PostedForm
 from servicekonto.http.pending import Pending, same_browser
-from servicekonto.oidc import codes, interaction, redirects
+from servicekonto.oidc import codes, interaction
 from servicekonto.oidc.authorize import AuthorizationRequest
 from servicekonto.oidc.claims import claims_for_scopes, consent_choices, with_dependents
+from servicekonto.oidc.errors import redirect_location
 from servicekonto.oidc.provider import ProviderDep
 from servicekonto.signin.pending import (
     PendingRequest,
@@ -43,11 +45,12 @@ def _finish_with_error(
     db: DbSession,
     request: Request,
     pending: PendingRequest,
-    exc: redirects.AuthorizationResponseError,
+    exc: OAuthError,
 ) -> Response:
+    """End the pending request with `exc`, addressed to its client's redirect_uri."""
     close_pending(db, pending.id)
     db.commit()
-    return see_other(redirects.error(exc, issuer=context_of(request).issuer))
+    return see_other(redirect_location(exc, issuer=context_of(request).issuer))
 
 
 def _login_page(
@@ -180,7 +183,9 @@ def resume(
             logged_in_during_request=logged_in_here,
             step_up_declined=pending.step_up_declined,
         )
-    except redirects.AuthorizationResponseError as exc:
+    except OAuthError as exc:
+        if exc.redirect_uri is None:  # not to be redirected: the error page
+            raise
         return _finish_with_error(db, request, pending, exc)
     if step.target is not None:
         close_pending(db, pending.id)
@@ -281,11 +286,8 @@ def consent(
             db,
             request,
             pending,
-            redirects.AuthorizationResponseError(
-                "access_denied",
-                "the end-user denied the request",
-                redirect_uri=auth.redirect_uri,
-                state=auth.state,
+            AccessDenied("the end-user denied the request").to_client(
+                auth.redirect_uri, auth.state
             ),
         )
     offered = _offered(auth)
@@ -330,10 +332,5 @@ def cancel(request: Request, _form: PostedForm, pending: Pending, db: DbSession)
         db,
         request,
         pending,
-        redirects.AuthorizationResponseError(
-            "access_denied",
-            "the end-user cancelled the login",
-            redirect_uri=auth.redirect_uri,
-            state=auth.state,
-        ),
+        AccessDenied("the end-user cancelled the login").to_client(auth.redirect_uri, auth.state),
     )

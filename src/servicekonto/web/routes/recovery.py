@@ -19,7 +19,7 @@ from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.service import authenticate_password
 from servicekonto.accounts.sessions import ActiveSession
 from servicekonto.audit.service import record
-from servicekonto.errors import InvalidInput
+from servicekonto.errors import InputRefused
 from servicekonto.http.browser import SignedInAccount
 from servicekonto.http.context import Context, Now, RateLimits, Registration
 from servicekonto.http.cookies import SESSION, clear_cookie
@@ -156,11 +156,10 @@ def reset(
             issuer=context.issuer,
             request_id=request.state.request_id,
         )
-    except InvalidInput as exc:
+    except InputRefused as exc:
         db.rollback()  # nothing is kept; the link stays usable
-        problems = [p.strip() for p in exc.description.split(",")]
         message = next(
-            (_PASSWORD_ERRORS[p] for p in problems if p in _PASSWORD_ERRORS),
+            (_PASSWORD_ERRORS[p] for p in exc.problems if p in _PASSWORD_ERRORS),
             "reset.error.password_too_short",
         )
         return _reset_page(request, token, {"password": message}, status=422)

@@ -14,7 +14,7 @@ from pydantic_core import ErrorDetails
 
 from servicekonto.accounts.service import account_view, link_token_usable
 from servicekonto.accounts.sessions import ActiveSession
-from servicekonto.errors import InvalidInput
+from servicekonto.errors import InputRefused
 from servicekonto.faults import crash_point
 from servicekonto.http.browser import SignedInSession
 from servicekonto.http.context import Now, RateLimits, Registration
@@ -141,10 +141,10 @@ def register(
             now=now,
             request_id=request.state.request_id,
         )
-    except InvalidInput as exc:
+    except InputRefused as exc:
         db.rollback()
         errors: dict[str, Refusal] = {}
-        for problem in (p.strip() for p in exc.description.split(",")):
+        for problem in exc.problems:
             field = "birth_date" if problem.startswith("birth_date") else "password"
             errors.setdefault(field, (f"register.error.{problem}", {}))
         return _form_page(request, form, errors, status=422)
