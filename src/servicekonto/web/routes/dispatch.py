@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -46,7 +45,6 @@ from servicekonto.web.routes.forms import first, form_fields_up_to
 from servicekonto.web.routes.signin import current_session
 
 router = APIRouter(include_in_schema=False)
-GERMAN_TIME = ZoneInfo("Europe/Berlin")
 SecondFactor = Literal["bound", "unbound", "missing"]
 
 
@@ -140,8 +138,8 @@ def dispatch_view(request: Request, db: Session = Depends(db_session)) -> Respon
             {
                 "id": s.letter_id,
                 "reference": s.reference,
-                "created_at": s.created_at.astimezone(GERMAN_TIME).strftime("%d.%m.%Y %H:%M"),
-                "valid_until": s.valid_until.astimezone(GERMAN_TIME).strftime("%d.%m.%Y"),
+                "created_at": s.created_at,
+                "valid_until": s.valid_until,
                 "administration": _administration_name(s),
                 "recipient_lines": s.recipient_lines,
             }
