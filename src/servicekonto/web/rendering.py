@@ -11,7 +11,8 @@ A template may come in per-language variants, `name.<tag>.html` (the legal pages
 language's variant wins, then its parents', then German's, then `name.html`. An operator
 overrides the legal pages without touching the package by putting such files under
 `<data dir>/templates/legal/`: any file there beats the package's in any language, so a German
-override is shown to English readers too rather than the package's unfilled English page.
+override is shown to English readers too rather than the package's unfilled English page (and
+an English-only one to German readers).
 Every page also gets `lang`, `static(path)` and `lang_url(base, tag)` (the language switcher).
 Templates are autoescaped and fail on undefined variables.
 """
@@ -163,7 +164,9 @@ class Renderer:
         tags = [tag_of(i) for i in (identifier, *parents_of(identifier), DEFAULT_LOCALE)]
         names = [f"{stem}.{t}.{suffix}" for t in dict.fromkeys(tags)]
         if self._override_dir is not None and template.startswith(OVERRIDABLE + "/"):
-            for name in names:
+            # the operator's page in any language, nearest first, beats the package's
+            others = [f"{stem}.{t}.{suffix}" for t in self.catalogs.tags]
+            for name in dict.fromkeys([*names, *others]):
                 if (self._override_dir / name).is_file():
                     return name
         for name in names:
