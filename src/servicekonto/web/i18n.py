@@ -171,12 +171,14 @@ class Language:
         ISO date is returned as it is."""
         if isinstance(value, str):
             try:
-                value = date.fromisoformat(value)
+                day = date.fromisoformat(value)
             except ValueError:
                 return value
-        if isinstance(value, datetime):
-            value = value.astimezone(DISPLAY_ZONE).date()
-        return format_date(value, format="medium", locale=self.formats)
+        elif isinstance(value, datetime):
+            day = value.astimezone(DISPLAY_ZONE).date()
+        else:
+            day = value
+        return format_date(day, format="medium", locale=self.formats)
 
     def datetime(self, value: datetime) -> str:
         """A moment in German time: the medium date and the short time, joined as the language
