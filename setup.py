@@ -41,7 +41,8 @@ class BuildWithCatalogs(build_py):
         self._compiled = compile_catalogs(CATALOGS, target)
 
     def get_outputs(self, include_bytecode: bool = True) -> list[str]:
-        return [*super().get_outputs(include_bytecode), *getattr(self, "_compiled", [])]
+        compiled = [] if self.editable_mode else getattr(self, "_compiled", [])
+        return [*super().get_outputs(include_bytecode), *compiled]
 
 
 setup(cmdclass={"build_py": BuildWithCatalogs})
