@@ -20,7 +20,7 @@ ENV PIP_NO_CACHE_DIR=1 \
 
 WORKDIR /build
 # What the wheel is built from (sources, migrations and package data all live under src/).
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY src ./src
 RUN python -m pip install --upgrade pip \
  && python -m pip wheel --no-deps --wheel-dir /dist . \

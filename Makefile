@@ -13,7 +13,7 @@ STAMP = $(VENV)/.installed
 PYTEST_ARGS ?=
 SERVE_ARGS ?=
 
-.PHONY: all install run test lint typecheck openapi bench clean distclean
+.PHONY: all install run test lint typecheck openapi bench clean distclean catalogs messages
 
 all: test
 
@@ -31,17 +31,43 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# --- gettext catalogs (README "Languages") ---------------------------------------------------
+LOCALE_DIR = src/servicekonto/locale
+PO_FILES = $(wildcard $(LOCALE_DIR)/*/LC_MESSAGES/messages.po)
+MO_FILES = $(PO_FILES:.po=.mo)
+POT = build/messages.pot
+
+# The compiled catalogs the pages read (the wheel build compiles its own, see setup.py).
+catalogs: $(MO_FILES)
+
+$(LOCALE_DIR)/%/LC_MESSAGES/messages.mo: $(LOCALE_DIR)/%/LC_MESSAGES/messages.po $(STAMP)
+	$(VENV)/bin/pybabel -q compile -l $* -i $< -o $@
+
+# After changing page texts: extract them, merge them into every catalog (a changed msgid comes
+# back fuzzy, a new one empty: translate them, tests/test_catalogs.py fails until then) and copy
+# the German source texts into the German catalog.
+messages: $(STAMP)
+	@mkdir -p build
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k NC_:1c,2 --add-comments=TRANSLATORS: \
+	  -w 100 --project=ServiceKonto -o $(POT) .
+	$(VENV)/bin/pybabel -q update -i $(POT) -d $(LOCALE_DIR) -w 100 --ignore-obsolete
+	$(PY) -c 'from babel.messages.pofile import read_po, write_po; \
+	  path = "$(LOCALE_DIR)/de/LC_MESSAGES/messages.po"; catalog = read_po(open(path, "rb")); \
+	  [(setattr(m, "string", m.id), m.flags.discard("fuzzy")) for m in catalog \
+	   if m.id and (not m.string or m.fuzzy)]; write_po(open(path, "wb"), catalog, width=100)'
+	$(MAKE) catalogs
+
 # Embedded mode: SQLite in var/, demo tenant seeded (idempotent), http://127.0.0.1:8000.
 run: export SERVICEKONTO_DEV_MODE ?= 1
 # The embedded mode has no clamd: uploads are accepted with the scan recorded as `skipped`
 # (production refuses them without a scanner; README "Uploads").
 run: export SERVICEKONTO_UPLOAD_SCAN_REQUIRED ?= false
-run: $(STAMP)
+run: $(STAMP) catalogs
 	$(VENV)/bin/servicekonto db upgrade
 	$(VENV)/bin/servicekonto demo
 	$(VENV)/bin/servicekonto serve $(SERVE_ARGS)
 
-test: $(STAMP)
+test: $(STAMP) catalogs
 	$(VENV)/bin/ruff check src tests
 	$(VENV)/bin/mypy --strict src
 	$(VENV)/bin/lint-imports

@@ -62,6 +62,23 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_TOOL_STATE] = state
     set_hypothesis_home_dir(state / "hypothesis")
     storage.DEFAULT_ROOT = state / "schemathesis"
+    if not hasattr(config, "workerinput"):  # once, in the controller, not in each xdist worker
+        compile_stale_catalogs()
+
+
+def compile_stale_catalogs() -> None:
+    """The gettext catalogs the pages read, compiled where a `.po` is newer than its `.mo`: what
+    the build (setup.py) and `make catalogs` do, so a bare `pytest` on a checkout works too."""
+    from babel.messages.frontend import CommandLineInterface
+
+    catalogs = ROOT / "src" / "servicekonto" / "locale"
+    for po in catalogs.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            locale = po.parent.parent.name
+            CommandLineInterface().run(
+                ["pybabel", "-q", "compile", "-l", locale, "-i", str(po), "-o", str(mo)]
+            )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 import hashlib
 import re
 import secrets
@@ -33,6 +34,8 @@ from servicekonto.db.models import Account, Administration
 from servicekonto.oidc.provider import Provider
 from servicekonto.security.passwords import PasswordHashing
 from servicekonto.staff.service import LETTER_DISPATCH, grant
+from servicekonto.web.i18n import Catalogs
+from servicekonto.web.texts import TEXTS
 
 PASSWORD = "Korrekt-Pferd-Batterie-42"
 #: argon2id cost for tests: the real algorithm, a fraction of the time.
@@ -437,3 +440,18 @@ def decode_jwt(token: str, jwks: dict[str, Any]) -> tuple[dict[str, Any], dict[s
         algorithms=["ES256", "RS256", "PS256"],
     )
     return dict(decoded.header), dict(decoded.claims)
+
+
+@functools.cache
+def _catalogs() -> Catalogs:
+    return Catalogs()
+
+
+def page_text(code: str, lang: str = "de", **params: object) -> str:
+    """The text a page shows for a `web.texts` code (an error, a notice) in `lang`."""
+    return _catalogs().language(lang).text(TEXTS[code], **params)
+
+
+def translated(msgid: str, lang: str) -> str:
+    """A template's German source text as a page in `lang` shows it."""
+    return _catalogs().language(lang).gettext(msgid)

@@ -46,12 +46,13 @@ def _build_wheel(tmp: Path, env: dict[str, str]) -> Path:
     """From a copy of what a source distribution holds: the build writes into its tree."""
     source = tmp / "source"
     source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "setup.py", "README.md"):
         shutil.copy(ROOT / name, source / name)
     shutil.copytree(
         ROOT / "src",
         source / "src",
-        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
+        # no compiled catalogs: the build must make them (setup.py)
+        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "*.mo"),
     )
     dist = tmp / "dist"
     # Offline when this venv has a setuptools the build accepts (pyproject asks for >= 77);
@@ -165,6 +166,9 @@ def test_the_installed_wheel_migrates_seeds_and_serves_from_an_empty_directory(
         page = httpx.get(f"{base}/login", timeout=10)
         assert page.status_code == 200
         assert '<html lang="de"' in page.text
+        # the catalogs compiled by the build are in the wheel: English comes from its .mo
+        english = httpx.get(f"{base}/login", params={"lang": "en"}, timeout=10)
+        assert '<html lang="en"' in english.text and "Forgot your password?" in english.text
         assert httpx.get(f"{base}/static/style.css", timeout=10).status_code == 200
         swagger = httpx.get(f"{base}/api/docs/assets/swagger-ui-bundle.js", timeout=10)
         assert swagger.status_code == 200

@@ -21,7 +21,6 @@ from sqlalchemy import MetaData, func, select
 from servicekonto.db.models import AuditEvent, PendingAuthorization
 from servicekonto.oidc.provider import Provider
 from servicekonto.security.csrf import CsrfTokens
-from servicekonto.web.i18n import translate
 from tests.support import (
     CSRF,
     FORM_ACTION,
@@ -33,6 +32,7 @@ from tests.support import (
     login_through_pages,
     make_account,
     make_client,
+    page_text,
 )
 
 ORIGIN = "http://testserver"
@@ -514,7 +514,7 @@ def test_u05_many_form_fields_refuse_even_a_correct_login(
     assert response.status_code == 400, response.text[:300]
     assert "location" not in response.headers
     assert not response.headers.get_list("set-cookie")
-    assert translate("de", "error.invalid_request") in html.unescape(response.text)
+    assert page_text("error.invalid_request") in html.unescape(response.text)
 
 
 def test_p17_no_cors_on_authorize(app_client: TestClient, provider: Provider) -> None:

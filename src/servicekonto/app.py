@@ -325,7 +325,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.bearer_validator = bearer_validator(provider)
     app.state.registration = build_registration(provider)
     app.state.letter_store = app.state.registration.letters
-    app.state.renderer = Renderer()
+    app.state.renderer = Renderer(override_dir=settings.data_dir / "templates")
     app.state.csrf = CsrfTokens(settings.secret_key)
     app.state.limits = Limits(
         login_per_minute=settings.login_rate_per_minute,

@@ -22,7 +22,6 @@ from typing import Any
 import pytest
 
 from servicekonto.security import totp
-from servicekonto.web.i18n import translate
 from tests.browser.axe import Violation, report, violations
 from tests.conftest import ServerProcess
 
@@ -34,44 +33,48 @@ TEMPLATE_ROOTS = (PACKAGE / "web" / "templates", PACKAGE / "sim" / "templates")
 SIMULATOR = "eid_simulator/"
 
 
-def _de(*keys: str) -> tuple[str, ...]:
-    return tuple(translate("de", key) for key in keys)
-
-
 #: Page template → the titles it may render with (its `<title>` is "<title> – ServiceKonto",
 #: the simulator's "<title> – AusweisApp-Simulator"); the title proves which template we audit.
 TITLES: dict[str, tuple[str, ...]] = {
-    "index.html": _de("index.title"),
-    "legal/impressum.html": _de("imprint.title"),
-    "legal/datenschutz.html": _de("privacy.title"),
-    "legal/barrierefreiheit.html": _de("a11y.title"),
-    "signin/login.html": _de("login.title"),
-    "account/account.html": _de("account.title"),
-    "account/account_delete.html": _de("delete.title"),
-    "account/account_deleted.html": _de("deleted.title"),
-    "interaction/consent.html": _de("consent.title"),
-    "demo/demo_portal.html": _de("demo.title"),
-    "registration/email_verified.html": _de(
-        "email_confirm.title", "email_verified.ok_title", "email_verified.failed_title"
+    "index.html": ("Willkommen bei ServiceKonto",),
+    "legal/impressum.de.html": ("Impressum",),
+    "legal/datenschutz.de.html": ("Datenschutzerklärung",),
+    "legal/barrierefreiheit.de.html": ("Erklärung zur Barrierefreiheit",),
+    "legal/impressum.en.html": ("Legal notice",),
+    "legal/datenschutz.en.html": ("Privacy policy",),
+    "legal/barrierefreiheit.en.html": ("Accessibility statement",),
+    "signin/login.html": ("Anmelden",),
+    "account/account.html": ("Mein Konto",),
+    "account/account_delete.html": ("Konto löschen",),
+    "account/account_deleted.html": ("Ihr Konto wurde gelöscht",),
+    "interaction/consent.html": ("Einwilligung zur Datenübermittlung",),
+    "demo/demo_portal.html": ("Demo-Portal",),
+    "registration/email_verified.html": (
+        "E-Mail-Adresse bestätigen",
+        "E-Mail-Adresse bestätigt",
+        "Der Link ist ungültig oder abgelaufen",
     ),
-    "account/password_change.html": _de("password_change.title"),
-    "account/email_change.html": _de("email_change.title"),
-    "error.html": _de("error.title", "eid.error.title"),
-    "registration/identity.html": _de("identity.title"),
-    "staff/letters_dispatch.html": _de("dispatch.title"),
-    "signin/logged_out.html": _de("logout.done_title"),
-    "signin/logout_confirm.html": _de("logout.title"),
-    "signin/otp.html": _de("otp.title"),
-    "recovery/password_forgot.html": _de("forgot.title"),
-    "recovery/password_forgot_sent.html": _de("forgot_sent.title"),
-    "recovery/password_reset.html": _de("reset.title"),
-    "recovery/password_reset_invalid.html": _de("reset_invalid.title"),
-    "security/recovery_codes.html": _de("recovery.title"),
-    "registration/register.html": _de("register.title"),
-    "registration/register_done.html": _de("register_done.title"),
-    "security/security.html": _de("security.title"),
-    "signin/step_up.html": _de("stepup.title"),
-    "security/totp_enrol.html": _de("totp.title"),
+    "account/password_change.html": ("Passwort ändern",),
+    "account/email_change.html": ("E-Mail-Adresse ändern",),
+    "error.html": (
+        "Es ist ein Fehler aufgetreten",
+        "Anmeldung mit dem Online-Ausweis nicht möglich",
+    ),
+    "registration/identity.html": ("Identität bestätigen",),
+    "staff/letters_dispatch.html": ("Briefversand",),
+    "signin/logged_out.html": ("Abgemeldet",),
+    "signin/logout_confirm.html": ("Abmelden",),
+    "signin/otp.html": ("Zweiter Faktor",),
+    "recovery/password_forgot.html": ("Passwort vergessen",),
+    "recovery/password_forgot_sent.html": ("Bitte sehen Sie in Ihr Postfach",),
+    "recovery/password_reset.html": ("Neues Passwort festlegen",),
+    "recovery/password_reset_invalid.html": ("Der Link ist ungültig oder abgelaufen",),
+    "security/recovery_codes.html": ("Ihre Wiederherstellungscodes",),
+    "registration/register.html": ("ServiceKonto anlegen",),
+    "registration/register_done.html": ("Bitte bestätigen Sie Ihre E-Mail-Adresse",),
+    "security/security.html": ("Anmeldemittel",),
+    "signin/step_up.html": ("Höheres Vertrauensniveau erforderlich",),
+    "security/totp_enrol.html": ("Authenticator-App einrichten",),
     "eid_simulator/simulator.html": ("Online-Ausweis: Daten freigeben",),
     "eid_simulator/message.html": ("Anfrage nicht gefunden",),
 }
@@ -103,9 +106,12 @@ PUBLIC_PAGES = {
     "recovery/password_reset_invalid.html",
     "error.html",
     "eid_simulator/message.html",
-    "legal/impressum.html",
-    "legal/datenschutz.html",
-    "legal/barrierefreiheit.html",
+    "legal/impressum.de.html",
+    "legal/datenschutz.de.html",
+    "legal/barrierefreiheit.de.html",
+    "legal/impressum.en.html",
+    "legal/datenschutz.en.html",
+    "legal/barrierefreiheit.en.html",
 }
 PORTAL_PAGES = {
     "demo/demo_portal.html",
@@ -283,13 +289,18 @@ def test_public_registration_and_recovery_pages(
     audit("index.html", "start page")
     # the legal pages, reached the way a person does: through the footer of every page
     footer = page.get_by_role("navigation", name="Rechtliches")
-    for link, template in (
-        ("Impressum", "legal/impressum.html"),
-        ("Datenschutz", "legal/datenschutz.html"),
-        ("Barrierefreiheit", "legal/barrierefreiheit.html"),
+    for link, page_name in (
+        ("Impressum", "impressum"),
+        ("Datenschutz", "datenschutz"),
+        ("Barrierefreiheit", "barrierefreiheit"),
     ):
         footer.get_by_role("link", name=link, exact=True).click()
-        audit(template, "operator placeholders")
+        audit(f"legal/{page_name}.de.html", "operator placeholders")
+        # each legal page is a template per language: the English one too, then back to German
+        page.get_by_role("navigation", name="Sprache").get_by_role("link", name="English").click()
+        audit(f"legal/{page_name}.en.html", "operator placeholders, English")
+        page.get_by_role("navigation", name="Language").get_by_role("link", name="Deutsch").click()
+        audit(f"legal/{page_name}.de.html", "back in German")
 
     # the print shop before any letter: an account without identity data, an empty dispatch list
     page.goto(f"{base}/login")

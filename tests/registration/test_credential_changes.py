@@ -15,7 +15,6 @@ from sqlalchemy import select
 from servicekonto.clock import FixedClock
 from servicekonto.db.models import Account, OutboxMessage
 from servicekonto.oidc.provider import Provider
-from servicekonto.web.i18n import translate
 from tests.registration.test_recovery import (
     NEW_PASSWORD,
     can_log_in,
@@ -32,6 +31,7 @@ from tests.support import (
     full_login,
     make_account,
     make_client,
+    page_text,
 )
 from tests.test_account_page import eid_account_session
 
@@ -88,7 +88,7 @@ def test_c04_change_password_sets_it_ends_other_sessions_and_sends_a_notice(
     assert done.headers["location"] == "/account?notice=password_changed"
     page = browser.get(done.headers["location"])
     assert page.status_code == 200  # this browser stays signed in
-    assert translate("de", "account.password_changed") in page.text
+    assert page_text("account.password_changed") in page.text
     assert elsewhere.get("/account").status_code == 303  # the other session has ended
 
     assert can_log_in(app_client, email, NEW_PASSWORD)
@@ -144,7 +144,7 @@ def test_account_without_password_is_told_it_has_none(
     eid_account_session(app_client, provider)
     page = app_client.get("/account/password")
     assert page.status_code == 200
-    assert translate("de", "password_change.no_password") in page.text
+    assert "Ihr Konto hat kein Passwort: Sie melden sich mit dem Online-Ausweis an." in page.text
     assert 'name="new_password"' not in page.text
     assert 'href="/account/password"' not in app_client.get("/account").text
 

@@ -21,7 +21,6 @@ from servicekonto.registration.din91379 import (
     DataType,
     first_refused,
 )
-from servicekonto.web.i18n import translate
 from tests.registration.test_flow import TYPED, register
 from tests.support import PASSWORD, Browser, make_account
 
@@ -181,6 +180,9 @@ def test_totp_enrolment_error_is_shown_once(browser: Browser, provider: Provider
         enrol,
     )
     assert wrong.status_code == 400
-    message = translate("de", "totp.error")
+    message = (
+        "Der Code stimmt nicht. Prüfen Sie die Uhrzeit Ihres Telefons und versuchen Sie es mit dem "
+        "nächsten Code."
+    )
     assert wrong.text.count(message) == 1
     assert 'role="alert"' in wrong.text and 'href="#otp"' in wrong.text

@@ -11,7 +11,7 @@ import pytest
 from servicekonto.uploads import errors
 from servicekonto.uploads.check import UploadLimits, read_limited
 from servicekonto.uploads.names import content_disposition, display_name, extension
-from servicekonto.web.i18n import MESSAGES
+from servicekonto.web.upload_messages import UPLOAD_TEXTS as MESSAGES
 from servicekonto.web.upload_messages import upload_error_message
 
 

@@ -1,4 +1,9 @@
-"""How pages show a person's attributes and claim values to them (German conventions)."""
+"""How pages show a person's attributes and claim values to them.
+
+A date stays a date here: the template's `shown` filter writes it in the page language
+(`web.i18n.Language.date`), so the same attribute reads 23.07.1958 in German and Jul 23, 1958
+in English.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +13,13 @@ from servicekonto.accounts.service import AccountView
 from servicekonto.oidc.claims import release
 
 
-def german_date(value: str) -> str:
-    """An ISO date (1958-07-23) as German readers write it (23.07.1958); else unchanged."""
-    try:
-        return date.fromisoformat(value).strftime("%d.%m.%Y")
-    except ValueError:
-        return value
-
-
-def attribute_text(name: str, value: object) -> str:
-    """One attribute or claim value as a line of text."""
+def attribute_text(name: str, value: object) -> str | date:
+    """One attribute or claim value as a line of text; a valid birth date as a date."""
     if name == "birthdate":
-        return german_date(str(value))
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            return str(value)
     if name == "address" and isinstance(value, dict):
         town = " ".join(str(value[k]) for k in ("postal_code", "locality") if value.get(k))
         country = value.get("country")

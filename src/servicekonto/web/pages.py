@@ -17,17 +17,26 @@ from servicekonto.http.refusals import CsrfFailure as CsrfFailure  # rendered by
 from servicekonto.http.refusals import LoginRequired
 from servicekonto.http.refusals import PageRefused as PageRefused  # rendered by the app
 from servicekonto.security.csrf import CsrfTokens
-from servicekonto.web.i18n import SUPPORTED, pick_locale
 from servicekonto.web.rendering import Renderer
 
 PERSONAL = {"Cache-Control": "no-store"}
 
 
+def _renderer(request: Request) -> Renderer:
+    renderer: Renderer = request.app.state.renderer
+    return renderer
+
+
+def chosen_locale(request: Request) -> str | None:
+    """The language picked with the switcher (`?lang=`), if it is one of ours."""
+    return _renderer(request).catalogs.supported(request.query_params.get("lang"))
+
+
 def locale(request: Request, ui_locales: str | None = None) -> str:
-    chosen = request.query_params.get("lang")
-    if chosen in SUPPORTED:
+    chosen = chosen_locale(request)
+    if chosen is not None:
         return chosen
-    return pick_locale(
+    return _renderer(request).catalogs.pick(
         ui_locales,
         request.cookies.get(cookie_name(request, "sk_lang")),
         request.headers.get("accept-language"),
@@ -46,7 +55,7 @@ def render(
     ui_locales: str | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    renderer: Renderer = request.app.state.renderer
+    renderer = _renderer(request)
     lang = locale(request, ui_locales)
     existing = request.cookies.get(cookie_name(request, "sk_csrf"))
     cookie_value = existing or CsrfTokens.new_cookie_value()
@@ -60,7 +69,7 @@ def render(
     response = HTMLResponse(html, status_code=status, headers=PERSONAL)
     if not existing:
         set_cookie(request, response, "sk_csrf", cookie_value)
-    if request.query_params.get("lang") in SUPPORTED:
+    if chosen_locale(request) is not None:
         set_cookie(request, response, "sk_lang", lang, max_age=365 * 24 * 3600)
     return response
 

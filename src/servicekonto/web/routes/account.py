@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -35,7 +34,6 @@ from servicekonto.web.routes.signin import (
 router = APIRouter(include_in_schema=False)
 #: Staff with this role get a link to their view on the account page (issue 10 item 15).
 STAFF_ROLE, STAFF_VIEW = LETTER_DISPATCH, "/staff/letters"
-GERMAN_TIME = ZoneInfo("Europe/Berlin")
 NOTICES = {
     "revoked": "account.revoked",
     "eid_registered": "account.eid_registered",
@@ -133,7 +131,7 @@ def overview(request: Request, db: DbSession, signed_in: SignedInAccount) -> Res
                 # Scopes that stand for claims are shown as those claims (as on the consent
                 # page); the others by their German label.
                 "scopes": [s for s in c.scopes if s != "openid" and s not in SCOPE_CLAIMS],
-                "granted_at": c.created_at.astimezone(GERMAN_TIME).strftime("%d.%m.%Y %H:%M"),
+                "granted_at": c.created_at,
                 "revoke_action": f"/account/consents/{c.id}/revoke",
             }
             for c in consents

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -35,7 +34,6 @@ from servicekonto.web.routes.account import STAFF_VIEW as VIEW
 from servicekonto.web.routes.account import with_next
 
 router = APIRouter(include_in_schema=False)
-GERMAN_TIME = ZoneInfo("Europe/Berlin")
 
 
 def _second_factor_refused(app: SecondFactor) -> PageRefused:
@@ -91,8 +89,8 @@ def dispatch_view(request: Request, db: DbSession, staff: Dispatcher, now: Now) 
             {
                 "id": s.letter_id,
                 "reference": s.reference,
-                "created_at": s.created_at.astimezone(GERMAN_TIME).strftime("%d.%m.%Y %H:%M"),
-                "valid_until": s.valid_until.astimezone(GERMAN_TIME).strftime("%d.%m.%Y"),
+                "created_at": s.created_at,
+                "valid_until": s.valid_until,
                 "administration": _administration_name(s),
                 "kind_key": _KIND_KEYS.get(s.kind, "dispatch.kind.pin"),
                 "recipient_lines": s.recipient_lines,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -29,7 +28,6 @@ from servicekonto.web.pages import render, see_other
 from servicekonto.web.routes.security import bind_after_letter
 
 router = APIRouter(include_in_schema=False)
-GERMAN_TIME = ZoneInfo("Europe/Berlin")
 FIELDS = (
     "email",
     "given_name",
@@ -228,9 +226,6 @@ def _identity_page(
     verified = bool(account and account.register_bound)
     letter = letter_status(db, account_id=session.account_id)
 
-    def when(moment: Any) -> str:
-        return str(moment.astimezone(GERMAN_TIME).strftime("%d.%m.%Y"))
-
     return render(
         request,
         "registration/identity.html",
@@ -246,8 +241,8 @@ def _identity_page(
         else {
             "status": letter.status,
             "reference": letter.reference,
-            "created_at": when(letter.created_at),
-            "valid_until": when(letter.valid_until),
+            "created_at": letter.created_at,
+            "valid_until": letter.valid_until,
             "attempts_left": letter.attempts_left,
         },
     )

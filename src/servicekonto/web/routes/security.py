@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -51,7 +50,6 @@ from servicekonto.web.routes.signin import (
 )
 
 router = APIRouter(include_in_schema=False)
-GERMAN_TIME = ZoneInfo("Europe/Berlin")
 NOTICES = {
     "eid_linked",
     "eid_confirmed",
@@ -166,12 +164,6 @@ def _notify(
     )
 
 
-def _when(moment: datetime | None) -> str:
-    if moment is not None:
-        return moment.astimezone(GERMAN_TIME).strftime("%d.%m.%Y %H:%M")
-    return ""
-
-
 def _after_login(request: Request) -> str | None:
     """The login's `?next=` (a local path only), carried through the code prompt."""
     return local_path(request.query_params.get("next"))
@@ -239,8 +231,8 @@ def _page(
                 "state": item.state,
                 "label": item.label,
                 "bound": item.bound,
-                "created_at": _when(item.created_at),
-                "last_used_at": _when(item.last_used_at),
+                "created_at": item.created_at,
+                "last_used_at": item.last_used_at,
                 "recovery_codes_left": item.recovery_codes_left,
             }
             for item in items

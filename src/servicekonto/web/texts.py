@@ -1,0 +1,344 @@
+"""Texts the code chooses by a code: error pages, notices after a redirect, field errors, and the
+names of claims, scopes, trust levels, letter states and login means.
+
+Route handlers and the error renderers name such a text by a stable code ("error.not_found",
+"claim.birthdate"); templates show it with `text(code, **params)`. The values are the German
+source texts, marked for the catalogs (`N_`, or `NC_` with a msgctxt where the same German reads
+differently in English); every other page text sits in its template. A code that is missing here
+is shown as itself, which the page tests look for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from servicekonto.web.i18n import N_, NC_, Text
+
+# TRANSLATORS: the name of the catalog's own language, written in it (Deutsch, English, …);
+# the language switcher shows it.
+OWN_NAME: Final = NC_("name of this language, in it", "Deutsch")
+
+TEXTS: Final[Mapping[str, Text]] = {
+    "eid.button.login": N_("Mit Online-Ausweis anmelden"),
+    "eid.button.continue": N_("Mit Online-Ausweis fortfahren"),
+    "eid.button.link": N_("Online-Ausweis verbinden"),
+    "eid.button.confirm": N_("Mit Online-Ausweis bestätigen"),
+    "eid.error.title": N_("Anmeldung mit dem Online-Ausweis nicht möglich"),
+    "eid.error.cancelled": N_(
+        "Sie haben den Vorgang in der AusweisApp abgebrochen. Es wurden keine Daten übermittelt."
+    ),
+    "eid.error.revoked": N_(
+        "Ihr Ausweis ist gesperrt. Mit einem gesperrten Ausweis ist keine Anmeldung möglich. "
+        "Wenden Sie sich an Ihr Bürgeramt."
+    ),
+    "eid.error.expired": N_(
+        "Ihr Ausweis ist abgelaufen. Mit einem abgelaufenen Ausweis ist keine Anmeldung möglich."
+    ),
+    "eid.error.failed": N_(
+        "Der Ausweis konnte nicht gelesen werden. Bitte versuchen Sie es erneut."
+    ),
+    "eid.error.unavailable": N_(
+        "Der eID-Dienst ist gerade nicht erreichbar. Bitte versuchen Sie es später erneut."
+    ),
+    "eid.error.expired_transaction": N_(
+        "Der Anmeldevorgang ist abgelaufen, wurde bereits abgeschlossen oder in einem anderen "
+        "Browser begonnen. Bitte starten Sie die Anmeldung erneut."
+    ),
+    "eid.refused.card_blocked": N_(
+        "Sie haben diesen Ausweis für die Anmeldung gesperrt. Melden Sie sich anders an und "
+        "entfernen Sie die Sperre unter „Anmeldemittel“."
+    ),
+    "eid.refused.other_account": N_(
+        "Dieser Ausweis ist bereits mit einem anderen ServiceKonto verbunden. Melden Sie sich ab "
+        "und mit dem Online-Ausweis neu an."
+    ),
+    "eid.refused.data_mismatch": N_(
+        "Die Daten Ihres Ausweises (Vorname, Familienname, Geburtsdatum) stimmen nicht mit den "
+        "Angaben in Ihrem ServiceKonto überein. Der Ausweis wurde nicht verbunden; an Ihrem Konto "
+        "wurde nichts geändert."
+    ),
+    "eid.refused.document_invalid": N_(
+        "Ihr Ausweis ist nicht gültig. Es wurden keine Daten übernommen."
+    ),
+    "eid.refused.data_missing": N_(
+        "Für die Anmeldung werden Name, Geburtsdatum und das dienste- und kartenspezifische "
+        "Kennzeichen benötigt. Der Ausweis hat diese Daten nicht übermittelt."
+    ),
+    "security.kind.password": N_("Passwort"),
+    "security.kind.totp": N_("Authenticator-App"),
+    "security.kind.eid": N_("Online-Ausweis"),
+    "security.state.active": N_("aktiv"),
+    "security.state.blocked": N_("gesperrt"),
+    "security.state.pending": N_("nicht bestätigt"),
+    "security.unblock": N_("Entsperren"),
+    "security.remove": N_("Entfernen"),
+    "security.notice.eid_linked": N_("Ihr Online-Ausweis ist mit Ihrem Konto verbunden."),
+    "security.notice.eid_confirmed": N_("Sie haben sich mit Ihrem Online-Ausweis angemeldet."),
+    "security.notice.totp_unbound": N_(
+        "Ihre Authenticator-App ist eingerichtet. Sie zählt für das Vertrauensniveau "
+        "„substantiell“, sobald Sie sie nach einer Anmeldung mit dem Online-Ausweis bestätigen."
+    ),
+    "security.notice.totp_bound": N_("Ihre Authenticator-App ist bestätigt."),
+    "security.notice.unblocked": N_("Das Anmeldemittel ist wieder freigegeben."),
+    "security.error.bind_level": N_(
+        "Bestätigen können Sie die App erst nach einer Anmeldung mit dem Online-Ausweis."
+    ),
+    "security.notice.totp_enrolled": N_("Ihre Authenticator-App ist eingerichtet."),
+    "security.notice.blocked": N_("Das Anmeldemittel ist gesperrt."),
+    "security.notice.removed": N_("Das Anmeldemittel wurde entfernt."),
+    "security.error.level_too_low": N_(
+        "Um ein neues Anmeldemittel einzurichten, melden Sie sich bitte zuerst mit Ihrem stärksten"
+        " Anmeldemittel an (zum Beispiel dem Online-Ausweis)."
+    ),
+    "security.error.reauth": N_(
+        "Die Bestätigung hat nicht geklappt: Passwort oder Code sind falsch, oder Ihre Anmeldung "
+        "mit dem Online-Ausweis liegt mehr als 5 Minuten zurück. Es wurde nichts geändert."
+    ),
+    "account.eid_registered": N_(
+        "Ihr ServiceKonto wurde mit Ihrem Online-Ausweis angelegt. Ihre Daten stammen aus dem "
+        "Ausweis und haben das Vertrauensniveau „hoch“."
+    ),
+    "account.email_sent": N_(
+        "Wir haben Ihnen einen Bestätigungslink geschickt. Bitte öffnen Sie ihn innerhalb von 7 "
+        "Tagen."
+    ),
+    "account.email_invalid": N_("Bitte geben Sie eine gültige E-Mail-Adresse ein."),
+    "scope.organization": N_("Handeln für Ihr Unternehmen oder Ihre Organisation"),
+    "scope.favorites": N_("Ihre Favoriten"),
+    "scope.account": N_("Ihr ServiceKonto verwalten"),
+    "scope.offline_access": N_("Permanente Authentifikation"),
+    "scope.postfach": N_("Nachrichten und Bescheide in Ihr Postfach zustellen"),
+    "scope.safe": N_("Dokumente in Ihrem Dokumentensafe ablegen"),
+    "account.revoked": N_("Die Einwilligung wurde widerrufen."),
+    "account.password_changed": N_(
+        "Ihr Passwort wurde geändert. Auf allen anderen Geräten sind Sie abgemeldet."
+    ),
+    "account.email_change_sent": N_(
+        "Wir haben einen Bestätigungslink an die neue E-Mail-Adresse gesendet. Bis Sie ihn "
+        "bestätigen, gilt die bisherige Adresse."
+    ),
+    "error.title": N_("Es ist ein Fehler aufgetreten"),
+    "error.invalid_request_title": N_("Ungültige Anfrage"),
+    "error.interaction_expired_title": N_("Vorgang abgelaufen"),
+    "error.csrf_title": N_("Formular abgelaufen"),
+    "error.forbidden_title": N_("Kein Zugriff"),
+    "error.not_found_title": N_("Seite nicht gefunden"),
+    "error.too_many_requests_title": N_("Zu viele Anfragen"),
+    "error.server_error_title": N_("Technischer Fehler"),
+    "error.generic": N_("Ihre Anfrage konnte nicht bearbeitet werden."),
+    "error.bad_request": N_("Ihre Anfrage konnte nicht bearbeitet werden."),
+    "error.invalid_request": N_(
+        "Die Anfrage des Portals ist ungültig oder unvollständig. Es wurden keine Daten "
+        "übermittelt."
+    ),
+    "error.invalid_client": N_(
+        "Das Portal, von dem Sie kommen, ist bei ServiceKonto nicht bekannt. Es wurden keine Daten"
+        " übermittelt."
+    ),
+    "error.invalid_redirect_uri": N_(
+        "Die Rücksprungadresse des Portals ist bei ServiceKonto nicht registriert. Zu Ihrem Schutz"
+        " leiten wir Sie nicht dorthin weiter."
+    ),
+    "error.invalid_scope": N_(
+        "Das Portal hat Berechtigungen angefragt, die es nicht erhalten darf."
+    ),
+    "error.unauthorized_client": N_("Das Portal ist für diese Art der Anmeldung nicht zugelassen."),
+    "error.unsupported_response_type": N_(
+        "Das Portal verwendet ein nicht unterstütztes Verfahren."
+    ),
+    "error.access_denied": N_("Der Vorgang wurde abgebrochen."),
+    "error.login_required": N_("Bitte melden Sie sich an, um fortzufahren."),
+    "error.unmet_authentication_requirements": N_(
+        "Das vom Portal verlangte Vertrauensniveau kann derzeit nicht erreicht werden."
+    ),
+    "error.interaction_expired": N_(
+        "Der Anmeldevorgang ist abgelaufen oder wurde bereits abgeschlossen."
+    ),
+    "error.interaction_other_browser": N_(
+        "Dieser Anmeldevorgang wurde in einem anderen Browser begonnen. Bitte starten Sie die "
+        "Anmeldung in diesem Browser erneut beim Portal."
+    ),
+    "error.csrf": N_(
+        "Das Formular ist abgelaufen oder wurde nicht von dieser Seite gesendet. Bitte laden Sie "
+        "die Seite neu und versuchen Sie es noch einmal."
+    ),
+    "error.unauthorized": N_("Bitte melden Sie sich an, um diese Seite aufzurufen."),
+    "error.forbidden": N_("Sie haben keine Berechtigung, diese Seite aufzurufen."),
+    "error.not_found": N_("Die angeforderte Seite wurde nicht gefunden."),
+    "error.method_not_allowed": N_("Diese Seite kann auf diese Weise nicht aufgerufen werden."),
+    "error.conflict": N_(
+        "Die Änderung konnte nicht gespeichert werden, weil sich die Daten inzwischen geändert "
+        "haben. Bitte laden Sie die Seite neu."
+    ),
+    "error.invalid_input": N_(
+        "Die eingegebenen Daten sind ungültig. Bitte prüfen Sie Ihre Eingaben."
+    ),
+    "error.too_many_requests": N_(
+        "Es wurden zu viele Anfragen in kurzer Zeit gesendet. Bitte warten Sie einen Moment und "
+        "versuchen Sie es dann noch einmal."
+    ),
+    "error.payload_too_large": N_("Die gesendeten Daten sind zu groß."),
+    "error.server_error": N_(
+        "Bei uns ist ein technischer Fehler aufgetreten. Bitte versuchen Sie es später noch "
+        "einmal."
+    ),
+    "error.unavailable_title": N_("Vorübergehend nicht erreichbar"),
+    "error.unavailable": N_(
+        "ServiceKonto ist gerade vorübergehend nicht erreichbar. Bitte versuchen Sie es später "
+        "erneut."
+    ),
+    "error.control_characters": N_(
+        "Ihre Eingabe enthält unzulässige Steuerzeichen (zum Beispiel ein Nullbyte). Bitte geben "
+        "Sie die Daten erneut ein."
+    ),
+    "level.basic": N_("Basisregistrierung"),
+    "level.low": N_("niedrig"),
+    "level.substantial": N_("substantiell"),
+    "level.high": N_("hoch"),
+    "claim.openid": N_("Pseudonyme Kennung für diesen Dienst"),
+    "claim.given_name": N_("Vorname(n)"),
+    "claim.family_name": N_("Familienname"),
+    "claim.birthdate": N_("Geburtsdatum"),
+    "claim.birth_family_name": N_("Geburtsname"),
+    "claim.place_of_birth": N_("Geburtsort"),
+    "claim.nationalities": N_("Staatsangehörigkeit"),
+    "claim.address": N_("Anschrift"),
+    "claim.email": N_("E-Mail-Adresse"),
+    "claim.email_verified": N_("Bestätigung der E-Mail-Adresse"),
+    "claim.phone_number": N_("Telefonnummer"),
+    "claim.organization": N_("Unternehmen oder Organisation"),
+    "demo.login_low": N_("Anmelden – Vertrauensniveau niedrig"),
+    "demo.login_substantial": N_("Anmelden – Vertrauensniveau substantiell"),
+    "demo.login_high": N_("Anmelden – Vertrauensniveau hoch"),
+    "demo.login_heading": N_("Mit ServiceKonto anmelden"),
+    "register.error.summary_title": N_("Bitte prüfen Sie Ihre Angaben"),
+    "register.error.summary_item": N_("%(field)s: %(message)s"),
+    "register.error.required": N_("Bitte füllen Sie dieses Feld aus."),
+    "register.error.email": N_(
+        "Bitte geben Sie eine gültige E-Mail-Adresse ein, zum Beispiel name@beispiel.de."
+    ),
+    "register.error.password_too_short": N_("Das Passwort muss mindestens 12 Zeichen lang sein."),
+    "register.error.password_too_long": N_(
+        "Das Passwort ist zu lang. Bitte wählen Sie ein kürzeres Passwort."
+    ),
+    "register.error.password_too_common": N_(
+        "Dieses Passwort wird sehr häufig verwendet und ist leicht zu erraten. Bitte wählen Sie "
+        "ein anderes."
+    ),
+    "register.error.birth_date": N_(
+        "Bitte geben Sie ein gültiges Geburtsdatum im Format JJJJ-MM-TT ein, zum Beispiel "
+        "1985-03-27."
+    ),
+    "register.error.too_long": N_(
+        "Die Eingabe ist zu lang: höchstens %(limit)s Zeichen, Sie haben %(length)s eingegeben."
+    ),
+    "register.error.character_person": N_(
+        "Das Zeichen %(character)s ist in Namen nicht erlaubt. Erlaubt sind Buchstaben (auch mit "
+        "Akzenten und Sonderzeichen wie ß, é, ł), Leerzeichen, Bindestrich, Apostroph und Punkt."
+    ),
+    "register.error.character_other": N_(
+        "Das Zeichen %(character)s ist hier nicht erlaubt. Erlaubt sind Buchstaben (auch mit "
+        "Akzenten), Ziffern, Leerzeichen und übliche Satzzeichen."
+    ),
+    "register.error.birth_date_in_future": N_(
+        "Das Geburtsdatum liegt in der Zukunft. Bitte prüfen Sie das Datum."
+    ),
+    "register.error.birth_date_implausible": N_(
+        "Das Geburtsdatum liegt vor dem Jahr 1900 und ist daher nicht plausibel. Bitte prüfen Sie "
+        "das Jahr."
+    ),
+    "register.error.postal_code": N_("Bitte geben Sie eine Postleitzahl mit 5 Ziffern ein."),
+    "register.error.privacy_consent": N_(
+        "Bitte willigen Sie in die Verarbeitung Ihrer Daten ein. Ohne Ihre Einwilligung können wir"
+        " kein Konto anlegen."
+    ),
+    "register.error.register_unavailable": N_(
+        "Der Abgleich mit dem Melderegister ist gerade nicht möglich. Bitte versuchen Sie es "
+        "später noch einmal. Es wurde nichts gespeichert."
+    ),
+    "identity.notice.activated": N_("Ihre Identität ist bestätigt."),
+    "identity.notice.ordered": N_(
+        "Wir schicken Ihnen in den nächsten Tagen einen neuen Brief an Ihre Anschrift im "
+        "Melderegister. Der Code im bisherigen Brief ist ab sofort ungültig."
+    ),
+    "identity.notice.order_refused": N_(
+        "Ein neuer Brief kann zurzeit nicht angefordert werden, zum Beispiel weil in den letzten "
+        "90 Tagen bereits 3 Briefe verschickt wurden."
+    ),
+    "identity.notice.order_no_match": N_(
+        "Ein neuer Brief kann nicht verschickt werden: Ihre Angaben passen zurzeit zu keinem "
+        "Eintrag im Melderegister. Bitte wenden Sie sich an Ihre Verwaltung."
+    ),
+    "identity.notice.register_unavailable": N_(
+        "Der Abgleich mit dem Melderegister ist gerade nicht möglich. Bitte versuchen Sie es "
+        "später noch einmal."
+    ),
+    "dispatch.kind.pin": N_("PIN-Brief (Identität)"),
+    "dispatch.kind.org_activation": N_("Aktivierung Unternehmen"),
+    "letter.status.queued": N_("wird gedruckt"),
+    "letter.status.dispatched": N_("verschickt"),
+    "letter.status.activated": N_("eingelöst"),
+    "letter.status.void": N_("ungültig"),
+    "letter.status.expired": N_("abgelaufen"),
+    "dispatch.error_title": N_("Die Briefe können nicht heruntergeladen werden"),
+    "dispatch.error.none_queued": N_(
+        "Keiner der ausgewählten Briefe wartet noch auf den Versand. Bitte laden Sie die Übersicht"
+        " neu."
+    ),
+    "dispatch.error.unreadable": N_(
+        "Mindestens einer der ausgewählten Briefe ist beschädigt oder fehlt und kann nicht "
+        "gedruckt werden. Es wurde nichts heruntergeladen. Bitte wenden Sie sich an den Betrieb; "
+        "die betroffene Person kann einen neuen Brief anfordern."
+    ),
+    "dispatch.error.too_many": N_("Bitte wählen Sie höchstens 200 Briefe auf einmal aus."),
+    "dispatch.error.too_many_title": N_("Zu viele Briefe ausgewählt"),
+    "dispatch.second_factor.title": N_("Zweiter Faktor erforderlich"),
+    "dispatch.second_factor.text": N_(
+        "Der Briefversand zeigt Aktivierungscodes. Dafür genügt das Passwort nicht: Bitte "
+        "bestätigen Sie Ihre Anmeldung mit dem Code aus Ihrer Authenticator-App."
+    ),
+    "dispatch.second_factor.enter_code": N_("Code eingeben"),
+    "dispatch.second_factor.enrol": N_("Authenticator-App einrichten"),
+    "dispatch.second_factor.enrol_text": N_(
+        "Der Briefversand zeigt Aktivierungscodes. Dafür genügt das Passwort nicht: Sie brauchen "
+        "eine bestätigte Authenticator-App. Richten Sie die App nach einer Anmeldung mit dem "
+        "Online-Ausweis ein, dann ist sie sofort bestätigt, oder lassen Sie sie von Ihrer "
+        "Verwaltung einrichten."
+    ),
+    "dispatch.unbound.title": N_("Authenticator-App noch nicht bestätigt"),
+    "dispatch.unbound.text": N_(
+        "Der Briefversand zeigt Aktivierungscodes. Ihre Authenticator-App ist noch nicht bestätigt"
+        " und reicht dafür nicht, denn wer Ihr Passwort kennt, kann selbst eine App einrichten. "
+        "Melden Sie sich mit Ihrem Online-Ausweis an und bestätigen Sie die App danach unter "
+        "„Anmeldemittel“ mit „Bestätigen“. Ohne Online-Ausweis wenden Sie sich an Ihre Verwaltung."
+    ),
+    "dispatch.unbound.action": N_("Zu den Anmeldemitteln"),
+    "login.notice.password_changed": N_(
+        "Ihr Passwort wurde geändert. Bitte melden Sie sich mit dem neuen Passwort an."
+    ),
+    "change.error.current": N_("Das bisherige Passwort ist falsch."),
+    "change.error.same_address": N_("Das ist bereits Ihre E-Mail-Adresse."),
+    "change.error.too_many": N_(
+        "Sie haben in der letzten Stunde schon mehrere Änderungen beantragt. Bitte versuchen Sie "
+        "es später noch einmal."
+    ),
+    "reset.error.summary_title": N_("Bitte prüfen Sie Ihre Angaben"),
+    "reset.error.summary_item": N_("%(field)s: %(message)s"),
+    "reset.error.required": N_("Bitte geben Sie ein neues Passwort ein."),
+    "reset.error.mismatch": N_("Die beiden Passwörter stimmen nicht überein."),
+    "reset.error.password_too_short": N_("Das Passwort muss mindestens 12 Zeichen lang sein."),
+    "reset.error.password_too_long": N_(
+        "Das Passwort ist zu lang. Bitte wählen Sie ein kürzeres Passwort."
+    ),
+    "reset.error.password_too_common": NC_(
+        "password reset",
+        "Dieses Passwort wird sehr häufig verwendet und ist leicht zu erraten. Bitte wählen Sie "
+        "ein anderes."
+    ),
+    "reset.error.email_required": N_("Bitte geben Sie Ihre E-Mail-Adresse ein."),
+    "reset.error.email": NC_(
+        "password reset",
+        "Bitte geben Sie eine gültige E-Mail-Adresse ein, zum Beispiel name@beispiel.de."
+    ),
+}
