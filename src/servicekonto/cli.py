@@ -221,7 +221,8 @@ def _demo_portal_follows_issuer() -> None:
 
 @app.command()
 def demo(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """Seed the demo tenant (idempotent): Landkreis Cochem-Zell, two citizens, two clients.
+    """Seed the demo tenant (idempotent): Landkreis Cochem-Zell, two citizens, staff, three
+    clients, two pending company applications and an activated company.
 
     Dev mode only: the demo accounts have the README's published passwords."""
     from servicekonto.sim.demo_seed import seed
@@ -248,10 +249,16 @@ def demo(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = 
     for staff in result["staff"]:
         typer.echo(
             f"  staff    {staff['username']}  password {staff['password']}  "
-            f"TOTP secret {staff['totp_secret']}"
+            f"TOTP secret {staff['totp_secret']}  ({staff['role']}, {staff['administration']})"
         )
     for client in result["clients"]:
         typer.echo(f"  client   {client['client_id']}  ({client['sector']})")
+    for organisation in result["organizations"]:
+        typer.echo(
+            f"  company  {organisation['name']}  {organisation['state']}  "
+            f"({organisation['administration']})"
+        )
+    typer.echo("  four-eyes on: " + ", ".join(result["four_eyes"]))
     typer.echo(f"Open {provider.settings.issuer}/demo-portal and log in.")
 
 
