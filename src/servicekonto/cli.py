@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -201,6 +203,19 @@ def _provider() -> Any:
     return build_provider(_settings(), SystemClock())
 
 
+@contextmanager
+def _provided() -> Iterator[Any]:
+    """A provider whose database connections are closed afterwards (commands run in-process by
+    tests and scripts leave no pool behind)."""
+    from servicekonto.app import dispose_provider
+
+    provider = _provider()
+    try:
+        yield provider
+    finally:
+        dispose_provider(provider)
+
+
 def _demo_portal_follows_issuer() -> None:
     """Dev mode: the seeded demo portal moves with the issuer `serve` runs under."""
     from servicekonto.app import dispose_provider
@@ -326,8 +341,7 @@ def staff_add(
     from servicekonto.errors import InvalidInput, NotFound
     from servicekonto.security.sealing import Sealer
 
-    provider = _provider()
-    with provider.sessions() as db:
+    with _provided() as provider, provider.sessions() as db:
         try:
             result = add_staff(
                 db, email=email, administration_slug=administration, role=role,
@@ -384,8 +398,7 @@ def staff_remove(
     from servicekonto.companies.staffing import remove_staff
     from servicekonto.errors import InvalidInput, NotFound
 
-    provider = _provider()
-    with provider.sessions() as db:
+    with _provided() as provider, provider.sessions() as db:
         try:
             result = remove_staff(
                 db, email=email, administration_slug=administration, role=role,
@@ -415,8 +428,7 @@ def staff_list(
     from servicekonto.companies.staffing import list_staff
     from servicekonto.errors import NotFound
 
-    provider = _provider()
-    with provider.sessions() as db:
+    with _provided() as provider, provider.sessions() as db:
         try:
             rows = list_staff(db, administration_slug=administration)
         except NotFound as exc:
@@ -435,8 +447,7 @@ def administrations_list(
     """The administrations with their slugs (for `staff add`) and settings."""
     from servicekonto.staff.service import administrations
 
-    provider = _provider()
-    with provider.sessions() as db:
+    with _provided() as provider, provider.sessions() as db:
         rows = administrations(db)
     if as_json:
         _print_json([dataclasses.asdict(row) for row in rows])
@@ -458,8 +469,7 @@ def administrations_four_eyes(
 
     if setting not in ("on", "off"):
         raise _refused(f"the setting is on or off, not {setting!r}")
-    provider = _provider()
-    with provider.sessions() as db:
+    with _provided() as provider, provider.sessions() as db:
         try:
             changed = set_four_eyes_as_operator(
                 db, administration_slug=slug, enabled=setting == "on",
