@@ -17,8 +17,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, inspect, select
 
-from servicekonto.app import build_provider, create_app
+from servicekonto.app import build_provider, create_app, dispose_provider
 from servicekonto.clock import SystemClock
+from servicekonto.db.base import Base
 from servicekonto.db.models import Account, Administration, Client
 from servicekonto.oidc.provider import Provider
 from servicekonto.settings import Settings
@@ -71,14 +72,22 @@ def demo_run(
     )
     provider = build_provider(settings, SystemClock())
 
-    def counts() -> tuple[int, ...]:
-        return tuple(_count(provider, model) for model in (Account, Client, Administration))
+    def counts() -> dict[str, int]:
+        """Rows per table: the second run must add none anywhere (staff roles, documents, audit
+        events, mails …), not only no accounts."""
+        with provider.sessions() as db:
+            return {
+                table.name: int(db.scalar(select(func.count()).select_from(table)) or 0)
+                for table in Base.metadata.sorted_tables
+            }
 
     first = run_cli("demo", "--json", data_dir=data_dir)
     after_first = counts()
     second = run_cli("demo", "--json", data_dir=data_dir)
     assert json.loads(first.stdout) == json.loads(second.stdout), "demo is not idempotent"
     assert counts() == after_first, "a second demo run added rows"
+    assert after_first["organisations"] == 3 and after_first["staff_roles"] > 0
+    dispose_provider(provider)
     data: dict[str, Any] = json.loads(first.stdout)
     return settings, data
 
@@ -117,6 +126,25 @@ def test_demo_json_has_the_documented_shape(
     assert len({a["username"] for a in demo["accounts"]}) == 2
     assert _count(demo_provider, Account) == 2 + len(demo["staff"])
     assert _count(demo_provider, Client) == len(demo["clients"])
+    # DESIGN §9: `staff` rows with username, password, administration, role, totp_secret.
+    slugs = _slugs(demo_provider)
+    for staff in demo["staff"]:
+        assert {"username", "password", "administration", "role", "totp_secret"} <= set(staff)
+        assert staff["administration"] in slugs and len(staff["password"]) >= 12
+    assert {s["administration"] for s in demo["staff"]
+            if s["role"] == "registration_officer"} == slugs
+    assert sorted((o["name"], o["state"]) for o in demo["organizations"]) == [
+        ("Bäckerei Zeller e. K.", "submitted"),
+        ("Sportverein Ulmen e. V.", "submitted"),
+        ("Weinhaus Cochem GmbH", "activated"),
+    ]
+    portal = next(c for c in demo["clients"] if c["client_id"] == "demo-portal")
+    assert "organization" in portal["scopes"]
+
+
+def _slugs(provider: Provider) -> set[str]:
+    with provider.sessions() as db:
+        return set(db.scalars(select(Administration.slug)))
 
 
 def test_demo_secrets_are_stored_as_digests_only(

@@ -1,9 +1,13 @@
-"""The `servicekonto` command (DESIGN §9): serve, db, demo, clients, keys, audit, outbox."""
+"""The `servicekonto` command (DESIGN §9): serve, db, demo, staff, administrations, clients, keys,
+audit, outbox."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -199,6 +203,19 @@ def _provider() -> Any:
     return build_provider(_settings(), SystemClock())
 
 
+@contextmanager
+def _provided() -> Iterator[Any]:
+    """A provider whose database connections are closed afterwards (commands run in-process by
+    tests and scripts leave no pool behind)."""
+    from servicekonto.app import dispose_provider
+
+    provider = _provider()
+    try:
+        yield provider
+    finally:
+        dispose_provider(provider)
+
+
 def _demo_portal_follows_issuer() -> None:
     """Dev mode: the seeded demo portal moves with the issuer `serve` runs under."""
     from servicekonto.app import dispose_provider
@@ -219,7 +236,8 @@ def _demo_portal_follows_issuer() -> None:
 
 @app.command()
 def demo(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """Seed the demo tenant (idempotent): Landkreis Cochem-Zell, two citizens, two clients.
+    """Seed the demo tenant (idempotent): Landkreis Cochem-Zell, two citizens, staff, three
+    clients, two pending company applications and an activated company.
 
     Dev mode only: the demo accounts have the README's published passwords."""
     from servicekonto.sim.demo_seed import seed
@@ -246,11 +264,224 @@ def demo(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = 
     for staff in result["staff"]:
         typer.echo(
             f"  staff    {staff['username']}  password {staff['password']}  "
-            f"TOTP secret {staff['totp_secret']}"
+            f"TOTP secret {staff['totp_secret']}  ({staff['role']}, {staff['administration']})"
         )
     for client in result["clients"]:
         typer.echo(f"  client   {client['client_id']}  ({client['sector']})")
+    for organisation in result["organizations"]:
+        typer.echo(
+            f"  company  {organisation['name']}  {organisation['state']}  "
+            f"({organisation['administration']})"
+        )
+    typer.echo("  four-eyes on: " + ", ".join(result["four_eyes"]))
     typer.echo(f"Open {provider.settings.issuer}/demo-portal and log in.")
+
+
+staff_app = typer.Typer(
+    no_args_is_help=True, help="Staff of the administrations: roles per administration."
+)
+administrations_app = typer.Typer(
+    no_args_is_help=True, help="Administrations (tenants) and their settings."
+)
+app.add_typer(staff_app, name="staff")
+app.add_typer(administrations_app, name="administrations")
+#: Who the audit log names for changes made on the command line.
+CLI_ACTOR = "system:cli"
+
+
+def _refused(message: str) -> typer.Exit:
+    """Bad input: one line on stderr, exit code 2, nothing changed (the session is not
+    committed)."""
+    typer.echo(f"error: {message}; nothing was changed", err=True)
+    return typer.Exit(2)
+
+
+def _unknown_administration(slug: str) -> str:
+    return f"no administration {slug!r} (`servicekonto administrations list` shows them)"
+
+
+def _staff_input_error(exc: Exception, *, administration: str, role: str | None = None) -> str:
+    from servicekonto.companies.staffing import (
+        EmailMalformed,
+        UnknownAccount,
+        UnknownAdministration,
+        UnknownRole,
+    )
+    from servicekonto.staff.service import STAFF_ROLES
+
+    if isinstance(exc, UnknownRole):
+        return f"unknown role {role!r} (roles: {', '.join(STAFF_ROLES)})"
+    if isinstance(exc, UnknownAdministration):
+        return _unknown_administration(administration)
+    if isinstance(exc, UnknownAccount):
+        return "no account with this e-mail address"
+    if isinstance(exc, EmailMalformed):
+        return "--email is not an e-mail address"
+    return str(exc)
+
+
+@staff_app.command("add")
+def staff_add(
+    email: Annotated[str, typer.Option(help="The staff member's e-mail address (login name).")],
+    administration: Annotated[str, typer.Option(help="Administration slug, e.g. vg-cochem.")],
+    role: Annotated[
+        str,
+        typer.Option(
+            help="registration_officer, registration_supervisor, letter_dispatch or "
+            "administration_admin."
+        ),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Give an account a role at an administration (audited). Without an account for the
+    address, create one with a one-time password and a bound authenticator app, both printed
+    once: hand them to the person."""
+    from servicekonto.accounts.means import TOTP_SEALING_PURPOSE
+    from servicekonto.companies.staffing import add_staff
+    from servicekonto.errors import InvalidInput, NotFound
+    from servicekonto.security.sealing import Sealer
+
+    with _provided() as provider, provider.sessions() as db:
+        try:
+            result = add_staff(
+                db, email=email, administration_slug=administration, role=role,
+                hashing=provider.hashing,
+                sealer=Sealer(provider.settings.secret_key, TOTP_SEALING_PURPOSE),
+                now=provider.clock.now(), actor=CLI_ACTOR,
+            )
+        except (InvalidInput, NotFound) as exc:
+            raise _refused(
+                _staff_input_error(exc, administration=administration, role=role)
+            ) from None
+        db.commit()
+    if as_json:
+        _print_json(dataclasses.asdict(result))
+    else:
+        _print_staff_grant(result)
+    if not result.bound_second_factor:
+        typer.echo(
+            "note: this account has no bound second factor, so the staff views stay closed to "
+            "it: the person sets up an authenticator app at /account/security and confirms "
+            "it after an Online-Ausweis login",
+            err=True,
+        )
+
+
+def _print_staff_grant(result: Any) -> None:
+    if result.created_account:
+        typer.echo(f"created staff account {result.email} (id {result.account_id})")
+        typer.echo(f"  password:    {result.password}  (shown once; only a hash is stored)")
+        typer.echo(
+            f"  TOTP secret: {result.totp_secret}  (shown once; bound, for the authenticator app)"
+        )
+        typer.echo(f"  otpauth URI: {result.totp_uri}")
+    if result.granted:
+        typer.echo(f"granted {result.role} at {result.administration} to {result.email}")
+    else:
+        typer.echo(
+            f"{result.email} already holds {result.role} at {result.administration}; "
+            "nothing changed"
+        )
+
+
+@staff_app.command("remove")
+def staff_remove(
+    email: Annotated[str, typer.Option(help="The staff member's e-mail address.")],
+    administration: Annotated[str, typer.Option(help="Administration slug.")],
+    role: Annotated[
+        str | None, typer.Option(help="The role to take away (default: every role there).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Take a role (or every role) at an administration from an account (audited); the account
+    stays. Effective at the person's next request."""
+    from servicekonto.companies.staffing import remove_staff
+    from servicekonto.errors import InvalidInput, NotFound
+
+    with _provided() as provider, provider.sessions() as db:
+        try:
+            result = remove_staff(
+                db, email=email, administration_slug=administration, role=role,
+                now=provider.clock.now(), actor=CLI_ACTOR,
+            )
+        except (InvalidInput, NotFound) as exc:
+            raise _refused(
+                _staff_input_error(exc, administration=administration, role=role)
+            ) from None
+        db.commit()
+    if as_json:
+        _print_json(dataclasses.asdict(result))
+    elif result.roles:
+        typer.echo(f"removed {', '.join(result.roles)} at {administration}")
+    else:
+        typer.echo(f"the account held {role or 'no role'} at {administration}; nothing changed")
+
+
+@staff_app.command("list")
+def staff_list(
+    administration: Annotated[
+        str | None, typer.Option(help="Only this administration (slug).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Who holds which role at which administration."""
+    from servicekonto.companies.staffing import list_staff
+    from servicekonto.errors import NotFound
+
+    with _provided() as provider, provider.sessions() as db:
+        try:
+            rows = list_staff(db, administration_slug=administration)
+        except NotFound as exc:
+            raise _refused(_unknown_administration(administration or "")) from exc
+    if as_json:
+        _print_json([dataclasses.asdict(row) for row in rows])
+        return
+    for row in rows:
+        typer.echo(f"{row.administration:<20} {row.role:<24} {row.email or '-'}")
+
+
+@administrations_app.command("list")
+def administrations_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The administrations with their slugs (for `staff add`) and settings."""
+    from servicekonto.staff.service import administrations
+
+    with _provided() as provider, provider.sessions() as db:
+        rows = administrations(db)
+    if as_json:
+        _print_json([dataclasses.asdict(row) for row in rows])
+        return
+    for row in rows:
+        four_eyes = "four-eyes on" if row.four_eyes else "four-eyes off"
+        typer.echo(f"{row.slug:<20} {four_eyes:<14} {row.name}")
+
+
+@administrations_app.command("four-eyes")
+def administrations_four_eyes(
+    slug: Annotated[str, typer.Argument(help="Administration slug.")],
+    setting: Annotated[str, typer.Argument(metavar="on|off", help="on or off.")],
+) -> None:
+    """Switch four-eyes for the administration's company registrations (an approval then needs
+    a second, different officer); audited."""
+    from servicekonto.companies.review import set_four_eyes_as_operator
+    from servicekonto.errors import NotFound
+
+    if setting not in ("on", "off"):
+        raise _refused(f"the setting is on or off, not {setting!r}")
+    with _provided() as provider, provider.sessions() as db:
+        try:
+            changed = set_four_eyes_as_operator(
+                db, administration_slug=slug, enabled=setting == "on",
+                now=provider.clock.now(), actor=CLI_ACTOR,
+            )
+        except NotFound as exc:
+            raise _refused(_unknown_administration(slug)) from exc
+        db.commit()
+    if changed:
+        typer.echo(f"four-eyes {setting} for {slug}")
+    else:
+        typer.echo(f"four-eyes was already {setting} for {slug}; nothing changed")
 
 
 @clients_app.command("create")

@@ -231,6 +231,28 @@ def test_sealed_secret_is_not_in_the_database_in_clear(
         sealer.open(raw, aad="another-means-id")
 
 
+def test_an_app_the_operator_sets_up_is_active_and_bound_and_its_codes_log_in(
+    sessions: sessionmaker[Session], clock: FixedClock, account_id: str, sealer: Sealer
+) -> None:
+    """`staff add` and the demo seed: the operator hands the secret to the person (a binding out
+    of band), so the app counts for `substantial` at once; a second one is refused."""
+    given = b"k" * totp.SECRET_BYTES
+    with sessions() as db:
+        secret = means.set_up_bound_totp(
+            db, account_id=account_id, sealer=sealer, now=clock.now(), secret=given
+        )
+        db.commit()
+    assert secret == given
+    with sessions() as db:
+        assert means.has_bound_totp(db, account_id)
+        with pytest.raises(Conflict):
+            means.set_up_bound_totp(db, account_id=account_id, sealer=sealer, now=clock.now())
+    clock.advance(seconds=30)
+    result = verify(sessions, clock, account_id, sealer,
+                    totp.code_at(given, totp.time_step(clock.now())))
+    assert result is not None and result.method == "totp" and result.bound
+
+
 # -- second factor at login (RFC 6238 §5.2, DESIGN §8) ---------------------------------------------
 
 

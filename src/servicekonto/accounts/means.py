@@ -188,6 +188,43 @@ def start_totp_enrolment(
     )
 
 
+def set_up_bound_totp(
+    db: Session,
+    *,
+    account_id: str,
+    sealer: Sealer,
+    now: datetime,
+    secret: bytes | None = None,
+    label: str = TOTP_LABEL,
+) -> bytes:
+    """An authenticator app the operator sets up for a staff account (`staff add`, the demo
+    seed): active and bound at once, because the operator hands the secret to the person the
+    account is for, which is a binding out of band (module doc); returns the secret, to be
+    shown once. `secret`: a given one (the demo derives its published secrets), else a
+    fresh one. `Conflict` while the account has an active TOTP, as for an enrolment."""
+    _lock_account(db, account_id)
+    if has_active_totp(db, account_id):
+        raise Conflict("an authenticator app is already active")
+    key = secret if secret is not None else totp.new_secret()
+    means_id = new_id()
+    db.add(
+        LoginMeans(
+            id=means_id,
+            account_id=account_id,
+            kind=KIND_TOTP,
+            state=ACTIVE,
+            label=label,
+            secret_sealed=sealer.seal(key, aad=means_id),
+            last_used_step=0,
+            created_at=now,
+            confirmed_at=now,
+            bound_at=now,
+        )
+    )
+    db.flush()
+    return key
+
+
 def pending_totp(
     db: Session,
     *,

@@ -79,6 +79,7 @@ __all__ = [
     "reinstate",
     "review_queue",
     "set_four_eyes",
+    "set_four_eyes_as_operator",
     "start_review",
     "suspend",
 ]
@@ -281,8 +282,39 @@ def set_four_eyes(
         .values(four_eyes=enabled)
         .execution_options(synchronize_session=False)
     )
+    _four_eyes_changed(db, administration_id, enabled, f"account:{staff_id}", now, request_id)
+
+
+def set_four_eyes_as_operator(
+    db: Session, *, administration_slug: str, enabled: bool, now: datetime, actor: str,
+    request_id: str = "",
+) -> bool:
+    """The operator's switch (`servicekonto administrations four-eyes`, the demo seed), for any
+    administration (NotFound for an unknown slug); `actor` names them in the audit log
+    ("system:cli"). True when it changed: switching to the current setting changes nothing
+    and is not audited, so scripts and the demo seed can repeat it."""
+    administration_id = db.scalar(
+        select(Administration.id).where(Administration.slug == administration_slug)
+    )
+    if administration_id is None:
+        raise NotFound("no such administration")
+    changed = db.execute(
+        update(Administration)
+        .where(Administration.id == administration_id, Administration.four_eyes.isnot(enabled))
+        .values(four_eyes=enabled)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if changed:
+        _four_eyes_changed(db, administration_id, enabled, actor, now, request_id)
+    return bool(changed)
+
+
+def _four_eyes_changed(
+    db: Session, administration_id: str, enabled: bool, actor: str, now: datetime,
+    request_id: str,
+) -> None:
     record(
-        db, at=now, event="administration.four_eyes_changed", actor=f"account:{staff_id}",
+        db, at=now, event="administration.four_eyes_changed", actor=actor,
         subject=f"administration:{administration_id}", details={"enabled": enabled},
         request_id=request_id,
     )
