@@ -18,6 +18,7 @@ from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.service import authenticate_password, get_account
 from servicekonto.accounts.sessions import ActiveSession
 from servicekonto.audit.service import record
+from servicekonto.blobs.stores import open_store
 from servicekonto.errors import InvalidInput, RateLimited
 from servicekonto.oidc.routes import db_session
 from servicekonto.registration.service import Collaborators
@@ -277,6 +278,7 @@ def delete(
         account_id=session.account_id,
         now=provider.clock.now(),
         letters=_letters(request).letters,
+        blobs=open_store(provider.settings, db),
         request_id=request.state.request_id,
     )
     db.commit()
