@@ -77,7 +77,7 @@ def test_plain_text_is_derived_line_by_line() -> None:
         "<h2>Ihr Bescheid</h2><p>Guten Tag,<br>anbei &amp; mit Gruß</p>"
         "<ul><li>eins</li><li>zwei</li></ul><table><tr><td>a</td><td>b</td></tr></table>"
     ))
-    assert text == "Ihr Bescheid\nGuten Tag,\nanbei & mit Gruß\n\neins\nzwei\n\na\tb"
+    assert text == "Ihr Bescheid\nGuten Tag,\nanbei & mit Gruß\neins\nzwei\n\na\tb"
 
 
 def test_a_deposit_with_html_stores_the_sanitised_markup_and_its_text(
