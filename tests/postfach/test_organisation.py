@@ -26,6 +26,7 @@ from servicekonto.postfach.errors import (
     UnknownRecipient,
 )
 from servicekonto.postfach.recipients import OrganisationSubjectIds, organisation_subject_for
+from servicekonto.selfservice import recovery
 from tests.companies.factories import activated, seed_region, staff
 from tests.postfach.conftest import Postfach, message
 
@@ -198,3 +199,20 @@ def test_only_admins_delete_an_organisations_message(pf: Postfach, client_id: st
                              blobs=pf.store(db), now=pf.now)
         db.commit()
     assert pf.count(PostfachMessage) == 0
+
+
+def test_erasing_a_members_account_keeps_the_organisations_messages(
+    pf: Postfach, client_id: str, firm: Firm
+) -> None:
+    sent = pf.deposit(client_id, message(organization=firm.subject))
+    firm.set_reader(firm.member, True)
+    firm.open(firm.member, sent.message_id)
+    with pf.sessions() as db:
+        assert recovery.delete_account(db, account_id=firm.member, now=pf.now,
+                                       blobs=pf.store(db))
+        db.commit()
+    with pf.sessions() as db:
+        row = db.get(PostfachMessage, sent.message_id)
+        assert row is not None and row.read_by is None and row.read_at is not None
+    assert pf.count(PostfachMessageRead) == 0
+    assert firm.open(firm.admin, sent.message_id).startswith("Guten Tag")
