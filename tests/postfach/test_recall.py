@@ -155,34 +155,39 @@ def test_a_recalled_message_is_not_corrected(pf: Postfach, client_id: str) -> No
         _correct(pf, client_id, sent.message_id, message(sub))
 
 
+def _race(pf: Postfach, client_id: str) -> tuple[set[str], str]:
+    """Recall and first opening released together; (their outcomes, the message id)."""
+    account_id, sub = pf.recipient(client_id)
+    sent = pf.deposit(client_id, message(sub))
+    barrier = threading.Barrier(2)
+
+    def recall() -> str:
+        barrier.wait(timeout=30)
+        try:
+            _recall(pf, client_id, sent.message_id)
+        except ServiceKontoError as exc:
+            return exc.code
+        return "recalled"
+
+    def open_it() -> str:
+        barrier.wait(timeout=30)
+        try:
+            _read(pf, account_id, sent.message_id)
+        except ServiceKontoError as exc:
+            return exc.code
+        return "read"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(recall), pool.submit(open_it)]
+        return {f.result(timeout=60) for f in futures}, sent.message_id
+
+
 @pytest.mark.postgres
 def test_recall_and_first_opening_at_once_never_both_win(pf: Postfach, client_id: str) -> None:
     for _ in range(5):
-        account_id, sub = pf.recipient(client_id)
-        sent = pf.deposit(client_id, message(sub))
-        barrier = threading.Barrier(2)
-
-        def recall() -> str:
-            barrier.wait(timeout=30)
-            try:
-                _recall(pf, client_id, sent.message_id)
-            except ServiceKontoError as exc:
-                return exc.code
-            return "recalled"
-
-        def open_it() -> str:
-            barrier.wait(timeout=30)
-            try:
-                _read(pf, account_id, sent.message_id)
-            except ServiceKontoError as exc:
-                return exc.code
-            return "read"
-
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            futures = [pool.submit(recall), pool.submit(open_it)]
-            outcomes = {f.result(timeout=60) for f in futures}
+        outcomes, message_id = _race(pf, client_id)
         assert outcomes in ({"recalled", "not_found"}, {"already_read", "read"})
         with pf.sessions() as db:
-            row = db.get(PostfachMessage, sent.message_id)
+            row = db.get(PostfachMessage, message_id)
             assert row is not None
             assert (row.read_at is None) != (row.recalled_at is None)
