@@ -23,7 +23,7 @@ from servicekonto.clients.service import create_client
 from servicekonto.clients.subjects import remember_subject
 from servicekonto.clock import FixedClock
 from servicekonto.consent.service import grant
-from servicekonto.db.models import Blob, OutboxMessage
+from servicekonto.db.models import Blob, OutboxMessage, PostfachAttachment
 from servicekonto.oidc.pairwise import SubjectIds
 from servicekonto.postfach import deposit as deposit_service
 from servicekonto.postfach.schemas import DepositRequest
@@ -166,6 +166,14 @@ class Postfach:
         directory = self.settings.blob_directory
         files = sum(len(names) for _, _, names in os.walk(directory)) if directory.exists() else 0
         return self.count(Blob) + files
+
+    def blob_ids(self) -> set[str]:
+        with self.sessions() as db:
+            return set(db.scalars(select(Blob.id)))
+
+    def attachment_blobs(self) -> set[str]:
+        with self.sessions() as db:
+            return set(db.scalars(select(PostfachAttachment.blob_id)))
 
     def outbox(self, kind: str) -> list[dict[str, Any]]:
         with self.sessions() as db:
