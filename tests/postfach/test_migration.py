@@ -40,7 +40,7 @@ def test_downgrade_removes_the_postfach_and_its_blobs_and_upgrade_brings_it_back
                    {"data": b"x", "at": pf.now.replace(tzinfo=None)})
         db.commit()
     pf.deposit(client_id, message(sub, attachments=[attachment(PDF)]))
-    assert TABLES <= _tables(pf) and pf.blob_ids() == {"letter:keep", *pf.attachment_blobs()}
+    assert _tables(pf) >= TABLES and pf.blob_ids() == {"letter:keep", *pf.attachment_blobs()}
     assert len(pf.outbox("postfach_webhook")) == 1
     config = alembic_config(settings.sqlalchemy_url)
 
@@ -53,5 +53,5 @@ def test_downgrade_removes_the_postfach_and_its_blobs_and_upgrade_brings_it_back
     assert "postfach_webhook" not in kinds and "mail" in kinds
 
     command.upgrade(config, "head")
-    assert TABLES <= _tables(pf)
+    assert _tables(pf) >= TABLES
     assert pf.deposit(client_id, message(sub)).message_id
