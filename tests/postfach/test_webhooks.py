@@ -338,3 +338,31 @@ def test_the_outbox_worker_round_of_the_app_delivers_webhooks(
     ((headers, body),) = receiver.received
     assert verify(secret, headers, body, provider.clock.now().timestamp())["type"] == (
         "postfach.message.delivered")
+
+
+def test_a_secret_that_does_not_open_fails_the_event_instead_of_the_round(
+    pf: Postfach, client_id: str, receiver: Receiver, sealer: Sealer, http: httpx.Client
+) -> None:
+    """E.g. after the server secret changed: the event fails once, the worker goes on."""
+    _register(pf, client_id, receiver.url, sealer)
+    _, sub = pf.recipient(client_id)
+    pf.deposit(client_id, message(sub))
+    other = Sealer("another-server-secret-0123456789abcdef", webhooks.SEALING_PURPOSE)
+    assert _deliver(pf, http, other) == 0
+    row = _row(pf)
+    assert (row.failed_at, row.last_error) == (pf.now, "secret does not open")
+    assert receiver.received == []
+
+
+def test_an_endpoint_removed_after_the_event_was_queued_fails_it(
+    pf: Postfach, client_id: str, receiver: Receiver, sealer: Sealer, http: httpx.Client
+) -> None:
+    _register(pf, client_id, receiver.url, sealer)
+    _, sub = pf.recipient(client_id)
+    pf.deposit(client_id, message(sub))
+    with pf.sessions() as db:
+        webhooks.remove_webhook(db, client_id=client_id)
+        db.commit()
+    assert _deliver(pf, http, sealer) == 0
+    assert (_row(pf).failed_at, _row(pf).last_error) == (pf.now, "no endpoint")
+    assert receiver.received == []

@@ -47,6 +47,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 import httpx
+from cryptography.exceptions import InvalidTag
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -184,8 +185,10 @@ class _Claimed:
     outbox_id: int
     event_id: str
     body: bytes
-    url: str | None
-    key: bytes | None
+    url: str
+    key: bytes
+    #: Why the event cannot be sent at all ("" when it can).
+    problem: str = ""
 
 
 def deliver_due(
@@ -239,19 +242,23 @@ def _claim(sessions: Callable[[], Session], outbox_id: int, *, sealer: Sealer, n
         assert message is not None
         payload = dict(message.payload)
         client_id = str(payload["client_id"])
+        event_id, body = str(payload["event_id"]), body_of(payload)
         endpoint = db.get(PostfachWebhook, client_id)
-        url = key = None
-        if endpoint is not None:
-            url = endpoint.url
+        if endpoint is None:  # removed since the event was queued
+            return _Claimed(outbox_id, event_id, body, "", b"", problem="no endpoint")
+        try:
             key = sealer.open(endpoint.secret_sealed, aad=client_id)
-        return _Claimed(outbox_id, str(payload["event_id"]), body_of(payload), url, key)
+        except (InvalidTag, ValueError):  # another server secret, or a changed row
+            log.error("webhook secret of a client does not open: outbox message %d", outbox_id)
+            return _Claimed(outbox_id, event_id, body, "", b"", problem="secret does not open")
+        return _Claimed(outbox_id, event_id, body, endpoint.url, key)
 
 
 def _send(claimed: _Claimed, *, http: httpx.Client, allow_internal: bool, timeout: float,
           now: datetime) -> tuple[str, bool]:
     """("" or what went wrong, whether the failure is final)."""
-    if claimed.url is None or claimed.key is None:
-        return "no endpoint", True
+    if claimed.problem:
+        return claimed.problem, True
     try:
         target = check_target(claimed.url, allow_internal=allow_internal, must_resolve=True)
     except ForbiddenTarget:
