@@ -17,7 +17,7 @@ from servicekonto.db.models import (
 )
 from servicekonto.errors import NotFound
 from servicekonto.mail.service import MAIL
-from servicekonto.postfach import access, inbox
+from servicekonto.postfach import access, inbox, status
 from servicekonto.postfach.access import organisation_box
 from servicekonto.postfach.errors import (
     NoPostfachAccess,
@@ -26,6 +26,7 @@ from servicekonto.postfach.errors import (
     UnknownRecipient,
 )
 from servicekonto.postfach.recipients import OrganisationSubjectIds, organisation_subject_for
+from servicekonto.postfach.schemas import StatusUpdateRequest
 from servicekonto.selfservice import recovery
 from tests.companies.factories import activated, seed_region, staff
 from tests.postfach.conftest import Postfach, message
@@ -216,3 +217,19 @@ def test_erasing_a_members_account_keeps_the_organisations_messages(
         assert row is not None and row.read_by is None and row.read_at is not None
     assert pf.count(PostfachMessageRead) == 0
     assert firm.open(firm.admin, sent.message_id).startswith("Guten Tag")
+
+
+def test_status_updates_to_an_organisation_show_in_its_timeline(
+    pf: Postfach, client_id: str, firm: Firm
+) -> None:
+    with pf.sessions() as db:
+        status.add_status(db, client_id=client_id, now=pf.now, request=StatusUpdateRequest(
+            recipient={"organization": firm.subject}, application_id="gewerbe-7",
+            status="RECEIVED", public_service_name="Gewerbeanmeldung", sender_name="VG Cochem"))
+        db.commit()
+    with pf.sessions() as db:
+        box = organisation_box(db, account_id=firm.admin, organisation_id=firm.id)
+        line = status.timeline(db, box=box, application_id="gewerbe-7")
+        assert line.current is not None and line.current.status == "RECEIVED"
+        with pytest.raises(NotFound):  # not in the admin's personal Postfach
+            status.timeline(db, box=access.personal(firm.admin), application_id="gewerbe-7")
