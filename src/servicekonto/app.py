@@ -39,6 +39,7 @@ from servicekonto.oidc import routes as oidc_routes
 from servicekonto.oidc.keystore import KeyStore
 from servicekonto.oidc.pairwise import SubjectIds
 from servicekonto.oidc.provider import Provider
+from servicekonto.postfach import webhooks as postfach_webhooks
 from servicekonto.register.http_adapter import HttpRegister
 from servicekonto.register.model import MatchResult, PersonQuery
 from servicekonto.register.port import CivilRegister
@@ -253,8 +254,16 @@ def eid_linking(provider: Provider, register: CivilRegister) -> EidLinking:
 
 
 def deliver_outbox(provider: Provider, http: httpx.Client) -> None:
-    """One delivery round: back-channel logouts and mails."""
+    """One delivery round: back-channel logouts, Postfach webhooks and mails."""
     logout.deliver_due(provider, http)
+    postfach_webhooks.deliver_due(
+        provider.sessions,
+        clock=provider.clock,
+        http=http,
+        sealer=Sealer(provider.settings.secret_key, postfach_webhooks.SEALING_PURPOSE),
+        allow_internal=provider.settings.dev_mode,
+        reading=provider.reading,
+    )
     deliver_mail_due(
         provider.sessions,
         clock=provider.clock,

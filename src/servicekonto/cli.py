@@ -930,13 +930,15 @@ app.add_typer(maintenance_app, name="maintenance")
 def maintenance_run(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Purge unconfirmed sign-ups (7 days), close expired letters, delete expired tokens and
     old outbox rows. Idempotent and safe to call from cron: a second run reports zeros."""
+    from servicekonto.blobs.stores import open_store
     from servicekonto.letters.store import LetterStore
     from servicekonto.selfservice.retention import run
 
     provider = _provider()
     store = LetterStore(provider.settings.data_dir / "letters")
     with provider.sessions() as db:
-        summary = run(db, now=provider.clock.now(), letters_store=store)
+        summary = run(db, now=provider.clock.now(), letters_store=store,
+                      blobs=open_store(provider.settings, db))
         db.commit()
     if as_json:
         _print_json(summary)

@@ -11,9 +11,10 @@ Password reset (checklist C-07, ASVS 6.4.1, RFC 9700 §4.14.2):
 
 Account deletion (BSI TR-03160-1 §7, checklist V-05) removes everything of the account: the
 clients concerned get a back-channel logout first (its outbox row carries only ids, so it does
-not need the account row), the stored letter PDFs go after the commit, queued mails to the
-address are dropped, and the account row goes with every dependent row through ON DELETE
-CASCADE. The audit log keeps the id only.
+not need the account row), the stored letter PDFs go after the commit, the attachments of the
+Postfach messages go from the blob store, queued mails to the address are dropped, and the
+account row goes with every dependent row (Postfach messages, attachments, status updates
+included) through ON DELETE CASCADE. The audit log keeps the id only.
 
 Services take the caller's Session and never commit.
 """
@@ -29,6 +30,8 @@ from sqlalchemy.orm import Session
 from servicekonto.accounts.service import normalise_email
 from servicekonto.accounts.sessions import end_all_sessions
 from servicekonto.audit.service import record
+from servicekonto.blobs import service as database_blobs
+from servicekonto.blobs.port import BlobStore
 from servicekonto.consent.service import revoke_client_access
 from servicekonto.db.models import (
     Account,
@@ -38,6 +41,8 @@ from servicekonto.db.models import (
     EmailToken,
     Letter,
     OutboxMessage,
+    PostfachAttachment,
+    PostfachMessage,
     SessionClient,
 )
 from servicekonto.errors import InputRefused
@@ -232,15 +237,17 @@ def delete_account(
     account_id: str,
     now: datetime,
     letters: LetterStore | None = None,
+    blobs: BlobStore | None = None,
     request_id: str = "",
 ) -> bool:
     """Delete the account and everything of it (TR-03160-1 §7); False when it does not exist.
 
     The caller has re-authenticated the user. Clients holding a grant, a consent or a session of
     the account get a back-channel logout; the account is told by mail that it is gone.
+    `blobs`: the configured blob store (`blobs.stores.open_store`); see `erase_account`.
     """
     email = db.scalar(select(Account.email).where(Account.id == account_id))
-    if not erase_account(db, account_id=account_id, now=now, letters=letters,
+    if not erase_account(db, account_id=account_id, now=now, letters=letters, blobs=blobs,
                          reason="account_deleted"):
         return False
     record(db, at=now, event="account.deleted", actor=f"account:{account_id}",
@@ -259,16 +266,26 @@ def erase_account(
     letters: LetterStore | None,
     reason: str,
     only_if: Sequence[ColumnElement[bool]] = (),
+    blobs: BlobStore | None = None,
 ) -> bool:
     """Remove the account row and, through ON DELETE CASCADE, every row that depends on it.
 
     `only_if`: extra SQL conditions on the account row checked in the DELETE itself (the
     retention job passes "still unconfirmed"), so a concurrent change wins over a stale choice.
-    Returns False when no row was deleted; then nothing else was changed either.
+    `blobs`: the store the Postfach attachments are in (`blobs.stores.open_store`; a store
+    outside the database deletes once the transaction commits); None means the database
+    adapter, the default store. Returns False when no row was deleted; then nothing else was
+    changed either.
     """
     email = db.scalar(select(Account.email).where(Account.id == account_id))
     clients = _clients_of(db, account_id, with_consents=True)
     letter_ids = list(db.scalars(select(Letter.id).where(Letter.account_id == account_id)))
+    # The person's own Postfach (an organisation's messages stay with the organisation).
+    attachment_blobs = list(db.scalars(
+        select(PostfachAttachment.blob_id)
+        .join(PostfachMessage, PostfachMessage.id == PostfachAttachment.message_id)
+        .where(PostfachMessage.account_id == account_id)
+    ))
     deleted = db.execute(
         delete(Account)
         .where(Account.id == account_id, *only_if)
@@ -276,8 +293,12 @@ def erase_account(
     )
     if not deleted.rowcount:  # type: ignore[attr-defined]
         return False
-    # The PDFs (codes in clear) are blobs, which no foreign key removes with the letters.
+    # The PDFs (codes in clear) and the attachments are blobs, which no foreign key removes.
     delete_pdfs(db, letter_ids)
+    if blobs is None:
+        database_blobs.delete(db, attachment_blobs)
+    else:
+        blobs.delete(attachment_blobs)
     for instance in [o for o in db.identity_map.values() if _belongs_to(o, account_id)]:
         if instance in db:  # expunging an account also expunges its attributes
             db.expunge(instance)

@@ -26,6 +26,7 @@ from sqlalchemy import ColumnElement, Delete, delete, or_, select
 from sqlalchemy.orm import Session
 
 from servicekonto.audit.service import record
+from servicekonto.blobs.port import BlobStore
 from servicekonto.db.models import (
     Account,
     AuthorizationCode,
@@ -77,13 +78,14 @@ def _abandoned(now: datetime) -> list[ColumnElement[bool]]:
 
 
 def purge_unconfirmed(
-    db: Session, *, now: datetime, letters_store: LetterStore | None, request_id: str = ""
+    db: Session, *, now: datetime, letters_store: LetterStore | None,
+    blobs: BlobStore | None = None, request_id: str = "",
 ) -> int:
     """Delete abandoned sign-ups; returns how many."""
     candidates = db.scalars(select(Account.id).where(*_abandoned(now))).all()
     purged = 0
     for account_id in candidates:
-        if erase_account(db, account_id=account_id, now=now, letters=letters_store,
+        if erase_account(db, account_id=account_id, now=now, letters=letters_store, blobs=blobs,
                          reason="account_purged", only_if=_abandoned(now)):
             record(db, at=now, event="account.purged", actor="system:maintenance",
                    subject=f"account:{account_id}", request_id=request_id)
@@ -97,15 +99,17 @@ def _deleted(db: Session, statement: Delete) -> int:
 
 
 def run(
-    db: Session, *, now: datetime, letters_store: LetterStore | None, request_id: str = ""
+    db: Session, *, now: datetime, letters_store: LetterStore | None,
+    blobs: BlobStore | None = None, request_id: str = "",
 ) -> dict[str, int]:
-    """One maintenance run; returns how many things each step removed or closed."""
+    """One maintenance run; returns how many things each step removed or closed. `blobs`: the
+    configured blob store, for what an erased account kept there (`recovery.erase_account`)."""
     summary = dict.fromkeys(SUMMARY_KEYS, 0)
     # PDFs first: legacy files are decided on committed state only. The PDFs of letters closed
     # or deleted below go with them (close_expired; the cascade of an account's deletion).
     summary["letter_pdfs_deleted"] = purge_pdfs(db, store=letters_store, now=now)
     summary["accounts_purged"] = purge_unconfirmed(
-        db, now=now, letters_store=letters_store, request_id=request_id
+        db, now=now, letters_store=letters_store, blobs=blobs, request_id=request_id
     )
     summary["letters_closed"] = close_expired(db, now=now)
     summary["email_tokens_deleted"] = _deleted(

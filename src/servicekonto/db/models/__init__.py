@@ -27,6 +27,15 @@ from servicekonto.db.models.organisation import (
     OrganisationNote,
 )
 from servicekonto.db.models.outbox import OutboxMessage
+from servicekonto.db.models.postfach import (
+    ApplicationStatus,
+    ClientOrganisationSubject,
+    PostfachAttachment,
+    PostfachMessage,
+    PostfachMessageRead,
+    PostfachReader,
+    PostfachWebhook,
+)
 from servicekonto.db.models.session import BrowserSession, SessionClient
 from servicekonto.db.models.staff import StaffRole
 from servicekonto.db.models.subject import ClientSubject
@@ -35,6 +44,7 @@ __all__ = [
     "Account",
     "AccountAttribute",
     "Administration",
+    "ApplicationStatus",
     "AuditEvent",
     "AuditHead",
     "Authorization",
@@ -43,6 +53,7 @@ __all__ = [
     "BrowserSession",
     "Client",
     "ClientAssertionJti",
+    "ClientOrganisationSubject",
     "ClientSubject",
     "Consent",
     "EidTransaction",
@@ -59,6 +70,11 @@ __all__ = [
     "OrganisationNote",
     "OutboxMessage",
     "PendingAuthorization",
+    "PostfachAttachment",
+    "PostfachMessage",
+    "PostfachMessageRead",
+    "PostfachReader",
+    "PostfachWebhook",
     "RecoveryCode",
     "RefreshToken",
     "RevokedAccessToken",

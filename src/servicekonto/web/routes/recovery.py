@@ -19,6 +19,7 @@ from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.service import authenticate_password
 from servicekonto.accounts.sessions import ActiveSession
 from servicekonto.audit.service import record
+from servicekonto.blobs.stores import open_store
 from servicekonto.errors import InputRefused
 from servicekonto.http.browser import SignedInAccount
 from servicekonto.http.context import Context, Now, RateLimits, Registration
@@ -247,6 +248,7 @@ def delete(
         account_id=session.account_id,
         now=now,
         letters=collaborators.letters,
+        blobs=open_store(context.settings, db),
         request_id=request.state.request_id,
     )
     db.commit()
