@@ -247,12 +247,31 @@ def _ephemeral_low() -> int:
         return 32768
 
 
+def xdist_worker() -> tuple[int, int]:
+    """(index, count) of this pytest-xdist worker ("gw3" of 4 is (3, 4)); (0, 1) without xdist."""
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
+    name = os.environ.get("PYTEST_XDIST_WORKER", "")
+    index = int(name[2:]) if name.startswith("gw") and name[2:].isdigit() else 0
+    return index % max(count, 1), max(count, 1)
+
+
+def port_span() -> range:
+    """This worker's share of the span `free_port` draws from: under pytest-xdist each worker
+    has a slice of its own, so two workers of one run never draw the same number (Apache and
+    the mock servers do not move on a clash as `ServerProcess` does)."""
+    low = _ephemeral_low()
+    start = max(1024, low - _PORT_SPAN)
+    index, count = xdist_worker()
+    width = (low - start) // count
+    return range(start + index * width, start + (index + 1) * width)
+
+
 def free_port() -> int:
     """A port that was free a moment ago; servers started on it retry on a clash."""
-    low = _ephemeral_low()
+    span = port_span()
     draw = random.SystemRandom()  # not the test-seeded `random`: parallel runs must differ
     for _ in range(50):
-        port = draw.randrange(max(1024, low - _PORT_SPAN), low)
+        port = draw.randrange(span.start, span.stop)
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
