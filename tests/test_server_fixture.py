@@ -4,6 +4,7 @@ another port instead of failing the test."""
 
 from __future__ import annotations
 
+import itertools
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -95,6 +96,7 @@ def test_xdist_workers_draw_ports_from_disjoint_slices(
         assert len(span) >= 400, span
         assert all(port in span for port in (free_port() for _ in range(10)))
         slices.append(span)
-    for earlier, later in zip(slices, slices[1:], strict=False):
+    for earlier, later in itertools.pairwise(slices):
         assert earlier.stop <= later.start
-    assert 1024 <= slices[0].start and slices[-1].stop <= low
+    assert slices[0].start >= 1024
+    assert slices[-1].stop <= low
