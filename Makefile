@@ -36,6 +36,9 @@ install: $(STAMP)
 
 # Embedded mode: SQLite in var/, demo tenant seeded (idempotent), http://127.0.0.1:8000.
 run: export SERVICEKONTO_DEV_MODE ?= 1
+# The embedded mode has no clamd: uploads are accepted with the scan recorded as `skipped`
+# (production refuses them without a scanner; README "Uploads").
+run: export SERVICEKONTO_UPLOAD_SCAN_REQUIRED ?= false
 run: $(STAMP)
 	$(VENV)/bin/servicekonto db upgrade
 	$(VENV)/bin/servicekonto demo

@@ -23,8 +23,8 @@ from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
 
-from servicekonto.register.generator import DEFAULT_SEED, generate
-from servicekonto.register.mock import InMemoryRegister
+from servicekonto.sim.register_data import DEFAULT_SEED, generate
+from servicekonto.sim.register_mock import InMemoryRegister
 from servicekonto.register.model import PersonQuery, Resident
 
 

@@ -38,7 +38,7 @@ import httpx
 from servicekonto.app import build_provider
 from servicekonto.cli import upgrade_database
 from servicekonto.clock import SystemClock
-from servicekonto.register.generator import generate
+from servicekonto.sim.register_data import generate
 from servicekonto.register.model import Resident
 from servicekonto.security.passwords import PasswordHashing
 from servicekonto.settings import Settings

@@ -493,7 +493,7 @@ def demo(server: ServerProcess) -> dict[str, Any]:
     """The demo tenant (`servicekonto demo`) seeded into the server's database."""
     from servicekonto.app import build_provider
     from servicekonto.clock import SystemClock
-    from servicekonto.demo_seed import seed
+    from servicekonto.sim.demo_seed import seed
 
     settings = server.settings()
     provider = build_provider(settings, SystemClock())

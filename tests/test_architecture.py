@@ -16,8 +16,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "servicekonto"
-WEB_LAYERS = {"web", "oidc", "api"}
-TOP = {"app", "cli", "demo_seed"}
+WEB_LAYERS = {"web", "oidc", "api", "sim"}
+TOP = {"app", "cli"}
 FRAMEWORKS = ("fastapi", "starlette", "jinja2")
 
 
@@ -54,7 +54,19 @@ def test_import_linter_contracts_are_kept() -> None:
     assert result.returncode == 0, output
     assert "No web framework below the protocol layer KEPT" in output, output
     assert "DESIGN §6 layers KEPT" in output, output
+    assert "Product packages never import the simulators and demo" in output, output
     assert " 0 broken" in output, output
+
+
+def test_every_product_package_is_kept_from_importing_the_simulators() -> None:
+    """Only the composition root (app, cli) may wire in sim/; a new package joins the contract."""
+    contracts = {str(c["name"]): c for c in _contracts()}
+    (sim_contract,) = [c for name, c in contracts.items() if name.startswith("Product packages")]
+    assert sim_contract["forbidden_modules"] == ["servicekonto.sim"]
+    sources = {str(m).removeprefix("servicekonto.") for m in sim_contract["source_modules"]}
+    packages = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    product = packages - {"sim"}
+    assert product <= sources, f"not kept from importing sim: {product - sources}"
 
 
 def test_every_package_is_in_a_layer_and_below_layer_3_is_framework_free() -> None:

@@ -28,7 +28,6 @@ from servicekonto.clients.service import ClientCache
 from servicekonto.clock import Clock, SystemClock
 from servicekonto.db.engine import make_engine, make_session_factory, read_only_engine
 from servicekonto.eid.http_adapter import HttpEidServer
-from servicekonto.eid.mock import MockEidServer
 from servicekonto.eid.port import EidServer
 from servicekonto.errors import (
     ControlCharacters,
@@ -40,17 +39,15 @@ from servicekonto.errors import (
 )
 from servicekonto.letters.store import LetterStore
 from servicekonto.logging_setup import FailureStreak
-from servicekonto.mail.service import deliver_mail_due
+from servicekonto.mail.service import deliver_mail_due, mail_transport
 from servicekonto.oidc import access, discovery, logout
 from servicekonto.oidc import routes as oidc_routes
 from servicekonto.oidc.keystore import KeyStore
 from servicekonto.oidc.pairwise import SubjectIds
 from servicekonto.oidc.provider import Provider
 from servicekonto.register.http_adapter import HttpRegister
-from servicekonto.register.mock import default_register
 from servicekonto.register.model import MatchResult, PersonQuery
 from servicekonto.register.port import CivilRegister
-from servicekonto.registration.eid_signin import EidLinking
 from servicekonto.registration.service import Collaborators
 from servicekonto.security.csrf import CsrfTokens
 from servicekonto.security.passwords import PasswordHashing
@@ -58,8 +55,12 @@ from servicekonto.security.ratelimit import Limits, make_counter, namespace_of
 from servicekonto.security.sealing import Sealer
 from servicekonto.security.secrets import derive_key
 from servicekonto.settings import Settings
-from servicekonto.web import api_docs, demo_portal
-from servicekonto.web.eid_mock_app import create_eid_mock_app
+from servicekonto.signin.eid import EidLinking
+from servicekonto.sim import demo_portal
+from servicekonto.sim.eid_app import create_eid_mock_app
+from servicekonto.sim.eid_server import MockEidServer
+from servicekonto.sim.register_mock import default_register
+from servicekonto.web import api_docs
 from servicekonto.web.input_guard import refuse_control_characters
 from servicekonto.web.metrics import metrics_router
 from servicekonto.web.middleware import EdgeMiddleware
@@ -342,8 +343,9 @@ def deliver_outbox(provider: Provider, http: httpx.Client) -> None:
     logout.deliver_due(provider, http)
     deliver_mail_due(
         provider.sessions,
-        now=provider.clock.now(),
-        mail_dir=provider.settings.data_dir / "mail",
+        clock=provider.clock,
+        transport=mail_transport(provider.settings),  # builds no connection until a mail is due
+        sender=provider.settings.mail_from,
         reading=provider.reading,
     )
 

@@ -202,7 +202,7 @@ def _provider() -> Any:
 def _demo_portal_follows_issuer() -> None:
     """Dev mode: the seeded demo portal moves with the issuer `serve` runs under."""
     from servicekonto.app import dispose_provider
-    from servicekonto.demo_seed import follow_issuer
+    from servicekonto.sim.demo_seed import follow_issuer
 
     provider = _provider()  # settings read again: `_dev_issuer` may have set the issuer
     try:
@@ -222,7 +222,7 @@ def demo(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = 
     """Seed the demo tenant (idempotent): Landkreis Cochem-Zell, two citizens, two clients.
 
     Dev mode only: the demo accounts have the README's published passwords."""
-    from servicekonto.demo_seed import seed
+    from servicekonto.sim.demo_seed import seed
 
     if not _settings().dev_mode:
         typer.echo(
@@ -425,10 +425,10 @@ def register_mock_serve(
     _refuse_mock_outside_dev_mode("civil register", i_know_this_is_a_mock)
     import uvicorn
 
-    from servicekonto.api.register_mock_app import create_register_mock_app
     from servicekonto.logging_setup import configure
-    from servicekonto.register.generator import generate
-    from servicekonto.register.mock import InMemoryRegister
+    from servicekonto.sim.register_app import create_register_mock_app
+    from servicekonto.sim.register_data import generate
+    from servicekonto.sim.register_mock import InMemoryRegister
 
     configure("INFO")
     register = InMemoryRegister(generate(residents, seed))
@@ -452,7 +452,7 @@ def register_mock_sample(
     """Print the first N residents (the documented test persons first), with the registration
     form's field names, so a person can register as one of them. The same residents exist in
     every register generated with the same seed and at least N residents."""
-    from servicekonto.register.generator import generate
+    from servicekonto.sim.register_data import generate
 
     people = [
         {
@@ -520,9 +520,9 @@ def eid_mock_serve(
     import uvicorn
 
     from servicekonto.clock import SystemClock
-    from servicekonto.eid.mock import MockEidServer
     from servicekonto.logging_setup import configure
-    from servicekonto.web.eid_mock_app import create_eid_mock_app
+    from servicekonto.sim.eid_app import create_eid_mock_app
+    from servicekonto.sim.eid_server import MockEidServer
 
     settings = _settings()
     configure(settings.log_level)
@@ -552,7 +552,7 @@ def eid_mock_cards(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The test cards with their PINs and chip data (all a tester needs to log in by eID)."""
-    from servicekonto.eid.cards import TEST_CARDS
+    from servicekonto.sim.eid_cards import TEST_CARDS
 
     rows = [_card_row(card) for card in TEST_CARDS]
     if as_json:
@@ -603,7 +603,7 @@ def _card_row(card: Any) -> dict[str, Any]:
 def eid_mock_reset_pins() -> None:
     """Unblock every test card's PIN (three tries again) in <data_dir>/eid-mock.sqlite3."""
     from servicekonto.clock import SystemClock
-    from servicekonto.eid.mock import MockEidServer
+    from servicekonto.sim.eid_server import MockEidServer
 
     settings = _settings()
     server = MockEidServer(
@@ -622,7 +622,7 @@ app.add_typer(letters_app, name="letters")
 
 @letters_app.command("list")
 def letters_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Queued PIN letters (oldest first)."""
+    """Queued letters, PIN letters and organisation activation letters (oldest first)."""
     from servicekonto.letters.service import list_queued
 
     provider = _provider()
@@ -632,6 +632,7 @@ def letters_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
         {
             "letter_id": q.letter_id,
             "reference": q.reference,
+            "kind": q.kind,
             "created_at": q.created_at.isoformat(),
             "valid_until": q.valid_until.isoformat(),
             "administration": q.administration_slug,
@@ -643,7 +644,10 @@ def letters_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
         _print_json(rows)
     else:
         for q in queued:
-            typer.echo(f"{q.reference}  {q.created_at:%Y-%m-%d %H:%M}  {q.administration_slug}")
+            typer.echo(
+                f"{q.reference}  {q.kind:<14}  {q.created_at:%Y-%m-%d %H:%M}  "
+                f"{q.administration_slug}"
+            )
 
 
 @letters_app.command("export")
@@ -696,7 +700,7 @@ def maintenance_run(as_json: Annotated[bool, typer.Option("--json")] = False) ->
     """Purge unconfirmed sign-ups (7 days), close expired letters, delete expired tokens and
     old outbox rows. Idempotent and safe to call from cron: a second run reports zeros."""
     from servicekonto.letters.store import LetterStore
-    from servicekonto.registration.maintenance import run
+    from servicekonto.selfservice.retention import run
 
     provider = _provider()
     store = LetterStore(provider.settings.data_dir / "letters")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from servicekonto.clock import FixedClock
-from servicekonto.eid.mock import MockEidServer
 from servicekonto.eid.model import Operation, Requirement, UseIdRequest, UseIdResponse
+from servicekonto.sim.eid_server import MockEidServer
 
 SERVICE_PROVIDER = "https://servicekonto.example"
 SIMULATOR_BASE = "https://servicekonto.example/mock/eid"

@@ -7,11 +7,11 @@ from datetime import date
 
 import pytest
 
-from servicekonto.demo_seed import CITIZENS
-from servicekonto.eid.cards import TEST_CARDS, TestCard, card_by_id, restricted_id
 from servicekonto.eid.model import DocumentValidity, Operation, PersonalData, Place
-from servicekonto.register.generator import TEST_PERSONS
 from servicekonto.register.model import Resident
+from servicekonto.sim.demo_seed import CITIZENS
+from servicekonto.sim.eid_cards import TEST_CARDS, TestCard, card_by_id, restricted_id
+from servicekonto.sim.register_data import TEST_PERSONS
 
 TODAY = date(2026, 11, 21)  # FixedClock's default
 
@@ -134,7 +134,7 @@ def test_every_card_is_well_formed() -> None:
 
 
 def test_the_module_docstring_documents_every_pin() -> None:
-    from servicekonto.eid import cards
+    from servicekonto.sim import eid_cards as cards
 
     assert cards.__doc__ is not None
     for card in TEST_CARDS:

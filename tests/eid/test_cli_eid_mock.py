@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from servicekonto.cli import app
 from servicekonto.clock import SystemClock
-from servicekonto.eid.cards import TEST_CARDS
-from servicekonto.eid.mock import MockEidServer
+from servicekonto.sim.eid_cards import TEST_CARDS
+from servicekonto.sim.eid_server import MockEidServer
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]

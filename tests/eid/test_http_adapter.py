@@ -18,9 +18,7 @@ import pytest
 import uvicorn
 
 from servicekonto.clock import FixedClock
-from servicekonto.eid.cards import card_by_id, restricted_id
 from servicekonto.eid.http_adapter import EidTimeouts, HttpEidServer
-from servicekonto.eid.mock import MockEidServer, build_result
 from servicekonto.eid.model import (
     EidError,
     EidUnavailable,
@@ -31,7 +29,9 @@ from servicekonto.eid.model import (
     UseIdRequest,
 )
 from servicekonto.eid.port import EidServer
-from servicekonto.web.eid_mock_app import create_eid_mock_app
+from servicekonto.sim.eid_app import create_eid_mock_app
+from servicekonto.sim.eid_cards import card_by_id, restricted_id
+from servicekonto.sim.eid_server import MockEidServer, build_result
 from tests.eid.conftest import OPTIONAL, REFRESH, REGISTRATION, SECRET_KEY
 
 PROVIDER = "Kreisverwaltung Cochem-Zell (Müller-Test)"

@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 
 from servicekonto.clock import FixedClock
-from servicekonto.eid.cards import TEST_CARDS, card_by_id, restricted_id
-from servicekonto.eid.mock import MockEidServer
 from servicekonto.eid.model import (
     LOA_HIGH,
     LOA_NORMAL,
@@ -25,6 +23,8 @@ from servicekonto.eid.model import (
     UseIdRequest,
 )
 from servicekonto.eid.port import EidServer
+from servicekonto.sim.eid_cards import TEST_CARDS, card_by_id, restricted_id
+from servicekonto.sim.eid_server import MockEidServer
 from tests.eid.conftest import (
     OPTIONAL,
     REFRESH,

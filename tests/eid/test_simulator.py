@@ -11,10 +11,10 @@ from types import SimpleNamespace
 import pytest
 
 from servicekonto.clock import FixedClock
-from servicekonto.eid import mock as mock_module
-from servicekonto.eid.cards import TEST_CARDS
-from servicekonto.eid.mock import MAX_PIN_TRIES, MockEidServer, RequestedOperation
 from servicekonto.eid.model import EidError, Operation, Requirement, ResultMinor
+from servicekonto.sim import eid_server as mock_module
+from servicekonto.sim.eid_cards import TEST_CARDS
+from servicekonto.sim.eid_server import MAX_PIN_TRIES, MockEidServer, RequestedOperation
 from tests.eid.conftest import (
     REFRESH,
     REGISTRATION,

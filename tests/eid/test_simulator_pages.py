@@ -12,9 +12,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from servicekonto.eid.mock import MockEidServer
 from servicekonto.eid.model import EidError, Operation, Permission, ResultMinor
-from servicekonto.web.eid_mock_app import BODY_LIMIT, create_eid_mock_app
+from servicekonto.sim.eid_app import BODY_LIMIT, create_eid_mock_app
+from servicekonto.sim.eid_server import MockEidServer
 from tests.eid.conftest import OPTIONAL, REFRESH, SECRET_KEY, open_session
 
 OK = "http://www.bsi.bund.de/ecard/api/1.1/resultmajor#ok"

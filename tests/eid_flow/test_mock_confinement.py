@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from servicekonto.cli import app
 from servicekonto.clock import SystemClock
-from servicekonto.eid.mock import MockEidServer
 from servicekonto.eid.model import EidError, Operation, Requirement, ResultMinor, UseIdRequest
+from servicekonto.sim.eid_server import MockEidServer
 
 USE_ID = "/mock/eid/eid/v1/useID"
 ASKED = {"GivenNames": "REQUIRED"}

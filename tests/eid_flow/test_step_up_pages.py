@@ -345,7 +345,7 @@ def test_eid_account_adds_an_email_verified_by_link_and_is_never_purged(
 ) -> None:
 
     from servicekonto.db.models import OutboxMessage
-    from servicekonto.registration.maintenance import purge_unconfirmed
+    from servicekonto.selfservice.retention import purge_unconfirmed
 
     back = through_simulator(browser, browser.get("/login"), card="camille-dubois-ub", pin="999999")
     account_page = browser.get(back.headers["location"])

@@ -29,8 +29,8 @@ from sqlalchemy import select
 
 from servicekonto.accounts.service import normalise_email
 from servicekonto.db.models import Account, OutboxMessage
+from servicekonto.oidc.minting import subject_for
 from servicekonto.oidc.provider import Provider
-from servicekonto.oidc.tokens import subject_for
 from tests.conftest import ServerProcess, free_port, wait_until_up
 from tests.support import PASSWORD, RegisteredClient, make_account, make_client
 from tests.tools import missing_tool, require_executable

@@ -37,7 +37,7 @@ UNBOUND_TITLE = "Authenticator-App noch nicht bestätigt"
 def seed_demo(provider: Provider) -> str:
     """`servicekonto demo` into the test database (its clients want a loopback issuer); the
     print shop's account id."""
-    from servicekonto.demo_seed import DISPATCHER, seed
+    from servicekonto.sim.demo_seed import DISPATCHER, seed
 
     settings = provider.settings.model_copy(update={"issuer": "http://127.0.0.1:8000"})
     with provider.sessions() as db:

@@ -1,4 +1,4 @@
-"""Every linking path of an eID login (DESIGN §4, §5 "eID login"; registration/eid_signin.py).
+"""Every linking path of an eID login (DESIGN §4, §5 "eID login"; signin/eid.py).
 
 Known card → that account (refused when blocked or when another account is signed in); unknown
 card with a signed-in password account → link when names and birth date match, else refuse and
@@ -35,11 +35,10 @@ from servicekonto.db.models import Account, IdentityEvidence, LoginMeans
 from servicekonto.eid.model import DocumentValidity, EidResult, PersonalData, Place
 from servicekonto.letters.service import Recipient, queue_pin_letter
 from servicekonto.letters.store import LetterStore
-from servicekonto.register.generator import TEST_PERSONS
-from servicekonto.register.mock import InMemoryRegister
 from servicekonto.register.model import AMBIGUOUS, NO_MATCH, MatchResult, PersonQuery
 from servicekonto.register.port import RegisterUnavailable
-from servicekonto.registration.eid_signin import (
+from servicekonto.registration.service import Collaborators, activate_identity
+from servicekonto.signin.eid import (
     EidLinking,
     EidSignIn,
     EidSignInRefused,
@@ -47,7 +46,8 @@ from servicekonto.registration.eid_signin import (
     sign_in_with_eid,
     sign_in_with_eid_once,
 )
-from servicekonto.registration.service import Collaborators, activate_identity
+from servicekonto.sim.register_data import TEST_PERSONS
+from servicekonto.sim.register_mock import InMemoryRegister
 from tests.support import FAST_HASHING
 
 KEY = b"k" * 32

@@ -26,7 +26,7 @@ from servicekonto.db.models import OutboxMessage
 from servicekonto.oidc import jose
 from servicekonto.oidc.logout import BACKCHANNEL_EVENT, MAX_ATTEMPTS, deliver_due
 from servicekonto.oidc.provider import Provider
-from servicekonto.web import demo_portal
+from servicekonto.sim import demo_portal
 from tests.support import (
     Browser,
     RegisteredClient,

@@ -15,9 +15,9 @@ import httpx
 from typer.testing import CliRunner
 
 from servicekonto.cli import app
-from servicekonto.register.generator import TEST_PERSONS
-from servicekonto.register.mock import default_register
 from servicekonto.register.model import PersonQuery
+from servicekonto.sim.register_data import TEST_PERSONS
+from servicekonto.sim.register_mock import default_register
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from servicekonto.register.generator import (
+from servicekonto.register.model import Resident
+from servicekonto.sim.register_data import (
     DEFAULT_RESIDENTS,
     MUNICIPALITIES,
     REFERENCE_DATE,
     TEST_PERSONS,
     generate,
 )
-from servicekonto.register.model import Resident
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,7 +55,7 @@ def test_smaller_registers_are_prefixes(residents: list[Resident]) -> None:
 def test_the_data_does_not_depend_on_the_process() -> None:
     """No hash() or set order sneaks in: other hash seeds, other processes, same residents."""
     script = (
-        "import hashlib; from servicekonto.register.generator import generate\n"
+        "import hashlib; from servicekonto.sim.register_data import generate\n"
         "h = hashlib.sha256()\n"
         "for r in generate(3000): h.update(repr(r).encode() + b'\\n')\n"
         "print(h.hexdigest())"

@@ -15,12 +15,12 @@ import httpx
 import pytest
 import uvicorn
 
-from servicekonto.api.register_mock_app import BODY_LIMIT, create_register_mock_app
-from servicekonto.register.generator import TEST_PERSONS
 from servicekonto.register.http_adapter import HttpRegister, RegisterTimeouts
-from servicekonto.register.mock import InMemoryRegister
 from servicekonto.register.model import MatchResult, PersonQuery
 from servicekonto.register.port import CivilRegister, RegisterUnavailable
+from servicekonto.sim.register_app import BODY_LIMIT, create_register_mock_app
+from servicekonto.sim.register_data import TEST_PERSONS
+from servicekonto.sim.register_mock import InMemoryRegister
 
 ANNA, JUERGEN, MARIE_LUISE = TEST_PERSONS[0], TEST_PERSONS[1], TEST_PERSONS[2]
 #: Timing bounds hold on two cores busy with other test runs: each timer under test is short,

@@ -13,8 +13,6 @@ from typing import Any
 
 import pytest
 
-from servicekonto.register.generator import TEST_PERSONS
-from servicekonto.register.mock import InMemoryRegister, default_register
 from servicekonto.register.model import MatchResult, PersonQuery, RegisterAddress, Resident
 from servicekonto.register.normalise import (
     fold,
@@ -25,6 +23,8 @@ from servicekonto.register.normalise import (
     normalise_street,
 )
 from servicekonto.register.port import CivilRegister
+from servicekonto.sim.register_data import TEST_PERSONS
+from servicekonto.sim.register_mock import InMemoryRegister, default_register
 
 ANNA, JUERGEN, MARIE_LUISE, VON_DER_HEYDEN, BECKER_TK, BECKER_BULLAY, THELEN, LEA, MIA = (
     TEST_PERSONS

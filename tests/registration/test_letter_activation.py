@@ -21,9 +21,9 @@ from servicekonto.accounts.levels import TrustLevel
 from servicekonto.db.models import Account, Letter
 from servicekonto.letters.store import load_pdf
 from servicekonto.oidc.provider import Provider
-from servicekonto.register.generator import generate
-from servicekonto.register.mock import InMemoryRegister, default_register
 from servicekonto.register.model import MatchResult, PersonQuery, Resident
+from servicekonto.sim.register_data import generate
+from servicekonto.sim.register_mock import InMemoryRegister, default_register
 from tests.support import Browser, make_account
 
 PASSWORD = "Moselschleife-Bremm-2026"

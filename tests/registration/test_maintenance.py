@@ -37,8 +37,8 @@ from servicekonto.letters.service import Recipient, queue_pin_letter
 from servicekonto.letters.store import LetterStore, save_pdf
 from servicekonto.letters.store import has_pdf as pdf_stored
 from servicekonto.oidc.provider import Provider
-from servicekonto.registration.maintenance import SUMMARY_KEYS, run
 from servicekonto.security.secrets import digest, random_token
+from servicekonto.selfservice.retention import SUMMARY_KEYS, run
 from servicekonto.settings import Settings
 from servicekonto.staff.service import LETTER_DISPATCH, grant
 from tests.support import make_client

@@ -32,8 +32,8 @@ from servicekonto.letters.service import Recipient, queue_pin_letter
 from servicekonto.letters.store import LetterStore, save_pdf
 from servicekonto.oidc.logout import deliver_due
 from servicekonto.oidc.provider import Provider
-from servicekonto.registration import recovery
 from servicekonto.security.secrets import digest
+from servicekonto.selfservice import recovery
 from tests.support import (
     PASSWORD,
     Browser,

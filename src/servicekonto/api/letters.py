@@ -1,5 +1,6 @@
-"""Print-shop API for PIN letters (issue 3): list queued letters, fetch them as one print-ready
-PDF, mark them dispatched. Bearer token with scope `letters:dispatch` of a client-credentials
+"""Print-shop API for letters (issue 3): list queued letters — PIN letters to persons and
+organisations' activation letters (`kind`) — fetch them as one print-ready PDF, mark them
+dispatched. Bearer token with scope `letters:dispatch` of a client-credentials
 client of the print shop.
 
 A token issued to a person (code flow) is refused even with that scope (issue 15 item 5): its
@@ -10,6 +11,7 @@ Staff use the dispatch view, which demands a second factor.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -40,6 +42,8 @@ def dispatcher(principal: Principal = Depends(_scope)) -> Principal:
 class QueuedLetterView(BaseModel):
     letter_id: str
     reference: str
+    #: `pin` (a person's PIN letter) or `org_activation` (an organisation's activation letter).
+    kind: Literal["pin", "org_activation"]
     created_at: datetime
     valid_until: datetime
     administration: str | None
@@ -63,6 +67,7 @@ def queued(
         QueuedLetterView(
             letter_id=s.letter_id,
             reference=s.reference,
+            kind=s.kind,
             created_at=s.created_at,
             valid_until=s.valid_until,
             administration=s.administration_slug,

@@ -1,43 +1,34 @@
-"""Put, get and delete binary objects by id, in the caller's transaction (never committed here).
+"""The database adapter of the blobs port (`port.py`): put, get and delete binary objects by id,
+in the caller's transaction (never committed here).
 
-The database is the store every instance reaches (`blobs` table); an S3-compatible store would
-implement the same four functions. Every object has a content type and a size under a cap, so a
-caller cannot fill the database by accident. Owners choose the id (`letter:<id>`), so a letter
-finds its PDF without a link table; ids are refused unless they are short printable ASCII.
+The database is the store every instance reaches (`blobs` table). The module functions are the
+adapter letters use; `DatabaseBlobStore` is the same bound to a session, as the port's protocol
+asks (`stores.open_store` hands it out, sealed). Every object has a content type and a size
+under a cap, so a caller cannot fill the database by accident. Owners choose the id
+(`letter:<id>`), so a letter finds its PDF without a link table; ids are refused unless they
+are short printable ASCII.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from servicekonto.blobs.port import (
+    MAX_BYTES,
+    BlobTooLarge,
+    StoredBlob,
+    check_content_type,
+    check_id,
+    check_size,
+)
 from servicekonto.db.models.blob import Blob
-from servicekonto.errors import InvalidInput
 
-#: Default cap per object: 10 MiB (a PIN letter is a few KiB; uploads get their own cap).
-MAX_BYTES = 10 * 1024 * 1024
-_ID = re.compile(r"[a-z0-9][a-z0-9:._-]{0,79}")
-_CONTENT_TYPE = re.compile(r"[a-z0-9.+-]+/[a-z0-9.+-]+")
-
-
-class BlobTooLarge(InvalidInput):
-    """An object over the cap; nothing is stored."""
-
-    code = "blob_too_large"
-
-
-@dataclass(frozen=True)
-class StoredBlob:
-    id: str
-    content_type: str
-    data: bytes
-    created_at: datetime
+__all__ = ["MAX_BYTES", "BlobTooLarge", "DatabaseBlobStore", "StoredBlob"]
 
 
 def put(
@@ -51,11 +42,9 @@ def put(
 ) -> None:
     """Store (or replace) the object; BlobTooLarge over `max_bytes`, InvalidInput for an id or
     content type that is not well formed. Flushed, not committed."""
-    _check_id(blob_id)
-    if not _CONTENT_TYPE.fullmatch(content_type):
-        raise InvalidInput("content type is not well formed")
-    if len(data) > max_bytes:
-        raise BlobTooLarge(f"at most {max_bytes} bytes")
+    check_id(blob_id)
+    check_content_type(content_type)
+    check_size(data, max_bytes)
     db.merge(
         Blob(id=blob_id, content_type=content_type, size=len(data), data=data, created_at=now)
     )
@@ -88,10 +77,43 @@ def delete(db: Session, blob_ids: Collection[str]) -> int:
 
 def ids_with_prefix(db: Session, prefix: str) -> list[str]:
     """The ids that start with `prefix` (an owner's objects, for clean-up jobs)."""
-    _check_id(prefix)
-    return list(db.scalars(select(Blob.id).where(Blob.id.startswith(prefix, autoescape=True))))
+    check_id(prefix)
+    return list(
+        db.scalars(
+            select(Blob.id).where(Blob.id.startswith(prefix, autoescape=True)).order_by(Blob.id)
+        )
+    )
 
 
-def _check_id(blob_id: str) -> None:
-    if not _ID.fullmatch(blob_id):
-        raise InvalidInput("blob id is not well formed")
+class DatabaseBlobStore:
+    """The functions above bound to one session (the port's `BlobStore`)."""
+
+    def __init__(self, db: Session) -> None:
+        self._db = db
+
+    def put(
+        self,
+        *,
+        blob_id: str,
+        data: bytes,
+        content_type: str,
+        now: datetime,
+        max_bytes: int = MAX_BYTES,
+    ) -> None:
+        put(
+            self._db,
+            blob_id=blob_id,
+            data=data,
+            content_type=content_type,
+            now=now,
+            max_bytes=max_bytes,
+        )
+
+    def get(self, *, blob_id: str) -> StoredBlob | None:
+        return get(self._db, blob_id=blob_id)
+
+    def delete(self, blob_ids: Collection[str]) -> int:
+        return delete(self._db, blob_ids)
+
+    def ids_with_prefix(self, prefix: str) -> list[str]:
+        return ids_with_prefix(self._db, prefix)

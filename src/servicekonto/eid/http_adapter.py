@@ -1,6 +1,6 @@
 """The HTTP adapter of the `EidServer` port (production: `SERVICEKONTO_EID_URL`).
 
-It speaks the JSON eID-Interface of `servicekonto.web.eid_mock_app` (TR-03130 §3 element names
+It speaks the JSON eID-Interface of `servicekonto.sim.eid_app` (TR-03130 §3 element names
 as JSON keys): `POST {base_url}/eid/v1/useID` and `POST {base_url}/eid/v1/getResult`, with the
 service provider in the `X-Service-Provider` header (standing in for the terminal certificate).
 

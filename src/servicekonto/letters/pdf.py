@@ -1,4 +1,6 @@
-"""The PIN letter as a print-ready A4 PDF in DIN 5008 form B (issue 3 item 3).
+"""Letters as print-ready A4 PDFs in DIN 5008 form B: the PIN letter (issue 3 item 3) and an
+organisation's activation letter with its Widerrufscode (issue 12 item 4). Both share the sheet
+(letterhead, address field, information block, marks, footer); only the body differs.
 
 Geometry, all in mm from the top-left corner of the sheet, after DIN 5008:2020-03 Annex A,
 "Form B" (the high letterhead, 45 mm), which fits the window of a DIN C6/5 or DL envelope
@@ -54,6 +56,13 @@ SUBJECT_TOP = ADDRESS_FIELD_TOP + ADDRESS_FIELD_HEIGHT + 2 * 4.23
 FOOTER_TOP = 277.0
 
 SUBJECT = "Ihr Aktivierungscode für das ServiceKonto"
+ORGANISATION_SUBJECT = "Aktivierung Ihres Unternehmenskontos im ServiceKonto"
+#: Where the applicant enters the activation code, and where the Widerrufscode is used
+#: (DESIGN §9: the organisation activation form's field is `activation_code`).
+ORGANISATION_ACTIVATE_PATH = "/organizations/activate"
+ORGANISATION_REVOKE_PATH = "/organizations/revoke"
+ACTIVATION_CODE_LABEL = "Aktivierungscode"
+REVOCATION_CODE_LABEL = "Widerrufscode"
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,16 @@ class LetterContent:
     issuer_url: str
     #: Phone, e-mail, opening hours … of the administration, printed in the footer.
     contact_lines: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrganisationLetterContent(LetterContent):
+    """An organisation's activation letter: `code` is the activation code, `revocation_code` the
+    Widerrufscode; the recipient lines are the business address (never what a user typed after
+    the review)."""
+
+    organisation_name: str
+    revocation_code: str
 
 
 def format_date(day: date) -> str:
@@ -184,7 +203,12 @@ def _letterhead(pdf: FPDF, content: LetterContent) -> None:
     pdf.cell(TEXT_WIDTH, 7, _fit(pdf, content.sender_name, TEXT_WIDTH, 14, 10))
     pdf.set_font("Helvetica", "", 9)
     pdf.set_xy(LEFT_MARGIN, 23.0)
-    pdf.cell(TEXT_WIDTH, 5, "ServiceKonto – Identitätsbestätigung")
+    purpose = (
+        "Unternehmenskonto"
+        if isinstance(content, OrganisationLetterContent)
+        else "Identitätsbestätigung"
+    )
+    pdf.cell(TEXT_WIDTH, 5, f"ServiceKonto – {purpose}")
 
 
 def _address_field(pdf: FPDF, content: LetterContent) -> None:
@@ -235,10 +259,7 @@ def _body(pdf: FPDF, content: LetterContent) -> None:
     deadline = format_deadline(content.valid_until)
     name = content.recipient_lines[0] if content.recipient_lines else ""
 
-    pdf.set_xy(LEFT_MARGIN, SUBJECT_TOP)
-    pdf.set_font("Helvetica", "B", 11)
-    pdf.cell(TEXT_WIDTH, 6, SUBJECT, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_y(pdf.get_y() + 5)
+    _subject(pdf, SUBJECT)
 
     _paragraph(pdf, f"Guten Tag {name},".replace(" ,", ","), after=2)
     _paragraph(
@@ -248,21 +269,10 @@ def _body(pdf: FPDF, content: LetterContent) -> None:
         "bestätigen Sie, dass Sie diese Person sind:",
     )
 
-    # The code: large, monospaced, boxed, so it is copied without mistakes.
-    top = pdf.get_y() + 1
-    pdf.set_draw_color(0, 0, 0)
-    pdf.set_line_width(0.4)
-    pdf.rect(LEFT_MARGIN, top, TEXT_WIDTH, 16)
-    pdf.set_xy(LEFT_MARGIN, top + 2.5)
-    pdf.set_font("Courier", "B", 24)
-    pdf.cell(TEXT_WIDTH, 11, printable(content.code), align=Align.C)
-    pdf.set_xy(LEFT_MARGIN, top + 18)
-    pdf.set_font("Helvetica", "B", 10)
-    pdf.cell(TEXT_WIDTH, 5, f"Gültig bis: {deadline}", align=Align.C)
-    pdf.set_y(top + 26)
+    _code_box(pdf, content.code, f"Gültig bis: {deadline}")
 
     _paragraph(pdf, "So bestätigen Sie Ihre Identität:", bold=True, after=1)
-    steps = [
+    _steps(pdf, [
         f"Öffnen Sie {account_url} und melden Sie sich mit Ihrer E-Mail-Adresse und Ihrem "
         "Passwort an.",
         "Wählen Sie „Identität bestätigen“.",
@@ -270,21 +280,7 @@ def _body(pdf: FPDF, content: LetterContent) -> None:
         "Bindestriche spielen keine Rolle.",
         "Sie haben drei Versuche. Danach oder nach Ablauf der Gültigkeit wird der Code ungültig; "
         "Sie können dann in Ihrem Konto einen neuen Brief anfordern.",
-    ]
-    for number, step in enumerate(steps, start=1):
-        pdf.set_font("Helvetica", "", 10)
-        pdf.set_x(LEFT_MARGIN)
-        pdf.cell(6, 4.6, f"{number}.")
-        pdf.multi_cell(
-            TEXT_WIDTH - 6,
-            4.6,
-            printable(step),
-            align=Align.L,
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
-        )
-        pdf.set_y(pdf.get_y() + 0.8)
-    pdf.set_y(pdf.get_y() + 1.5)
+    ])
 
     _paragraph(
         pdf,
@@ -303,6 +299,55 @@ def _body(pdf: FPDF, content: LetterContent) -> None:
         "bleibt dann unbestätigt.",
     )
 
+    _closing(pdf, content)
+
+
+def _code_box(pdf: FPDF, code: str, below: str | None, *, label: str | None = None) -> None:
+    """The code: large, monospaced, boxed, so it is copied without mistakes; `label` (which
+    code it is) inside the box above it, `below` (the deadline) under the box."""
+    top = pdf.get_y() + 1
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_line_width(0.4)
+    if label is None:
+        pdf.rect(LEFT_MARGIN, top, TEXT_WIDTH, 16)
+        code_top, box_bottom = top + 2.5, top + 16
+    else:
+        pdf.rect(LEFT_MARGIN, top, TEXT_WIDTH, 17)
+        pdf.set_xy(LEFT_MARGIN, top + 1.2)
+        pdf.set_font("Helvetica", "B", 9)
+        pdf.cell(TEXT_WIDTH, 4, label, align=Align.C)
+        code_top, box_bottom = top + 5, top + 17
+    pdf.set_xy(LEFT_MARGIN, code_top)
+    pdf.set_font("Courier", "B", 24)
+    pdf.cell(TEXT_WIDTH, 11, printable(code), align=Align.C)
+    if below is None:
+        pdf.set_y(box_bottom + 3)
+        return
+    pdf.set_xy(LEFT_MARGIN, box_bottom + 2)
+    pdf.set_font("Helvetica", "B", 10)
+    pdf.cell(TEXT_WIDTH, 5, below, align=Align.C)
+    pdf.set_y(box_bottom + 10)
+
+
+def _steps(pdf: FPDF, steps: Sequence[str]) -> None:
+    """A numbered list, the numbers hanging in the margin of the text."""
+    for number, step in enumerate(steps, start=1):
+        pdf.set_font("Helvetica", "", 10)
+        pdf.set_x(LEFT_MARGIN)
+        pdf.cell(6, 4.6, f"{number}.")
+        pdf.multi_cell(
+            TEXT_WIDTH - 6,
+            4.6,
+            printable(step),
+            align=Align.L,
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+        pdf.set_y(pdf.get_y() + 0.8)
+    pdf.set_y(pdf.get_y() + 1.5)
+
+
+def _closing(pdf: FPDF, content: LetterContent) -> None:
     pdf.set_y(pdf.get_y() + 2)
     _paragraph(pdf, "Mit freundlichen Grüßen", after=1)
     _paragraph(pdf, content.sender_name, after=0)
@@ -313,6 +358,55 @@ def _body(pdf: FPDF, content: LetterContent) -> None:
         5,
         "Dieses Schreiben wurde maschinell erstellt und ist ohne Unterschrift gültig.",
     )
+
+
+def _subject(pdf: FPDF, subject: str) -> None:
+    pdf.set_xy(LEFT_MARGIN, SUBJECT_TOP)
+    pdf.set_font("Helvetica", "B", 11)
+    pdf.cell(TEXT_WIDTH, 6, subject, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_y(pdf.get_y() + 5)
+
+
+def _organisation_body(pdf: FPDF, content: OrganisationLetterContent) -> None:
+    """The first-admin letter of Mein Unternehmenskonto's kind: the activation code for the
+    applicant, and the Widerrufscode for a business that did not apply."""
+    base = content.issuer_url.rstrip("/")
+    deadline = format_deadline(content.valid_until)
+
+    _subject(pdf, ORGANISATION_SUBJECT)
+    _paragraph(pdf, "Guten Tag,", after=2)
+    _paragraph(
+        pdf,
+        f"dieses Schreiben richtet sich an die Geschäftsleitung der {content.organisation_name}. "
+        "Für Ihr Unternehmen wurde ein Unternehmenskonto im ServiceKonto beantragt; "
+        f"{content.sender_name} hat den Antrag geprüft und genehmigt. Freigeschaltet wird es erst "
+        "mit dem Aktivierungscode aus diesem Brief.",
+    )
+    _code_box(pdf, content.code, f"Gültig bis: {deadline}", label=ACTIVATION_CODE_LABEL)
+    _paragraph(pdf, "So schalten Sie das Unternehmenskonto frei:", bold=True, after=1)
+    _steps(pdf, [
+        f"Die Person, die den Antrag gestellt hat, meldet sich unter {base}"
+        f"{ORGANISATION_ACTIVATE_PATH} mit ihrem ServiceKonto an und gibt den Aktivierungscode "
+        "ein; Groß- und Kleinschreibung, Leerzeichen und Bindestriche spielen keine Rolle.",
+        "Sie verwaltet das Unternehmenskonto dann als erste Administratorin oder erster "
+        "Administrator und lädt weitere Beschäftigte ein.",
+    ])
+    _paragraph(pdf, "Ihr Unternehmen hat kein Unternehmenskonto beantragt?", bold=True, after=1)
+    _paragraph(
+        pdf,
+        f"Dann geben Sie den Aktivierungscode nicht weiter. Geben Sie unter {base}"
+        f"{ORGANISATION_REVOKE_PATH} das Zeichen {content.reference} und den Widerrufscode ein "
+        "(ohne Anmeldung): Das Unternehmenskonto wird gesperrt und kann nicht aktiviert werden.",
+        after=0,
+    )
+    _code_box(pdf, content.revocation_code, None, label=REVOCATION_CODE_LABEL)
+    _paragraph(
+        pdf,
+        f"Beide Codes gelten bis {deadline} und nur einmal: Wird einer verwendet, ist der "
+        "andere ungültig. Zusammen haben sie drei Versuche. Die Verwaltung fragt nie am Telefon "
+        "oder per E-Mail nach den Codes; bei Fragen nennen Sie ihr bitte das Zeichen.",
+    )
+    _closing(pdf, content)
 
 
 def _footer_lines(content: LetterContent) -> list[str]:
@@ -332,7 +426,10 @@ def _add_letter(pdf: _LetterPdf, content: LetterContent, *, duplex: bool) -> Non
     _letterhead(pdf, content)
     _address_field(pdf, content)
     _information_block(pdf, content)
-    _body(pdf, content)
+    if isinstance(content, OrganisationLetterContent):
+        _organisation_body(pdf, content)
+    else:
+        _body(pdf, content)
     # Duplex printing: every letter starts on a fresh sheet, so pad to an even page count.
     if duplex and (pdf.page - first_page + 1) % 2:
         pdf.add_page()
@@ -345,11 +442,21 @@ def _output(pdf: _LetterPdf, created: date) -> bytes:
     return bytes(pdf.output())
 
 
-def render_pin_letter(content: LetterContent) -> bytes:
-    """One PIN letter, normally one A4 page."""
+def render_letter(content: LetterContent) -> bytes:
+    """One letter of the kind its content says, normally one A4 page."""
     pdf = _new_document()
     _add_letter(pdf, content, duplex=False)
     return _output(pdf, content.date)
+
+
+def render_pin_letter(content: LetterContent) -> bytes:
+    """One PIN letter, normally one A4 page."""
+    return render_letter(content)
+
+
+def render_organisation_letter(content: OrganisationLetterContent) -> bytes:
+    """An organisation's activation letter with both codes, one A4 page."""
+    return render_letter(content)
 
 
 def render_batch(contents: Iterable[LetterContent], *, duplex: bool = False) -> bytes:

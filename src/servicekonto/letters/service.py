@@ -1,11 +1,19 @@
-"""The PIN letter life cycle: queue → dispatched → activated | void | expired (DESIGN §5, §8).
+"""The letter life cycle: queue → dispatched → activated | void | expired (DESIGN §5, §8).
+
+A letter goes to an `Addressee`: a register person (the PIN letter, `queue_pin_letter`) or an
+organisation's business address (its activation letter, `letters.organisation`). Both are rows
+of `letters`, queued by `queue_letter`, counted, printed and dispatched alike; an organisation
+letter also carries a Widerrufscode and is pending under `pending_organisation_id`.
 
 Rules and where they are enforced:
 
-* one pending letter per account — the UNIQUE `letters.pending_account_id` (DESIGN §7); queuing a
-  new letter voids the pending one first (checklist L-05);
+* one pending letter per account — the UNIQUE `letters.pending_account_id` (DESIGN §7); per
+  organisation the UNIQUE `letters.pending_organisation_id`; queuing a new letter voids the
+  pending one first (checklist L-05);
 * at most 3 letters per account in 90 days — counted under a lock on the account row
   (PostgreSQL `SELECT … FOR UPDATE`; SQLite serialises writers with BEGIN IMMEDIATE) (L-06);
+  per organisation likewise, under a lock on its letters (the UNIQUE rule above settles the
+  race for its first letter);
 * the address comes from the civil-register record the caller passes, never from user input (L-06);
 * only the argon2id hash of the code is stored (L-01);
 * 3 attempts per letter, claimed with one conditional UPDATE before the code is checked, so
@@ -31,14 +39,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import ColumnElement, and_, event, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from servicekonto.db.models import Account, Administration, Letter
-from servicekonto.db.models.letter import PENDING_STATUSES
+from servicekonto.db.models.letter import ORG_ACTIVATION, PENDING_STATUSES, PIN
 from servicekonto.db.models.staff import LETTER_DISPATCH
 from servicekonto.db.scoping import restrict
-from servicekonto.errors import InvalidInput, NotFound, ServiceKontoError
+from servicekonto.errors import Conflict, InvalidInput, NotFound, ServiceKontoError
 from servicekonto.letters.codes import ALPHABET, is_well_formed, new_activation_code, normalise_code
 from servicekonto.letters.pdf import BERLIN, LetterContent, PdfError, merge_pdfs
 from servicekonto.letters.store import (
@@ -57,8 +66,12 @@ __all__ = [
     "LETTERS_PER_WINDOW",
     "LETTER_WINDOW",
     "MAX_ATTEMPTS",
+    "ORG_ACTIVATION",
+    "PIN",
     "VALIDITY",
     "ActivatedLetter",
+    "Addressee",
+    "ClaimedAttempt",
     "LetterLimitReached",
     "LetterStatus",
     "LetterStore",
@@ -68,19 +81,26 @@ __all__ = [
     "Recipient",
     "VerifiedCode",
     "activate",
+    "claim_attempt",
     "close_expired",
     "consume_letter",
     "export_batch",
+    "latest_status",
     "letter_content",
     "letter_status",
     "letters_remaining",
     "list_queued",
     "mark_dispatched",
+    "organisation_letters",
     "pending_register_record",
+    "person_letters",
     "purge_pdfs",
+    "queue_letter",
     "queue_pin_letter",
     "queued_pdf",
+    "remaining",
     "verify_code",
+    "void_if_used_up",
 ]
 
 log = logging.getLogger(__name__)
@@ -111,6 +131,48 @@ class LetterLimitReached(ServiceKontoError):
 
 
 @dataclass(frozen=True)
+class Addressee:
+    """Whom a letter is for, which decides the rule that keeps it the only pending one and whose
+    90-day count it joins: the register person `register_record_id` of the account, or the
+    organisation `organisation_id` (then `account_id` is the applicant who ordered it)."""
+
+    account_id: str
+    register_record_id: str | None = None
+    organisation_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.register_record_id is None) == (self.organisation_id is None):
+            raise InvalidInput("a letter goes to a register person or to an organisation")
+
+    @property
+    def pending_column(self) -> Any:
+        """The UNIQUE column that holds the addressee's id while its letter is pending."""
+        if self.organisation_id is None:
+            return Letter.pending_account_id
+        return Letter.pending_organisation_id
+
+    @property
+    def pending_id(self) -> str:
+        return self.organisation_id or self.account_id
+
+    def letters(self) -> ColumnElement[bool]:
+        """The letters that count towards this addressee's 90-day limit."""
+        if self.organisation_id is None:
+            return person_letters(self.account_id)
+        return organisation_letters(self.organisation_id)
+
+
+def person_letters(account_id: str) -> ColumnElement[bool]:
+    """The account's own (PIN) letters, not those it ordered for an organisation."""
+    return and_(Letter.account_id == account_id, Letter.organisation_id.is_(None))
+
+
+def organisation_letters(organisation_id: str) -> ColumnElement[bool]:
+    """The letters to the organisation's business address."""
+    return Letter.organisation_id == organisation_id
+
+
+@dataclass(frozen=True)
 class Recipient:
     """The postal address of the civil-register record (never what the user typed)."""
 
@@ -125,7 +187,8 @@ class Recipient:
 
 @dataclass(frozen=True)
 class QueuedLetter:
-    """The new letter; `code` is in clear only here, once, so the caller can render the PDF."""
+    """The new letter; `code` (and an organisation letter's `revocation_code`) is in clear only
+    here, once, so the caller can render the PDF."""
 
     letter_id: str
     code: str
@@ -133,6 +196,7 @@ class QueuedLetter:
     valid_until: datetime
     recipient_lines: list[str]
     administration_slug: str | None
+    revocation_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +220,8 @@ class LetterSummary:
     recipient_lines: list[str]
     #: The administration's display name ("Verbandsgemeinde Zell (Mosel)"), None if unknown.
     administration_name: str | None = None
+    #: `PIN` (a register person's PIN letter) or `ORG_ACTIVATION` (an organisation's).
+    kind: str = PIN
 
 
 @dataclass(frozen=True)
@@ -197,11 +263,16 @@ def _new_reference(db: Session, now: datetime) -> str:
 
 
 def letters_remaining(db: Session, *, account_id: str, now: datetime) -> int:
-    """How many more letters the account may order right now (for the account page)."""
+    """How many more PIN letters the account may order right now (for the account page)."""
+    return remaining(db, person_letters(account_id), now=now)
+
+
+def remaining(db: Session, which: ColumnElement[bool], *, now: datetime) -> int:
+    """How many more of the letters `which` selects may be ordered right now."""
     count = db.scalar(
         select(func.count())
         .select_from(Letter)
-        .where(Letter.account_id == account_id, Letter.created_at > now - LETTER_WINDOW)
+        .where(which, Letter.created_at > now - LETTER_WINDOW)
     )
     return max(0, LETTERS_PER_WINDOW - int(count or 0))
 
@@ -211,31 +282,72 @@ def queue_pin_letter(
     *,
     hashing: PasswordHashing,
     account_id: str,
-    register_record_id: str | None,
+    register_record_id: str,
     recipient: Recipient,
     administration_slug: str | None,
     now: datetime,
-    organisation_id: str | None = None,
 ) -> QueuedLetter:
     """Queue a PIN letter to the register address; void the pending one; flush, never commit.
 
-    The letter goes to the register person `register_record_id` (the default) or, with
-    `organisation_id` instead, to that organisation's business address (`recipient`); such a
-    letter never binds a register person (`pending_register_record` is None for it).
-    Raises LetterLimitReached for a 4th letter within 90 days, NotFound for an unknown account,
-    InvalidInput unless exactly one addressee is given. The clear code is returned once; render
-    and save the PDF in the same transaction.
+    Raises LetterLimitReached for a 4th letter within 90 days, NotFound for an unknown account.
+    The clear code is returned once; render and save the PDF in the same transaction.
     """
-    if (register_record_id is None) == (organisation_id is None):
-        raise InvalidInput("a letter goes to a register person or to an organisation")
-    code = new_activation_code()
-    # The slow hash first, before this function takes any lock.
-    code_hash = hashing.hash(normalise_code(code))
+    return queue_letter(
+        db,
+        hashing=hashing,
+        kind=PIN,
+        addressee=Addressee(account_id, register_record_id=register_record_id),
+        recipient={
+            "name": recipient.name,
+            "street_line": recipient.street_line,
+            "postal_code": recipient.postal_code,
+            "locality": recipient.locality,
+            "lines": recipient.lines(),
+        },
+        administration_slug=administration_slug,
+        now=now,
+    )
 
-    _lock_account(db, account_id)
+
+def queue_letter(
+    db: Session,
+    *,
+    hashing: PasswordHashing,
+    kind: str,
+    addressee: Addressee,
+    recipient: dict[str, Any],
+    administration_slug: str | None,
+    now: datetime,
+) -> QueuedLetter:
+    """Queue a letter of `kind` to `addressee`; void its pending one; flush, never commit.
+
+    `recipient` is stored as it is; its "lines" are the address window's lines. A letter to an
+    organisation gets a Widerrufscode besides its code. Raises LetterLimitReached for a 4th
+    letter within 90 days, NotFound for an unknown account, Conflict when another transaction
+    queued the organisation's letter at the same moment (PostgreSQL; the UNIQUE rule decides).
+    """
+    code = new_activation_code()
+    revocation_code = None
+    if addressee.organisation_id is not None:
+        revocation_code = new_activation_code()
+        while revocation_code == code:  # never one code for both purposes
+            revocation_code = new_activation_code()
+    # The slow hashes first, before this function takes any lock.
+    code_hash = hashing.hash(normalise_code(code))
+    revocation_hash = hashing.hash(normalise_code(revocation_code)) if revocation_code else None
+
+    _lock_account(db, addressee.account_id)
+    if addressee.organisation_id is not None:
+        # Serialises orders of one organisation once it has a letter; before, two first
+        # letters meet at the UNIQUE pending rule instead (the insert below).
+        db.scalars(
+            select(Letter.id)
+            .where(Letter.organisation_id == addressee.organisation_id)
+            .with_for_update()
+        ).all()
     recent = db.scalars(
         select(Letter.created_at)
-        .where(Letter.account_id == account_id, Letter.created_at > now - LETTER_WINDOW)
+        .where(addressee.letters(), Letter.created_at > now - LETTER_WINDOW)
         .order_by(Letter.created_at)
     ).all()
     if len(recent) >= LETTERS_PER_WINDOW:
@@ -245,39 +357,44 @@ def queue_pin_letter(
     # "A new letter voids the old one" — before the insert, or the unique rule would refuse it.
     db.execute(
         update(Letter)
-        .where(Letter.pending_account_id == account_id)
-        .values(status="void", pending_account_id=None, closed_at=now)
+        .where(addressee.pending_column == addressee.pending_id)
+        .values(status="void", pending_account_id=None, pending_organisation_id=None,
+                closed_at=now)
     )
     letter = Letter(
-        account_id=account_id,
-        pending_account_id=account_id,
-        kind="pin",
+        account_id=addressee.account_id,
+        pending_account_id=None if addressee.organisation_id else addressee.account_id,
+        pending_organisation_id=addressee.organisation_id,
+        kind=kind,
         status="queued",
         code_hash=code_hash,
+        revocation_code_hash=revocation_hash,
         attempts=0,
-        register_record_id=register_record_id,
-        organisation_id=organisation_id,
+        register_record_id=addressee.register_record_id,
+        organisation_id=addressee.organisation_id,
         administration_slug=administration_slug,
-        recipient={
-            "name": recipient.name,
-            "street_line": recipient.street_line,
-            "postal_code": recipient.postal_code,
-            "locality": recipient.locality,
-            "lines": recipient.lines(),
-        },
+        recipient=recipient,
         reference=_new_reference(db, now),
         created_at=now,
         valid_until=now + VALIDITY,
     )
-    db.add(letter)
-    db.flush()
+    if addressee.organisation_id is None:
+        db.add(letter)
+        db.flush()
+    else:
+        try:
+            with db.begin_nested():
+                db.add(letter)
+        except IntegrityError as exc:
+            raise Conflict("another letter to this organisation is being queued") from exc
     return QueuedLetter(
         letter_id=letter.id,
         code=code,
         reference=letter.reference,
         valid_until=letter.valid_until,
-        recipient_lines=recipient.lines(),
+        recipient_lines=list(recipient.get("lines", [])),
         administration_slug=administration_slug,
+        revocation_code=revocation_code,
     )
 
 
@@ -349,39 +466,74 @@ def verify_code(
     candidate = normalise_code(code)
     if not is_well_formed(candidate):
         return None
+    claimed = claim_attempt(db, Letter.pending_account_id == account_id, now=now)
+    if claimed is None:
+        return None
+    matches, _ = hashing.verify(claimed.code_hash, candidate)
+    if not matches:
+        void_if_used_up(db, letter_id=claimed.letter_id, now=now)
+        return None
+    return VerifiedCode(claimed.letter_id, claimed.register_record_id)
+
+
+@dataclass(frozen=True)
+class ClaimedAttempt:
+    """One counted try at a pending letter: what checking the code needs."""
+
+    letter_id: str
+    code_hash: str
+    revocation_code_hash: str | None
+    register_record_id: str | None
+    organisation_id: str | None
+    account_id: str
+
+
+def claim_attempt(
+    db: Session, which: ColumnElement[bool], *, now: datetime
+) -> ClaimedAttempt | None:
+    """Count a try at the usable letter `which` selects, with one conditional UPDATE, and
+    **commit** it (see `verify_code` for why); None when no usable letter is left.
+
+    Parallel tries cannot outrun the counter: SQLite serialises the UPDATEs (BEGIN IMMEDIATE),
+    PostgreSQL re-checks `attempts < 3` on the locked row."""
     claimed = db.execute(
         update(Letter)
         .where(
-            Letter.pending_account_id == account_id,
+            which,
             Letter.status.in_(_PENDING),
             Letter.attempts < MAX_ATTEMPTS,
             Letter.valid_until > now,
         )
         .values(attempts=Letter.attempts + 1)
-        .returning(Letter.id, Letter.code_hash, Letter.register_record_id)
+        .returning(
+            Letter.id,
+            Letter.code_hash,
+            Letter.revocation_code_hash,
+            Letter.register_record_id,
+            Letter.organisation_id,
+            Letter.account_id,
+        )
         .execution_options(synchronize_session=False)
     ).first()
     db.commit()
-    if claimed is None:
-        return None
-    letter_id, code_hash, register_record_id = claimed
+    return None if claimed is None else ClaimedAttempt(*claimed)
 
-    matches, _ = hashing.verify(code_hash, candidate)
-    if not matches:
-        voided = db.execute(
-            update(Letter)
-            .where(
-                Letter.id == letter_id,
-                Letter.attempts >= MAX_ATTEMPTS,
-                Letter.status.in_(_PENDING),
-            )
-            .values(status="void", pending_account_id=None, closed_at=now)
-            .execution_options(synchronize_session=False)
+
+def void_if_used_up(db: Session, *, letter_id: str, now: datetime) -> None:
+    """After a wrong code: a letter whose last try is spent is void (committed at once)."""
+    voided = db.execute(
+        update(Letter)
+        .where(
+            Letter.id == letter_id,
+            Letter.attempts >= MAX_ATTEMPTS,
+            Letter.status.in_(_PENDING),
         )
-        if _rowcount(voided):
-            db.commit()
-        return None
-    return VerifiedCode(letter_id, register_record_id)
+        .values(status="void", pending_account_id=None, pending_organisation_id=None,
+                closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if _rowcount(voided):
+        db.commit()
 
 
 def consume_letter(
@@ -424,11 +576,19 @@ def _rowcount(result: Any) -> int:
 def letter_status(
     db: Session, *, account_id: str, now: datetime | None = None
 ) -> LetterStatus | None:
-    """The account's latest letter, or None. With `now`, a pending letter past its validity
-    already reads "expired" before maintenance has closed it."""
+    """The account's latest PIN letter, or None. With `now`, a pending letter past its validity
+    already reads "expired" before maintenance has closed it. Letters the account ordered for
+    an organisation are not its own (`letters.organisation.organisation_letter_status`)."""
+    return latest_status(db, person_letters(account_id), now=now)
+
+
+def latest_status(
+    db: Session, which: ColumnElement[bool], *, now: datetime | None = None
+) -> LetterStatus | None:
+    """The status of the latest letter `which` selects, or None."""
     letter = db.scalars(
         select(Letter)
-        .where(Letter.account_id == account_id)
+        .where(which)
         .order_by(Letter.created_at.desc(), Letter.id.desc())
         .limit(1)
         .execution_options(populate_existing=True)
@@ -488,6 +648,7 @@ def list_queued(
             administration_slug=letter.administration_slug,
             recipient_lines=list(letter.recipient.get("lines", [])),
             administration_name=name,
+            kind=letter.kind,
         )
         for letter, name in rows
     ]
@@ -577,7 +738,8 @@ def close_expired(db: Session, *, now: datetime) -> int:
         db.execute(
             update(Letter)
             .where(Letter.status.in_(_PENDING), Letter.valid_until <= now)
-            .values(status="expired", pending_account_id=None, closed_at=now)
+            .values(status="expired", pending_account_id=None, pending_organisation_id=None,
+                    closed_at=now)
             .returning(Letter.id)
             .execution_options(synchronize_session=False)
         )

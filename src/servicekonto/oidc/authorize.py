@@ -20,9 +20,9 @@ from servicekonto.errors import InvalidRedirectTarget, OAuthError
 from servicekonto.oidc import acr as acr_vocabulary
 from servicekonto.oidc import jose, pkce
 from servicekonto.oidc.claims import ClaimsParameter, claims_for_scopes, parse_claims_parameter
+from servicekonto.oidc.minting import subject_for
 from servicekonto.oidc.provider import Provider
 from servicekonto.oidc.redirects import AuthorizationResponseError, is_registered
-from servicekonto.oidc.tokens import subject_for
 
 PROMPTS = frozenset({"none", "login", "consent", "select_account"})
 MAX_STATE = 2048

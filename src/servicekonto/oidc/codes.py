@@ -12,9 +12,9 @@ from servicekonto.clients.subjects import remember_subject
 from servicekonto.db.models import Authorization, AuthorizationCode, Consent
 from servicekonto.oidc.authorize import AuthorizationRequest
 from servicekonto.oidc.claims import claims_for_scopes
+from servicekonto.oidc.minting import subject_for
 from servicekonto.oidc.provider import Provider
 from servicekonto.oidc.redirects import success
-from servicekonto.oidc.tokens import subject_for
 from servicekonto.security.secrets import digest, random_token
 
 

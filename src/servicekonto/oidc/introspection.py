@@ -17,8 +17,8 @@ from servicekonto.clients.schemas import RESOURCE_SERVER_SCOPE
 from servicekonto.clients.service import ClientInfo
 from servicekonto.db.models import Authorization, RefreshToken
 from servicekonto.oidc import access
+from servicekonto.oidc.minting import subject_for
 from servicekonto.oidc.provider import Provider
-from servicekonto.oidc.tokens import subject_for
 from servicekonto.security.secrets import digest
 
 INACTIVE: dict[str, Any] = {"active": False}

@@ -22,9 +22,9 @@ from servicekonto.db.models import Authorization, OutboxMessage
 from servicekonto.db.outbox import BACKCHANNEL_LOGOUT, enqueue_backchannel_logout
 from servicekonto.errors import InvalidRedirectTarget
 from servicekonto.oidc import jose
+from servicekonto.oidc.minting import subject_for
 from servicekonto.oidc.provider import Provider
 from servicekonto.oidc.redirects import is_registered, with_query
-from servicekonto.oidc.tokens import subject_for
 from servicekonto.security.outbound import ForbiddenTarget, check_target
 from servicekonto.security.secrets import random_token
 

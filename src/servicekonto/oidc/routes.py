@@ -23,11 +23,11 @@ from servicekonto.errors import NeedsDatabase, OAuthError
 from servicekonto.oidc import (
     authorize,
     client_auth,
+    grants,
     interaction,
     introspection,
     redirects,
     revocation,
-    token,
     userinfo,
 )
 from servicekonto.oidc.provider import Provider
@@ -227,21 +227,21 @@ def _token(request: Request, db: Session | None, form: dict[str, str]) -> Respon
     grant_type = form.get("grant_type", "")
     if not grant_type:
         raise OAuthError("invalid_request", "grant_type is required")
-    if grant_type not in token.GRANT_TYPES:
+    if grant_type not in grants.GRANT_TYPES:
         raise OAuthError("unsupported_grant_type", "grant_type is not supported")
     if grant_type not in client.grant_types:
         raise OAuthError("unauthorized_client", "grant_type not allowed for this client")
     if grant_type == "client_credentials":
         if db is None and not provider.keys.is_loaded():
             raise NeedsDatabase("the signing keys are not loaded yet")
-        return json_response(token.client_credentials(provider, client, form, now).as_response())
+        return json_response(grants.client_credentials(provider, client, form, now).as_response())
     assert db is not None, "only client_credentials is tried without a session"
     try:
         if grant_type == "authorization_code":
-            tokens = token.authorization_code(db, provider, client, form, now)
+            tokens = grants.authorization_code(db, provider, client, form, now)
         else:
-            tokens = token.refresh_token(db, provider, client, form, now)
-    except token.GrantReplay:
+            tokens = grants.refresh_token(db, provider, client, form, now)
+    except grants.GrantReplay:
         db.commit()  # the revocation a replay causes must stick
         raise
     db.commit()

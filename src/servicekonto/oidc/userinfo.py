@@ -18,8 +18,8 @@ from servicekonto.errors import OAuthError
 from servicekonto.oidc import access
 from servicekonto.oidc.claims import ClaimsParameter, claims_for_scopes, releasable, release
 from servicekonto.oidc.identity_assurance import release_verified
+from servicekonto.oidc.minting import subject_for
 from servicekonto.oidc.provider import Provider
-from servicekonto.oidc.tokens import subject_for
 
 
 def bearer_error(error: str, description: str, status: int) -> OAuthError:

@@ -8,5 +8,5 @@ interchangeable. Matching rules (what counts as "the same name", "the same stree
 `normalise.py` and are shared by every implementation that matches in-process.
 
 No web framework is imported here (DESIGN §6, layer 5); the standalone JSON API over a register
-is `servicekonto.api.register_mock_app`.
+is `servicekonto.sim.register_app`.
 """

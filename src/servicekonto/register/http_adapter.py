@@ -1,6 +1,6 @@
 """The HTTP adapter of the `CivilRegister` port (production: `SERVICEKONTO_REGISTER_URL`).
 
-It speaks the JSON API of `servicekonto.api.register_mock_app` (`POST {base_url}/v1/match`) and
+It speaks the JSON API of `servicekonto.sim.register_app` (`POST {base_url}/v1/match`) and
 fails closed: a refused connection, a timeout, any status but 200, a body that is not the
 documented JSON, an oversized body — all become `RegisterUnavailable`, so registration says "try
 again later" and never builds a verified identity from an answer it could not read (issue 3, 1b).

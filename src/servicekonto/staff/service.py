@@ -10,10 +10,26 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from servicekonto.db.models import Administration, StaffRole
-from servicekonto.db.models.staff import LETTER_DISPATCH
+from servicekonto.db.models.staff import (
+    ADMINISTRATION_ADMIN,
+    LETTER_DISPATCH,
+    REGISTRATION_OFFICER,
+    REGISTRATION_SUPERVISOR,
+    STAFF_ROLES,
+)
 from servicekonto.errors import NotFound
 
-__all__ = ["LETTER_DISPATCH", "grant", "has_role", "is_staff", "roles_of"]
+__all__ = [
+    "ADMINISTRATION_ADMIN",
+    "LETTER_DISPATCH",
+    "REGISTRATION_OFFICER",
+    "REGISTRATION_SUPERVISOR",
+    "STAFF_ROLES",
+    "grant",
+    "has_role",
+    "is_staff",
+    "roles_of",
+]
 
 
 def grant(db: Session, *, account_id: str, administration_slug: str, role: str) -> None:

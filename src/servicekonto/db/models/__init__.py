@@ -17,6 +17,15 @@ from servicekonto.db.models.interaction import PendingAuthorization
 from servicekonto.db.models.key import StoredSigningKey
 from servicekonto.db.models.letter import Letter
 from servicekonto.db.models.means import EidTransaction, LoginMeans, RecoveryCode
+from servicekonto.db.models.organisation import (
+    MemberClientPermission,
+    Organisation,
+    OrganisationDecision,
+    OrganisationDocument,
+    OrganisationInvitation,
+    OrganisationMember,
+    OrganisationNote,
+)
 from servicekonto.db.models.outbox import OutboxMessage
 from servicekonto.db.models.session import BrowserSession, SessionClient
 from servicekonto.db.models.staff import StaffRole
@@ -41,6 +50,13 @@ __all__ = [
     "IdentityEvidence",
     "Letter",
     "LoginMeans",
+    "MemberClientPermission",
+    "Organisation",
+    "OrganisationDecision",
+    "OrganisationDocument",
+    "OrganisationInvitation",
+    "OrganisationMember",
+    "OrganisationNote",
     "OutboxMessage",
     "PendingAuthorization",
     "RecoveryCode",

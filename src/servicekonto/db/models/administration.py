@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from servicekonto.db.base import Base, new_id
@@ -21,3 +21,6 @@ class Administration(Base):
     postal_codes: Mapped[list[Any]] = mapped_column(JSON, default=list)
     #: Postal address lines (street, postal code + town) for letters sent in its name.
     address_lines: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    #: Four-eyes for company registrations: an approval needs a second, different officer
+    #: (set by the administration's `administration_admin`).
+    four_eyes: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -14,6 +14,15 @@ from servicekonto.db.base import Base
 
 #: The print shop's person: queued PIN letters of the administration, batch PDF, dispatched.
 LETTER_DISPATCH = "letter_dispatch"
+#: Registrierungsstelle: reviews the administration's company registrations and decides them.
+REGISTRATION_OFFICER = "registration_officer"
+#: Registrierungsstelle lead: sees the registrations, suspends, reinstates and closes
+#: organisations (abuse, deletion from the register).
+REGISTRATION_SUPERVISOR = "registration_supervisor"
+#: Manages the administration's staff and settings (four-eyes for registrations).
+ADMINISTRATION_ADMIN = "administration_admin"
+#: Every role a staff member can hold, for input validation (CLI, admin pages).
+STAFF_ROLES = (LETTER_DISPATCH, REGISTRATION_OFFICER, REGISTRATION_SUPERVISOR, ADMINISTRATION_ADMIN)
 
 
 class StaffRole(Base):

@@ -82,7 +82,7 @@ def with_next(path: str, next_page: str | None) -> str:
 def login_form(request: Request) -> Response:
     return render(
         request,
-        "login.html",
+        "signin/login.html",
         action=with_next("/login", _next_page(request)),
         client_name=None,
         login_hint="",
@@ -106,7 +106,7 @@ def login(
     if signed_in is None:
         return render(
             request,
-            "login.html",
+            "signin/login.html",
             action=with_next("/login", next_page),
             client_name=None,
             login_hint="",
@@ -139,7 +139,7 @@ def overview(request: Request, db: Session = Depends(db_session)) -> Response:
     db.commit()
     return render(
         request,
-        "account.html",
+        "account/account.html",
         email=account.email or "",
         who=_who(account),
         identity_confirmed=identity_level(account) >= TrustLevel.SUBSTANTIAL,
@@ -213,7 +213,7 @@ def account_logout(
 
 @router.get("/logged-out")
 def logged_out(request: Request) -> Response:
-    return render(request, "logged_out.html")
+    return render(request, "signin/logged_out.html")
 
 
 @router.get("/")

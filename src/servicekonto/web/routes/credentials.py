@@ -16,7 +16,7 @@ from servicekonto.audit.service import record
 from servicekonto.db.models import Account
 from servicekonto.errors import InvalidInput, RateLimited
 from servicekonto.oidc.routes import db_session
-from servicekonto.registration import credentials
+from servicekonto.selfservice import credentials
 from servicekonto.web.pages import check_post, provider_of, render, see_other
 from servicekonto.web.routes.forms import first, form_fields
 from servicekonto.web.routes.recovery import rate_limit
@@ -66,7 +66,7 @@ def _password_page(
     request: Request, account: Account, errors: dict[str, str], status: int = 200
 ) -> Response:
     return render(
-        request, "password_change.html", status=status, action="/account/password",
+        request, "account/password_change.html", status=status, action="/account/password",
         has_password=account.password_hash is not None, errors=errors,
     )
 
@@ -134,7 +134,7 @@ def _email_page(
     email: str = "", status: int = 200,
 ) -> Response:
     return render(
-        request, "email_change.html", status=status, action="/account/email/change",
+        request, "account/email_change.html", status=status, action="/account/email/change",
         current=account.email or "", email=email, errors=errors,
         needs_password=account.password_hash is not None,
         can_change=account.password_hash is not None or session.level >= TrustLevel.HIGH,

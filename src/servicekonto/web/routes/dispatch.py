@@ -124,6 +124,13 @@ def _administration_name(summary: service.LetterSummary) -> str:
     return summary.administration_name or summary.administration_slug or ""
 
 
+#: The kind of letter as the view names it (an i18n key per `Letter.kind`).
+_KIND_KEYS = {
+    service.PIN: "dispatch.kind.pin",
+    service.ORG_ACTIVATION: "dispatch.kind.org_activation",
+}
+
+
 @router.get(VIEW)
 def dispatch_view(request: Request, db: Session = Depends(db_session)) -> Response:
     staff = _staff(request, db)
@@ -133,7 +140,7 @@ def dispatch_view(request: Request, db: Session = Depends(db_session)) -> Respon
     db.commit()
     return render(
         request,
-        "letters_dispatch.html",
+        "staff/letters_dispatch.html",
         export_action="/staff/letters/export",
         dispatch_action="/staff/letters/dispatch",
         letters=[
@@ -143,6 +150,7 @@ def dispatch_view(request: Request, db: Session = Depends(db_session)) -> Respon
                 "created_at": s.created_at.astimezone(GERMAN_TIME).strftime("%d.%m.%Y %H:%M"),
                 "valid_until": s.valid_until.astimezone(GERMAN_TIME).strftime("%d.%m.%Y"),
                 "administration": _administration_name(s),
+                "kind_key": _KIND_KEYS.get(s.kind, "dispatch.kind.pin"),
                 "recipient_lines": s.recipient_lines,
             }
             for s in letters

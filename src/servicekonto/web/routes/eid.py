@@ -40,15 +40,15 @@ from servicekonto.eid.model import (
 from servicekonto.eid.port import EidServer
 from servicekonto.mail.notices import queue_means_notice
 from servicekonto.oidc.routes import db_session
-from servicekonto.registration.eid_signin import (
+from servicekonto.security.ratelimit import Limits
+from servicekonto.security.secrets import digest, random_token
+from servicekonto.signin.eid import (
     EidLinking,
     EidSignIn,
     EidSignInRefused,
     Outcome,
     sign_in_with_eid_once,
 )
-from servicekonto.security.ratelimit import Limits
-from servicekonto.security.secrets import digest, random_token
 from servicekonto.web.pages import (
     check_post,
     clear_cookie,

@@ -89,7 +89,7 @@ def _login_page(
     client = provider_of(request).clients.get(db, auth.client_id)
     return render(
         request,
-        "login.html",
+        "signin/login.html",
         status=200,
         ui_locales=auth.ui_locales,
         action=f"/interaction/{pending.id}/login",
@@ -114,7 +114,7 @@ def _step_up_page(
     substantial_by_totp = decision.level <= TrustLevel.SUBSTANTIAL and means.identity_substantial
     return render(
         request,
-        "step_up.html",
+        "signin/step_up.html",
         ui_locales=auth.ui_locales,
         client_name=client.name if client else "",
         level_label=f"level.{decision.level.label}",
@@ -135,7 +135,7 @@ def _otp_page(
 ) -> Response:
     return render(
         request,
-        "otp.html",
+        "signin/otp.html",
         status=400 if error else 200,
         ui_locales=auth.ui_locales,
         action=f"/interaction/{pending.id}/otp",
@@ -166,7 +166,7 @@ def _consent_page(
     values = _present(db, session.account_id, offered) if session else {}
     return render(
         request,
-        "consent.html",
+        "interaction/consent.html",
         ui_locales=auth.ui_locales,
         action=f"/interaction/{pending.id}/consent",
         client_name=client.name if client else "",

@@ -28,14 +28,14 @@ def _operator(request: Request) -> dict[str, str]:
 
 @router.get("/impressum")
 def imprint(request: Request) -> Response:
-    return render(request, "impressum.html", operator=_operator(request))
+    return render(request, "legal/impressum.html", operator=_operator(request))
 
 
 @router.get("/datenschutz")
 def privacy(request: Request) -> Response:
-    return render(request, "datenschutz.html", operator=_operator(request))
+    return render(request, "legal/datenschutz.html", operator=_operator(request))
 
 
 @router.get("/barrierefreiheit")
 def accessibility(request: Request) -> Response:
-    return render(request, "barrierefreiheit.html")
+    return render(request, "legal/barrierefreiheit.html")

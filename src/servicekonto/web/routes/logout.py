@@ -31,7 +31,7 @@ def _finish(request: Request, db: Session, logout: LogoutRequest) -> Response:
     if target or request.method == "POST":  # 303 after POST (DESIGN §8)
         response = see_other(target or "/logged-out")
     else:
-        response = render(request, "logged_out.html")
+        response = render(request, "signin/logged_out.html")
     clear_cookie(request, response, "sk_session")
     return response
 
@@ -55,7 +55,7 @@ def end_session_endpoint(
     db.commit()
     return render(
         request,
-        "logout_confirm.html",
+        "signin/logout_confirm.html",
         ui_locales=params.get("ui_locales"),
         action="/logout/confirm",
         client_name=logout.client.name if logout.client else None,

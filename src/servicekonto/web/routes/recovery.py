@@ -20,9 +20,9 @@ from servicekonto.accounts.sessions import ActiveSession
 from servicekonto.audit.service import record
 from servicekonto.errors import InvalidInput, RateLimited
 from servicekonto.oidc.routes import db_session
-from servicekonto.registration import recovery
 from servicekonto.registration.service import Collaborators
 from servicekonto.security.ratelimit import Limits, RateLimiter
+from servicekonto.selfservice import recovery
 from servicekonto.web.pages import (
     check_post,
     clear_cookie,
@@ -71,7 +71,7 @@ def _letters(request: Request) -> Collaborators:
 def _forgot_page(request: Request, *, email: str = "", error: str | None = None) -> Response:
     return render(
         request,
-        "password_forgot.html",
+        "recovery/password_forgot.html",
         status=422 if error else 200,
         action="/password/forgot",
         email=email,
@@ -114,7 +114,7 @@ def forgot(
 
 @router.get("/password/forgot/sent")
 def forgot_sent(request: Request) -> Response:
-    return render(request, "password_forgot_sent.html")
+    return render(request, "recovery/password_forgot_sent.html")
 
 
 # -- reset by link ---------------------------------------------------------------------------------
@@ -125,7 +125,7 @@ def _reset_page(
 ) -> Response:
     return render(
         request,
-        "password_reset.html",
+        "recovery/password_reset.html",
         status=status,
         action=f"/password/reset/{token}",
         errors=errors,
@@ -133,7 +133,7 @@ def _reset_page(
 
 
 def _invalid_page(request: Request) -> Response:
-    return render(request, "password_reset_invalid.html", status=400)
+    return render(request, "recovery/password_reset_invalid.html", status=400)
 
 
 @router.get("/password/reset/{token}")
@@ -205,7 +205,7 @@ def _delete_page(request: Request, *, reauth: str, error: bool = False) -> Respo
     with the card first)."""
     return render(
         request,
-        "account_delete.html",
+        "account/account_delete.html",
         status=422 if error else 200,
         action="/account/delete",
         error=error,
@@ -287,4 +287,4 @@ def delete(
 
 @router.get("/account/deleted")
 def deleted(request: Request) -> Response:
-    return render(request, "account_deleted.html")
+    return render(request, "account/account_deleted.html")

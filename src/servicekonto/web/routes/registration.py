@@ -65,7 +65,7 @@ def _form_page(
     shown = {k: values.get(k, "") for k in (*FIELDS, "privacy_consent")}
     return render(
         request,
-        "register.html",
+        "registration/register.html",
         status=status,
         action="/register",
         values=shown,
@@ -88,11 +88,14 @@ def _refusal(field: str, error: ErrorDetails) -> Refusal:
         return "register.error.required", {}
     if field == "password":
         too_long = kind == "string_too_long"
-        return ("register.error.password_too_long" if too_long
-                else "register.error.password_too_short"), {}
+        return (
+            "register.error.password_too_long" if too_long else "register.error.password_too_short"
+        ), {}
     if kind == "string_too_long":
         return "register.error.too_long", {
-            "limit": ctx.get("max_length"), "length": len(str(error.get("input", "")))}
+            "limit": ctx.get("max_length"),
+            "length": len(str(error.get("input", ""))),
+        }
     if kind == "string_too_short":
         return "register.error.required", {}
     if kind == "character_not_allowed":
@@ -166,7 +169,7 @@ def register(
 
 @router.get("/register/done")
 def registration_done(request: Request) -> Response:
-    return render(request, "register_done.html")
+    return render(request, "registration/register_done.html")
 
 
 def link_page(request: Request, db: Session, *, token: str, purpose: str, action: str) -> Response:
@@ -177,9 +180,15 @@ def link_page(request: Request, db: Session, *, token: str, purpose: str, action
     usable = link_token_usable(db, token=token, purpose=purpose, now=now)
     db.commit()
     if not usable:
-        return render(request, "email_verified.html", status=400, ok=False, confirm_token=None)
+        return render(
+            request, "registration/email_verified.html", status=400, ok=False, confirm_token=None
+        )
     return render(
-        request, "email_verified.html", ok=False, confirm_token=token, confirm_action=action
+        request,
+        "registration/email_verified.html",
+        ok=False,
+        confirm_token=token,
+        confirm_action=action,
     )
 
 
@@ -192,7 +201,11 @@ def link_used(
     ok = bool(token) and use(token)
     db.commit()
     return render(
-        request, "email_verified.html", status=200 if ok else 400, ok=ok, confirm_token=None
+        request,
+        "registration/email_verified.html",
+        status=200 if ok else 400,
+        ok=ok,
+        confirm_token=None,
     )
 
 
@@ -231,7 +244,7 @@ def _identity_page(
 
     return render(
         request,
-        "identity.html",
+        "registration/identity.html",
         status=status,
         activation_action="/account/identity",
         order_action="/account/identity/letter",

@@ -198,7 +198,7 @@ def otp_form(request: Request) -> Response:
     next_page = _after_login(request)
     return render(
         request,
-        "otp.html",
+        "signin/otp.html",
         action=_otp_action(next_page),
         error=False,
         continue_link=next_page or "/account",
@@ -219,7 +219,7 @@ def otp(
     if cookie_value is None:
         return render(
             request,
-            "otp.html",
+            "signin/otp.html",
             status=400,
             action=_otp_action(next_page),
             error=True,
@@ -246,7 +246,7 @@ def _page(
     notice = request.query_params.get("notice")
     return render(
         request,
-        "security.html",
+        "security/security.html",
         status=status,
         level_label=f"level.{session.level.label}",
         has_password=bool(account and account.password_hash),
@@ -319,7 +319,7 @@ def enrol_form(request: Request, db: Session = Depends(db_session)) -> Response:
     db.commit()
     return render(
         request,
-        "totp_enrol.html",
+        "security/totp_enrol.html",
         means_id=enrolment.means_id,
         secret=enrolment.secret_base32,
         qr_svg=enrolment.qr_svg,
@@ -374,7 +374,7 @@ def enrol(
             return see_other("/account/security/totp")
         return render(
             request,
-            "totp_enrol.html",
+            "security/totp_enrol.html",
             status=400,
             means_id=means_id,
             secret=enrolment_page.secret_base32,
@@ -398,7 +398,7 @@ def enrol(
     notice = "totp_enrolled" if binds else "totp_unbound"
     response = render(
         request,
-        "recovery_codes.html",
+        "security/recovery_codes.html",
         codes=codes,
         continue_link=next_page or f"/account/security?notice={notice}",
     )

@@ -1,0 +1,177 @@
+"""The token endpoint's grants: authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6),
+refresh_token (RFC 6749 §6, rotation per RFC 9700 §4.14.2) and client_credentials (§4.4).
+
+Codes and refresh tokens are *consumed* by one conditional UPDATE (DESIGN §6 #6). A second use
+is detected by the UPDATE touching no row while the row exists; it revokes the authorization,
+so every token issued from that code or refresh-token family stops working (§10.5, §10.4).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from servicekonto.clients.service import ClientInfo
+from servicekonto.db.models import Account, Authorization, AuthorizationCode, RefreshToken
+from servicekonto.errors import OAuthError
+from servicekonto.oidc import pkce
+from servicekonto.oidc.claims import STANDARD_SCOPES
+from servicekonto.oidc.minting import TokenSet, access_token, issue_for_authorization
+from servicekonto.oidc.provider import Provider
+from servicekonto.security.secrets import digest
+
+GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
+
+
+class GrantReplay(OAuthError):
+    """A code or refresh token used twice. The revocation it caused must be committed."""
+
+    def __init__(self, authorization_id: str, what: str) -> None:
+        super().__init__("invalid_grant", f"{what} was already used; the grant is revoked")
+        self.authorization_id = authorization_id
+
+
+def _revoke(db: Session, authorization_id: str, now: datetime) -> None:
+    db.execute(
+        update(Authorization)
+        .where(Authorization.id == authorization_id, Authorization.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _live_authorization(db: Session, authorization_id: str, now: datetime) -> Authorization:
+    authorization = db.get(Authorization, authorization_id)
+    if authorization is None or authorization.revoked_at is not None:
+        raise OAuthError("invalid_grant", "the grant has been revoked")
+    if authorization.expires_at <= now:
+        raise OAuthError("invalid_grant", "the grant has expired")
+    return authorization
+
+
+def _account(db: Session, account_id: str) -> Account:
+    account = db.get(Account, account_id)
+    if account is None:
+        raise OAuthError("invalid_grant", "the account no longer exists")
+    return account
+
+
+def authorization_code(
+    db: Session, provider: Provider, client: ClientInfo, form: dict[str, str], now: datetime
+) -> TokenSet:
+    code = form.get("code", "")
+    if not code or len(code) > 256:
+        raise OAuthError("invalid_request", "code is required")
+    code_digest = digest(code)
+    consumed = db.execute(
+        update(AuthorizationCode)
+        .where(
+            AuthorizationCode.digest == code_digest,
+            AuthorizationCode.consumed_at.is_(None),
+            AuthorizationCode.expires_at > now,
+        )
+        .values(consumed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    row = db.get(AuthorizationCode, code_digest)
+    if not consumed.rowcount:  # type: ignore[attr-defined]
+        if row is not None and row.consumed_at is not None:
+            _revoke(db, row.authorization_id, now)
+            raise GrantReplay(row.authorization_id, "code")
+        raise OAuthError("invalid_grant", "code is invalid or expired")
+    assert row is not None
+    if row.client_id != client.client_id:
+        raise OAuthError("invalid_grant", "code was issued to another client")
+    if form.get("redirect_uri") != row.redirect_uri:
+        raise OAuthError("invalid_grant", "redirect_uri does not match the authorization request")
+    pkce.verify(row.code_challenge, form.get("code_verifier"))
+    authorization = _live_authorization(db, row.authorization_id, now)
+    account = _account(db, authorization.account_id)
+    return issue_for_authorization(
+        db,
+        provider,
+        authorization=authorization,
+        client=client,
+        account=account,
+        nonce=row.nonce,
+        now=now,
+    )
+
+
+def refresh_token(
+    db: Session, provider: Provider, client: ClientInfo, form: dict[str, str], now: datetime
+) -> TokenSet:
+    presented = form.get("refresh_token", "")
+    if not presented or len(presented) > 256:
+        raise OAuthError("invalid_request", "refresh_token is required")
+    token_digest = digest(presented)
+    found = db.execute(
+        select(RefreshToken, Authorization)
+        .join(Authorization, Authorization.id == RefreshToken.authorization_id)
+        .where(RefreshToken.digest == token_digest)
+    ).first()
+    if found is None:
+        raise OAuthError("invalid_grant", "refresh token is invalid")
+    row, authorization = found
+    if authorization.client_id != client.client_id:
+        raise OAuthError("invalid_grant", "refresh token was issued to another client")
+    consumed = db.execute(
+        update(RefreshToken)
+        .where(RefreshToken.digest == token_digest, RefreshToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not consumed.rowcount:  # type: ignore[attr-defined]
+        _revoke(db, row.authorization_id, now)
+        raise GrantReplay(row.authorization_id, "refresh token")
+    authorization = _live_authorization(db, row.authorization_id, now)
+    asked: list[str] | None = None
+    if "scope" in form:
+        asked = form["scope"].split()
+        if not asked or not set(asked) <= set(authorization.scopes):
+            raise OAuthError("invalid_scope", "scope exceeds the original grant")
+    account = _account(db, authorization.account_id)
+    return issue_for_authorization(
+        db,
+        provider,
+        authorization=authorization,
+        client=client,
+        account=account,
+        nonce=None,
+        now=now,
+        narrow_to=asked,
+    )
+
+
+def client_credentials(
+    provider: Provider, client: ClientInfo, form: dict[str, str], now: datetime
+) -> TokenSet:
+    """A token for the client itself; only its registered non-identity scopes (RFC 6749 §4.4)."""
+    allowed = sorted(s for s in client.scopes if s not in STANDARD_SCOPES)
+    if "scope" in form:
+        asked = form["scope"].split()
+        if not asked or not set(asked) <= set(allowed):
+            raise OAuthError("invalid_scope", "scope not allowed for this client")
+        scopes = sorted(set(asked))
+    else:
+        scopes = allowed
+    resource = form.get("resource")
+    if resource is not None and not _absolute_uri(resource):
+        raise OAuthError("invalid_target", "resource must be an absolute URI (RFC 8707 §2)")
+    token = access_token(
+        provider,
+        subject=client.client_id,
+        client_id=client.client_id,
+        scopes=scopes,
+        now=now,
+        audience=resource,
+    )
+    return TokenSet(token, provider.settings.access_token_ttl, " ".join(scopes))
+
+
+def _absolute_uri(value: str) -> bool:
+    parts = urlsplit(value)
+    return bool(parts.scheme and parts.netloc) and not parts.fragment and len(value) <= 2000
