@@ -87,7 +87,10 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def fresh_postgres_schema(base_url: str, template: str | None = None) -> str:
     """A new database per test on the CI server: isolation without truncation logic. From
     `template` (a database URL), a copy of that migrated database with its keys."""
-    name = f"skt_{uuid.uuid4().hex[:12]}"
+    # The xdist worker in the name tells whose leftover a database is; the random part alone
+    # keeps names apart (across workers and across test runs on one server).
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"skt_{worker}_{uuid.uuid4().hex[:12]}"
     copy = f' TEMPLATE "{template.rsplit("/", 1)[1]}"' if template else ""
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
