@@ -400,7 +400,7 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, *, since: 
             raise PortInUse(f"{url}: {_log_since(log, since)[-500:]}")
         if proc.poll() is not None:
             break
-        time.sleep(0.2)
+        time.sleep(0.05)  # a server is up within seconds: poll often, each poll is cheap
     _end(proc)
     raise RuntimeError(f"{url} did not come up: {_log_since(log, since)[-2000:]}")
 
