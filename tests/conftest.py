@@ -45,7 +45,9 @@ def require_postgres() -> str:
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    """The shuffled order's seed also under -q (pytest-randomly prints it only in the header)."""
+    """The shuffled order's seed also under -q (pytest-randomly prints it only in the header).
+    Under pytest-xdist only the controller reports; pytest-randomly hands its seed to every
+    worker, so each shuffles the same way."""
     seed = getattr(config.option, "randomly_seed", None)
     if config.pluginmanager.hasplugin("randomly") and isinstance(seed, int):
         terminalreporter.write_line(f"test order shuffled; repeat it with --randomly-seed={seed}")
@@ -54,7 +56,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 def pytest_configure(config: pytest.Config) -> None:
     """hypothesis (./.hypothesis: example database, constants cache, written while tests are
     collected) and schemathesis (./.schemathesis) keep state in the working directory: here it
-    goes to a temporary directory of this run, so tests leave nothing in the checkout."""
+    goes to a temporary directory of this run, so tests leave nothing in the checkout. Under
+    pytest-xdist this runs in the controller and in every worker, each with a directory of its
+    own (no two processes write one example database)."""
     from hypothesis.configuration import set_hypothesis_home_dir
     from schemathesis.core import storage
 
