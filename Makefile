@@ -11,6 +11,9 @@ PY = $(VENV)/bin/python
 STAMP = $(VENV)/.installed
 
 PYTEST_ARGS ?=
+# Test processes for `make test` (pytest-xdist): `auto` is one per core. PYTEST_ARGS=-n0 runs
+# the suite in this one process (the later -n wins), e.g. to debug with pdb.
+TEST_WORKERS ?= auto
 SERVE_ARGS ?=
 
 .PHONY: all install run test lint typecheck openapi bench clean distclean catalogs messages
@@ -71,7 +74,7 @@ test: $(STAMP) catalogs
 	$(VENV)/bin/ruff check src tests
 	$(VENV)/bin/mypy --strict src
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests

@@ -45,7 +45,9 @@ def require_postgres() -> str:
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    """The shuffled order's seed also under -q (pytest-randomly prints it only in the header)."""
+    """The shuffled order's seed also under -q (pytest-randomly prints it only in the header).
+    Under pytest-xdist only the controller reports; pytest-randomly hands its seed to every
+    worker, so each shuffles the same way."""
     seed = getattr(config.option, "randomly_seed", None)
     if config.pluginmanager.hasplugin("randomly") and isinstance(seed, int):
         terminalreporter.write_line(f"test order shuffled; repeat it with --randomly-seed={seed}")
@@ -54,7 +56,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 def pytest_configure(config: pytest.Config) -> None:
     """hypothesis (./.hypothesis: example database, constants cache, written while tests are
     collected) and schemathesis (./.schemathesis) keep state in the working directory: here it
-    goes to a temporary directory of this run, so tests leave nothing in the checkout."""
+    goes to a temporary directory of this run, so tests leave nothing in the checkout. Under
+    pytest-xdist this runs in the controller and in every worker, each with a directory of its
+    own (no two processes write one example database)."""
     from hypothesis.configuration import set_hypothesis_home_dir
     from schemathesis.core import storage
 
@@ -104,7 +108,10 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def fresh_postgres_schema(base_url: str, template: str | None = None) -> str:
     """A new database per test on the CI server: isolation without truncation logic. From
     `template` (a database URL), a copy of that migrated database with its keys."""
-    name = f"skt_{uuid.uuid4().hex[:12]}"
+    # The xdist worker in the name tells whose leftover a database is; the random part alone
+    # keeps names apart (across workers and across test runs on one server).
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"skt_{worker}_{uuid.uuid4().hex[:12]}"
     copy = f' TEMPLATE "{template.rsplit("/", 1)[1]}"' if template else ""
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -264,12 +271,31 @@ def _ephemeral_low() -> int:
         return 32768
 
 
+def xdist_worker() -> tuple[int, int]:
+    """(index, count) of this pytest-xdist worker ("gw3" of 4 is (3, 4)); (0, 1) without xdist."""
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
+    name = os.environ.get("PYTEST_XDIST_WORKER", "")
+    index = int(name[2:]) if name.startswith("gw") and name[2:].isdigit() else 0
+    return index % max(count, 1), max(count, 1)
+
+
+def port_span() -> range:
+    """This worker's share of the span `free_port` draws from: under pytest-xdist each worker
+    has a slice of its own, so two workers of one run never draw the same number (Apache and
+    the mock servers do not move on a clash as `ServerProcess` does)."""
+    low = _ephemeral_low()
+    start = max(1024, low - _PORT_SPAN)
+    index, count = xdist_worker()
+    width = (low - start) // count
+    return range(start + index * width, start + (index + 1) * width)
+
+
 def free_port() -> int:
     """A port that was free a moment ago; servers started on it retry on a clash."""
-    low = _ephemeral_low()
+    span = port_span()
     draw = random.SystemRandom()  # not the test-seeded `random`: parallel runs must differ
     for _ in range(50):
-        port = draw.randrange(max(1024, low - _PORT_SPAN), low)
+        port = draw.randrange(span.start, span.stop)
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
@@ -395,7 +421,7 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, *, since: 
             raise PortInUse(f"{url}: {_log_since(log, since)[-500:]}")
         if proc.poll() is not None:
             break
-        time.sleep(0.2)
+        time.sleep(0.05)  # a server is up within seconds: poll often, each poll is cheap
     _end(proc)
     raise RuntimeError(f"{url} did not come up: {_log_since(log, since)[-2000:]}")
 

@@ -4,6 +4,7 @@ another port instead of failing the test."""
 
 from __future__ import annotations
 
+import itertools
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ServerProcess, clean_environment, free_port
+from tests.conftest import ServerProcess, clean_environment, free_port, port_span
 
 pytestmark = pytest.mark.server
 
@@ -79,3 +80,23 @@ def test_a_taken_port_moves_the_server_and_its_issuer(
 def test_free_port_is_below_the_ephemeral_range() -> None:
     low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     assert all(1024 <= free_port() < low for _ in range(20))
+
+
+@pytest.mark.parametrize("count", [2, 3, 16])
+def test_xdist_workers_draw_ports_from_disjoint_slices(
+    monkeypatch: pytest.MonkeyPatch, count: int
+) -> None:
+    """Two workers of one run never start servers on the same port (pytest-xdist)."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", str(count))
+    slices = []
+    for index in range(count):
+        monkeypatch.setenv("PYTEST_XDIST_WORKER", f"gw{index}")
+        span = port_span()
+        assert len(span) >= 400, span
+        assert all(port in span for port in (free_port() for _ in range(10)))
+        slices.append(span)
+    for earlier, later in itertools.pairwise(slices):
+        assert earlier.stop <= later.start
+    assert slices[0].start >= 1024
+    assert slices[-1].stop <= low

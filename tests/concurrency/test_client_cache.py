@@ -21,10 +21,11 @@ from servicekonto.clock import SystemClock
 from servicekonto.db.models import Client
 from servicekonto.oidc.provider import Provider
 from servicekonto.security.secrets import digest
+from tests.concurrency import CONCURRENCY_GROUP
 from tests.conftest import ServerProcess
 from tests.support import RegisteredClient, each_worker, make_client, workers_of
 
-pytestmark = [pytest.mark.server, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.server, pytest.mark.timeout(240), CONCURRENCY_GROUP]
 
 CLIENT_CACHE = 2.0  # SERVICEKONTO_CLIENT_CACHE_SECONDS of the server under test
 

@@ -27,6 +27,7 @@ from servicekonto.app import build_provider, dispose_provider
 from servicekonto.clock import SystemClock
 from servicekonto.db.models import StoredSigningKey
 from servicekonto.oidc.provider import Provider
+from tests.concurrency import CONCURRENCY_GROUP
 from tests.conftest import ROOT, ServerProcess
 from tests.support import (
     Browser,
@@ -41,7 +42,7 @@ from tests.support import (
     workers_of,
 )
 
-pytestmark = [pytest.mark.server, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.server, pytest.mark.timeout(240), CONCURRENCY_GROUP]
 
 KEY_CACHE = 3.0  # SERVICEKONTO_KEY_CACHE_SECONDS of the server under test
 #: SERVICEKONTO_SQLITE_BUSY_TIMEOUT_SECONDS: a writer waiting for a lock its own request holds

@@ -25,6 +25,7 @@ from servicekonto.audit.service import verify_chain
 from servicekonto.db.models import Account, AuditEvent, Authorization, RefreshToken
 from servicekonto.oidc.provider import Provider
 from servicekonto.security.secrets import digest
+from tests.concurrency import CONCURRENCY_GROUP
 from tests.conftest import ServerProcess
 from tests.support import (
     CSRF,
@@ -44,6 +45,7 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.server,
     pytest.mark.timeout(60),
+    CONCURRENCY_GROUP,
 ]
 
 TIMEOUT = httpx.Timeout(30.0)
