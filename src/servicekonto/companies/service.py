@@ -57,7 +57,9 @@ from servicekonto.companies.views import (
 from servicekonto.db.base import new_id
 from servicekonto.db.models import Organisation, OrganisationDecision, OrganisationDocument
 from servicekonto.errors import NotFound
+from servicekonto.letters.organisation import use_organisation_code
 from servicekonto.register.normalise import fold
+from servicekonto.security.passwords import PasswordHashing
 
 __all__ = [
     "ACCEPTED_SCAN_STATUSES",
@@ -69,6 +71,7 @@ __all__ = [
     "MAX_TEXT",
     "add_document",
     "block",
+    "block_by_code",
     "clean_reason",
     "complete_activation",
     "create_draft",
@@ -137,7 +140,6 @@ def create_draft(
         created_at=now,
         updated_at=now,
         version=1,
-        block_attempts=0,
         **_columns(data),
     )
     db.add(row)
@@ -367,11 +369,30 @@ def complete_activation(
     return _view(db, row.id)
 
 
+def block_by_code(
+    db: Session, *, hashing: PasswordHashing, reference: str, code: str, now: datetime,
+    request_id: str = "",
+) -> OrganisationView | None:
+    """The Widerruf of someone at the business address who holds only the activation letter:
+    its printed reference and Widerrufscode. The letter keeps the code and counts its attempts
+    (`letters.organisation.use_organisation_code`); the letter is used up and the organisation
+    blocked together (flushed, not committed). None for every failure, as the letter answers:
+    wrong, expired, void, used, unknown — and the activation code, which never blocks."""
+    used = use_organisation_code(
+        db, hashing=hashing, code=code, now=now, reference=reference, purpose="revocation"
+    )
+    if used is None:
+        return None
+    return block(db, organisation_id=used.organisation_id, now=now, request_id=request_id)
+
+
 def block(
     db: Session, *, organisation_id: str, now: datetime, request_id: str = "",
 ) -> OrganisationView:
     """approved → closed by the activation letter's Widerrufscode: someone at the business
-    address did not apply. The caller has checked the code; the register entry is free again."""
+    address did not apply. The caller has used the code (`block_by_code`, or
+    `letters.organisation.use_organisation_code` with purpose "revocation"); the register
+    entry is free again."""
     row = lifecycle.load(db, organisation_id)
     if row is None:
         raise NotFound("no such organisation")

@@ -260,14 +260,21 @@ def use_organisation_code(
     now: datetime,
     organisation_id: str | None = None,
     reference: str | None = None,
+    purpose: CodePurpose | None = None,
 ) -> UsedOrganisationLetter | None:
     """`verify_organisation_code`, then `consume_organisation_letter`, for callers with
-    nothing to check in between. The consume is flushed, not committed."""
+    nothing to check in between. The consume is flushed, not committed.
+
+    With `purpose`, only that code uses the letter: the other one is answered None like a wrong
+    code (it cost its attempt) and the letter stays, so a Widerruf form cannot activate."""
     verified = verify_organisation_code(
         db, hashing=hashing, code=code, now=now, organisation_id=organisation_id,
         reference=reference,
     )
     if verified is None:
+        return None
+    if purpose is not None and verified.purpose != purpose:
+        void_if_used_up(db, letter_id=verified.letter_id, now=now)
         return None
     return consume_organisation_letter(db, verified=verified, now=now)
 
