@@ -15,25 +15,23 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from servicekonto.audit.service import record
 from servicekonto.blobs import service as blobs
 from servicekonto.companies import lifecycle
 from servicekonto.companies.errors import (
-    ConcurrentDecision,
     DocumentsMissing,
     FieldProblem,
     IllegalTransition,
     InvalidOrganisation,
     Problem,
-    RegisterEntryTaken,
     TooManyApplications,
     TooManyDocuments,
 )
@@ -172,23 +170,7 @@ def update_draft(
         "updated_at": now,
         "version": row.version + 1,
     }
-    statement = (
-        update(Organisation)
-        .where(
-            Organisation.id == row.id,
-            Organisation.state == row.state,
-            Organisation.version == row.version,
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    try:
-        with db.begin_nested():
-            moved = db.execute(statement).rowcount  # type: ignore[attr-defined]
-    except IntegrityError as exc:  # the UNIQUE register_key, taken in a race
-        raise RegisterEntryTaken("another organisation holds this register entry") from exc
-    if moved != 1:
-        raise ConcurrentDecision("the organisation was changed meanwhile")
+    lifecycle.write_unchanged(db, row=row, values=values)
     record(
         db, at=now, event="organisation.updated", actor=f"account:{applicant_id}",
         subject=lifecycle.subject(row.id),
@@ -521,23 +503,8 @@ def _document_count(db: Session, organisation_id: str) -> int:
 
 
 def _columns(data: OrganisationData) -> dict[str, object]:
-    return {
-        "name": data.name,
-        "name_key": fold(data.name)[:200],
-        "kind": data.kind,
-        "legal_form": data.legal_form,
-        "register_type": data.register_type,
-        "register_number": data.register_number,
-        "register_court": data.register_court,
-        "trade_authority": data.trade_authority,
-        "trade_registered_on": data.trade_registered_on,
-        "tax_number": data.tax_number,
-        "vat_id": data.vat_id,
-        "street": data.street,
-        "house_number": data.house_number,
-        "postal_code": data.postal_code,
-        "locality": data.locality,
-    }
+    # Every field is a column of the same name; name_key is the name folded for the duplicate check.
+    return {**asdict(data), "name_key": fold(data.name)[:200]}
 
 
 def _display_name(filename: str) -> str:

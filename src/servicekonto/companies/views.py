@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from servicekonto.companies.legal_forms import legal_form, register_court
+from servicekonto.companies.validation import OrganisationData
 from servicekonto.db.models import (
     Organisation,
     OrganisationDecision,
@@ -16,24 +17,12 @@ from servicekonto.db.views import view_of
 
 
 @dataclass(frozen=True)
-class OrganisationView:
+class OrganisationView(OrganisationData):
+    """The application's data as validated (`OrganisationData`) with its case around it."""
+
     id: str
-    name: str
-    kind: str
-    legal_form: str
     legal_form_name: str
-    register_type: str | None
-    register_number: str | None
-    register_court: str | None
     register_court_name: str | None
-    trade_authority: str | None
-    trade_registered_on: date | None
-    tax_number: str | None
-    vat_id: str | None
-    street: str
-    house_number: str
-    postal_code: str
-    locality: str
     administration_id: str
     state: str
     #: Send it back with a decision (`expected_version`): a changed case is not decided blind.
