@@ -13,17 +13,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from servicekonto.companies import review
+from servicekonto.companies.members import memberships_for
 from servicekonto.letters.organisation import queue_organisation_activation_letter
 from servicekonto.letters.service import QueuedLetter
 from servicekonto.oidc.provider import Provider
 from servicekonto.uploads.check import MB
-from tests.companies.apply_support import (  # noqa: F401 (fixtures)
+from tests.companies.apply_support import (
     NOTHING,
     ORIGIN,
     Person,
-    app_provider,
-    apply_client,
-    apply_settings,
     fields,
     pdf_file,
     sign_in,
@@ -400,9 +398,9 @@ def test_the_applicant_activates_with_the_letters_code_and_becomes_first_admin(
     assert state_of(app_provider.sessions, organisation_id) == "activated"
     overview = person.page("/organizations")
     assert f'href="/organizations/{organisation_id}"' in overview.text
-    from servicekonto.companies.members import memberships_for
     with app_provider.sessions() as db:
-        roles = {m.organisation_id: m.role for m in memberships_for(db, account_id=person.account_id)}
+        memberships = memberships_for(db, account_id=person.account_id)
+    roles = {m.organisation_id: m.role for m in memberships}
     assert roles == {organisation_id: "admin"}
 
 
