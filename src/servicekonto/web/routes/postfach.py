@@ -33,7 +33,7 @@ from servicekonto.accounts.service import account_view
 from servicekonto.accounts.sessions import ActiveSession
 from servicekonto.blobs.stores import open_store
 from servicekonto.companies.members import ADMIN, members_of
-from servicekonto.errors import InvalidInput, NotFound
+from servicekonto.errors import NotFound
 from servicekonto.http.browser import SignedInSession
 from servicekonto.http.context import Context, Now
 from servicekonto.http.database import DbSession
@@ -43,6 +43,7 @@ from servicekonto.postfach.access import Box, personal
 from servicekonto.postfach.delivery import SOURCE as DELIVERY_RULE
 from servicekonto.postfach.errors import LevelTooLow, NoPostfachAccess, NotOrganisationAdmin
 from servicekonto.postfach.schemas import Status
+from servicekonto.postfach.views import MessagePage
 from servicekonto.web.pages import PageRefused, render, see_other
 from servicekonto.web.routes.eid import eid_choice
 
@@ -104,15 +105,17 @@ def _list_page(
     request: Request, db: DbSession, session: ActiveSession, box: Box, *, heading: str
 ) -> Response:
     filters = _filters(request)
-    number = _page_number(request)
-    try:
-        listing = inbox.list_messages(
+
+    def listed(number: int) -> MessagePage:
+        return inbox.list_messages(
             db, box=box, unread_only=bool(filters.get("unread")),
             service=filters.get("service"), application_id=filters.get("application"),
             page=number, page_size=PAGE_SIZE,
         )
-    except InvalidInput:
-        listing = inbox.list_messages(db, box=box, page=1, page_size=PAGE_SIZE)
+
+    listing = listed(_page_number(request))
+    if not listing.items and listing.page > 1:
+        listing = listed(listing.pages)  # past the end (messages were deleted): the last page
     services = inbox.services(db, box=box)
     applications = status.applications(db, box=box)
     is_admin = box.organisation_id is not None and _is_admin(db, box)
