@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from servicekonto import __version__
 from servicekonto.accounts.means import TOTP_SEALING_PURPOSE
-from servicekonto.api import admin_clients, problems
+from servicekonto.api import account_postfach, admin_clients, problems
 from servicekonto.api import letters as letters_api
 from servicekonto.api import organizations as organizations_api
 from servicekonto.api import registration as registration_api
@@ -35,7 +35,7 @@ from servicekonto.http.uploads import UPLOAD_BODY_LIMIT, UPLOAD_ROUTES
 from servicekonto.letters.store import LetterStore
 from servicekonto.logging_setup import FailureStreak
 from servicekonto.mail.service import deliver_mail_due, mail_transport
-from servicekonto.oidc import access, logout
+from servicekonto.oidc import access, acr, logout
 from servicekonto.oidc import errors as oauth_errors
 from servicekonto.oidc import routes as oidc_routes
 from servicekonto.oidc.keystore import KeyStore
@@ -71,6 +71,7 @@ from servicekonto.web.routes import eid as eid_pages
 from servicekonto.web.routes import legal as legal_pages
 from servicekonto.web.routes import logout as logout_pages
 from servicekonto.web.routes import organizations as organization_pages
+from servicekonto.web.routes import postfach as postfach_pages
 from servicekonto.web.routes import recovery as recovery_pages
 from servicekonto.web.routes import registration as registration_pages
 from servicekonto.web.routes import security as security_pages
@@ -126,11 +127,13 @@ def bearer_validator(provider: Provider) -> BearerValidator:
         valid = access.validate(db, provider, token, now=provider.clock.now())
         if valid is None:
             return None
+        level = acr.parse(str(valid.claims.get("acr", "")))
         return Principal(
             client_id=str(valid.claims.get("client_id", "")),
             subject=str(valid.claims.get("sub", "")),
             scopes=frozenset(valid.scopes),
             account_id=valid.authorization.account_id if valid.authorization else None,
+            level=level[0] if level else None,
         )
 
     return validate
@@ -377,10 +380,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(recovery_pages.router)
     app.include_router(credential_pages.router)
     app.include_router(dispatch_pages.router)
+    app.include_router(postfach_pages.router)
     app.include_router(letters_api.router)
     app.include_router(registration_api.router)
     app.include_router(organizations_api.router)
     app.include_router(admin_clients.router)
+    app.include_router(account_postfach.router)
     if settings.dev_mode:  # the demo relying party exists only with the demo tenant (dev mode)
         app.include_router(demo_portal.router)
     app.include_router(legal_pages.router)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from fastapi import Request
 from sqlalchemy.orm import Session
 
+from servicekonto.accounts.levels import TrustLevel
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -22,6 +24,8 @@ class Principal:
     scopes: frozenset[str]
     #: The account behind a user token (None for client-credentials tokens).
     account_id: str | None = None
+    #: The authentication level of a user token (its `acr`; DESIGN §4), None when it has none.
+    level: TrustLevel | None = None
 
 
 #: Validates a bearer access token; wired to the OIDC layer by `app.create_app`.

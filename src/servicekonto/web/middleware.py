@@ -150,7 +150,10 @@ class EdgeMiddleware:
                 headers = list(message.get("headers", []))
                 if no_store and not any(name.lower() == b"cache-control" for name, _ in headers):
                     headers.append((b"cache-control", b"no-store"))
-                headers.extend(self.headers)
+                # A response that set one of these itself keeps its own (a download's sandbox
+                # CSP): a second header would be combined with it, not replace it.
+                present = {name.lower() for name, _ in headers}
+                headers.extend(h for h in self.headers if h[0] not in present)
                 headers.append((b"x-request-id", request_id.encode()))
                 message["headers"] = headers
             await send(message)

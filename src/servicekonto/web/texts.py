@@ -401,4 +401,20 @@ TEXTS: Final[Mapping[str, Text]] = {
         "Die gesendeten Dateien sind zusammen zu groß: höchstens 5 Dateien mit je 10 MB. Es "
         "wurde nichts gespeichert. Bitte wählen Sie weniger oder kleinere Dateien aus."
     ),
+    # The Postfach (web.routes.postfach); the FITKO status vocabulary (egov-domain §4.4).
+    "postfach.status.INITIATED": N_("Antrag begonnen"),
+    "postfach.status.SUBMITTED": N_("Antrag abgeschickt"),
+    "postfach.status.RECEIVED": N_("Antrag eingegangen"),
+    "postfach.status.PROCESSING": N_("In Bearbeitung"),
+    "postfach.status.ACTION_REQUIRED": N_("Ihre Mitwirkung ist erforderlich"),
+    "postfach.status.COMPLETED": N_("Abgeschlossen"),
+    "postfach.notice.deleted": N_("Die Nachricht wurde gelöscht."),
+    "postfach.notice.readers": N_("Die Leserechte wurden geändert."),
+    "postfach.error.no_access": N_(
+        "Sie dürfen das Postfach dieser Organisation nicht lesen. Die Administratorinnen und "
+        "Administratoren der Organisation können es Ihnen erlauben."
+    ),
+    "postfach.error.admins_only": N_(
+        "Das können nur die Administratorinnen und Administratoren der Organisation."
+    ),
 }
