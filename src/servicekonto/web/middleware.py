@@ -64,6 +64,10 @@ class PayloadTooLarge(Exception):
     pass
 
 
+def _is_api(scope: Scope) -> bool:
+    return str(scope["path"]).startswith("/api/")
+
+
 class EdgeMiddleware:
     def __init__(
         self,
@@ -73,9 +77,13 @@ class EdgeMiddleware:
         hsts: bool,
         on_error: Callable[[Request], Response] | None = None,
         name_worker: bool = False,
+        path_limits: tuple[tuple[str, int], ...] = (),
     ) -> None:
         self.app = app
         self.body_limit = body_limit
+        #: (path prefix, cap) for the few routes whose bodies are larger by design (the Postfach
+        #: deposit carries five base64 attachments); the first matching prefix wins.
+        self.path_limits = path_limits
         self.on_error = on_error
         self.headers = list(BASE_HEADERS)
         if hsts:
@@ -103,10 +111,14 @@ class EdgeMiddleware:
             self._log(scope, 431, started, request_id)
             return
 
+        body_limit = next(
+            (cap for prefix, cap in self.path_limits if scope["path"].startswith(prefix)),
+            self.body_limit,
+        )
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.body_limit):
+        if declared is not None and (not declared.isdigit() or int(declared) > body_limit):
             refused = 413 if declared.isdigit() else 400
-            await self._reject(send, refused, request_id)
+            await self._reject(send, refused, request_id, problem=_is_api(scope))
             self._log(scope, refused, started, request_id)
             return
         no_store = scope["path"].startswith(NO_STORE_PREFIXES)
@@ -123,7 +135,7 @@ class EdgeMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.body_limit:
+                if received > body_limit:
                     overflow = True
                     raise PayloadTooLarge
             return message
@@ -162,20 +174,33 @@ class EdgeMiddleware:
                 response = PlainTextResponse("Internal Server Error", status_code=500)
             await response(scope, receive, send_with_headers)
         if overflow and not response_started:
-            await self._reject(send, 413, request_id)
+            await self._reject(send, 413, request_id, problem=_is_api(scope))
             status_holder[0] = 413
         self._log(scope, status_holder[0], started, request_id)
 
     async def _reject(
-        self, send: Send, status: int, request_id: str, why: str = "request body too large"
+        self,
+        send: Send,
+        status: int,
+        request_id: str,
+        why: str = "request body too large",
+        *,
+        problem: bool = False,
     ) -> None:
-        body = json.dumps({"error": "invalid_request", "error_description": why}).encode()
+        """The OAuth error shape, or problem details (RFC 9457) under /api/."""
+        content_type = b"application/json"
+        payload: dict[str, Any] = {"error": "invalid_request", "error_description": why}
+        if problem:
+            content_type = b"application/problem+json"
+            title = "payload_too_large" if status == 413 else "invalid_request"
+            payload = {"type": "about:blank", "title": title, "status": status, "detail": why}
+        body = json.dumps(payload).encode()
         await send(
             {
                 "type": "http.response.start",
                 "status": status,
                 "headers": [
-                    (b"content-type", b"application/json"),
+                    (b"content-type", content_type),
                     (b"content-length", str(len(body)).encode()),
                     (b"x-request-id", request_id.encode()),
                     *self.headers,
