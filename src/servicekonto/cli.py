@@ -274,6 +274,11 @@ def demo(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = 
             f"({organisation['administration']})"
         )
     typer.echo("  four-eyes on: " + ", ".join(result["four_eyes"]))
+    postfach = result["postfach"]
+    typer.echo(
+        f"  postfach {postfach['client_id']} deposited a Bescheid and status updates for "
+        f"{postfach['recipient']} (application {postfach['application_id']})"
+    )
     typer.echo(f"Open {provider.settings.issuer}/demo-portal and log in.")
 
 
