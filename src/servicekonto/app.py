@@ -22,20 +22,22 @@ from servicekonto.accounts.means import TOTP_SEALING_PURPOSE
 from servicekonto.api import account_postfach, admin_clients, problems
 from servicekonto.api import letters as letters_api
 from servicekonto.api import organizations as organizations_api
+from servicekonto.api import postfach as postfach_api
 from servicekonto.api import registration as registration_api
+from servicekonto.clients.schemas import is_machine_scope
 from servicekonto.clients.service import ClientCache
 from servicekonto.clock import Clock, SystemClock
 from servicekonto.db.engine import make_engine, make_session_factory, read_only_engine
 from servicekonto.eid.http_adapter import HttpEidServer
 from servicekonto.eid.port import EidServer
 from servicekonto.errors import ServiceKontoError
-from servicekonto.http.bearer import BearerValidator, Principal
+from servicekonto.http.bearer import BearerValidator, ClientAssertionValidator, Principal
 from servicekonto.http.refusals import LoginRequired
 from servicekonto.http.uploads import UPLOAD_BODY_LIMIT, UPLOAD_ROUTES
 from servicekonto.letters.store import LetterStore
 from servicekonto.logging_setup import FailureStreak
 from servicekonto.mail.service import deliver_mail_due, mail_transport
-from servicekonto.oidc import access, acr, logout
+from servicekonto.oidc import access, acr, client_auth, logout
 from servicekonto.oidc import errors as oauth_errors
 from servicekonto.oidc import routes as oidc_routes
 from servicekonto.oidc.keystore import KeyStore
@@ -134,6 +136,28 @@ def bearer_validator(provider: Provider) -> BearerValidator:
             scopes=frozenset(valid.scopes),
             account_id=valid.authorization.account_id if valid.authorization else None,
             level=level[0] if level else None,
+        )
+
+    return validate
+
+
+def client_assertion_validator(provider: Provider) -> ClientAssertionValidator:
+    """Adapts the protocol layer's private_key_jwt check (`oidc.client_auth`) for the JSON API:
+    the Postfach deposit accepts a client's assertion instead of a token (issue 13)."""
+
+    def validate(db: Session, assertion_type: str, assertion: str, endpoint: str) -> Principal:
+        client = client_auth.authenticate(
+            db,
+            provider,
+            authorization_header=None,
+            form={"client_assertion_type": assertion_type, "client_assertion": assertion},
+            endpoint_url=endpoint,
+            now=provider.clock.now(),
+        )
+        return Principal(
+            client_id=client.client_id,
+            subject=client.client_id,
+            scopes=frozenset(s for s in client.scopes if is_machine_scope(s)),
         )
 
     return validate
@@ -351,6 +375,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     # What the request dependencies read (`servicekonto.http`); nothing else reads app.state.
     app.state.provider = provider
     app.state.bearer_validator = bearer_validator(provider)
+    app.state.client_assertion_validator = client_assertion_validator(provider)
     app.state.registration = build_registration(provider)
     app.state.letter_store = app.state.registration.letters
     app.state.renderer = Renderer(override_dir=settings.data_dir / "templates")
@@ -386,6 +411,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(organizations_api.router)
     app.include_router(admin_clients.router)
     app.include_router(account_postfach.router)
+    app.include_router(postfach_api.router)
     if settings.dev_mode:  # the demo relying party exists only with the demo tenant (dev mode)
         app.include_router(demo_portal.router)
     app.include_router(legal_pages.router)
@@ -418,5 +444,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         on_error=server_error_response,
         route_limits=[(method, path, UPLOAD_BODY_LIMIT) for method, path in UPLOAD_ROUTES],
         on_too_large=too_large_response,
+        path_limits=((postfach_api.MESSAGES_PATH, postfach_api.DEPOSIT_BODY_LIMIT),),
     )
     return app

@@ -35,3 +35,15 @@ BearerValidator = Callable[[Session, str], Principal | None]
 def bearer_validator_of(request: Request) -> BearerValidator:
     validate: BearerValidator = request.app.state.bearer_validator
     return validate
+
+
+#: Checks a client's private_key_jwt assertion (RFC 7523 §2.2/§3) — (db, assertion type,
+#: assertion, the request's URL as audience) — and answers the client with its registered
+#: machine scopes, or raises InvalidClient; wired to the protocol layer by `app.create_app`
+#: (the Postfach deposit API accepts it instead of a token, issue 13).
+ClientAssertionValidator = Callable[[Session, str, str, str], Principal]
+
+
+def client_assertion_validator_of(request: Request) -> ClientAssertionValidator:
+    validate: ClientAssertionValidator = request.app.state.client_assertion_validator
+    return validate

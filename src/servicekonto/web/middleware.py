@@ -64,6 +64,10 @@ class PayloadTooLarge(Exception):
     pass
 
 
+def _is_api(scope: Scope) -> bool:
+    return str(scope["path"]).startswith("/api/")
+
+
 class EdgeMiddleware:
     def __init__(
         self,
@@ -75,9 +79,13 @@ class EdgeMiddleware:
         name_worker: bool = False,
         route_limits: Sequence[tuple[str, str, int]] = (),
         on_too_large: Callable[[Request], Response] | None = None,
+        path_limits: tuple[tuple[str, int], ...] = (),
     ) -> None:
         self.app = app
         self.body_limit = body_limit
+        #: (path prefix, cap) for the few routes whose bodies are larger by design (the Postfach
+        #: deposit carries five base64 attachments); the first matching prefix wins.
+        self.path_limits = path_limits
         self.on_error = on_error
         #: (method, full-match path pattern, cap): routes with a cap of their own (uploads,
         #: `http.uploads`); their 413 is `on_too_large`'s answer (a page or problem details).
@@ -118,7 +126,7 @@ class EdgeMiddleware:
             if refused == 413 and own_limit:
                 await self._too_large(scope, receive, send, request_id)
             else:
-                await self._reject(send, refused, request_id)
+                await self._reject(send, refused, request_id, problem=_is_api(scope))
             self._log(scope, refused, started, request_id)
             return
         no_store = scope["path"].startswith(NO_STORE_PREFIXES)
@@ -180,7 +188,7 @@ class EdgeMiddleware:
             if own_limit:
                 await self._too_large(scope, receive, send, request_id)
             else:
-                await self._reject(send, 413, request_id)
+                await self._reject(send, 413, request_id, problem=_is_api(scope))
             status_holder[0] = 413
         self._log(scope, status_holder[0], started, request_id)
 
@@ -189,6 +197,9 @@ class EdgeMiddleware:
         for method, pattern, limit in self.route_limits:
             if scope["method"] == method and pattern.fullmatch(scope["path"]):
                 return limit, True
+        for prefix, limit in self.path_limits:
+            if scope["path"].startswith(prefix):
+                return limit, False
         return self.body_limit, False
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
@@ -210,15 +221,28 @@ class EdgeMiddleware:
         await response(scope, receive, send_with_headers)
 
     async def _reject(
-        self, send: Send, status: int, request_id: str, why: str = "request body too large"
+        self,
+        send: Send,
+        status: int,
+        request_id: str,
+        why: str = "request body too large",
+        *,
+        problem: bool = False,
     ) -> None:
-        body = json.dumps({"error": "invalid_request", "error_description": why}).encode()
+        """The OAuth error shape, or problem details (RFC 9457) under /api/."""
+        content_type = b"application/json"
+        payload: dict[str, Any] = {"error": "invalid_request", "error_description": why}
+        if problem:
+            content_type = b"application/problem+json"
+            title = "payload_too_large" if status == 413 else "invalid_request"
+            payload = {"type": "about:blank", "title": title, "status": status, "detail": why}
+        body = json.dumps(payload).encode()
         await send(
             {
                 "type": "http.response.start",
                 "status": status,
                 "headers": [
-                    (b"content-type", b"application/json"),
+                    (b"content-type", content_type),
                     (b"content-length", str(len(body)).encode()),
                     (b"x-request-id", request_id.encode()),
                     *self.headers,
