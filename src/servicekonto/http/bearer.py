@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from fastapi import Request
 from sqlalchemy.orm import Session
 
+from servicekonto.accounts.levels import TrustLevel
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -22,6 +24,10 @@ class Principal:
     scopes: frozenset[str]
     #: The account behind a user token (None for client-credentials tokens).
     account_id: str | None = None
+    #: How the person authenticated for the token's grant (user tokens): RFC 8176 `amr` and
+    #: the level behind `acr`, for APIs that need a second factor (the staff API).
+    amr: frozenset[str] = frozenset()
+    level: TrustLevel | None = None
 
 
 #: Validates a bearer access token; wired to the OIDC layer by `app.create_app`.
