@@ -138,7 +138,12 @@ class EdgeMiddleware:
                 headers = list(message.get("headers", []))
                 if no_store and not any(name.lower() == b"cache-control" for name, _ in headers):
                     headers.append((b"cache-control", b"no-store"))
-                headers.extend(self.headers)
+                # A route's own Referrer-Policy wins (`no-referrer` on a page whose URL holds a
+                # secret): with two of them browsers apply the last one, ours.
+                own_policy = any(name.lower() == b"referrer-policy" for name, _ in headers)
+                headers.extend(
+                    h for h in self.headers if not (own_policy and h[0] == b"referrer-policy")
+                )
                 headers.append((b"x-request-id", request_id.encode()))
                 message["headers"] = headers
             await send(message)

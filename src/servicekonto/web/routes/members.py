@@ -181,9 +181,12 @@ def _refused(
             for p in exc.problems
         }
     code = exc.code if exc.code in _ERRORS else "generic"
+    error = f"members.error.{code}"
+    if "client_ids" in field_errors:  # the services form has no field to show it at
+        error = field_errors.pop("client_ids")
     return _page(
         request, db, account_id=account_id, organisation_id=organisation_id, now=now,
-        status=exc.status, error=f"members.error.{code}", field_errors=field_errors,
+        status=exc.status, error=error, field_errors=field_errors,
         invitation=invitation,
     )
 
