@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 
 import httpx
 import pytest
@@ -30,6 +29,7 @@ from tests.support import (
 from tests.test_no_personal_data_in_logs import _record_text, captured_logs
 
 __all__ = ["captured_logs"]  # the fixture, imported for the log test
+pytestmark = pytest.mark.postgres
 
 ADMIN_EMAIL = "chefin@weingut.example"
 COLLEAGUE = "kollege@weingut.example"
