@@ -251,7 +251,7 @@ def test_a_member_leaves(
     assert "Sie haben die Organisation verlassen" in other_browser.get("/organizations/left").text
     assert other_browser.get(firm.path).status_code == 404
     assert membership(provider, firm.organisation_id, colleague) is None
-    assert "Organisation verlassen" in browser.get(firm.path).text  # the admin's log
+    assert "Hat die Organisation verlassen" in browser.get(firm.path).text  # the log
 
 
 def test_member_forms_need_the_csrf_token(

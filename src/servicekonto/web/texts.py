@@ -391,7 +391,7 @@ TEXTS: Final[Mapping[str, Text]] = {
     "members.event.member_role_changed": N_("Rolle geändert"),
     "members.event.member_permissions_changed": N_("Online-Dienste geändert"),
     "members.event.member_removed": N_("Mitglied entfernt"),
-    "members.event.member_left": N_("Organisation verlassen"),
+    "members.event.member_left": N_("Hat die Organisation verlassen"),
     # The administration admin's page (web/routes/administration.py)
     "staff.role.registration_officer": N_("Sachbearbeitung Registrierung"),
     "staff.role.registration_supervisor": N_("Leitung Registrierung"),
