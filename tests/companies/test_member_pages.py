@@ -462,3 +462,16 @@ def test_removing_a_member_of_another_organisation_is_404(
     assert membership(provider, firm.organisation_id, colleague) == "member"
 
 
+
+
+def test_the_account_page_lists_the_organisations(
+    provider: Provider, browser: Browser, other_browser: Browser, firm: Firm
+) -> None:
+    log_in(browser, ADMIN_EMAIL)
+    join(provider, browser, other_browser, firm)
+
+    admin_view = browser.get("/account").text
+    member_view = other_browser.get("/account").text
+
+    assert f'<a href="{firm.path}">Moselweingut Beispiel GmbH</a> (Administrator/in)' in admin_view
+    assert f'<a href="{firm.path}">Moselweingut Beispiel GmbH</a> (Mitglied)' in member_view
