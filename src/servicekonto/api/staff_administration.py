@@ -37,7 +37,7 @@ STAFF_API_SCOPE = "account"
 router = APIRouter(
     prefix="/api/v1/staff/administration",
     tags=["staff: administration admin"],
-    responses=problems(401, 403, 404),
+    responses=problems(401, 403, 404, 422),
 )
 _scope = require_scope(STAFF_API_SCOPE)
 
@@ -139,7 +139,7 @@ def list_staff(
     "/staff",
     response_model=StaffAdded,
     status_code=201,
-    responses=problems(422, 429),
+    responses=problems(400, 429),
 )
 def add_staff(
     body: NewStaff,
