@@ -149,3 +149,51 @@ def test_admin_invites_colleague_who_accepts_and_is_limited_to_one_service(
                                    client_id=portal.client_id)
         assert not members.may_act_for(db, account_id=colleague, organisation_id=organisation,
                                        client_id=other.client_id)
+
+
+def test_the_administration_admin_gives_a_role_by_keyboard(
+    server: ServerProcess, server_provider: Provider, page: Any
+) -> None:
+    """`/staff/administration` with password and app code: axe on the page, a role given."""
+    from playwright.sync_api import Page
+
+    from servicekonto.accounts.means import TOTP_SEALING_PURPOSE
+    from servicekonto.companies.staffing import add_staff
+    from servicekonto.security.sealing import Sealer
+    from servicekonto.staff.service import ADMINISTRATION_ADMIN, STAFF_ROLES, roles_of
+    from tests.browser.test_registration_journey import totp_now
+
+    assert isinstance(page, Page)
+    provider, base = server_provider, server.base_url
+    seed_region(provider.sessions)
+    with provider.sessions() as db:
+        admin = add_staff(
+            db, email="admin@vg-cochem.example", administration_slug="vg-cochem",
+            role=ADMINISTRATION_ADMIN, hashing=provider.hashing, password=PASSWORD,
+            sealer=Sealer(provider.settings.secret_key, TOTP_SEALING_PURPOSE),
+            now=provider.clock.now(), actor="system:test",
+        )
+        db.commit()
+    assert admin.totp_secret
+    colleague = account_id_of(provider, make_account(provider, "amt@vg-cochem.example"))
+
+    page.goto(f"{base}/staff/administration")
+    page.wait_for_url(f"{base}/login?next=/staff/administration")
+    log_in_by_keyboard(page, admin.email)
+    page.wait_for_url(re.compile(r".*/login/otp.*"))
+    tab_to(page, "Code")
+    page.keyboard.type(totp_now(admin.totp_secret))
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/staff/administration")
+    no_violations(page, "administration admin page")
+
+    tab_to(page, "E-Mail-Adresse")
+    page.keyboard.type("amt@vg-cochem.example")
+    tab_to(page, "Rolle")
+    page.keyboard.press("Home")  # the first role of the list
+    tab_to(page, "Rolle vergeben")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/staff/administration?notice=added")
+    no_violations(page, "administration admin page after giving a role")
+    with provider.sessions() as db:
+        assert roles_of(db, account_id=colleague) == [("vg-cochem", STAFF_ROLES[0])]
