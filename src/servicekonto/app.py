@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from servicekonto import __version__
+from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.means import TOTP_SEALING_PURPOSE
 from servicekonto.api import account_postfach, admin_clients, problems
 from servicekonto.api import letters as letters_api
 from servicekonto.api import organizations as organizations_api
 from servicekonto.api import postfach as postfach_api
 from servicekonto.api import registration as registration_api
+from servicekonto.api import staff_administration as staff_administration_api
 from servicekonto.clients.schemas import is_machine_scope
 from servicekonto.clients.service import ClientCache
 from servicekonto.clock import Clock, SystemClock
@@ -37,7 +39,7 @@ from servicekonto.http.uploads import UPLOAD_BODY_LIMIT, UPLOAD_ROUTES
 from servicekonto.letters.store import LetterStore
 from servicekonto.logging_setup import FailureStreak
 from servicekonto.mail.service import deliver_mail_due, mail_transport
-from servicekonto.oidc import access, acr, client_auth, logout
+from servicekonto.oidc import access, client_auth, logout
 from servicekonto.oidc import errors as oauth_errors
 from servicekonto.oidc import routes as oidc_routes
 from servicekonto.oidc.keystore import KeyStore
@@ -67,11 +69,13 @@ from servicekonto.web.middleware import EdgeMiddleware
 from servicekonto.web.pages import error_page, login_redirect
 from servicekonto.web.rendering import Renderer
 from servicekonto.web.routes import account, interaction
+from servicekonto.web.routes import administration as administration_pages
 from servicekonto.web.routes import credentials as credential_pages
 from servicekonto.web.routes import dispatch as dispatch_pages
 from servicekonto.web.routes import eid as eid_pages
 from servicekonto.web.routes import legal as legal_pages
 from servicekonto.web.routes import logout as logout_pages
+from servicekonto.web.routes import members as member_pages
 from servicekonto.web.routes import organizations as organization_pages
 from servicekonto.web.routes import postfach as postfach_pages
 from servicekonto.web.routes import recovery as recovery_pages
@@ -129,13 +133,14 @@ def bearer_validator(provider: Provider) -> BearerValidator:
         valid = access.validate(db, provider, token, now=provider.clock.now())
         if valid is None:
             return None
-        level = acr.parse(str(valid.claims.get("acr", "")))
+        grant = valid.authorization
         return Principal(
             client_id=str(valid.claims.get("client_id", "")),
             subject=str(valid.claims.get("sub", "")),
             scopes=frozenset(valid.scopes),
-            account_id=valid.authorization.account_id if valid.authorization else None,
-            level=level[0] if level else None,
+            account_id=grant.account_id if grant else None,
+            amr=frozenset(grant.amr) if grant else frozenset(),
+            level=TrustLevel.parse(grant.acr) if grant else None,
         )
 
     return validate
@@ -406,12 +411,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(credential_pages.router)
     app.include_router(dispatch_pages.router)
     app.include_router(postfach_pages.router)
+    app.include_router(member_pages.router)
+    app.include_router(administration_pages.router)
     app.include_router(letters_api.router)
     app.include_router(registration_api.router)
     app.include_router(organizations_api.router)
     app.include_router(admin_clients.router)
     app.include_router(account_postfach.router)
     app.include_router(postfach_api.router)
+    app.include_router(staff_administration_api.router)
     if settings.dev_mode:  # the demo relying party exists only with the demo tenant (dev mode)
         app.include_router(demo_portal.router)
     app.include_router(legal_pages.router)

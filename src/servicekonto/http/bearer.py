@@ -24,7 +24,9 @@ class Principal:
     scopes: frozenset[str]
     #: The account behind a user token (None for client-credentials tokens).
     account_id: str | None = None
-    #: The authentication level of a user token (its `acr`; DESIGN §4), None when it has none.
+    #: How the person authenticated for the token's grant (user tokens): RFC 8176 `amr` and
+    #: the level behind `acr`, for APIs that need a second factor (the staff API).
+    amr: frozenset[str] = frozenset()
     level: TrustLevel | None = None
 
 

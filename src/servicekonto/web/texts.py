@@ -417,4 +417,94 @@ TEXTS: Final[Mapping[str, Text]] = {
     "postfach.error.admins_only": N_(
         "Das können nur die Administratorinnen und Administratoren der Organisation."
     ),
+    # Members of an organisation (web/routes/members.py)
+    "members.role.admin": N_("Administrator/in"),
+    "members.role.member": N_("Mitglied"),
+    "members.notice.invited": N_(
+        "Die Einladung ist unterwegs. Der Link in der E-Mail gilt 7 Tage und nur einmal."
+    ),
+    "members.notice.withdrawn": N_("Die Einladung ist zurückgezogen; ihr Link gilt nicht mehr."),
+    "members.notice.role": N_("Die Rolle ist geändert."),
+    "members.notice.services": N_("Die Online-Dienste sind gespeichert."),
+    "members.notice.removed": N_(
+        "Das Mitglied ist entfernt und kann ab sofort nicht mehr für die Organisation handeln."
+    ),
+    "members.notice.joined": N_(
+        "Willkommen! Sie gehören jetzt zu dieser Organisation und können bei der Anmeldung an "
+        "einem Online-Dienst wählen, ob Sie persönlich oder für sie handeln."
+    ),
+    "members.error.last_admin": N_(
+        "Die Organisation braucht mindestens eine Administratorin oder einen Administrator. "
+        "Bitte ernennen Sie zuerst ein anderes Mitglied zur Administratorin oder zum "
+        "Administrator."
+    ),
+    "members.error.already_member": N_("Diese Person gehört der Organisation bereits an."),
+    "members.error.too_many_invitations": N_(
+        "Es gibt schon sehr viele offene Einladungen. Bitte ziehen Sie zuerst welche zurück."
+    ),
+    "members.error.not_organisation_admin": N_(
+        "Das dürfen nur Administratorinnen und Administratoren der Organisation."
+    ),
+    "members.error.organisation_not_active": N_("Das Unternehmenskonto ist nicht aktiv."),
+    "members.error.invalid_organisation": N_("Bitte prüfen Sie die markierten Angaben."),
+    "members.error.not_found": N_("Dieses Mitglied oder diese Einladung gibt es nicht mehr."),
+    "members.error.generic": N_("Das hat leider nicht geklappt. Bitte versuchen Sie es erneut."),
+    "members.error.email_malformed": N_(
+        "Bitte geben Sie eine gültige E-Mail-Adresse ein, zum Beispiel name@beispiel.de."
+    ),
+    "members.error.role_unknown": N_("Bitte wählen Sie die Rolle: Administrator/in oder Mitglied."),
+    "members.error.client_unknown": N_("Einen dieser Online-Dienste gibt es nicht mehr."),
+    "members.error.invitation_other_email": N_(
+        "Diese Einladung gilt für eine andere E-Mail-Adresse als die Ihres ServiceKontos. "
+        "Melden Sie sich ab und mit dem Konto an, an dessen E-Mail-Adresse die Einladung ging, "
+        "oder bitten Sie um eine Einladung an Ihre Adresse."
+    ),
+    "members.error.already_member_self": N_("Sie gehören dieser Organisation bereits an."),
+    "members.event.member_added": N_("Mitglied aufgenommen"),
+    "members.event.member_invited": N_("Einladung gesendet"),
+    "members.event.invitation_withdrawn": N_("Einladung zurückgezogen"),
+    "members.event.invitation_accepted": N_("Einladung angenommen"),
+    "members.event.member_role_changed": N_("Rolle geändert"),
+    "members.event.member_permissions_changed": N_("Online-Dienste geändert"),
+    "members.event.member_removed": N_("Mitglied entfernt"),
+    "members.event.member_left": N_("Hat die Organisation verlassen"),
+    # The administration admin's page (web/routes/administration.py)
+    "staff.role.registration_officer": N_("Sachbearbeitung Registrierung"),
+    "staff.role.registration_supervisor": N_("Leitung Registrierung"),
+    "staff.role.letter_dispatch": N_("Briefversand"),
+    "staff.role.administration_admin": N_("Administration der Verwaltung"),
+    "staffadmin.notice.added": N_("Die Rolle ist vergeben."),
+    "staffadmin.notice.unchanged": N_("Diese Person hatte die Rolle bereits."),
+    "staffadmin.notice.removed": N_(
+        "Die Rolle ist entzogen. Das gilt ab der nächsten Anfrage dieser Person."
+    ),
+    "staffadmin.notice.four_eyes_on": N_(
+        "Das Vier-Augen-Prinzip ist eingeschaltet: Genehmigungen brauchen zwei verschiedene "
+        "Personen."
+    ),
+    "staffadmin.notice.four_eyes_off": N_("Das Vier-Augen-Prinzip ist ausgeschaltet."),
+    "staffadmin.error.email_malformed": N_(
+        "Bitte geben Sie eine gültige E-Mail-Adresse ein, zum Beispiel name@beispiel.de."
+    ),
+    "staffadmin.error.role_unknown": N_("Bitte wählen Sie eine der Rollen aus der Liste."),
+    "staffadmin.error.own_admin_role": N_(
+        "Ihre eigene Rolle „Administration der Verwaltung“ können Sie nicht entziehen, sonst "
+        "könnte niemand mehr die Beschäftigten Ihrer Verwaltung verwalten. Bitten Sie eine andere "
+        "Administratorin oder einen anderen Administrator darum."
+    ),
+    "staffadmin.error.not_found": N_("Diese Rolle hat die Person in Ihrer Verwaltung nicht."),
+    "staffadmin.second_factor.text": N_(
+        "Die Verwaltung der Beschäftigten ist nur mit zweitem Faktor möglich: Bitte bestätigen "
+        "Sie Ihre Anmeldung mit dem Code aus Ihrer Authenticator-App."
+    ),
+    "staffadmin.second_factor.enrol_text": N_(
+        "Die Verwaltung der Beschäftigten ist nur mit zweitem Faktor möglich. Bitte richten Sie "
+        "zuerst eine Authenticator-App ein."
+    ),
+    "staffadmin.unbound.text": N_(
+        "Die Verwaltung der Beschäftigten ist nur mit einem bestätigten zweiten Faktor möglich. "
+        "Ihre Authenticator-App ist noch nicht bestätigt. Melden Sie sich mit Ihrem "
+        "Online-Ausweis an und bestätigen Sie die App unter „Anmeldemittel“, oder wenden Sie "
+        "sich an den Betrieb."
+    ),
 }
