@@ -1,6 +1,6 @@
-"""The Widerrufscode of an organisation's activation letter blocks it (issue 12 item 4; issue 11
-clean-up: the code lives on the letter only, `organisations` keeps no copy of it), and migration
-0014 that dropped the copy, down and up on SQLite and PostgreSQL."""
+"""The Widerrufscode of an organisation's activation letter blocks it (`revoke_with_letter`;
+issue 11 clean-up: the code lives on the letter only, `organisations` keeps no copy of it), and
+migration 0014 that dropped the copy, down and up on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -47,14 +47,13 @@ def approved_with_letter(
     return org, applicant, queued
 
 
-def block(sessions: sessionmaker[Session], now: datetime, reference: str, code: str
-          ) -> str | None:
-    """The state block_by_code left, or None when it refused; committed like a request."""
+def block(sessions: sessionmaker[Session], now: datetime, reference: str, code: str) -> bool:
+    """Whether revoke_with_letter blocked; committed like a request."""
     with sessions() as db:
-        view = service.block_by_code(db, hashing=FAST_HASHING, reference=reference, code=code,
-                                     now=now)
+        blocked = service.revoke_with_letter(db, hashing=FAST_HASHING, reference=reference,
+                                             code=code, now=now)
         db.commit()
-    return None if view is None else view.state
+    return blocked
 
 
 def letter_of(sessions: sessionmaker[Session], org: str) -> tuple[str, int]:
@@ -70,13 +69,13 @@ def test_the_letters_widerrufscode_closes_the_organisation_and_uses_up_the_lette
     org, _, queued = approved_with_letter(sessions, now)
     assert queued.revocation_code is not None
 
-    assert block(sessions, now, queued.reference, queued.revocation_code) == "closed"
+    assert block(sessions, now, queued.reference, queued.revocation_code)
 
     assert state_of(sessions, org) == "closed"
     assert letter_of(sessions, org)[0] == "revoked"
     assert events_of(sessions, org)[-1] == "organisation.blocked"
     # single use: the same code again, and the activation code, find no letter
-    assert block(sessions, now, queued.reference, queued.revocation_code) is None
+    assert block(sessions, now, queued.reference, queued.revocation_code) is False
     with sessions() as db:
         assert use_organisation_code(db, hashing=FAST_HASHING, code=queued.code, now=now,
                                      organisation_id=org) is None
@@ -87,7 +86,7 @@ def test_the_activation_code_never_blocks_and_leaves_the_letter_to_the_applicant
 ) -> None:
     org, _, queued = approved_with_letter(sessions, now)
 
-    assert block(sessions, now, queued.reference, queued.code) is None
+    assert block(sessions, now, queued.reference, queued.code) is False
 
     assert state_of(sessions, org) == "approved"
     assert letter_of(sessions, org) == ("queued", MAX_ATTEMPTS - 1)  # it cost its attempt
@@ -104,16 +103,16 @@ def test_wrong_codes_and_unknown_references_block_nothing_and_the_last_attempt_v
     org, _, queued = approved_with_letter(sessions, now)
     assert queued.revocation_code is not None
 
-    assert block(sessions, now, "ZZZZ-ZZZZ", queued.revocation_code) is None
+    assert block(sessions, now, "ZZZZ-ZZZZ", queued.revocation_code) is False
     assert letter_of(sessions, org) == ("queued", MAX_ATTEMPTS)  # another letter's reference
-    assert block(sessions, now, queued.reference, "AAAA-AAAA-AAAA") is None
-    assert block(sessions, now, queued.reference, "BBBB-BBBB-BBBB") is None
+    assert block(sessions, now, queued.reference, "AAAA-AAAA-AAAA") is False
+    assert block(sessions, now, queued.reference, "BBBB-BBBB-BBBB") is False
     # the third try is the activation code: refused here like a wrong one, and it was the last
-    assert block(sessions, now, queued.reference, queued.code) is None
+    assert block(sessions, now, queued.reference, queued.code) is False
 
     assert letter_of(sessions, org) == ("void", 0)
     assert state_of(sessions, org) == "approved"
-    assert block(sessions, now, queued.reference, queued.revocation_code) is None
+    assert block(sessions, now, queued.reference, queued.revocation_code) is False
 
 
 def _columns(sessions: sessionmaker[Session]) -> set[str]:

@@ -95,8 +95,15 @@ COMPANY_TEXTS: Final[Mapping[str, Text]] = {
     "role_unknown": N_("Bitte wählen Sie die Rolle: Administrator/in oder Mitglied."),
     "client_unknown": N_("Einen dieser Online-Dienste gibt es nicht."),
     "state_unknown": N_("Diesen Bearbeitungsstand gibt es nicht."),
+    "documents_required": N_(
+        "Bitte laden Sie mindestens ein begründendes Dokument hoch, zum Beispiel einen "
+        "Handelsregisterauszug oder eine Gewerbeanmeldung."
+    ),
     # errors
     "invalid_organisation": N_("Bitte prüfen Sie die markierten Angaben."),
+    "invalid_application": N_(
+        "Bitte prüfen Sie die markierten Angaben. Es wurde nichts gespeichert."
+    ),
     "outside_region": N_(
         "Die Geschäftsadresse liegt außerhalb des Landkreises Cochem-Zell. Für diese Adresse "
         "ist keine der Verwaltungen dieses ServiceKontos zuständig; bitte wenden Sie sich an "
