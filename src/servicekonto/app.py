@@ -22,6 +22,7 @@ from servicekonto.accounts.means import TOTP_SEALING_PURPOSE
 from servicekonto.api import admin_clients, problems
 from servicekonto.api import letters as letters_api
 from servicekonto.api import registration as registration_api
+from servicekonto.api import staff_organizations as staff_organizations_api
 from servicekonto.clients.service import ClientCache
 from servicekonto.clock import Clock, SystemClock
 from servicekonto.db.engine import make_engine, make_session_factory, read_only_engine
@@ -70,6 +71,7 @@ from servicekonto.web.routes import legal as legal_pages
 from servicekonto.web.routes import logout as logout_pages
 from servicekonto.web.routes import recovery as recovery_pages
 from servicekonto.web.routes import registration as registration_pages
+from servicekonto.web.routes import review as review_pages
 from servicekonto.web.routes import security as security_pages
 
 log = logging.getLogger("servicekonto")
@@ -128,6 +130,8 @@ def bearer_validator(provider: Provider) -> BearerValidator:
             subject=str(valid.claims.get("sub", "")),
             scopes=frozenset(valid.scopes),
             account_id=valid.authorization.account_id if valid.authorization else None,
+            acr=valid.authorization.acr if valid.authorization else None,
+            amr=frozenset(valid.authorization.amr) if valid.authorization else frozenset(),
         )
 
     return validate
@@ -359,7 +363,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(recovery_pages.router)
     app.include_router(credential_pages.router)
     app.include_router(dispatch_pages.router)
+    app.include_router(review_pages.router)
     app.include_router(letters_api.router)
+    app.include_router(staff_organizations_api.router)
     app.include_router(registration_api.router)
     app.include_router(admin_clients.router)
     if settings.dev_mode:  # the demo relying party exists only with the demo tenant (dev mode)

@@ -504,13 +504,21 @@ def second_factor_state(db: Session, session: ActiveSession) -> SecondFactor:
     TOTP's login at `low`. `unbound`: `otp` from an app that was enrolled with the password
     alone (module doc). `missing`: a password-only session.
     """
-    if AMR_HARDWARE_KEY in session.amr or session.level >= TrustLevel.SUBSTANTIAL:
+    return second_factor_of(db, account_id=session.account_id, amr=session.amr, level=session.level)
+
+
+def second_factor_of(
+    db: Session, *, account_id: str, amr: tuple[str, ...] | frozenset[str], level: TrustLevel
+) -> SecondFactor:
+    """`second_factor_state` for a login known by its `amr` and level (a browser session, or
+    the grant behind a bearer access token: the staff JSON API asks the same question)."""
+    if AMR_HARDWARE_KEY in amr or level >= TrustLevel.SUBSTANTIAL:
         return "bound"
-    if AMR_OTP not in session.amr:
+    if AMR_OTP not in amr:
         return "missing"
     # One active TOTP per account (`start_totp_enrolment`), so it is the one this session used
     # unless it was replaced since, which needs blocking or removing the old one first.
-    return "bound" if has_bound_totp(db, session.account_id) else "unbound"
+    return "bound" if has_bound_totp(db, account_id) else "unbound"
 
 
 def totp_state(db: Session, account_id: str) -> SecondFactor:

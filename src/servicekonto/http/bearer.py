@@ -22,6 +22,10 @@ class Principal:
     scopes: frozenset[str]
     #: The account behind a user token (None for client-credentials tokens).
     account_id: str | None = None
+    #: A user token's login: the grant's authentication level (canonical, "low" …) and means
+    #: (`amr`), for APIs that demand a second factor (the staff API).
+    acr: str | None = None
+    amr: frozenset[str] = frozenset()
 
 
 #: Validates a bearer access token; wired to the OIDC layer by `app.create_app`.
