@@ -133,8 +133,10 @@ def queue_view(request: Request, db: DbSession, staff: Officer, now: Now) -> Res
     db.commit()
 
     def page_url(number: int) -> str:
-        query = {"state": state, "q": search, "page": str(number)}
-        return VIEW + "?" + urlencode({k: v for k, v in query.items() if v})
+        query = {"state": "" if state == WAITING else state, "q": search,
+                 "page": str(number) if number > 1 else ""}
+        encoded = urlencode({k: v for k, v in query.items() if v})
+        return f"{VIEW}?{encoded}" if encoded else VIEW
 
     return render(
         request,
