@@ -6,6 +6,7 @@ race."""
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -222,6 +223,22 @@ def test_who_may_call_the_staff_api(app_client: TestClient, provider: Provider) 
     problem(app_client.get(API, headers=bearer(issued.json()["access_token"])), 403, "forbidden")
 
 
+def race(app_client: TestClient, organisation_id: str,
+         calls: list[tuple[str, str]]) -> list[httpx.Response]:
+    """Each (token, decision) posted from its own thread, all released at once."""
+    barrier = threading.Barrier(len(calls))
+
+    def decide(call: tuple[str, str]) -> httpx.Response:
+        access, decision = call
+        barrier.wait(timeout=30)
+        return app_client.post(f"{API}/{organisation_id}/decision",
+                               json={"decision": decision, "reason": "Entschieden."},
+                               headers=bearer(access))
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(decide, calls))
+
+
 @pytest.mark.postgres
 @pytest.mark.timeout(120)
 def test_two_officers_deciding_at_once_through_the_api_exactly_one_wins(
@@ -233,24 +250,8 @@ def test_two_officers_deciding_at_once_through_the_api_exactly_one_wins(
     tokens = [token(app_client, provider, staff(app_client, provider, COCHEM)) for _ in range(2)]
     for _round in range(3):
         organisation_id = submitted(provider, register_number=f"HRB {4400 + _round}")
-        barrier = threading.Barrier(2)
-        results: list[httpx.Response] = []
-        lock = threading.Lock()
-
-        def decide(access: str, decision: str, organisation_id: str = organisation_id) -> None:
-            barrier.wait(timeout=30)
-            answer = app_client.post(f"{API}/{organisation_id}/decision",
-                                     json={"decision": decision, "reason": "Entschieden."},
-                                     headers=bearer(access))
-            with lock:
-                results.append(answer)
-
-        threads = [threading.Thread(target=decide, args=(tokens[0], "approve")),
-                   threading.Thread(target=decide, args=(tokens[1], "reject"))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
+        results = race(app_client, organisation_id, [(tokens[0], "approve"),
+                                                     (tokens[1], "reject")])
 
         statuses = sorted(r.status_code for r in results)
         assert statuses == [200, 409], [r.text for r in results]
