@@ -43,7 +43,9 @@ STAFF_SCOPE: Final = "staff"
 router = APIRouter(
     prefix="/api/v1/staff/organizations",
     tags=["staff: Registrierungsstelle"],
-    responses=problems(401, 403),
+    # 422 on every route: a path parameter with a control character is refused before the
+    # handler (web/input_guard.py), as problem+json; 400 for a body that does not parse
+    responses=problems(400, 401, 403, 422),
 )
 
 
