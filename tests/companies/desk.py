@@ -12,11 +12,13 @@ from __future__ import annotations
 import secrets
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.means import set_up_bound_totp
+from servicekonto.blobs.stores import open_store
 from servicekonto.db.models import Letter, OutboxMessage
 from servicekonto.oidc.provider import Provider
 from servicekonto.staff.service import REGISTRATION_OFFICER
@@ -37,6 +39,13 @@ API = "/api/v1/staff/organizations"
 #: A Verbandsgemeinde's officer sees Cochem's applications; Zell's do not.
 COCHEM, ZELL = "vg-cochem", "vg-zell"
 BOUND = ("pwd", "otp")
+
+
+@pytest.fixture
+def app_blobs(monkeypatch: pytest.MonkeyPatch, provider: Provider) -> None:
+    """The builders store documents in the app's own sealed store (its server secret), so the
+    staff pages and API can open them."""
+    monkeypatch.setattr(factories, "store", lambda db: open_store(provider.settings, db))
 
 
 def region(provider: Provider) -> dict[str, str]:

@@ -16,10 +16,11 @@ from servicekonto.companies import review
 from servicekonto.oidc.provider import Provider
 from servicekonto.staff.service import REGISTRATION_SUPERVISOR
 from tests.companies import factories
-from tests.companies.desk import (
+from tests.companies.desk import (  # noqa: F401  (app_blobs: a fixture)
     API,
     COCHEM,
     activation_letters,
+    app_blobs,
     applicant,
     bearer,
     region,
@@ -30,6 +31,8 @@ from tests.companies.desk import (
 from tests.support import make_client
 
 PROBLEM = "application/problem+json"
+
+pytestmark = [pytest.mark.usefixtures("app_blobs")]
 
 
 @pytest.fixture

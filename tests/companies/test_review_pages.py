@@ -22,11 +22,12 @@ from servicekonto.staff.service import (
 )
 from servicekonto.web.routes import review as review_pages
 from tests.companies import factories
-from tests.companies.desk import (
+from tests.companies.desk import (  # noqa: F401  (app_blobs: a fixture)
     CASES,
     COCHEM,
     ZELL,
     activation_letters,
+    app_blobs,
     applicant,
     mails_to,
     region,
@@ -37,6 +38,8 @@ from tests.companies.desk import (
 from tests.support import Browser
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+pytestmark = [pytest.mark.usefixtures("app_blobs")]
 
 
 @pytest.fixture
@@ -199,7 +202,7 @@ def test_an_image_is_shown_inline_from_a_same_origin_url(
         document = service.add_document(
             db, applicant_id=person, organisation_id=organisation_id, doc_type="gewerbeanmeldung",
             data=PNG, content_type="image/png", original_filename="Gewerbe.png",
-            scan_status="clean", now=now,
+            scan_status="clean", store=factories.store(db), now=now,
         )
         service.submit(db, applicant_id=person, organisation_id=organisation_id, now=now)
         db.commit()

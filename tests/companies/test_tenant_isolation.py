@@ -26,11 +26,12 @@ from servicekonto.staff.service import (
     REGISTRATION_SUPERVISOR,
 )
 from tests.companies import factories
-from tests.companies.desk import (
+from tests.companies.desk import (  # noqa: F401  (app_blobs: a fixture)
     API,
     CASES,
     COCHEM,
     ZELL,
+    app_blobs,
     applicant,
     bearer,
     region,
@@ -39,6 +40,8 @@ from tests.companies.desk import (
     token,
 )
 from tests.support import make_account
+
+pytestmark = [pytest.mark.usefixtures("app_blobs")]
 
 
 @dataclass

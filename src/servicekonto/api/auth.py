@@ -20,7 +20,10 @@ from servicekonto.http.bearer import Principal, bearer_validator_of
 from servicekonto.http.database import DbSession
 
 
-def require_scope(scope: str) -> Callable[..., Principal]:
+def require_scope(scope: str, *alternatives: str) -> Callable[..., Principal]:
+    """A dependency: a valid bearer token with `scope` (or one of the `alternatives`)."""
+    accepted = (scope, *alternatives)
+
     def dependency(request: Request, db: DbSession) -> Principal:
         scheme, _, value = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
@@ -28,10 +31,11 @@ def require_scope(scope: str) -> Callable[..., Principal]:
         principal = bearer_validator_of(request)(db, value.strip())
         if principal is None:
             raise Unauthorized("the access token is invalid, expired or revoked")
-        if scope not in principal.scopes:
-            raise Forbidden(f"the access token lacks scope {scope}")
-        if is_machine_scope(scope) and principal.account_id is not None:
-            raise Forbidden(f"scope {scope} needs a client-credentials token")
+        held = [s for s in accepted if s in principal.scopes]
+        if not held:
+            raise Forbidden(f"the access token lacks scope {' or '.join(accepted)}")
+        if is_machine_scope(held[0]) and principal.account_id is not None:
+            raise Forbidden(f"scope {held[0]} needs a client-credentials token")
         return principal
 
     return dependency

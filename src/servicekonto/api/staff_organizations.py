@@ -35,6 +35,7 @@ from servicekonto.errors import Forbidden
 from servicekonto.http.bearer import Principal
 from servicekonto.http.context import Context, Now
 from servicekonto.http.database import DbSession
+from servicekonto.http.uploads import upload_place
 from servicekonto.staff.service import roles_of
 
 #: The scope a staff tool's client asks for (README "Registrierungsstelle").
@@ -64,7 +65,7 @@ def staff_member(
     bound second factor (module doc)."""
     if principal.account_id is None:
         raise Forbidden("the staff API needs the staff person's own access token")
-    level = TrustLevel.parse(principal.acr) if principal.acr else TrustLevel.BASIC
+    level = principal.level if principal.level is not None else TrustLevel.BASIC
     if second_factor_of(
         db, account_id=principal.account_id, amr=principal.amr, level=level
     ) != "bound":
@@ -288,10 +289,13 @@ def documents(organisation_id: str, db: DbSession, staff: Staff) -> list[Documen
         **problems(404),
     },
 )
-def download(organisation_id: str, document_id: str, db: DbSession, staff: Staff) -> Response:
+def download(
+    organisation_id: str, document_id: str, db: DbSession, staff: Staff, context: Context,
+) -> Response:
     """The document's bytes, as an attachment with a sandboxing CSP."""
     content = review.document_for_staff(
-        db, staff_id=staff, organisation_id=organisation_id, document_id=document_id
+        db, staff_id=staff, organisation_id=organisation_id, document_id=document_id,
+        store=upload_place(context.settings, db).store,
     )
     db.commit()
     return Response(

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from fastapi import Request
 from sqlalchemy.orm import Session
 
+from servicekonto.accounts.levels import TrustLevel
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -22,9 +24,10 @@ class Principal:
     scopes: frozenset[str]
     #: The account behind a user token (None for client-credentials tokens).
     account_id: str | None = None
-    #: A user token's login: the grant's authentication level (canonical, "low" …) and means
-    #: (`amr`), for APIs that demand a second factor (the staff API).
-    acr: str | None = None
+    #: The authentication level of a user token (its `acr`; DESIGN §4), None when it has none.
+    level: TrustLevel | None = None
+    #: A user token's login means (`amr`), for APIs that demand a second factor bound to the
+    #: person (the staff API: `otp` counts only with a bound app).
     amr: frozenset[str] = frozenset()
 
 

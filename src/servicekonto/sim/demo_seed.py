@@ -27,6 +27,7 @@ from servicekonto.accounts.means import (
     set_up_bound_totp,
 )
 from servicekonto.accounts.service import create_account
+from servicekonto.blobs.stores import open_store
 from servicekonto.clients.schemas import ClientCreate
 from servicekonto.clients.service import create_client
 from servicekonto.companies import review
@@ -643,7 +644,8 @@ def _upload(
         companies.add_document(
             db, applicant_id=applicant_id, organisation_id=organisation_id, doc_type=doc_type,
             data=checked.data, content_type=checked.content_type,
-            original_filename=checked.display_name, scan_status=status.value, now=now,
+            original_filename=checked.display_name, scan_status=status.value,
+            store=open_store(settings, db), now=now,
         )
 
 

@@ -449,4 +449,80 @@ TEXTS: Final[Mapping[str, Text]] = {
         "password reset",
         "Bitte geben Sie eine gültige E-Mail-Adresse ein, zum Beispiel name@beispiel.de."
     ),
+    # -- company registration, the applicant's pages (web/routes/organizations.py) --
+    "organizations.kind.company": N_("Unternehmen"),
+    "organizations.kind.verein": N_("Verein"),
+    "organizations.kind.freiberufler": N_("Freiberufler/Einzelunternehmen"),
+    "organizations.kind.stiftung": N_("Stiftung"),
+    "organizations.kind.public_body": N_("Öffentliche Stelle"),
+    "organizations.doc.handelsregisterauszug": N_("Handelsregisterauszug"),
+    "organizations.doc.gewerbeanmeldung": N_("Gewerbeanmeldung"),
+    "organizations.doc.vereinsregisterauszug": N_("Vereinsregisterauszug"),
+    "organizations.doc.satzung": N_("Satzung"),
+    "organizations.doc.vollmacht": N_("Vollmacht"),
+    "organizations.doc.other": N_("Sonstiges Dokument"),
+    "organizations.state.draft": N_("Entwurf"),
+    "organizations.state.submitted": N_("Eingereicht, wartet auf Prüfung"),
+    "organizations.state.in_review": N_("In Prüfung"),
+    "organizations.state.info_requested": N_("Rückfrage: Ihre Antwort wird benötigt"),
+    "organizations.state.approved": N_("Genehmigt: Aktivierungsbrief ist unterwegs"),
+    "organizations.state.rejected": N_("Abgelehnt"),
+    "organizations.state.activated": N_("Aktiv"),
+    "organizations.state.suspended": N_("Vorübergehend gesperrt"),
+    "organizations.state.closed": N_("Geschlossen"),
+    "organizations.step.submit": N_("Antrag eingereicht"),
+    "organizations.step.start_review": N_("Prüfung begonnen"),
+    "organizations.step.request_info": N_("Rückfrage der Registrierungsstelle"),
+    "organizations.step.supplement": N_("Ihre Antwort"),
+    "organizations.step.approve": N_("Genehmigt"),
+    "organizations.step.reject": N_("Abgelehnt"),
+    "organizations.step.activate": N_("Aktiviert"),
+    "organizations.step.suspend": N_("Vorübergehend gesperrt"),
+    "organizations.step.reinstate": N_("Wieder freigegeben"),
+    "organizations.step.close": N_("Geschlossen"),
+    "organizations.step.block": N_("Mit dem Widerrufscode gesperrt"),
+    "organizations.notice.submitted": N_(
+        "Ihr Antrag ist eingereicht. Die Registrierungsstelle prüft ihn; wir benachrichtigen "
+        "Sie per E-Mail."
+    ),
+    "organizations.notice.supplemented": N_(
+        "Ihre Antwort ist bei der Registrierungsstelle. Sie prüft den Antrag weiter."
+    ),
+    "organizations.notice.activated": N_(
+        "Das Unternehmenskonto ist aktiv. Sie sind seine erste Administratorin oder sein erster "
+        "Administrator und können nun Mitglieder einladen."
+    ),
+    "organizations.activate.wrong_code": N_(
+        "Der Aktivierungscode ist falsch, abgelaufen oder nicht mehr gültig. Nach drei falschen "
+        "Versuchen wird der Brief ungültig; die Registrierungsstelle kann einen neuen senden."
+    ),
+    "organizations.activate.not_applicant": N_(
+        "Aktivieren kann nur die Person, die den Antrag gestellt hat. Bitte melden Sie sich mit "
+        "deren ServiceKonto an. Haben Sie den Brief erhalten, ohne einen Antrag gestellt zu "
+        "haben, sperren Sie das Unternehmenskonto mit dem Widerrufscode."
+    ),
+    "organizations.activate.not_approved": N_(
+        "Dieser Antrag ist nicht (mehr) genehmigt. Aktivieren lässt sich nur ein genehmigter "
+        "Antrag, für den ein Aktivierungsbrief verschickt wurde."
+    ),
+    "error.upload_too_large": N_(
+        "Die gesendeten Dateien sind zusammen zu groß: höchstens 5 Dateien mit je 10 MB. Es "
+        "wurde nichts gespeichert. Bitte wählen Sie weniger oder kleinere Dateien aus."
+    ),
+    # The Postfach (web.routes.postfach); the FITKO status vocabulary (egov-domain §4.4).
+    "postfach.status.INITIATED": N_("Antrag begonnen"),
+    "postfach.status.SUBMITTED": N_("Antrag abgeschickt"),
+    "postfach.status.RECEIVED": N_("Antrag eingegangen"),
+    "postfach.status.PROCESSING": N_("In Bearbeitung"),
+    "postfach.status.ACTION_REQUIRED": N_("Ihre Mitwirkung ist erforderlich"),
+    "postfach.status.COMPLETED": N_("Abgeschlossen"),
+    "postfach.notice.deleted": N_("Die Nachricht wurde gelöscht."),
+    "postfach.notice.readers": N_("Die Leserechte wurden geändert."),
+    "postfach.error.no_access": N_(
+        "Sie dürfen das Postfach dieser Organisation nicht lesen. Die Administratorinnen und "
+        "Administratoren der Organisation können es Ihnen erlauben."
+    ),
+    "postfach.error.admins_only": N_(
+        "Das können nur die Administratorinnen und Administratoren der Organisation."
+    ),
 }

@@ -34,11 +34,12 @@ from servicekonto.companies.review import REVIEW_ROLES
 from servicekonto.companies.states import AWAITING_STAFF, State
 from servicekonto.companies.views import DocumentContent
 from servicekonto.errors import NotFound
-from servicekonto.http.context import Context, Now
+from servicekonto.http.context import AppContext, Context, Now
 from servicekonto.http.database import DbSession
 from servicekonto.http.forms import PostedForm
 from servicekonto.http.refusals import PageRefused
 from servicekonto.http.staff import StaffMember, staff_with_role
+from servicekonto.http.uploads import upload_place
 from servicekonto.web.pages import error_page, render, see_other
 from servicekonto.web.routes.account import with_next
 
@@ -194,10 +195,12 @@ def case_view(organisation_id: str, request: Request, db: DbSession, staff: Offi
 
 
 def _document(
-    db: DbSession, staff: StaffMember, organisation_id: str, document_id: str
+    db: DbSession, staff: StaffMember, organisation_id: str, document_id: str,
+    context: AppContext,
 ) -> DocumentContent:
     found = review.document_for_staff(
-        db, staff_id=staff.account_id, organisation_id=organisation_id, document_id=document_id
+        db, staff_id=staff.account_id, organisation_id=organisation_id, document_id=document_id,
+        store=upload_place(context.settings, db).store,
     )
     db.commit()
     return found
@@ -213,9 +216,9 @@ def _file_name(content: DocumentContent) -> str:
 
 @router.get(VIEW + "/{organisation_id}/documents/{document_id}")
 def download(
-    organisation_id: str, document_id: str, db: DbSession, staff: Officer
+    organisation_id: str, document_id: str, db: DbSession, staff: Officer, context: Context,
 ) -> Response:
-    content = _document(db, staff, organisation_id, document_id)
+    content = _document(db, staff, organisation_id, document_id, context)
     return Response(
         content.data,
         media_type=content.document.content_type,
@@ -228,10 +231,10 @@ def download(
 
 @router.get(VIEW + "/{organisation_id}/documents/{document_id}/view")
 def view_image(
-    organisation_id: str, document_id: str, db: DbSession, staff: Officer
+    organisation_id: str, document_id: str, db: DbSession, staff: Officer, context: Context,
 ) -> Response:
     """An image inline (the case page shows it); anything else is only downloaded."""
-    content = _document(db, staff, organisation_id, document_id)
+    content = _document(db, staff, organisation_id, document_id, context)
     if content.document.content_type not in INLINE_TYPES:
         raise NotFound("only images are shown inline")
     return Response(
