@@ -62,6 +62,10 @@ TITLES: dict[str, tuple[str, ...]] = {
     ),
     "registration/identity.html": ("Identität bestätigen",),
     "staff/letters_dispatch.html": ("Briefversand",),
+    "staff/organizations.html": ("Registrierungsstelle: Anträge",),
+    # the case page is titled by the organisation (the demo's club in tests/browser/
+    # test_review_journey.py)
+    "staff/organization.html": ("Sportverein Ulmen e. V. – Registrierungsstelle",),
     "signin/logged_out.html": ("Abgemeldet",),
     "signin/logout_confirm.html": ("Abmelden",),
     "signin/otp.html": ("Zweiter Faktor",),
@@ -128,6 +132,8 @@ PORTAL_PAGES = {
     "account/password_change.html",
     "account/email_change.html",
 }
+#: Audited by tests/browser/test_review_journey.py (the Registrierungsstelle).
+REVIEW_PAGES = {"staff/organizations.html", "staff/organization.html"}
 STEP_UP_PAGES = {
     "demo/demo_portal.html",
     "signin/login.html",
@@ -572,7 +578,7 @@ def test_every_template_is_audited() -> None:
     assert pages == set(TITLES), (
         f"not audited: {sorted(pages - set(TITLES))}; gone: {sorted(set(TITLES) - pages)}"
     )
-    journeys = PUBLIC_PAGES | PORTAL_PAGES | STEP_UP_PAGES
+    journeys = PUBLIC_PAGES | PORTAL_PAGES | STEP_UP_PAGES | REVIEW_PAGES
     assert journeys == set(TITLES), f"in no journey: {sorted(set(TITLES) - journeys)}"
     assert on_disk >= PARTIALS, f"declared partials missing: {sorted(PARTIALS - on_disk)}"
     used: set[str] = set()
