@@ -20,8 +20,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from servicekonto import __version__
 from servicekonto.accounts.means import TOTP_SEALING_PURPOSE
 from servicekonto.api import admin_clients, problems
+from servicekonto.api import catalogue as catalogue_api
 from servicekonto.api import letters as letters_api
 from servicekonto.api import registration as registration_api
+from servicekonto.api import safe as safe_api
 from servicekonto.clients.service import ClientCache
 from servicekonto.clock import Clock, SystemClock
 from servicekonto.db.engine import make_engine, make_session_factory, read_only_engine
@@ -70,7 +72,9 @@ from servicekonto.web.routes import legal as legal_pages
 from servicekonto.web.routes import logout as logout_pages
 from servicekonto.web.routes import recovery as recovery_pages
 from servicekonto.web.routes import registration as registration_pages
+from servicekonto.web.routes import safe as safe_pages
 from servicekonto.web.routes import security as security_pages
+from servicekonto.web.routes import services as service_pages
 
 log = logging.getLogger("servicekonto")
 
@@ -359,6 +363,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(recovery_pages.router)
     app.include_router(credential_pages.router)
     app.include_router(dispatch_pages.router)
+    app.include_router(safe_pages.router)
+    app.include_router(service_pages.router)
+    app.include_router(safe_api.router)
+    app.include_router(catalogue_api.router)
     app.include_router(letters_api.router)
     app.include_router(registration_api.router)
     app.include_router(admin_clients.router)
@@ -389,6 +397,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.add_middleware(
         EdgeMiddleware,
         body_limit=settings.body_limit_bytes,
+        upload_paths=(safe_pages.UPLOAD_PATH,),
+        upload_body_limit=settings.upload_body_limit_bytes,
         hsts=settings.secure_cookies,
         name_worker=settings.dev_mode,
         on_error=server_error_response,

@@ -27,6 +27,8 @@ from servicekonto.accounts.means import (
     set_up_bound_totp,
 )
 from servicekonto.accounts.service import create_account
+from servicekonto.catalogue.schemas import ServiceCreate
+from servicekonto.catalogue.service import add_service
 from servicekonto.clients.schemas import ClientCreate
 from servicekonto.clients.service import create_client
 from servicekonto.companies import review
@@ -104,6 +106,21 @@ ADMINISTRATIONS: list[tuple[str, str, str, str | None, list[str], list[str]]] = 
         ["56856", "56858", "56859", "56860", "56861", "56862", "56841", "56865", "56867"],
         ["Corray 1", "56856 Zell (Mosel)"],
     ),
+]
+
+#: The online services the seeds name (issue 13 item 5): (name, path, minimum level) per
+#: Verbandsgemeinde, and the Kreis's own. Links point at `.example` (no real portal is implied);
+#: LeiKa keys are left empty: none of them was checked against the Leistungskatalog.
+VG_SERVICES: list[tuple[str, str, str]] = [
+    ("Hundeanmeldung", "hundeanmeldung", "substantial"),
+    ("Hundeabmeldung", "hundeabmeldung", "low"),
+    ("Plakatierung", "plakatierung", "low"),
+    ("Eigentümerwechsel Grundstück", "eigentuemerwechsel-grundstueck", "substantial"),
+    ("Melderegisterauskunft", "melderegisterauskunft", "low"),
+    ("Gewerbeanmeldung", "gewerbeanmeldung", "substantial"),
+]
+KREIS_SERVICES: list[tuple[str, str, str]] = [
+    ("Sperrmüll und Elektrogroßgeräte", "sperrmuell-elektrogrossgeraete", "low"),
 ]
 
 #: The print shop's person for the dispatch view (/staff/letters).
@@ -433,6 +450,7 @@ def seed(
         for spec in PENDING_APPLICATIONS
     ]
     organisations.append(_seed_activated_company(db, settings=settings, now=now))
+    services = _seed_catalogue(db, now=now)
     return {
         "administrations": [a[1] for a in ADMINISTRATIONS],
         "accounts": accounts,
@@ -440,7 +458,22 @@ def seed(
         "four_eyes": list(FOUR_EYES),
         "clients": clients,
         "organizations": organisations,
+        "catalogue": services,
     }
+
+
+def _seed_catalogue(db: Session, *, now: datetime) -> int:
+    """The services of `VG_SERVICES` at every Verbandsgemeinde and `KREIS_SERVICES` at the
+    Kreis; `add_service` updates an existing name, so a second run adds nothing."""
+    count = 0
+    for slug, _name, kind, *_rest in ADMINISTRATIONS:
+        for name, path, level in KREIS_SERVICES if kind == "kreis" else VG_SERVICES:
+            add_service(db, now=now, spec=ServiceCreate(
+                administration=slug, name=name, url=f"https://{slug}.services.example/{path}",
+                min_level=level,
+            ))
+            count += 1
+    return count
 
 
 def _seed_administrations(db: Session) -> None:

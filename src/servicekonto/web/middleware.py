@@ -71,11 +71,16 @@ class EdgeMiddleware:
         *,
         body_limit: int,
         hsts: bool,
+        upload_paths: tuple[str, ...] = (),
+        upload_body_limit: int = 0,
         on_error: Callable[[Request], Response] | None = None,
         name_worker: bool = False,
     ) -> None:
         self.app = app
         self.body_limit = body_limit
+        #: Upload forms (exact paths) get their own, larger cap; every other route the small one.
+        self.upload_paths = frozenset(upload_paths)
+        self.upload_body_limit = max(upload_body_limit, body_limit)
         self.on_error = on_error
         self.headers = list(BASE_HEADERS)
         if hsts:
@@ -103,8 +108,11 @@ class EdgeMiddleware:
             self._log(scope, 431, started, request_id)
             return
 
+        body_limit = (
+            self.upload_body_limit if scope["path"] in self.upload_paths else self.body_limit
+        )
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.body_limit):
+        if declared is not None and (not declared.isdigit() or int(declared) > body_limit):
             refused = 413 if declared.isdigit() else 400
             await self._reject(send, refused, request_id)
             self._log(scope, refused, started, request_id)
@@ -123,7 +131,7 @@ class EdgeMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.body_limit:
+                if received > body_limit:
                     overflow = True
                     raise PayloadTooLarge
             return message

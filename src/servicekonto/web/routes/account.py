@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.service import AccountView
 from servicekonto.audit.service import record
+from servicekonto.catalogue.service import favourites
 from servicekonto.consent.service import list_consents, revoke
 from servicekonto.errors import InvalidInput
 from servicekonto.http.browser import SignedInAccount, SignedInSession
@@ -109,6 +110,7 @@ def overview(request: Request, db: DbSession, signed_in: SignedInAccount) -> Res
     session, account = signed_in.session, signed_in.account
     consents = list_consents(db, account_id=account.id)
     staff = has_role(db, account_id=account.id, role=STAFF_ROLE)
+    favourite_services = favourites(db, account_id=account.id)
     db.commit()
     return render(
         request,
@@ -139,6 +141,7 @@ def overview(request: Request, db: DbSession, signed_in: SignedInAccount) -> Res
         logout_action="/account/logout",
         notice=NOTICES.get(request.query_params.get("notice", "")),
         staff_link=STAFF_VIEW if staff else None,
+        favourites=favourite_services,
     )
 
 
