@@ -38,6 +38,7 @@ _DESCRIPTIONS = {
     403: "The token lacks the scope or does not belong to a person",
     404: "No such resource",
     409: "The resource is in a state that does not allow this (e.g. a letter's PDF is unreadable)",
+    410: "The resource was used up (e.g. a share fetched before: a share is fetched once)",
     422: "The request does not satisfy the schema or a business rule",
     429: "Too many requests",
     503: "A dependency (the civil register) did not answer; nothing was stored",

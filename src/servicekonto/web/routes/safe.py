@@ -10,6 +10,7 @@ CSP and `nosniff`, so a stored document never runs as a page of ours.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 from urllib.parse import quote
 
@@ -37,6 +38,7 @@ from servicekonto.safe.views import DocumentView
 from servicekonto.uploads.check import IncomingFile
 from servicekonto.uploads.errors import TooManyFiles, UploadRefused
 from servicekonto.uploads.scan import scanner_from_settings
+from servicekonto.web.input_guard import MAX_UPLOAD_FILES
 from servicekonto.web.pages import locale, render, see_other
 from servicekonto.web.upload_messages import upload_error_message
 
@@ -106,13 +108,17 @@ def safe_page(
     return _safe_page(request, db, signed_in, context, now, folder=raw[:60] if raw else None)
 
 
-async def _upload_form(request: Request) -> tuple[Form, list[UploadFile]]:
-    """The multipart upload form: at most one file and a few fields; CSRF-checked."""
-    form = await request.form(max_files=2, max_fields=10)
-    fields = Form((k, v) for k, v in form.multi_items() if isinstance(v, str))
-    check_post(request, fields)
-    files = [v for _, v in form.multi_items() if isinstance(v, UploadFile)]
-    return fields, files
+async def _upload_form(request: Request) -> AsyncIterator[tuple[Form, list[UploadFile]]]:
+    """The multipart upload form, CSRF-checked. Parsed (and cached) by the app's input guard
+    (`web.input_guard`) with its limits; the safe takes one file (`TooManyFiles` beyond). The
+    spooled files are closed when the request ends."""
+    form = await request.form(max_files=MAX_UPLOAD_FILES, max_fields=100)
+    try:
+        fields = Form((k, v) for k, v in form.multi_items() if isinstance(v, str))
+        check_post(request, fields)
+        yield fields, [v for _, v in form.multi_items() if isinstance(v, UploadFile)]
+    finally:
+        await form.close()
 
 
 UploadForm = Annotated[tuple[Form, list[UploadFile]], Depends(_upload_form)]
