@@ -37,6 +37,7 @@ from servicekonto.safe.errors import (
 from servicekonto.safe.views import DocumentView
 from servicekonto.uploads.check import IncomingFile
 from servicekonto.uploads.errors import TooManyFiles, UploadRefused
+from servicekonto.uploads.names import content_disposition
 from servicekonto.uploads.scan import scanner_from_settings
 from servicekonto.web.input_guard import MAX_UPLOAD_FILES
 from servicekonto.web.pages import locale, render, see_other
@@ -52,10 +53,10 @@ NOTICES = {
     "revoked": "safe.notice.revoked",
     "moved": "safe.notice.moved",
 }
-#: The download's own CSP: nothing runs, nothing loads (DESIGN §8).
+#: The download's own CSP, on top of the site's (a browser enforces both; the edge adds
+#: `nosniff` and the rest): nothing runs, nothing loads (DESIGN §8).
 DOWNLOAD_HEADERS = {
     "Content-Security-Policy": "sandbox; default-src 'none'",
-    "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
 }
 
@@ -286,15 +287,8 @@ def download(
     return Response(
         content.data,
         media_type=media_type,
-        headers={**DOWNLOAD_HEADERS, "Content-Disposition": _attachment(document.filename)},
+        headers={**DOWNLOAD_HEADERS, "Content-Disposition": content_disposition(document.filename)},
     )
-
-
-def _attachment(filename: str) -> str:
-    """RFC 6266 with an ASCII fallback and the UTF-8 name (RFC 8187)."""
-    fallback = "".join(ch if 0x20 < ord(ch) < 0x7F and ch not in '"\\;' else "_"
-                       for ch in filename) or "dokument"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @router.post("/safe/documents/{document_id}/share")
