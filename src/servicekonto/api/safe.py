@@ -1,7 +1,9 @@
 """Dokumentensafe API: a client fetches a document shared with it, once; the person lists their
 safe (issue 13 item 4).
 
-`GET /api/v1/safe/shares/{id}` needs a client-credentials token of the named client with scope
+`GET /api/v1/safe/shares` lists the calling client's open shares (ids, application ids, file
+names; nothing is consumed); `GET /api/v1/safe/shares/{id}` fetches one. Both need a
+client-credentials token of the named client with scope
 `safe:fetch`. That client is one the person signed in to (a share names a client they
 consented to), so the scope is registered beside its code-flow scopes; a token issued to a
 person is refused whatever its scopes. Answers: 200 with the document (base64) the first time;
@@ -41,6 +43,21 @@ def _fetcher(principal: Annotated[Principal, Depends(require_scope(shares.FETCH_
 
 Fetcher = Annotated[Principal, Depends(_fetcher)]
 Person = Annotated[Principal, Depends(require_scope("account"))]
+
+
+class OpenShareOut(BaseModel):
+    share_id: str
+    application_id: str
+    filename: str
+    expires_at: datetime
+
+
+@router.get("/api/v1/safe/shares", response_model=list[OpenShareOut])
+def open_shares(db: DbSession, client: Fetcher, now: Now) -> list[OpenShareOut]:
+    found = shares.open_for_client(db, client_id=client.client_id, now=now)
+    db.commit()
+    return [OpenShareOut(share_id=s.id, application_id=s.application_id, filename=s.filename,
+                         expires_at=s.expires_at) for s in found]
 
 
 class SharedDocumentOut(BaseModel):

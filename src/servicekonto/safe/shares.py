@@ -3,7 +3,8 @@
 * The person picks a client they have consented to (any scope: they already trust it with their
   data) and the application the document is for (`application_id`, as in the Postfach). A share
   waits `SERVICEKONTO_SAFE_SHARE_DAYS` (default 14) days for its fetch.
-* The client fetches it with a client-credentials token of its own (scope `safe:fetch`) at
+* The client lists its open shares (`GET /api/v1/safe/shares`, ids and application ids) and
+  fetches each with a client-credentials token of its own (scope `safe:fetch`) at
   `GET /api/v1/safe/shares/{id}`. The fetch *consumes* the share with one conditional UPDATE
   (named client, not fetched, not revoked, not expired; DESIGN §6 #6): of parallel fetches one
   gets the document. A second fetch by the same client is told it was fetched (410); any other
@@ -123,6 +124,25 @@ def list_shares(db: Session, *, account_id: str, now: datetime) -> list[ShareVie
         .join(Client, Client.client_id == SafeShare.client_id)
         .where(SafeShare.account_id == account_id)
         .order_by(SafeShare.created_at.desc())
+    ).all()
+    return [_view(s, filename, name, now) for s, filename, name in rows]
+
+
+def open_for_client(db: Session, *, client_id: str, now: datetime) -> list[ShareView]:
+    """The client's shares still waiting for their fetch (the client learns the ids here; it
+    matches them to its applications by `application_id`). Listing consumes nothing."""
+    rows = db.execute(
+        select(SafeShare, SafeDocument.filename, Client.name)
+        .join(SafeDocument, SafeDocument.id == SafeShare.document_id)
+        .join(Client, Client.client_id == SafeShare.client_id)
+        .where(
+            SafeShare.client_id == client_id,
+            SafeShare.fetched_at.is_(None),
+            SafeShare.revoked_at.is_(None),
+            SafeShare.expires_at > now,
+        )
+        .order_by(SafeShare.created_at)
+        .limit(1000)
     ).all()
     return [_view(s, filename, name, now) for s, filename, name in rows]
 
