@@ -10,6 +10,7 @@ import base64
 import hashlib
 import re
 import threading
+
 import httpx
 import pytest
 from fastapi.testclient import TestClient
@@ -113,7 +114,7 @@ def test_a_revoked_share_is_not_found_and_the_page_shows_it_revoked(
     safe_app: TestClient, app_provider: Provider
 ) -> None:
     portal = _portal(app_provider)
-    person, document_id, share_id = _shared_document(safe_app, app_provider, portal)
+    person, _document_id, share_id = _shared_document(safe_app, app_provider, portal)
 
     page = person.browser.get("/safe")
     assert f'action="/safe/shares/{share_id}/revoke"' in page.text
