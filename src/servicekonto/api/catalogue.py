@@ -24,7 +24,7 @@ router = APIRouter(
 Admin = Annotated[Principal, Depends(require_scope("admin:clients"))]
 
 
-@router.get("", response_model=list[ServiceView])
+@router.get("", response_model=list[ServiceView], responses=problems(422))
 def list_services(
     db: DbSession, _token: Admin, administration: str | None = None
 ) -> list[ServiceView]:
@@ -42,12 +42,12 @@ def add_service(
     return view
 
 
-@router.get("/{service_id}", response_model=ServiceView, responses=problems(404))
+@router.get("/{service_id}", response_model=ServiceView, responses=problems(404, 422))
 def get_service(service_id: str, db: DbSession, _token: Admin) -> ServiceView:
     return service.get_service(db, service_id)
 
 
-@router.delete("/{service_id}", status_code=204, responses=problems(404))
+@router.delete("/{service_id}", status_code=204, responses=problems(404, 422))
 def remove_service(
     service_id: str, request: Request, db: DbSession, token: Admin, at: Now
 ) -> Response:

@@ -73,7 +73,7 @@ class SharedDocumentOut(BaseModel):
 @router.get(
     "/api/v1/safe/shares/{share_id}",
     response_model=SharedDocumentOut,
-    responses=problems(404, 410),
+    responses=problems(404, 410, 422),
 )
 def fetch_share(
     share_id: str,
