@@ -77,6 +77,9 @@ TITLES: dict[str, tuple[str, ...]] = {
     "security/totp_enrol.html": ("Authenticator-App einrichten",),
     "eid_simulator/simulator.html": ("Online-Ausweis: Daten freigeben",),
     "eid_simulator/message.html": ("Anfrage nicht gefunden",),
+    "safe/safe.html": ("Dokumentensafe",),
+    "safe/document.html": ("Dokument im Safe",),
+    "safe/services.html": ("Online-Dienste",),
 }
 
 #: Not pages of their own: each is extended, included or imported by the pages above.
@@ -86,6 +89,7 @@ PARTIALS = {
     "_eid_button.html",
     "legal/_legal.html",
     "eid_simulator/layout.html",
+    "safe/_shares.html",
 }
 
 PUBLIC_PAGES = {
@@ -127,6 +131,14 @@ PORTAL_PAGES = {
     "signin/otp.html",
     "account/password_change.html",
     "account/email_change.html",
+}
+#: Audited by the keyboard journey of tests/browser/test_safe_journey.py.
+SAFE_PAGES = {
+    "signin/login.html",
+    "account/account.html",
+    "safe/safe.html",
+    "safe/document.html",
+    "safe/services.html",
 }
 STEP_UP_PAGES = {
     "demo/demo_portal.html",
@@ -572,7 +584,7 @@ def test_every_template_is_audited() -> None:
     assert pages == set(TITLES), (
         f"not audited: {sorted(pages - set(TITLES))}; gone: {sorted(set(TITLES) - pages)}"
     )
-    journeys = PUBLIC_PAGES | PORTAL_PAGES | STEP_UP_PAGES
+    journeys = PUBLIC_PAGES | PORTAL_PAGES | STEP_UP_PAGES | SAFE_PAGES
     assert journeys == set(TITLES), f"in no journey: {sorted(set(TITLES) - journeys)}"
     assert on_disk >= PARTIALS, f"declared partials missing: {sorted(PARTIALS - on_disk)}"
     used: set[str] = set()
