@@ -19,6 +19,9 @@ from tests.postfach.conftest import PDF, Postfach, attachment, message
 from tests.safe.conftest import Safe, sign_in
 
 
+pytestmark = pytest.mark.postgres
+
+
 def _notice(safe: Safe, *, min_level: str = "substantial") -> tuple[str, str, str]:
     """A person with a Bescheid (and its PDF) in the Postfach: (account, message, attachment)."""
     pf = safe.postfach

@@ -20,6 +20,9 @@ from tests.safe.conftest import Safe
 from tests.uploads import corpus
 
 
+pytestmark = pytest.mark.postgres
+
+
 @pytest.fixture(params=["database", "filesystem"])
 def safe(request: pytest.FixtureRequest, sessions: sessionmaker[Session], clock: FixedClock,
          settings: Settings) -> Safe:
