@@ -31,7 +31,7 @@ def list_services(
     return service.list_services(db, administration=administration)
 
 
-@router.post("", response_model=ServiceView, status_code=201, responses=problems(422))
+@router.post("", response_model=ServiceView, status_code=201, responses=problems(400, 422))
 def add_service(
     spec: ServiceCreate, request: Request, db: DbSession, token: Admin, at: Now
 ) -> ServiceView:
