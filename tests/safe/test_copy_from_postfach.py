@@ -18,7 +18,6 @@ from servicekonto.safe.views import DocumentView
 from tests.postfach.conftest import PDF, Postfach, attachment, message
 from tests.safe.conftest import Safe, sign_in
 
-
 pytestmark = pytest.mark.postgres
 
 

@@ -19,7 +19,6 @@ from tests.postfach.conftest import attachment, message
 from tests.safe.conftest import Safe
 from tests.uploads import corpus
 
-
 pytestmark = pytest.mark.postgres
 
 

@@ -24,7 +24,7 @@ from servicekonto.oidc.provider import Provider
 from servicekonto.safe import shares
 from servicekonto.safe.errors import ShareAlreadyFetched, ShareNotFound
 from tests.safe.conftest import PDF, Person, Safe, sign_in, upload_page
-from tests.support import RegisteredClient, make_client
+from tests.support import RegisteredClient, Rp, full_login, make_client
 
 
 def _portal(provider: Provider, name: str = "Bauportal") -> RegisteredClient:
@@ -221,3 +221,23 @@ def test_revoking_after_the_fetch_is_refused(safe: Safe) -> None:
     with safe.sessions() as db, pytest.raises(Exception, match="fetched, revoked") as closed:
         shares.revoke(db, account_id=account, share_id=share_id, now=safe.now)
     assert re.search("share_closed", getattr(closed.value, "code", ""))
+
+
+def test_the_account_api_lists_documents_space_and_shares(
+    safe_app: TestClient, app_provider: Provider
+) -> None:
+    portal = _portal(app_provider)
+    person, document_id, share_id = _shared_document(safe_app, app_provider, portal)
+    app = make_client(app_provider, name="Konto-App", scopes=["openid", "account"])
+    rp = Rp(safe_app, app)
+    code = full_login(person.browser, rp, person.email, scope="openid account")["code"]
+    token = rp.redeem(code).json()["access_token"]
+
+    body = safe_app.get("/api/v1/account/safe",
+                        headers={"Authorization": f"Bearer {token}"}).json()
+    assert body["used_bytes"] == len(PDF) and body["quota_bytes"] == 100 * 1024 * 1024
+    assert [(d["id"], d["filename"]) for d in body["documents"]] == [
+        (document_id, "Bauantrag.pdf")]
+    assert [(s["id"], s["client_name"], s["state"]) for s in body["shares"]] == [
+        (share_id, "Bauportal", "open")]
+    assert safe_app.get("/api/v1/account/safe").status_code == 401

@@ -368,7 +368,10 @@ def _clients(settings: Settings) -> list[tuple[str, ClientCreate]]:
                 redirect_uris=["http://127.0.0.1:9100/callback"],
                 post_logout_redirect_uris=["http://127.0.0.1:9100/"],
                 grant_types=["authorization_code", "refresh_token", "client_credentials"],
-                scopes=["openid", "profile", "email", "address", "offline_access", "api:read"],
+                # `safe:fetch`: it fetches the documents people share with it from their
+                # Dokumentensafe, with its client-credentials token.
+                scopes=["openid", "profile", "email", "address", "offline_access", "api:read",
+                        "safe:fetch"],
                 sector="gewerbe.cochem-zell.example",
             ),
         ),
