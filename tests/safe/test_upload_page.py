@@ -112,3 +112,13 @@ def test_the_malware_scan_refuses_eicar(safe: Safe) -> None:
     with pytest.raises(errors.FileInfected):
         safe.upload(account, corpus.pdf(corpus.EICAR))
     assert (safe.documents(account), safe.blob_count()) == (0, 0)
+
+
+def test_other_forms_still_refuse_files(safe_app: TestClient, app_provider: Provider) -> None:
+    """Only the upload form takes files; elsewhere a file part is a 400 at the input guard."""
+    person = sign_in(safe_app, app_provider)
+    response = person.browser.http.post(
+        "/account/email", data={"email": "a@example.org"},
+        files=[("document", ("a.pdf", PDF, "application/pdf"))],
+        headers={"Origin": person.browser.origin}, follow_redirects=False)
+    assert response.status_code == 400

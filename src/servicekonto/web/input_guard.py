@@ -27,7 +27,9 @@ _ENCODED_CONTROL = re.compile(
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-#: Files one multipart request may carry (DESIGN §8).
+#: The page forms that take files (multipart), and how many one request may carry (DESIGN §8).
+SAFE_UPLOAD_PATH = "/safe/upload"
+UPLOAD_PATHS = frozenset({SAFE_UPLOAD_PATH})
 MAX_UPLOAD_FILES = 5
 
 
@@ -51,10 +53,11 @@ async def _body_has_control(request: Request) -> bool:
         return _ENCODED_CONTROL.search(await request.body()) is not None
     if content_type == "multipart/form-data":
         # The first call caches the parsed form for the route, so these are the limits every
-        # multipart reader gets: the fields of oidc.routes.form_pairs, and files for the upload
-        # forms (DESIGN §8: at most 5 per request; more is a 400 here). The files' names are
+        # multipart reader gets: the fields of oidc.routes.form_pairs, no files (a 400), except
+        # on the upload forms (DESIGN §8: at most 5 files per request). The files' names are
         # the upload checks' business (`uploads.names`), their bytes may hold anything.
-        form = await request.form(max_files=MAX_UPLOAD_FILES, max_fields=100)
+        files = MAX_UPLOAD_FILES if request.url.path in UPLOAD_PATHS else 0
+        form = await request.form(max_files=files, max_fields=100)
         return any(
             has_control_characters(k) or (isinstance(v, str) and has_control_characters(v))
             for k, v in form.multi_items()

@@ -39,12 +39,12 @@ from servicekonto.uploads.check import IncomingFile
 from servicekonto.uploads.errors import TooManyFiles, UploadRefused
 from servicekonto.uploads.names import content_disposition
 from servicekonto.uploads.scan import scanner_from_settings
-from servicekonto.web.input_guard import MAX_UPLOAD_FILES
+from servicekonto.web.input_guard import MAX_UPLOAD_FILES, SAFE_UPLOAD_PATH
 from servicekonto.web.pages import locale, render, see_other
 from servicekonto.web.upload_messages import upload_error_message
 
 router = APIRouter(include_in_schema=False)
-UPLOAD_PATH = "/safe/upload"
+UPLOAD_PATH = SAFE_UPLOAD_PATH
 NOTICES = {
     "uploaded": "safe.notice.uploaded",
     "copied": "safe.notice.copied",
