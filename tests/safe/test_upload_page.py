@@ -122,3 +122,28 @@ def test_other_forms_still_refuse_files(safe_app: TestClient, app_provider: Prov
         files=[("document", ("a.pdf", PDF, "application/pdf"))],
         headers={"Origin": person.browser.origin}, follow_redirects=False)
     assert response.status_code == 400
+
+
+def _noise_png(side: int) -> bytes:
+    import io
+    import os
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_the_upload_form_has_its_own_body_cap(safe_app: TestClient, app_provider: Provider
+                                              ) -> None:
+    """Above the 1 MiB of every other route, below the upload cap; beyond it 413."""
+    person = sign_in(safe_app, app_provider)
+    scan = _noise_png(800)
+    assert len(scan) > app_provider.settings.body_limit_bytes
+    assert upload_page(person, [("Scan.png", scan, "image/png")]).status_code == 303
+
+    too_big = b"%PDF-1.7\n" + b"0" * app_provider.settings.upload_body_limit_bytes
+    response = upload_page(person, [("Riesig.pdf", too_big, "application/pdf")])
+    assert response.status_code == 413
+    assert _stored(app_provider)[0] == 1
