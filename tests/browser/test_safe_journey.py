@@ -79,6 +79,8 @@ def _prepare(server: ServerProcess) -> None:
 def test_keep_upload_share_and_mark_a_favourite_with_the_keyboard(
     make_server: Any, page: Any, tmp_path: Path
 ) -> None:
+    from playwright.sync_api import expect
+
     server: ServerProcess = make_server(UPLOAD_SCAN_REQUIRED="false")
     _prepare(server)
     base = server.base_url
@@ -104,7 +106,7 @@ def test_keep_upload_share_and_mark_a_favourite_with_the_keyboard(
     tab_to(page, f"Nachricht in den Safe kopieren – {TITLE}")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{base}/safe?notice=copied")
-    assert page.get_by_role("link", name=f"{TITLE}.txt").is_visible()
+    expect(page.get_by_role("link", name=f"{TITLE}.txt")).to_be_visible()
     audit("safe/safe.html", "notice kept")
 
     tab_to(page, "Datei")
@@ -127,7 +129,7 @@ def test_keep_upload_share_and_mark_a_favourite_with_the_keyboard(
     page.keyboard.type("BA-2026-0815")
     page.keyboard.press("Enter")
     page.wait_for_url("**/safe/documents/*?notice=shared")
-    assert page.get_by_text("offen bis").is_visible()
+    expect(page.get_by_text("offen bis").first).to_be_visible()
     audit("safe/document.html", "shared")
 
     page.goto(f"{base}/services")
@@ -138,7 +140,7 @@ def test_keep_upload_share_and_mark_a_favourite_with_the_keyboard(
     audit("safe/services.html", "favourite marked")
 
     page.goto(f"{base}/account")
-    assert page.get_by_role("link", name="Hundeanmeldung").is_visible()
+    expect(page.get_by_role("link", name="Hundeanmeldung")).to_be_visible()
     audit("account/account.html", "with favourites")
     audit.finish(SAFE_PAGES)
 
