@@ -21,10 +21,12 @@ from servicekonto import __version__
 from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.means import TOTP_SEALING_PURPOSE
 from servicekonto.api import account_postfach, admin_clients, problems
+from servicekonto.api import catalogue as catalogue_api
 from servicekonto.api import letters as letters_api
 from servicekonto.api import organizations as organizations_api
 from servicekonto.api import postfach as postfach_api
 from servicekonto.api import registration as registration_api
+from servicekonto.api import safe as safe_api
 from servicekonto.api import staff_administration as staff_administration_api
 from servicekonto.api import staff_organizations as staff_organizations_api
 from servicekonto.clients.schemas import is_machine_scope
@@ -82,7 +84,9 @@ from servicekonto.web.routes import postfach as postfach_pages
 from servicekonto.web.routes import recovery as recovery_pages
 from servicekonto.web.routes import registration as registration_pages
 from servicekonto.web.routes import review as review_pages
+from servicekonto.web.routes import safe as safe_pages
 from servicekonto.web.routes import security as security_pages
+from servicekonto.web.routes import services as service_pages
 
 log = logging.getLogger("servicekonto")
 
@@ -416,6 +420,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(postfach_pages.router)
     app.include_router(member_pages.router)
     app.include_router(administration_pages.router)
+    app.include_router(safe_pages.router)
+    app.include_router(service_pages.router)
+    app.include_router(safe_api.router)
+    app.include_router(catalogue_api.router)
     app.include_router(letters_api.router)
     app.include_router(staff_organizations_api.router)
     app.include_router(registration_api.router)
@@ -454,7 +462,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         hsts=settings.secure_cookies,
         name_worker=settings.dev_mode,
         on_error=server_error_response,
-        route_limits=[(method, path, UPLOAD_BODY_LIMIT) for method, path in UPLOAD_ROUTES],
+        # The Dokumentensafe takes one document at a time: its own, smaller cap (a setting).
+        route_limits=[
+            (
+                method,
+                path,
+                settings.upload_body_limit_bytes
+                if path == safe_pages.UPLOAD_PATH
+                else UPLOAD_BODY_LIMIT,
+            )
+            for method, path in UPLOAD_ROUTES
+        ],
         on_too_large=too_large_response,
         path_limits=((postfach_api.MESSAGES_PATH, postfach_api.DEPOSIT_BODY_LIMIT),),
     )

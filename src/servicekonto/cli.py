@@ -997,6 +997,93 @@ def maintenance_run(as_json: Annotated[bool, typer.Option("--json")] = False) ->
             typer.echo(f"{key}: {count}")
 
 
+catalogue_app = typer.Typer(
+    no_args_is_help=True, help="The catalogue of online services (favourites pick from it)."
+)
+app.add_typer(catalogue_app, name="catalogue")
+
+
+@catalogue_app.command("add")
+def catalogue_add(
+    administration: Annotated[str, typer.Option(help="The responsible administration (slug).")],
+    name: Annotated[str, typer.Option(help="The service's name.")],
+    url: Annotated[str, typer.Option(help="Its https link.")],
+    min_level: Annotated[
+        str, typer.Option("--min-level", help="low | substantial | high.")
+    ] = "substantial",
+    leika: Annotated[
+        str | None, typer.Option(help="The LeiKa key (14 digits), where known.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Add a service, or update the one of that name at that administration (audited)."""
+    from pydantic import ValidationError
+
+    from servicekonto.audit.service import record
+    from servicekonto.catalogue.schemas import ServiceCreate
+    from servicekonto.catalogue.service import add_service
+    from servicekonto.errors import InvalidInput
+
+    try:
+        spec = ServiceCreate(administration=administration, name=name, url=url,
+                             min_level=min_level, leika=leika)
+    except ValidationError as exc:
+        problems = "; ".join(str(e["msg"]) for e in exc.errors())
+        raise _refused(problems) from None
+    with _provided() as provider, provider.sessions() as db:
+        now = provider.clock.now()
+        try:
+            view = add_service(db, spec=spec, now=now)
+        except InvalidInput:
+            raise _refused(_unknown_administration(administration)) from None
+        record(db, at=now, event="catalogue.service_added", actor=CLI_ACTOR,
+               subject=f"service:{view.id}")
+        db.commit()
+    if as_json:
+        _print_json(view.model_dump())
+    else:
+        typer.echo(f"{view.id}  {view.name}  ({view.administration})")
+
+
+@catalogue_app.command("list")
+def catalogue_list(
+    administration: Annotated[
+        str | None, typer.Option(help="Only this administration (slug).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The services, by administration and name."""
+    from servicekonto.catalogue.service import list_services
+
+    with _provided() as provider, provider.sessions() as db:
+        rows = list_services(db, administration=administration)
+    if as_json:
+        _print_json([row.model_dump() for row in rows])
+        return
+    for row in rows:
+        typer.echo(f"{row.id}  {row.administration:<16} {row.min_level:<12} {row.name}")
+
+
+@catalogue_app.command("remove")
+def catalogue_remove(
+    service_id: Annotated[str, typer.Argument(help="The id `catalogue list` shows.")],
+) -> None:
+    """Remove a service; the favourites of it go with it (audited)."""
+    from servicekonto.audit.service import record
+    from servicekonto.catalogue.service import remove_service
+    from servicekonto.errors import NotFound
+
+    with _provided() as provider, provider.sessions() as db:
+        try:
+            remove_service(db, service_id=service_id)
+        except NotFound:
+            raise _refused(f"no service {service_id!r}") from None
+        record(db, at=provider.clock.now(), event="catalogue.service_removed",
+               actor=CLI_ACTOR, subject=f"service:{service_id[:32]}")
+        db.commit()
+    typer.echo(f"removed {service_id}")
+
+
 def main() -> None:
     app()
 

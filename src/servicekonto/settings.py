@@ -157,6 +157,20 @@ class Settings(BaseSettings):
     )
     interaction_ttl: int = Field(default=900, description="Pending authorization request life.")
     body_limit_bytes: int = Field(default=1024 * 1024, description="Request body cap (413).")
+    upload_body_limit_bytes: int = Field(
+        default=11 * 1024 * 1024,
+        description="Body cap of the upload forms (the Dokumentensafe's): one file of 10 MB and "
+        "the form around it (413 beyond).",
+    )
+    safe_quota_mb: int = Field(
+        default=100, ge=1, description="Dokumentensafe: the space per account in MB (MiB)."
+    )
+    safe_share_days: int = Field(
+        default=14,
+        ge=1,
+        le=90,
+        description="Dokumentensafe: how long a share waits for its one fetch by the client.",
+    )
     login_rate_per_minute: int = Field(
         default=60, description="Per-IP limit on credential POSTs per minute (429 beyond)."
     )

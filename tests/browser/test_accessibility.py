@@ -81,6 +81,9 @@ TITLES: dict[str, tuple[str, ...]] = {
     "security/totp_enrol.html": ("Authenticator-App einrichten",),
     "eid_simulator/simulator.html": ("Online-Ausweis: Daten freigeben",),
     "eid_simulator/message.html": ("Anfrage nicht gefunden",),
+    "safe/safe.html": ("Dokumentensafe",),
+    "safe/document.html": ("Dokument im Safe",),
+    "safe/services.html": ("Online-Dienste",),
 }
 
 #: Not pages of their own: each is extended, included or imported by the pages above.
@@ -90,6 +93,7 @@ PARTIALS = {
     "_eid_button.html",
     "legal/_legal.html",
     "eid_simulator/layout.html",
+    "safe/_shares.html",
 }
 
 PUBLIC_PAGES = {
@@ -134,6 +138,14 @@ PORTAL_PAGES = {
 }
 #: Audited by tests/browser/test_review_journey.py (the Registrierungsstelle).
 REVIEW_PAGES = {"staff/organizations.html", "staff/organization.html"}
+#: Audited by the keyboard journey of tests/browser/test_safe_journey.py.
+SAFE_PAGES = {
+    "signin/login.html",
+    "account/account.html",
+    "safe/safe.html",
+    "safe/document.html",
+    "safe/services.html",
+}
 STEP_UP_PAGES = {
     "demo/demo_portal.html",
     "signin/login.html",
@@ -578,7 +590,7 @@ def test_every_template_is_audited() -> None:
     assert pages == set(TITLES), (
         f"not audited: {sorted(pages - set(TITLES))}; gone: {sorted(set(TITLES) - pages)}"
     )
-    journeys = PUBLIC_PAGES | PORTAL_PAGES | STEP_UP_PAGES | REVIEW_PAGES
+    journeys = PUBLIC_PAGES | PORTAL_PAGES | STEP_UP_PAGES | REVIEW_PAGES | SAFE_PAGES
     assert journeys == set(TITLES), f"in no journey: {sorted(set(TITLES) - journeys)}"
     assert on_disk >= PARTIALS, f"declared partials missing: {sorted(PARTIALS - on_disk)}"
     used: set[str] = set()

@@ -91,7 +91,8 @@ def test_the_demo_fachverfahren_deposits_for_anna_with_its_own_token(
         token = http.post("/token", data={"grant_type": "client_credentials"},
                           auth=(demo_postfach.CLIENT_ID, secret))
         assert token.status_code == 200, token.text
-        assert token.json()["scope"] == "postfach:deliver"
+        # only its machine scopes, none of the people's (openid, postfach, …)
+        assert set(token.json()["scope"].split()) == {"postfach:deliver", "safe:fetch"}
         response = http.post(
             "/api/v1/postfach/messages", json=message(seeded["postfach"]["sub"]),
             headers={"Authorization": f"Bearer {token.json()['access_token']}"},

@@ -55,6 +55,7 @@ _DESCRIPTIONS = {
     409: "The resource is in a state that does not allow this (e.g. a letter's PDF is unreadable)",
     413: "The body, or one attachment in it, is larger than allowed",
     415: "An attachment's type is not accepted or does not match its content",
+    410: "The resource was used up (e.g. a share fetched before: a share is fetched once)",
     422: "The request does not satisfy the schema or a business rule",
     429: "Too many requests",
     503: "A dependency (the civil register) did not answer; nothing was stored",

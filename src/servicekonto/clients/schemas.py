@@ -17,13 +17,15 @@ RESOURCE_SERVER_SCOPE = "tokens:introspect"
 #: Administrative and machine scopes (DESIGN §9): only ever in client-credentials tokens of
 #: machine clients, so that no end-user token can carry them (besides every `admin:` scope).
 MACHINE_SCOPES = frozenset(
-    {"letters:dispatch", "postfach:deliver", "payments:request", RESOURCE_SERVER_SCOPE}
+    {"letters:dispatch", "postfach:deliver", "payments:request", "safe:fetch",
+     RESOURCE_SERVER_SCOPE}
 )
 #: Machine scopes a client may also hold beside the code flow, when it has the
 #: client_credentials grant too: a Fachverfahren deposits (`postfach:deliver`) for the people who
-#: consented `postfach` to the very same client_id (issue 13). The authorization endpoint never
-#: grants a machine scope, so they still appear in client-credentials tokens only.
-DUAL_USE_SCOPES = frozenset({"postfach:deliver"})
+#: consented `postfach` to the very same client_id (issue 13), and fetches what people shared
+#: with it from their Dokumentensafe (`safe:fetch`). The authorization endpoint never grants a
+#: machine scope, so they still appear in client-credentials tokens only.
+DUAL_USE_SCOPES = frozenset({"postfach:deliver", "safe:fetch"})
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 

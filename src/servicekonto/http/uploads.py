@@ -15,6 +15,7 @@ is no file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Final
@@ -42,8 +43,15 @@ UPLOAD_ROUTES: Final[Sequence[tuple[str, str]]] = (
     ("POST", r"/organizations/new"),
     ("POST", r"/organizations/applications/[A-Za-z0-9]{1,64}/supplement"),
     ("POST", r"/api/v1/organizations"),
+    ("POST", r"/safe/upload"),
 )
+_FILE_ROUTES: Final = tuple((method, re.compile(path)) for method, path in UPLOAD_ROUTES)
 DEFAULT_DOC_TYPE: Final = "other"
+
+
+def takes_files(method: str, path: str) -> bool:
+    """Whether the route may carry files at all (every other multipart body with one is a 400)."""
+    return any(method == m and pattern.fullmatch(path) for m, pattern in _FILE_ROUTES)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,8 @@
 """The UserInfo endpoint (OIDC Core §5.3) with bearer tokens in the header only (RFC 6750 §2.1).
 
+Besides the identity claims it carries `favorites` (a list of {name, url, leika,
+administration}) when the token, the grant and the client hold the scope `favorites`.
+
 Errors follow RFC 6750 §3: `invalid_request` 400, `invalid_token` 401, `insufficient_scope` 403,
 each with a `WWW-Authenticate: Bearer` challenge.
 """
@@ -13,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.service import attributes_of
+from servicekonto.catalogue.service import FAVORITES_CLAIM, FAVORITES_SCOPE, favorites_claim
 from servicekonto.db.models import Account
 from servicekonto.errors import (
     InsufficientScope,
@@ -68,6 +72,10 @@ def userinfo(db: Session, provider: Provider, token: str, *, now: datetime) -> d
             email_verified=account.email_verified,
         )
     )
+    # The favourites (issue 13 item 5): only with the scope in the token, the consented grant
+    # and the client's registration, like the identity claims.
+    if FAVORITES_SCOPE in valid.scopes & set(authorization.scopes) & set(client.scopes):
+        body[FAVORITES_CLAIM] = favorites_claim(db, account_id=account.id)
     body.update(
         release_verified(
             db,

@@ -12,9 +12,10 @@ Password reset (checklist C-07, ASVS 6.4.1, RFC 9700 §4.14.2):
 Account deletion (BSI TR-03160-1 §7, checklist V-05) removes everything of the account: the
 clients concerned get a back-channel logout first (its outbox row carries only ids, so it does
 not need the account row), the stored letter PDFs go after the commit, the attachments of the
-Postfach messages go from the blob store, queued mails to the address are dropped, and the
-account row goes with every dependent row (Postfach messages, attachments, status updates
-included) through ON DELETE CASCADE. The audit log keeps the id only.
+Postfach messages and the documents of the Dokumentensafe go from the blob store, queued mails
+to the address are dropped, and the account row goes with every dependent row (Postfach
+messages, attachments, status updates, safe documents, usage and shares included) through ON
+DELETE CASCADE. The audit log keeps the id only.
 
 Services take the caller's Session and never commit.
 """
@@ -43,6 +44,7 @@ from servicekonto.db.models import (
     OutboxMessage,
     PostfachAttachment,
     PostfachMessage,
+    SafeDocument,
     SessionClient,
 )
 from servicekonto.errors import InputRefused
@@ -272,10 +274,10 @@ def erase_account(
 
     `only_if`: extra SQL conditions on the account row checked in the DELETE itself (the
     retention job passes "still unconfirmed"), so a concurrent change wins over a stale choice.
-    `blobs`: the store the Postfach attachments are in (`blobs.stores.open_store`; a store
-    outside the database deletes once the transaction commits); None means the database
-    adapter, the default store. Returns False when no row was deleted; then nothing else was
-    changed either.
+    `blobs`: the store the Postfach attachments and safe documents are in
+    (`blobs.stores.open_store`; a store outside the database deletes once the transaction
+    commits); None means the database adapter, the default store. Returns False when no row
+    was deleted; then nothing else was changed either.
     """
     email = db.scalar(select(Account.email).where(Account.id == account_id))
     clients = _clients_of(db, account_id, with_consents=True)
@@ -285,6 +287,10 @@ def erase_account(
         select(PostfachAttachment.blob_id)
         .join(PostfachMessage, PostfachMessage.id == PostfachAttachment.message_id)
         .where(PostfachMessage.account_id == account_id)
+    ))
+    # The Dokumentensafe's documents: own blobs (copies outlive their Postfach message).
+    attachment_blobs += list(db.scalars(
+        select(SafeDocument.blob_id).where(SafeDocument.account_id == account_id)
     ))
     deleted = db.execute(
         delete(Account)

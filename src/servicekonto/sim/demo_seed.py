@@ -28,6 +28,8 @@ from servicekonto.accounts.means import (
 )
 from servicekonto.accounts.service import create_account
 from servicekonto.blobs.stores import open_store
+from servicekonto.catalogue.schemas import ServiceCreate
+from servicekonto.catalogue.service import add_service
 from servicekonto.clients.schemas import ClientCreate
 from servicekonto.clients.service import create_client
 from servicekonto.companies import review
@@ -106,6 +108,21 @@ ADMINISTRATIONS: list[tuple[str, str, str, str | None, list[str], list[str]]] = 
         ["56856", "56858", "56859", "56860", "56861", "56862", "56841", "56865", "56867"],
         ["Corray 1", "56856 Zell (Mosel)"],
     ),
+]
+
+#: The online services the seeds name (issue 13 item 5): (name, path, minimum level) per
+#: Verbandsgemeinde, and the Kreis's own. Links point at `.example` (no real portal is implied);
+#: LeiKa keys are left empty: none of them was checked against the Leistungskatalog.
+VG_SERVICES: list[tuple[str, str, str]] = [
+    ("Hundeanmeldung", "hundeanmeldung", "substantial"),
+    ("Hundeabmeldung", "hundeabmeldung", "low"),
+    ("Plakatierung", "plakatierung", "low"),
+    ("Eigentümerwechsel Grundstück", "eigentuemerwechsel-grundstueck", "substantial"),
+    ("Melderegisterauskunft", "melderegisterauskunft", "low"),
+    ("Gewerbeanmeldung", "gewerbeanmeldung", "substantial"),
+]
+KREIS_SERVICES: list[tuple[str, str, str]] = [
+    ("Sperrmüll und Elektrogroßgeräte", "sperrmuell-elektrogrossgeraete", "low"),
 ]
 
 #: The print shop's person for the dispatch view (/staff/letters).
@@ -354,9 +371,11 @@ def _clients(settings: Settings) -> list[tuple[str, ClientCreate]]:
                 post_logout_redirect_uris=["http://127.0.0.1:9100/"],
                 grant_types=["authorization_code", "refresh_token", "client_credentials"],
                 # `postfach` (people consent to it) and `postfach:deliver` (its own token):
-                # the demo Fachverfahren deposits Anna's Bescheid (issue 13, `demo_postfach`).
+                # the demo Fachverfahren deposits Anna's Bescheid (issue 13, `demo_postfach`);
+                # `safe:fetch`: it fetches the documents people share with it from their
+                # Dokumentensafe, with its client-credentials token.
                 scopes=["openid", "profile", "email", "address", "offline_access", "api:read",
-                        "postfach", "postfach:deliver"],
+                        "postfach", "postfach:deliver", "safe:fetch"],
                 sector="gewerbe.cochem-zell.example",
             ),
         ),
@@ -439,6 +458,7 @@ def seed(
     ]
     organisations.append(_seed_activated_company(db, settings=settings, now=now))
     postfach = seed_postfach(db, settings=settings, now=now)
+    services = _seed_catalogue(db, now=now)
     return {
         "administrations": [a[1] for a in ADMINISTRATIONS],
         "accounts": accounts,
@@ -447,7 +467,22 @@ def seed(
         "clients": clients,
         "organizations": organisations,
         "postfach": postfach,
+        "catalogue": services,
     }
+
+
+def _seed_catalogue(db: Session, *, now: datetime) -> int:
+    """The services of `VG_SERVICES` at every Verbandsgemeinde and `KREIS_SERVICES` at the
+    Kreis; `add_service` updates an existing name, so a second run adds nothing."""
+    count = 0
+    for slug, _name, kind, *_rest in ADMINISTRATIONS:
+        for name, path, level in KREIS_SERVICES if kind == "kreis" else VG_SERVICES:
+            add_service(db, now=now, spec=ServiceCreate(
+                administration=slug, name=name, url=f"https://{slug}.services.example/{path}",
+                min_level=level,
+            ))
+            count += 1
+    return count
 
 
 def _seed_administrations(db: Session) -> None:

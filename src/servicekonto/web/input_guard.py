@@ -19,7 +19,7 @@ from typing import Any
 from fastapi import Request
 
 from servicekonto.errors import ControlCharacters
-from servicekonto.http.uploads import MAX_FILE_PARTS
+from servicekonto.http.uploads import MAX_FILE_PARTS, takes_files
 
 #: A control character (C0 but tab/LF/CR, DEL, C1) as it can appear in a URL-encoded form body or
 #: query string: percent-encoded (C1 as its UTF-8 bytes C2 80..C2 9F) or raw.
@@ -50,9 +50,13 @@ async def _body_has_control(request: Request) -> bool:
     if content_type == "application/x-www-form-urlencoded":
         return _ENCODED_CONTROL.search(await request.body()) is not None
     if content_type == "multipart/form-data":
-        # The same limits as the form readers (oidc.routes.form_pairs, http.uploads): the
-        # first call caches, so this parse is the one every reader of the request gets.
-        form = await request.form(max_files=MAX_FILE_PARTS, max_fields=100)
+        # The first call caches the parsed form for the route, so these are the limits every
+        # multipart reader gets: the fields of oidc.routes.form_pairs, and files only on the
+        # routes that take them (`http.uploads.UPLOAD_ROUTES`; elsewhere a file is a 400). The
+        # files' names are the upload checks' business (`uploads.names`), their bytes may hold
+        # anything.
+        files = MAX_FILE_PARTS if takes_files(request.method, request.url.path) else 0
+        form = await request.form(max_files=files, max_fields=100)
         return any(
             has_control_characters(k) or (isinstance(v, str) and has_control_characters(v))
             for k, v in form.multi_items()

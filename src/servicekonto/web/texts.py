@@ -615,4 +615,35 @@ TEXTS: Final[Mapping[str, Text]] = {
         "Online-Ausweis an und bestätigen Sie die App unter „Anmeldemittel“, oder wenden Sie "
         "sich an den Betrieb."
     ),
+    "safe.notice.uploaded": N_("Das Dokument wurde geprüft und im Safe abgelegt."),
+    "safe.notice.copied": N_("Eine Kopie liegt jetzt in Ihrem Dokumentensafe."),
+    "safe.notice.deleted": N_("Das Dokument wurde gelöscht."),
+    "safe.notice.shared": N_(
+        "Das Dokument ist freigegeben. Der Online-Dienst kann es einmal abrufen."
+    ),
+    "safe.notice.revoked": N_("Die Freigabe wurde widerrufen."),
+    "safe.notice.moved": N_("Das Dokument wurde verschoben."),
+    "safe.error.safe_full": N_(
+        "Ihr Dokumentensafe ist voll: Von %(quota_mb)s MB sind nur noch %(free_mb)s MB frei, "
+        "das Dokument ist größer. Es wurde nichts gespeichert. Löschen Sie Dokumente, die Sie "
+        "nicht mehr brauchen, und versuchen Sie es dann erneut."
+    ),
+    "safe.error.invalid_folder": N_(
+        "Der Ordnername darf höchstens 60 Zeichen lang sein und nur Buchstaben, Ziffern, "
+        "Leerzeichen und die Zeichen . , ( ) & + - enthalten."
+    ),
+    "safe.error.no_file": N_("Bitte wählen Sie eine Datei aus."),
+    "safe.error.client_not_consented": N_(
+        "Bitte wählen Sie einen Online-Dienst, dem Sie eine Einwilligung erteilt haben."
+    ),
+    "safe.error.invalid_application_id": N_(
+        "Bitte geben Sie die Antragsnummer an: bis zu 100 Zeichen aus Buchstaben, Ziffern und "
+        "den Zeichen . _ : / -, ohne Leerzeichen."
+    ),
+    "safe.error.level_too_low": N_(
+        "Dieses Dokument stammt aus einer Nachricht, die ein höheres Vertrauensniveau "
+        "verlangt. Bitte melden Sie sich mit dem Online-Ausweis an, um es zu öffnen oder "
+        "freizugeben."
+    ),
+    "safe.step_up": N_("Erneut anmelden"),
 }

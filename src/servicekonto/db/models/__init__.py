@@ -4,6 +4,7 @@ from servicekonto.db.models.account import Account, AccountAttribute
 from servicekonto.db.models.administration import Administration
 from servicekonto.db.models.audit import AuditEvent, AuditHead
 from servicekonto.db.models.blob import Blob
+from servicekonto.db.models.catalogue import CatalogueService, Favourite
 from servicekonto.db.models.client import Client, ClientAssertionJti
 from servicekonto.db.models.grant import (
     Authorization,
@@ -36,6 +37,7 @@ from servicekonto.db.models.postfach import (
     PostfachReader,
     PostfachWebhook,
 )
+from servicekonto.db.models.safe import SafeDocument, SafeShare, SafeUsage
 from servicekonto.db.models.session import BrowserSession, SessionClient
 from servicekonto.db.models.staff import StaffRole
 from servicekonto.db.models.subject import ClientSubject
@@ -51,6 +53,7 @@ __all__ = [
     "AuthorizationCode",
     "Blob",
     "BrowserSession",
+    "CatalogueService",
     "Client",
     "ClientAssertionJti",
     "ClientOrganisationSubject",
@@ -58,6 +61,7 @@ __all__ = [
     "Consent",
     "EidTransaction",
     "EmailToken",
+    "Favourite",
     "IdentityEvidence",
     "Letter",
     "LoginMeans",
@@ -78,6 +82,9 @@ __all__ = [
     "RecoveryCode",
     "RefreshToken",
     "RevokedAccessToken",
+    "SafeDocument",
+    "SafeShare",
+    "SafeUsage",
     "SessionClient",
     "StaffRole",
     "StoredSigningKey",

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.service import AccountView
 from servicekonto.audit.service import record
+from servicekonto.catalogue.service import favourites
 from servicekonto.companies.members import memberships_for
 from servicekonto.consent.service import list_consents, revoke
 from servicekonto.errors import InvalidInput
@@ -79,7 +80,7 @@ def login_form(request: Request) -> Response:
         error=False,
         cancel_action=None,
         notice=login_notice(request),
-        **eid_choice(request, pending_id=None, purpose="login"),
+        **eid_choice(request, pending_id=None, purpose="login", next_page=_next_page(request)),
     )
 
 
@@ -96,7 +97,7 @@ def login(request: Request, form: PostedForm, db: DbSession) -> Response:
             login_hint="",
             error=True,
             cancel_action=None,
-            **eid_choice(request, pending_id=None, purpose="login"),
+            **eid_choice(request, pending_id=None, purpose="login", next_page=next_page),
         )
     cookie_value, account_id = signed_in
     ask_code = wants_second_factor(db, account_id)
@@ -120,6 +121,7 @@ def overview(request: Request, db: DbSession, signed_in: SignedInAccount) -> Res
         for m in organisations
         if postfach_access.may_read(db, account_id=account.id, organisation_id=m.organisation_id)
     ]
+    favourite_services = favourites(db, account_id=account.id)
     db.commit()
     return render(
         request,
@@ -157,6 +159,7 @@ def overview(request: Request, db: DbSession, signed_in: SignedInAccount) -> Res
             for m in organisations
         ],
         administration_link="/staff/administration" if administration_admin else None,
+        favourites=favourite_services,
     )
 
 

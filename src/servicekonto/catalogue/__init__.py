@@ -1,0 +1,1 @@
+"""The service catalogue and favourites (issue 13 item 5)."""
