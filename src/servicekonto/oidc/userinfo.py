@@ -23,8 +23,8 @@ from servicekonto.errors import (
 from servicekonto.oidc import access
 from servicekonto.oidc.claims import ClaimsParameter, claims_for_scopes, releasable, release
 from servicekonto.oidc.identity_assurance import release_verified, with_element
-from servicekonto.oidc.organisation_claims import organisation_claims
 from servicekonto.oidc.minting import subject_for
+from servicekonto.oidc.organisation_claims import organisation_claims
 from servicekonto.oidc.provider import Provider
 
 
