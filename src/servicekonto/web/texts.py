@@ -219,6 +219,7 @@ TEXTS: Final[Mapping[str, Text]] = {
     "demo.login_low": N_("Anmelden – Vertrauensniveau niedrig"),
     "demo.login_substantial": N_("Anmelden – Vertrauensniveau substantiell"),
     "demo.login_high": N_("Anmelden – Vertrauensniveau hoch"),
+    "demo.login_organization": N_("Für eine Organisation anmelden (Befugnis wählen)"),
     "demo.login_heading": N_("Mit ServiceKonto anmelden"),
     "register.error.summary_title": N_("Bitte prüfen Sie Ihre Angaben"),
     "register.error.summary_item": N_("%(field)s: %(message)s"),
