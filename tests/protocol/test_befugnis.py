@@ -22,6 +22,8 @@ from servicekonto.db.models import Authorization, BrowserSession, Consent, Outbo
 from servicekonto.db.outbox import BACKCHANNEL_LOGOUT
 from servicekonto.mail.service import MAIL
 from servicekonto.oidc.provider import Provider
+from servicekonto.postfach.recipients import resolve
+from servicekonto.postfach.schemas import Recipient
 from servicekonto.staff.service import REGISTRATION_SUPERVISOR
 from tests.companies.factories import activated, seed_region, staff
 from tests.protocol.test_resource_endpoints import introspect
@@ -513,3 +515,73 @@ def test_withdrawing_a_client_permission_revokes_the_members_grants_at_that_clie
     assert introspect(app_client, rp.client, tokens["access_token"]) == {"active": False}
     refused = _refresh(rp, tokens["refresh_token"])
     assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
+
+
+def test_demoting_an_admin_revokes_grants_at_clients_a_member_may_not_use(
+    app_client: TestClient, browser: Browser, provider: Provider
+) -> None:
+    """A role change is a permission change: as `member` only the allowed clients remain."""
+    the_firm = firm(provider)
+    colleague_email = make_account(provider)
+    colleague = account_id_of(provider, colleague_email)
+    now = provider.clock.now()
+    allowed, other = org_rp(app_client, provider), org_rp(app_client, provider)
+    with provider.sessions() as db:
+        members.add_member(db, organisation_id=the_firm.id, account_id=colleague,
+                           role=members.ADMIN, now=now, actor="test")
+        members.set_client_permissions(db, organisation_id=the_firm.id,
+                                       admin_id=the_firm.admin_id, member_account_id=colleague,
+                                       client_ids=[allowed.client.client_id], now=now)
+        db.commit()
+    as_colleague = Firm(the_firm.id, colleague_email, colleague, the_firm.officer)
+    kept = acting_for_org(app_client, browser, allowed, as_colleague)
+    app_client.cookies.clear()
+    lost = acting_for_org(app_client, browser, other, as_colleague)
+
+    with provider.sessions() as db:
+        members.set_role(db, organisation_id=the_firm.id, admin_id=the_firm.admin_id,
+                         member_account_id=colleague, role=members.MEMBER, now=now)
+        db.commit()
+
+    assert introspect(app_client, other.client, lost["access_token"]) == {"active": False}
+    assert introspect(app_client, allowed.client, kept["access_token"])["active"] is True
+    assert userinfo(app_client, kept["access_token"])["organization_role"] == "member"
+
+
+def test_a_member_who_leaves_loses_their_grants_for_the_organisation(
+    app_client: TestClient, browser: Browser, provider: Provider
+) -> None:
+    the_firm = firm(provider)
+    colleague_email = make_account(provider)
+    colleague = account_id_of(provider, colleague_email)
+    with provider.sessions() as db:
+        members.add_member(db, organisation_id=the_firm.id, account_id=colleague,
+                           role=members.ADMIN, now=provider.clock.now(), actor="test")
+        db.commit()
+    rp = org_rp(app_client, provider)
+    tokens = acting_for_org(
+        app_client, browser, rp, Firm(the_firm.id, colleague_email, colleague, the_firm.officer)
+    )
+
+    with provider.sessions() as db:
+        members.leave(db, organisation_id=the_firm.id, account_id=colleague,
+                      now=provider.clock.now())
+        db.commit()
+
+    assert introspect(app_client, rp.client, tokens["access_token"]) == {"active": False}
+
+
+def test_the_released_organisation_id_addresses_its_postfach(
+    app_client: TestClient, browser: Browser, provider: Provider
+) -> None:
+    """The `organization` claim is the recipient a client names to write to the firm."""
+    the_firm = firm(provider)
+    rp = org_rp(app_client, provider)
+    released = userinfo(
+        app_client, acting_for_org(app_client, browser, rp, the_firm)["access_token"]
+    )["organization"]
+
+    with provider.sessions() as db:
+        found = resolve(db, client_id=rp.client.client_id,
+                        recipient=Recipient(organization=released))
+    assert found.organisation_id == the_firm.id
