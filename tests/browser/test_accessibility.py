@@ -440,6 +440,11 @@ def test_befugnis_and_organisation_consent_pages(
     audit("signin/login.html", "for a client asking for organization")
     _log_in(page, JONAS, JONAS_PASSWORD)
     audit("interaction/acting_as.html", "personal or the demo company")
+    # The radios are `required`; without that the server answers the empty choice itself.
+    page.evaluate("document.querySelectorAll('[name=acting_as]').forEach(e => e.required = false)")
+    page.get_by_role("button", name="Weiter").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit("interaction/acting_as.html", "nothing chosen")
     page.get_by_label("für Weinhaus Cochem GmbH").check()
     page.get_by_role("button", name="Weiter").click()
     audit("interaction/consent.html", "with the organisation's claims")
