@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 TEST_WORKERS ?= auto
 SERVE_ARGS ?=
 
-.PHONY: all install run test lint typecheck openapi bench clean distclean catalogs messages
+.PHONY: all install run test lint typecheck openapi bench bench-postfach clean distclean catalogs messages
 
 all: test
 
@@ -97,6 +97,11 @@ bench: $(STAMP)
 	  echo "bench/run.py does not exist yet: the benchmark arrives with issue 5" >&2; \
 	  exit 1; \
 	fi
+	$(PY) bench/postfach.py
+
+# The Postfach alone (issue 13): deposits per second over HTTP, the list with 100,000 messages.
+bench-postfach: $(STAMP)
+	$(PY) bench/postfach.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis \

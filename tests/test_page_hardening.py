@@ -472,10 +472,18 @@ def test_u01_streamed_body_without_length_over_cap_is_413(
         _stream_into_app, app_client.app, path, content_type
     )
     assert status == 413
-    assert json.loads(body) == {
-        "error": "invalid_request",
-        "error_description": "request body too large",
-    }
+    if path.startswith("/api/"):  # problem details there (RFC 9457)
+        assert json.loads(body) == {
+            "type": "about:blank",
+            "title": "payload_too_large",
+            "status": 413,
+            "detail": "request body too large",
+        }
+    else:
+        assert json.loads(body) == {
+            "error": "invalid_request",
+            "error_description": "request body too large",
+        }
     cap = provider.settings.body_limit_bytes
     assert cap < pulled <= cap + CHUNK, (cap, pulled)
 

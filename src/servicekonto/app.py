@@ -18,22 +18,28 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from servicekonto import __version__
+from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.means import TOTP_SEALING_PURPOSE
-from servicekonto.api import admin_clients, problems
+from servicekonto.api import account_postfach, admin_clients, problems
 from servicekonto.api import letters as letters_api
+from servicekonto.api import organizations as organizations_api
+from servicekonto.api import postfach as postfach_api
 from servicekonto.api import registration as registration_api
+from servicekonto.api import staff_administration as staff_administration_api
+from servicekonto.clients.schemas import is_machine_scope
 from servicekonto.clients.service import ClientCache
 from servicekonto.clock import Clock, SystemClock
 from servicekonto.db.engine import make_engine, make_session_factory, read_only_engine
 from servicekonto.eid.http_adapter import HttpEidServer
 from servicekonto.eid.port import EidServer
 from servicekonto.errors import ServiceKontoError
-from servicekonto.http.bearer import BearerValidator, Principal
+from servicekonto.http.bearer import BearerValidator, ClientAssertionValidator, Principal
 from servicekonto.http.refusals import LoginRequired
+from servicekonto.http.uploads import UPLOAD_BODY_LIMIT, UPLOAD_ROUTES
 from servicekonto.letters.store import LetterStore
 from servicekonto.logging_setup import FailureStreak
 from servicekonto.mail.service import deliver_mail_due, mail_transport
-from servicekonto.oidc import access, logout
+from servicekonto.oidc import access, client_auth, logout
 from servicekonto.oidc import errors as oauth_errors
 from servicekonto.oidc import routes as oidc_routes
 from servicekonto.oidc.keystore import KeyStore
@@ -61,14 +67,18 @@ from servicekonto.web import errors as error_pages
 from servicekonto.web.input_guard import refuse_control_characters
 from servicekonto.web.metrics import metrics_router
 from servicekonto.web.middleware import EdgeMiddleware
-from servicekonto.web.pages import login_redirect
+from servicekonto.web.pages import error_page, login_redirect
 from servicekonto.web.rendering import Renderer
 from servicekonto.web.routes import account, interaction
+from servicekonto.web.routes import administration as administration_pages
 from servicekonto.web.routes import credentials as credential_pages
 from servicekonto.web.routes import dispatch as dispatch_pages
 from servicekonto.web.routes import eid as eid_pages
 from servicekonto.web.routes import legal as legal_pages
 from servicekonto.web.routes import logout as logout_pages
+from servicekonto.web.routes import members as member_pages
+from servicekonto.web.routes import organizations as organization_pages
+from servicekonto.web.routes import postfach as postfach_pages
 from servicekonto.web.routes import recovery as recovery_pages
 from servicekonto.web.routes import registration as registration_pages
 from servicekonto.web.routes import security as security_pages
@@ -125,11 +135,36 @@ def bearer_validator(provider: Provider) -> BearerValidator:
         valid = access.validate(db, provider, token, now=provider.clock.now())
         if valid is None:
             return None
+        grant = valid.authorization
         return Principal(
             client_id=str(valid.claims.get("client_id", "")),
             subject=str(valid.claims.get("sub", "")),
             scopes=frozenset(valid.scopes),
-            account_id=valid.authorization.account_id if valid.authorization else None,
+            account_id=grant.account_id if grant else None,
+            amr=frozenset(grant.amr) if grant else frozenset(),
+            level=TrustLevel.parse(grant.acr) if grant else None,
+        )
+
+    return validate
+
+
+def client_assertion_validator(provider: Provider) -> ClientAssertionValidator:
+    """Adapts the protocol layer's private_key_jwt check (`oidc.client_auth`) for the JSON API:
+    the Postfach deposit accepts a client's assertion instead of a token (issue 13)."""
+
+    def validate(db: Session, assertion_type: str, assertion: str, endpoint: str) -> Principal:
+        client = client_auth.authenticate(
+            db,
+            provider,
+            authorization_header=None,
+            form={"client_assertion_type": assertion_type, "client_assertion": assertion},
+            endpoint_url=endpoint,
+            now=provider.clock.now(),
+        )
+        return Principal(
+            client_id=client.client_id,
+            subject=client.client_id,
+            scopes=frozenset(s for s in client.scopes if is_machine_scope(s)),
         )
 
     return validate
@@ -203,6 +238,19 @@ def server_error_response(request: Request) -> Response:
     if answers_json(path):
         return problems.problem(500, "internal_server_error", "internal error")
     return error_pages.server_error_page(request)
+
+
+def too_large_response(request: Request) -> Response:
+    """The 413 of an upload route (its own body cap, `http.uploads`): problem details for the
+    API, a page that says the limits for people."""
+    if request.url.path.startswith("/api/"):
+        return problems.problem(
+            413, "payload_too_large",
+            f"request body too large: at most 5 files of 10 MB ({UPLOAD_BODY_LIMIT} bytes in all)",
+        )
+    return error_page(
+        request, status=413, title_key="error.title", message_key="error.upload_too_large",
+    )
 
 
 class EmbeddedRegister:
@@ -334,6 +382,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     # What the request dependencies read (`servicekonto.http`); nothing else reads app.state.
     app.state.provider = provider
     app.state.bearer_validator = bearer_validator(provider)
+    app.state.client_assertion_validator = client_assertion_validator(provider)
     app.state.registration = build_registration(provider)
     app.state.letter_store = app.state.registration.letters
     app.state.renderer = Renderer(override_dir=settings.data_dir / "templates")
@@ -352,6 +401,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.add_exception_handler(LoginRequired, login_redirect)
 
     app.include_router(oidc_routes.router)
+    # Before any router with `/organizations/{id}`: its fixed paths (new, activate, revoke) win.
+    app.include_router(organization_pages.router)
     app.include_router(interaction.router)
     app.include_router(eid_pages.router)
     app.include_router(security_pages.router)
@@ -361,9 +412,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(recovery_pages.router)
     app.include_router(credential_pages.router)
     app.include_router(dispatch_pages.router)
+    app.include_router(postfach_pages.router)
+    app.include_router(member_pages.router)
+    app.include_router(administration_pages.router)
     app.include_router(letters_api.router)
     app.include_router(registration_api.router)
+    app.include_router(organizations_api.router)
     app.include_router(admin_clients.router)
+    app.include_router(account_postfach.router)
+    app.include_router(postfach_api.router)
+    app.include_router(staff_administration_api.router)
     if settings.dev_mode:  # the demo relying party exists only with the demo tenant (dev mode)
         app.include_router(demo_portal.router)
     app.include_router(legal_pages.router)
@@ -394,5 +452,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         hsts=settings.secure_cookies,
         name_worker=settings.dev_mode,
         on_error=server_error_response,
+        route_limits=[(method, path, UPLOAD_BODY_LIMIT) for method, path in UPLOAD_ROUTES],
+        on_too_large=too_large_response,
+        path_limits=((postfach_api.MESSAGES_PATH, postfach_api.DEPOSIT_BODY_LIMIT),),
     )
     return app

@@ -274,6 +274,11 @@ def demo(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = 
             f"({organisation['administration']})"
         )
     typer.echo("  four-eyes on: " + ", ".join(result["four_eyes"]))
+    postfach = result["postfach"]
+    typer.echo(
+        f"  postfach {postfach['client_id']} deposited a Bescheid and status updates for "
+        f"{postfach['recipient']} (application {postfach['application_id']})"
+    )
     typer.echo(f"Open {provider.settings.issuer}/demo-portal and log in.")
 
 
@@ -557,6 +562,57 @@ def clients_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
     else:
         for v in views:
             typer.echo(f"{v.client_id}  {v.name}  {' '.join(v.grant_types)}")
+
+
+@clients_app.command("webhook")
+def clients_webhook(
+    client_id: Annotated[str, typer.Option(help="The client (Fachverfahren).")],
+    url: Annotated[
+        str | None, typer.Option(help="Where Postfach events go (https; http only in dev mode).")
+    ] = None,
+    remove: Annotated[bool, typer.Option("--remove", help="Stop sending events.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Set a client's Postfach webhook (delivered/read/recalled events, Standard Webhooks
+    HMAC-SHA256); prints the signing secret once. Setting it again replaces the secret."""
+    from servicekonto.errors import NotFound
+    from servicekonto.postfach import webhooks
+    from servicekonto.security.outbound import ForbiddenTarget
+    from servicekonto.security.sealing import Sealer
+
+    if remove == (url is not None):
+        typer.echo("error: give either --url or --remove", err=True)
+        raise typer.Exit(2)
+    provider = _provider()
+    with provider.sessions() as db:
+        if remove:
+            removed = webhooks.remove_webhook(db, client_id=client_id)
+            db.commit()
+            typer.echo("webhook removed" if removed else "no webhook was set")
+            return
+        assert url is not None
+        try:
+            registered = webhooks.register_webhook(
+                db,
+                client_id=client_id,
+                url=url,
+                sealer=Sealer(provider.settings.secret_key, webhooks.SEALING_PURPOSE),
+                allow_internal=provider.settings.dev_mode,
+                now=provider.clock.now(),
+            )
+        except NotFound as exc:
+            typer.echo(f"error: no client {client_id}", err=True)
+            raise typer.Exit(1) from exc
+        except ForbiddenTarget as exc:
+            typer.echo(f"error: the server must not call this URL: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        db.commit()
+    if as_json:
+        _print_json({"client_id": registered.client_id, "url": registered.url,
+                     "secret": registered.secret})
+    else:
+        typer.echo(f"webhook: {registered.url}")
+        typer.echo(f"secret:  {registered.secret}  (shown once)")
 
 
 @keys_app.command("rotate")

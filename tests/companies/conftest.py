@@ -20,3 +20,11 @@ def region(sessions: sessionmaker[Session]) -> dict[str, str]:
 @pytest.fixture
 def now(clock: FixedClock) -> datetime:
     return clock.now()
+
+
+# The applicant's page and API tests' app (tests/companies/apply_support.py).
+from tests.companies.apply_support import (  # noqa: E402, F401
+    app_provider,
+    apply_client,
+    apply_settings,
+)

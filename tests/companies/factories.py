@@ -14,9 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from servicekonto.accounts.service import create_account
+from servicekonto.blobs.port import BlobStore
+from servicekonto.blobs.sealed import PURPOSE, SealedBlobStore
+from servicekonto.blobs.service import DatabaseBlobStore
 from servicekonto.companies import review, service
 from servicekonto.companies.schemas import OrganisationForm
 from servicekonto.db.models import Administration, AuditEvent, Organisation
+from servicekonto.security.sealing import Sealer
 from servicekonto.sim.demo_seed import ADMINISTRATIONS
 from servicekonto.staff.service import REGISTRATION_OFFICER, grant
 from tests.support import FAST_HASHING
@@ -39,6 +43,15 @@ GMBH: dict[str, str] = {
     "postal_code": "56812",
     "locality": "Cochem",
 }
+
+
+#: The server secret of the service tests' blob store (sealed as the app seals, DESIGN §8).
+BLOB_SECRET = "companies-test-secret-0123456789abcdef"
+
+
+def store(db: Session) -> BlobStore:
+    """The sealed database blob store bound to `db`, as `blobs.stores.open_store` opens it."""
+    return SealedBlobStore(DatabaseBlobStore(db), Sealer(BLOB_SECRET, PURPOSE))
 
 
 def form(**overrides: str) -> OrganisationForm:
@@ -105,7 +118,7 @@ def draft(sessions: Sessions, now: datetime, applicant: str, *, documents: int =
             service.add_document(
                 db, applicant_id=applicant, organisation_id=created.id,
                 doc_type="handelsregisterauszug", data=PDF, content_type="application/pdf",
-                original_filename="HR-Auszug.pdf", scan_status="clean", now=now,
+                original_filename="HR-Auszug.pdf", scan_status="clean", store=store(db), now=now,
             )
         db.commit()
         return created.id

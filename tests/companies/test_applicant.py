@@ -35,6 +35,7 @@ from tests.companies.factories import (
     person,
     staff,
     state_of,
+    store,
     submitted,
 )
 
@@ -45,7 +46,7 @@ def add(db: Session, applicant: str, org: str, now: datetime, **overrides: objec
         "original_filename": "Gewerbe.pdf", "scan_status": "clean", **overrides,
     }
     return service.add_document(db, applicant_id=applicant, organisation_id=org, now=now,
-                                **arguments)  # type: ignore[arg-type]
+                                store=store(db), **arguments)  # type: ignore[arg-type]
 
 
 def test_a_document_goes_to_the_blobs_port_under_our_name_with_its_digest(
@@ -57,7 +58,7 @@ def test_a_document_goes_to_the_blobs_port_under_our_name_with_its_digest(
         document = service.add_document(
             db, applicant_id=applicant, organisation_id=org, doc_type="satzung", data=PDF,
             content_type="application/pdf", original_filename="../../etc/Satzung 2024.pdf",
-            scan_status="skipped", now=now,
+            scan_status="skipped", store=store(db), now=now,
         )
         db.commit()
         row = db.get(OrganisationDocument, document.id)
@@ -66,12 +67,13 @@ def test_a_document_goes_to_the_blobs_port_under_our_name_with_its_digest(
         assert row.original_filename == "Satzung 2024.pdf"  # display only, no path part
         assert (row.size, row.sha256) == (len(PDF), hashlib.sha256(PDF).hexdigest())
         stored = blobs.get(db, blob_id=row.blob_id)
-        assert stored is not None and stored.data == PDF
+        assert stored is not None and PDF not in stored.data  # sealed at rest
         content = service.document_for_applicant(db, applicant_id=applicant,
-                                                 organisation_id=org, document_id=document.id)
+                                                 organisation_id=org, document_id=document.id,
+                                                 store=store(db))
         assert content.data == PDF
         service.remove_document(db, applicant_id=applicant, organisation_id=org,
-                                document_id=document.id, now=now)
+                                document_id=document.id, store=store(db), now=now)
         db.commit()
         assert blobs.get(db, blob_id=row.blob_id) is None
     assert events_of(sessions, org) == [
@@ -247,13 +249,15 @@ def test_a_draft_is_discarded_with_its_documents_but_a_submission_stays(
     kept = submitted(sessions, now, applicant, register_number="HRB 1")
     gone = draft(sessions, now, applicant, documents=2)
     with sessions() as db:
-        service.discard_draft(db, applicant_id=applicant, organisation_id=gone, now=now)
+        service.discard_draft(db, applicant_id=applicant, organisation_id=gone,
+                              store=store(db), now=now)
         db.commit()
         assert db.get(Organisation, gone) is None
         assert db.scalar(select(func.count()).select_from(OrganisationDocument)) == 1
         assert len(blobs.ids_with_prefix(db, "organisation-document:")) == 1
         with pytest.raises(IllegalTransition):
-            service.discard_draft(db, applicant_id=applicant, organisation_id=kept, now=now)
+            service.discard_draft(db, applicant_id=applicant, organisation_id=kept,
+                                  store=store(db), now=now)
     assert events_of(sessions, gone)[-1] == "organisation.discarded"
 
 

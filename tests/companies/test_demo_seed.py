@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from servicekonto.accounts.means import TOTP_SEALING_PURPOSE
 from servicekonto.audit.service import verify_chain
+from servicekonto.blobs.stores import open_store
 from servicekonto.companies import review
 from servicekonto.companies.members import may_act_for, memberships_for
 from servicekonto.companies.service import document_content, documents_of
@@ -158,7 +159,7 @@ def test_officers_see_their_administrations_pending_application_and_not_the_othe
 
 
 def test_the_sample_documents_passed_the_upload_checks_and_say_they_are_samples(
-    sessions: sessionmaker[Session], seeded: dict[str, Any]
+    sessions: sessionmaker[Session], seeded: dict[str, Any], demo_settings: Settings
 ) -> None:
     expected = {
         "Bäckerei Zeller e. K.": ["handelsregisterauszug", "gewerbeanmeldung"],
@@ -174,7 +175,8 @@ def test_the_sample_documents_passed_the_upload_checks_and_say_they_are_samples(
                 assert document.content_type == "application/pdf"
                 assert document.scan_status == "skipped"  # no clamd in the tests
                 data = document_content(db, organisation_id=organisation_id,
-                                        document_id=document.id).data
+                                        document_id=document.id,
+                                        store=open_store(demo_settings, db)).data
                 text = PdfReader(io.BytesIO(data)).pages[0].extract_text()
                 assert SAMPLE_MARK.split(" – ")[0] in text and name.split()[0] in text
 

@@ -20,6 +20,7 @@ from tests.companies.factories import (
     person,
     staff,
     state_of,
+    store,
     submitted,
 )
 
@@ -69,7 +70,8 @@ def test_a_foreign_id_is_not_found_like_a_missing_one(
     calls = {
         "open": lambda db, org: review.get_for_staff(db, staff_id=officer, organisation_id=org),
         "download": lambda db, org: review.document_for_staff(
-            db, staff_id=officer, organisation_id=org, document_id=documents[0].id),
+            db, staff_id=officer, organisation_id=org, document_id=documents[0].id,
+            store=store(db)),
         "decide": lambda db, org: review.decide(
             db, staff_id=officer, organisation_id=org, decision="approve", reason="Passt.",
             now=now, issuer=ISSUER),
@@ -97,13 +99,13 @@ def test_a_document_is_reached_only_through_its_own_organisation(
                                         organisation_id=world["zell_org"]).documents[0]
         own = review.document_for_staff(db, staff_id=world["zell_officer"],
                                         organisation_id=world["zell_org"],
-                                        document_id=zell_doc.id)
+                                        document_id=zell_doc.id, store=store(db))
         assert own.data == PDF and own.document.sha256 == zell_doc.sha256
         # the Cochem officer's own organisation id with Zell's document id
         with pytest.raises(NotFound):
             review.document_for_staff(db, staff_id=world["cochem_officer"],
                                       organisation_id=world["cochem_org"],
-                                      document_id=zell_doc.id)
+                                      document_id=zell_doc.id, store=store(db))
 
 
 def test_supervisors_act_on_their_administration_only(

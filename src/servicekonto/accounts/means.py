@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -504,13 +505,23 @@ def second_factor_state(db: Session, session: ActiveSession) -> SecondFactor:
     TOTP's login at `low`. `unbound`: `otp` from an app that was enrolled with the password
     alone (module doc). `missing`: a password-only session.
     """
-    if AMR_HARDWARE_KEY in session.amr or session.level >= TrustLevel.SUBSTANTIAL:
+    return authentication_second_factor(
+        db, account_id=session.account_id, amr=session.amr, level=session.level
+    )
+
+
+def authentication_second_factor(
+    db: Session, *, account_id: str, amr: Collection[str], level: TrustLevel
+) -> SecondFactor:
+    """`second_factor_state` of any authentication by its `amr` and level: a session's, or the
+    one behind an access token (the staff JSON API asks it of the token's grant)."""
+    if AMR_HARDWARE_KEY in amr or level >= TrustLevel.SUBSTANTIAL:
         return "bound"
-    if AMR_OTP not in session.amr:
+    if AMR_OTP not in amr:
         return "missing"
     # One active TOTP per account (`start_totp_enrolment`), so it is the one this session used
     # unless it was replaced since, which needs blocking or removing the old one first.
-    return "bound" if has_bound_totp(db, session.account_id) else "unbound"
+    return "bound" if has_bound_totp(db, account_id) else "unbound"
 
 
 def totp_state(db: Session, account_id: str) -> SecondFactor:

@@ -19,6 +19,11 @@ RESOURCE_SERVER_SCOPE = "tokens:introspect"
 MACHINE_SCOPES = frozenset(
     {"letters:dispatch", "postfach:deliver", "payments:request", RESOURCE_SERVER_SCOPE}
 )
+#: Machine scopes a client may also hold beside the code flow, when it has the
+#: client_credentials grant too: a Fachverfahren deposits (`postfach:deliver`) for the people who
+#: consented `postfach` to the very same client_id (issue 13). The authorization endpoint never
+#: grants a machine scope, so they still appear in client-credentials tokens only.
+DUAL_USE_SCOPES = frozenset({"postfach:deliver"})
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 
@@ -28,10 +33,15 @@ def is_machine_scope(scope: str) -> bool:
 
 def misplaced_machine_scopes(grant_types: list[str], scopes: list[str]) -> list[str]:
     """The machine scopes of a client that is not a machine client (one whose only grant is
-    client_credentials): its code-flow tokens would carry them for an end user."""
-    if set(grant_types) == {"client_credentials"}:
+    client_credentials): its code-flow tokens would carry them for an end user. A dual-use
+    scope is allowed beside the code flow when the client also has client_credentials."""
+    grants = set(grant_types)
+    if grants == {"client_credentials"}:
         return []
-    return sorted(s for s in scopes if is_machine_scope(s))
+    dual = "client_credentials" in grants
+    return sorted(
+        s for s in scopes if is_machine_scope(s) and not (dual and s in DUAL_USE_SCOPES)
+    )
 
 
 def check_redirect_uri(uri: str) -> str:
@@ -97,7 +107,7 @@ class ClientCreate(BaseModel):
         if misplaced:
             raise ValueError(
                 f"scopes {' '.join(misplaced)} are reserved to clients whose only grant type is"
-                " client_credentials"
+                " client_credentials (postfach:deliver: or that also have client_credentials)"
             )
         return self
 

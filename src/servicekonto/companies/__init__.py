@@ -7,7 +7,10 @@ Layer 4 (DESIGN §6): it uses staff, letters, blobs, mail and audit below it; no
 * `service` — the applicant: draft, documents, submit, answer a request, activate; block;
 * `review` — the Registrierungsstelle: queue, case, notes, decisions, four-eyes, suspension;
 * `members` — invitations, roles, client permissions, leaving; `memberships_for` and
-  `may_act_for` for the login;
+  `may_act_for` for the login; the organisation's page (`organisation_for_member`,
+  `organisation_clients`, `people`);
+* `staffing` — the operator's staff management; `administration_staff` — the same, scoped to
+  the administrations an `administration_admin` administers (page and JSON API);
 * `states` — the life cycle; `lifecycle` — the one conditional UPDATE that moves it;
 * `validation`, `legal_forms` — register data per legal form; `responsibility` — postal code to
   administration; `errors`, `messages` — stable codes and their German texts.

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from servicekonto.errors import Conflict, Forbidden, InvalidInput, NotFound
+from servicekonto.uploads.errors import UploadRefused
 
 
 class Problem(StrEnum):
@@ -55,6 +56,7 @@ class Problem(StrEnum):
     ROLE_UNKNOWN = "role_unknown"
     CLIENT_UNKNOWN = "client_unknown"
     STATE_UNKNOWN = "state_unknown"
+    DOCUMENTS_REQUIRED = "documents_required"
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,21 @@ class InvalidOrganisation(InvalidInput):
     def __init__(self, problems: list[FieldProblem]) -> None:
         self.problems = tuple(problems)
         super().__init__("; ".join(f"{p.field}: {p.code.value}" for p in self.problems))
+
+
+class ApplicationRefused(InvalidInput):
+    """An application (form and files together) with field problems, a refused upload, or
+    both: everything a person must fix at once. `upload` is the first refused file, if any."""
+
+    code = "invalid_application"
+
+    def __init__(self, problems: list[FieldProblem], upload: UploadRefused | None) -> None:
+        self.problems = tuple(problems)
+        self.upload = upload
+        parts = [f"{p.field}: {p.code.value}" for p in self.problems]
+        if upload is not None:
+            parts.append(f"documents: {upload.description}")
+        super().__init__("; ".join(parts))
 
 
 class OutsideRegion(InvalidInput):
@@ -181,6 +198,7 @@ class InvitationForOtherAddress(Forbidden):
 #: Every error class of this package with its own code (for the message catalogue's test).
 ERRORS: tuple[type[InvalidInput | Conflict | Forbidden | NotFound], ...] = (
     InvalidOrganisation,
+    ApplicationRefused,
     OutsideRegion,
     ResponsibilityUnclear,
     IllegalTransition,

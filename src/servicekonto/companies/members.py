@@ -37,6 +37,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from servicekonto.accounts.service import attributes_of
 from servicekonto.audit.service import record
 from servicekonto.companies import lifecycle, revocation
 from servicekonto.companies.errors import (
@@ -53,6 +54,7 @@ from servicekonto.companies.errors import (
 )
 from servicekonto.companies.legal_forms import legal_form
 from servicekonto.companies.states import State
+from servicekonto.companies.views import OrganisationView
 from servicekonto.db.models import (
     Account,
     AuditEvent,
@@ -74,8 +76,10 @@ __all__ = [
     "MEMBER",
     "ROLES",
     "ActivityEntry",
+    "ClientChoice",
     "InvitationView",
     "IssuedInvitation",
+    "MemberOrganisation",
     "MemberView",
     "Membership",
     "accept_invitation",
@@ -87,7 +91,10 @@ __all__ = [
     "may_act_for",
     "members_of",
     "memberships_for",
+    "organisation_clients",
+    "organisation_for_member",
     "pending_invitations",
+    "people",
     "remove_member",
     "set_client_permissions",
     "set_role",
@@ -158,6 +165,8 @@ class InvitationView:
     role: str
     created_at: datetime
     expires_at: datetime
+    #: The admin who sent it (None once their account is gone); `people` names them.
+    invited_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +175,30 @@ class ActivityEntry:
     event: str
     actor: str
     details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class MemberOrganisation:
+    """The organisation as its members see it, with the viewer's role."""
+
+    organisation: OrganisationView
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ADMIN
+
+
+@dataclass(frozen=True)
+class ClientChoice:
+    """An online service a member can be allowed to use for the organisation."""
+
+    client_id: str
+    name: str
+
+
+#: Clients that ask for this scope act for organisations (DESIGN §9): the choices an admin has.
+ORGANIZATION_SCOPE: Final = "organization"
 
 
 # -- for the login ------------------------------------------------------------------------------
@@ -214,6 +247,61 @@ def may_act_for(db: Session, *, account_id: str, organisation_id: str, client_id
         )
     )
     return allowed is not None
+
+
+# -- for the organisation's pages ---------------------------------------------------------------
+
+
+def organisation_for_member(
+    db: Session, *, organisation_id: str, account_id: str
+) -> MemberOrganisation:
+    """The activated organisation and the member's role; NotFound for everyone else and for
+    an organisation that is not activated (the same answer as for an id that does not exist)."""
+    row = db.execute(
+        select(Organisation, OrganisationMember.role)
+        .join(OrganisationMember, OrganisationMember.organisation_id == Organisation.id)
+        .where(
+            Organisation.id == organisation_id,
+            OrganisationMember.account_id == account_id,
+            Organisation.state == State.ACTIVATED.value,
+        )
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None:
+        raise NotFound("no such organisation")
+    organisation, role = row
+    return MemberOrganisation(organisation=OrganisationView.of(organisation), role=role)
+
+
+def organisation_clients(db: Session) -> list[ClientChoice]:
+    """The enabled clients registered for scope `organization`, by name: only they can ask a
+    person to act for an organisation, so only they are worth allowing."""
+    rows = db.execute(
+        select(Client.client_id, Client.name, Client.scopes)
+        .where(Client.disabled.is_(False))
+        .order_by(Client.name, Client.client_id)
+    ).all()
+    return [
+        ClientChoice(client_id=row.client_id, name=row.name)
+        for row in rows
+        if ORGANIZATION_SCOPE in (row.scopes or [])
+    ]
+
+
+def people(db: Session, *, account_ids: Collection[str]) -> dict[str, str]:
+    """How the organisation's pages name accounts (activity, inviter): the name where the
+    account has one, else its e-mail address. Ids without an account are left out."""
+    wanted = sorted(set(account_ids))
+    if not wanted:
+        return {}
+    labels: dict[str, str] = {}
+    for account in db.scalars(select(Account).where(Account.id.in_(wanted))):
+        attributes = attributes_of(account)
+        name = " ".join(
+            str(attributes[n].value) for n in ("given_name", "family_name") if n in attributes
+        )
+        labels[account.id] = name or account.email or ""
+    return labels
 
 
 # -- for the organisation's admins --------------------------------------------------------------
@@ -643,6 +731,7 @@ def _invitation_view(row: OrganisationInvitation, organisation_name: str) -> Inv
     return InvitationView(
         id=row.id, organisation_id=row.organisation_id, organisation_name=organisation_name,
         email=row.email, role=row.role, created_at=row.created_at, expires_at=row.expires_at,
+        invited_by=row.invited_by,
     )
 
 

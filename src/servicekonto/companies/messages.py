@@ -88,8 +88,15 @@ GERMAN: Final[dict[str, str]] = {
     "role_unknown": "Bitte wählen Sie die Rolle: Administrator/in oder Mitglied.",
     "client_unknown": "Einen dieser Online-Dienste gibt es nicht.",
     "state_unknown": "Diesen Bearbeitungsstand gibt es nicht.",
+    "documents_required": (
+        "Bitte laden Sie mindestens ein begründendes Dokument hoch, zum Beispiel einen "
+        "Handelsregisterauszug oder eine Gewerbeanmeldung."
+    ),
     # errors
     "invalid_organisation": "Bitte prüfen Sie die markierten Angaben.",
+    "invalid_application": (
+        "Bitte prüfen Sie die markierten Angaben. Es wurde nichts gespeichert."
+    ),
     "outside_region": (
         "Die Geschäftsadresse liegt außerhalb des Landkreises Cochem-Zell. Für diese Adresse "
         "ist keine der Verwaltungen dieses ServiceKontos zuständig; bitte wenden Sie sich an "

@@ -29,6 +29,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from servicekonto.audit.service import record
+from servicekonto.blobs.port import BlobStore
 from servicekonto.companies import lifecycle, revocation
 from servicekonto.companies.errors import (
     ConcurrentDecision,
@@ -151,12 +152,12 @@ def get_for_staff(db: Session, *, staff_id: str, organisation_id: str) -> StaffC
 
 
 def document_for_staff(
-    db: Session, *, staff_id: str, organisation_id: str, document_id: str
+    db: Session, *, staff_id: str, organisation_id: str, document_id: str, store: BlobStore
 ) -> DocumentContent:
-    """A document's bytes for viewing; NotFound outside the scope or for another
-    organisation's document."""
+    """A document's bytes for viewing, opened from `store` (`blobs.stores.open_store`); NotFound
+    outside the scope or for another organisation's document."""
     row = lifecycle.load_scoped(db, organisation_id, staff=staff_id, role=REVIEW_ROLES)
-    return document_content(db, organisation_id=row.id, document_id=document_id)
+    return document_content(db, organisation_id=row.id, document_id=document_id, store=store)
 
 
 def add_note(

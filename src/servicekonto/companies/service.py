@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -24,9 +26,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from servicekonto.audit.service import record
-from servicekonto.blobs import service as blobs
+from servicekonto.blobs.port import BlobStore
 from servicekonto.companies import lifecycle
 from servicekonto.companies.errors import (
+    ApplicationRefused,
     ConcurrentDecision,
     DocumentsMissing,
     FieldProblem,
@@ -55,9 +58,22 @@ from servicekonto.companies.views import (
     OrganisationView,
 )
 from servicekonto.db.base import new_id
-from servicekonto.db.models import Organisation, OrganisationDecision, OrganisationDocument
+from servicekonto.db.models import (
+    Administration,
+    Organisation,
+    OrganisationDecision,
+    OrganisationDocument,
+)
 from servicekonto.errors import NotFound
+from servicekonto.letters.organisation import (
+    consume_organisation_letter,
+    verify_organisation_code,
+)
 from servicekonto.register.normalise import fold
+from servicekonto.security.passwords import PasswordHashing
+from servicekonto.uploads.check import CheckedFile, IncomingFile, check_batch
+from servicekonto.uploads.errors import UploadRefused
+from servicekonto.uploads.scan import MalwareScanner, scan_file
 
 __all__ = [
     "ACCEPTED_SCAN_STATUSES",
@@ -67,7 +83,12 @@ __all__ = [
     "MAX_DOCUMENT_BYTES",
     "MAX_OPEN_APPLICATIONS",
     "MAX_TEXT",
+    "Upload",
+    "activate_with_letter",
     "add_document",
+    "administration_names",
+    "answer_request",
+    "apply",
     "block",
     "clean_reason",
     "complete_activation",
@@ -79,6 +100,7 @@ __all__ = [
     "history_for_applicant",
     "list_for_applicant",
     "remove_document",
+    "revoke_with_letter",
     "submit",
     "supplement",
     "update_draft",
@@ -197,12 +219,13 @@ def update_draft(
 
 def add_document(
     db: Session, *, applicant_id: str, organisation_id: str, doc_type: str, data: bytes,
-    content_type: str, original_filename: str, scan_status: str, now: datetime,
-    request_id: str = "",
+    content_type: str, original_filename: str, scan_status: str, store: BlobStore,
+    now: datetime, request_id: str = "",
 ) -> DocumentView:
     """Store a founding document that the upload checks have passed: the bytes go to the blobs
-    port under a name of ours, the metadata (with its SHA-256) into organisation_documents.
-    The original file name is kept for display only."""
+    port (`store`: the sealed store of `blobs.stores.open_store`, bound to `db`) under a name of
+    ours, the metadata (with its SHA-256) into organisation_documents. The original file name
+    is kept for display only."""
     row = _own(db, applicant_id, organisation_id)
     if row.state not in EDITABLE:
         raise IllegalTransition(action="add_document", state=row.state)
@@ -230,7 +253,7 @@ def add_document(
         raise TooManyDocuments(f"at most {MAX_DOCUMENTS} documents per application")
     document_id = new_id()
     blob_id = f"{_BLOB_PREFIX}{document_id}"
-    blobs.put(db, blob_id=blob_id, data=data, content_type=content_type, now=now,
+    store.put(blob_id=blob_id, data=data, content_type=content_type, now=now,
               max_bytes=MAX_DOCUMENT_BYTES)
     document = OrganisationDocument(
         id=document_id,
@@ -257,8 +280,8 @@ def add_document(
 
 
 def remove_document(
-    db: Session, *, applicant_id: str, organisation_id: str, document_id: str, now: datetime,
-    request_id: str = "",
+    db: Session, *, applicant_id: str, organisation_id: str, document_id: str, store: BlobStore,
+    now: datetime, request_id: str = "",
 ) -> None:
     """Take a document out of a draft (once submitted, what the officers saw stays)."""
     row = _own(db, applicant_id, organisation_id)
@@ -271,7 +294,7 @@ def remove_document(
     )
     if document is None:
         raise NotFound("no such document")
-    blobs.delete(db, [document.blob_id])
+    store.delete([document.blob_id])
     db.delete(document)
     db.flush()
     record(
@@ -282,7 +305,8 @@ def remove_document(
 
 
 def discard_draft(
-    db: Session, *, applicant_id: str, organisation_id: str, now: datetime, request_id: str = "",
+    db: Session, *, applicant_id: str, organisation_id: str, store: BlobStore, now: datetime,
+    request_id: str = "",
 ) -> None:
     """Delete a draft and its documents (a draft was never seen by anyone else). Submitted
     applications stay: they are the Registrierungsstelle's record."""
@@ -292,7 +316,7 @@ def discard_draft(
     blob_ids = list(db.scalars(
         select(OrganisationDocument.blob_id).where(OrganisationDocument.organisation_id == row.id)
     ))
-    blobs.delete(db, blob_ids)
+    store.delete(blob_ids)
     db.delete(row)  # documents and history rows go with it (ON DELETE CASCADE)
     db.flush()
     record(
@@ -382,6 +406,172 @@ def block(
     return _view(db, row.id)
 
 
+# -- the surfaces' steps: a whole application, documents with an answer, the letter's codes ------
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as a request brought it, with the document type the person chose for it."""
+
+    doc_type: str
+    file: IncomingFile
+
+
+def apply(
+    db: Session, *, applicant_id: str, form: OrganisationForm, uploads: Sequence[Upload],
+    store: BlobStore, scanner: MalwareScanner | None, scan_required: bool, now: datetime,
+    request_id: str = "",
+) -> OrganisationView:
+    """A whole application in one step, as the page and the API send it: the data, the founding
+    documents (checked as DESIGN §8 says, scanned, stored sealed) and the submission.
+
+    All or nothing: every problem of the form and the first refused file together raise
+    `ApplicationRefused` before anything is written; OutsideRegion, ResponsibilityUnclear,
+    TooManyApplications, RegisterEntryTaken and a scan refusal (`UploadRefused`) come later,
+    and the caller rolls the transaction back (its blob store undoes what was put)."""
+    problems: list[FieldProblem] = []
+    try:
+        validate(form, today=_today(now))
+    except InvalidOrganisation as exc:
+        problems.extend(exc.problems)
+    checked = _check_uploads(uploads, problems, required=True)
+    created = create_draft(db, applicant_id=applicant_id, form=form, now=now,
+                           request_id=request_id)
+    _store_uploads(db, applicant_id=applicant_id, organisation_id=created.id, uploads=uploads,
+                   checked=checked, store=store, scanner=scanner, scan_required=scan_required,
+                   now=now, request_id=request_id)
+    return submit(db, applicant_id=applicant_id, organisation_id=created.id, now=now,
+                  request_id=request_id)
+
+
+def answer_request(
+    db: Session, *, applicant_id: str, organisation_id: str, answer: str,
+    uploads: Sequence[Upload], store: BlobStore, scanner: MalwareScanner | None,
+    scan_required: bool, now: datetime, request_id: str = "",
+) -> OrganisationView:
+    """info_requested → submitted with an answer, further documents, or both (`supplement`);
+    the documents are checked, scanned and stored as in `apply`, all or nothing."""
+    row = _own(db, applicant_id, organisation_id)
+    if row.state != State.INFO_REQUESTED:
+        raise IllegalTransition(action=Action.SUPPLEMENT.value, state=row.state)
+    problems: list[FieldProblem] = []
+    try:
+        text = clean_reason(answer, field="answer", required=None)
+    except InvalidOrganisation as exc:
+        problems.extend(exc.problems)
+        text = None
+    checked = _check_uploads(uploads, problems, required=False)
+    if text is None and not checked and not problems:
+        raise ApplicationRefused([FieldProblem("answer", Problem.ANSWER_REQUIRED)], None)
+    _store_uploads(db, applicant_id=applicant_id, organisation_id=row.id, uploads=uploads,
+                   checked=checked, store=store, scanner=scanner, scan_required=scan_required,
+                   now=now, request_id=request_id)
+    lifecycle.move(
+        db, row=row, action=Action.SUPPLEMENT, actor=applicant_id, now=now, reason=text,
+        values={"submitted_at": now}, request_id=request_id,
+    )
+    return _view(db, row.id)
+
+
+def _check_uploads(
+    uploads: Sequence[Upload], problems: list[FieldProblem], *, required: bool
+) -> list[CheckedFile]:
+    """The uploads' checks (DESIGN §8); raises ApplicationRefused with `problems` and the
+    first refused file when anything is wrong."""
+    refused: UploadRefused | None = None
+    checked: list[CheckedFile] = []
+    if any(upload.doc_type not in DOC_TYPES for upload in uploads):
+        problems.append(FieldProblem("doc_type", Problem.DOC_TYPE_UNKNOWN))
+    if not uploads and required:
+        problems.append(FieldProblem("documents", Problem.DOCUMENTS_REQUIRED))
+    elif uploads:
+        try:
+            checked = check_batch([upload.file for upload in uploads])
+        except UploadRefused as exc:
+            refused = exc
+    if problems or refused is not None:
+        raise ApplicationRefused(problems, refused)
+    return checked
+
+
+def _store_uploads(
+    db: Session, *, applicant_id: str, organisation_id: str, uploads: Sequence[Upload],
+    checked: Sequence[CheckedFile], store: BlobStore, scanner: MalwareScanner | None,
+    scan_required: bool, now: datetime, request_id: str,
+) -> None:
+    """Scan every file before storing any (an infected second file leaves the first unstored
+    even without the rollback), then store each with `add_document`."""
+    scans = [
+        scan_file(file.original, scanner=scanner, required=scan_required, index=position,
+                  display_name=file.display_name)
+        for position, file in enumerate(checked, start=1)
+    ]
+    for upload, file, scan in zip(uploads, checked, scans, strict=True):
+        add_document(
+            db, applicant_id=applicant_id, organisation_id=organisation_id,
+            doc_type=upload.doc_type, data=file.data, content_type=file.content_type,
+            original_filename=file.display_name, scan_status=scan.status.value, store=store,
+            now=now, request_id=request_id,
+        )
+
+
+def activate_with_letter(
+    db: Session, *, hashing: PasswordHashing, account_id: str, organisation_id: str, code: str,
+    now: datetime, request_id: str = "",
+) -> OrganisationView | None:
+    """The activation letter's code, entered by the logged-in applicant: the organisation is
+    activated and they become its first administrator. None for a wrong, expired, used or void
+    code (and for the Widerrufscode: it never activates). Only the applicant: anyone else's
+    attempt is NotFound before a code is checked, so it costs the letter no attempt; a state
+    other than approved is IllegalTransition. The attempt is committed by the letters module
+    (`verify_organisation_code`), the rest by the caller."""
+    row = _own(db, account_id, organisation_id)
+    if row.state != State.APPROVED:
+        raise IllegalTransition(action=Action.ACTIVATE.value, state=row.state)
+    verified = verify_organisation_code(db, hashing=hashing, code=code, now=now,
+                                        organisation_id=row.id)
+    if verified is None or verified.purpose != "activation":
+        return None
+    if verified.applicant_account_id != account_id:  # the letter names whom it is for
+        return None
+    if consume_organisation_letter(db, verified=verified, now=now) is None:
+        return None
+    return complete_activation(db, organisation_id=row.id, account_id=account_id, now=now,
+                               request_id=request_id)
+
+
+def revoke_with_letter(
+    db: Session, *, hashing: PasswordHashing, reference: str, code: str, now: datetime,
+    request_id: str = "",
+) -> bool:
+    """The activation letter's Widerrufscode with the reference printed on the letter, entered
+    by someone at the business address who did not apply: the letter is used up and the
+    organisation blocked (`block`). False for every failure alike — unknown reference, wrong,
+    expired or used code, the activation code — so the answer tells nothing about either."""
+    if not reference.strip():
+        return False
+    verified = verify_organisation_code(db, hashing=hashing, code=code, now=now,
+                                        reference=reference)
+    if verified is None or verified.purpose != "revocation":
+        return False
+    if consume_organisation_letter(db, verified=verified, now=now) is None:
+        return False
+    block(db, organisation_id=verified.organisation_id, now=now, request_id=request_id)
+    return True
+
+
+def administration_names(db: Session, administration_ids: Collection[str]) -> dict[str, str]:
+    """id → name of these administrations (the applicant's pages name who reviews)."""
+    if not administration_ids:
+        return {}
+    rows = db.execute(
+        select(Administration.id, Administration.name).where(
+            Administration.id.in_(list(administration_ids))
+        )
+    )
+    return {row.id: row.name for row in rows}
+
+
 # -- reading ------------------------------------------------------------------------------------
 
 
@@ -424,10 +614,10 @@ def documents_for_applicant(
 
 
 def document_for_applicant(
-    db: Session, *, applicant_id: str, organisation_id: str, document_id: str
+    db: Session, *, applicant_id: str, organisation_id: str, document_id: str, store: BlobStore
 ) -> DocumentContent:
     row = _own(db, applicant_id, organisation_id)
-    return document_content(db, organisation_id=row.id, document_id=document_id)
+    return document_content(db, organisation_id=row.id, document_id=document_id, store=store)
 
 
 # -- helpers shared with the review side ---------------------------------------------------------
@@ -442,8 +632,11 @@ def documents_of(db: Session, organisation_id: str) -> list[DocumentView]:
     return [DocumentView.of(row) for row in rows]
 
 
-def document_content(db: Session, *, organisation_id: str, document_id: str) -> DocumentContent:
-    """The document's bytes; NotFound unless it belongs to this organisation."""
+def document_content(
+    db: Session, *, organisation_id: str, document_id: str, store: BlobStore
+) -> DocumentContent:
+    """The document's bytes, opened from `store` (the sealed store the documents were put in);
+    NotFound unless it belongs to this organisation."""
     row = db.scalar(
         select(OrganisationDocument).where(
             OrganisationDocument.id == document_id,
@@ -452,7 +645,7 @@ def document_content(db: Session, *, organisation_id: str, document_id: str) -> 
     )
     if row is None:
         raise NotFound("no such document")
-    stored = blobs.get(db, blob_id=row.blob_id)
+    stored = store.get(blob_id=row.blob_id)
     if stored is None:
         log.error("document %s has no stored content", row.id)
         raise NotFound("no such document")

@@ -53,11 +53,23 @@ async def form_data(request: Request) -> Form:
     return Form(await read_form(request, max_fields=MAX_FIELDS))
 
 
-def check_post(request: Request, form: dict[str, str]) -> None:
-    """Refuse a cross-site post: foreign Origin/Referer, or no matching CSRF token."""
+def check_post(request: Request, form: dict[str, str], *, referrer_free: bool = False) -> None:
+    """Refuse a cross-site post: foreign Origin/Referer, or no matching CSRF token.
+
+    `referrer_free`: the form sits on a page served with `Referrer-Policy: no-referrer` (its URL
+    holds a secret, e.g. an invitation link), from which browsers post `Origin: null` (Fetch,
+    "serializing a request origin"). There the browser's `Sec-Fetch-Site: same-origin` stands in
+    for the Origin; it is a forbidden header name, so no other site's page can send it, and the
+    CSRF token is checked as everywhere."""
     issuer = urlsplit(context_of(request).issuer)
     expected = f"{issuer.scheme}://{issuer.netloc}"
     origin = request.headers.get("origin")
+    if (
+        referrer_free
+        and origin == "null"
+        and request.headers.get("sec-fetch-site") == "same-origin"
+    ):
+        origin = expected
     if origin is None:
         referer = urlsplit(request.headers.get("referer", ""))
         origin = f"{referer.scheme}://{referer.netloc}" if referer.netloc else None
@@ -68,11 +80,14 @@ def check_post(request: Request, form: dict[str, str]) -> None:
 
 
 def posted_form(
-    *, max_fields: int = MAX_FIELDS, too_many: Callable[[], Exception] | None = None
+    *,
+    max_fields: int = MAX_FIELDS,
+    too_many: Callable[[], Exception] | None = None,
+    referrer_free: bool = False,
 ) -> Callable[[Request], Awaitable[Form]]:
     """A dependency: the page form, parsed and CSRF-checked. `too_many`: the error for more than
     `max_fields` fields, for a page that says what is too many in its own words (without it, the
-    status-wide 400 page)."""
+    status-wide 400 page). `referrer_free`: see `check_post`."""
 
     async def dependency(request: Request) -> Form:
         try:
@@ -85,7 +100,7 @@ def posted_form(
                 raise
             raise too_many() from None
         form = Form(pairs)
-        check_post(request, form)
+        check_post(request, form, referrer_free=referrer_free)
         return form
 
     return dependency

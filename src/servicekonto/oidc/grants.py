@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from servicekonto.clients.schemas import is_machine_scope
 from servicekonto.clients.service import ClientInfo
 from servicekonto.db.models import Account, Authorization, AuthorizationCode, RefreshToken
 from servicekonto.errors import InvalidGrant, InvalidRequest, InvalidScope, InvalidTarget
@@ -151,6 +152,10 @@ def client_credentials(
 ) -> TokenSet:
     """A token for the client itself; only its registered non-identity scopes (RFC 6749 §4.4)."""
     allowed = sorted(s for s in client.scopes if s not in STANDARD_SCOPES)
+    if client.grant_types != {"client_credentials"}:
+        # A client that also signs people in (a Fachverfahren that deposits, issue 13): its own
+        # token carries only its machine scopes, never a person's scope like `postfach`.
+        allowed = [s for s in allowed if is_machine_scope(s)]
     if "scope" in form:
         asked = form["scope"].split()
         if not asked or not set(asked) <= set(allowed):

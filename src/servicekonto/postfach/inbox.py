@@ -57,13 +57,14 @@ def list_messages(
     unread_only: bool = False,
     application_id: str | None = None,
     sender: str | None = None,
+    service: str | None = None,
     search: str | None = None,
     page: int = 1,
     page_size: int = 20,
 ) -> MessagePage:
     """One page of the Postfach, newest first, with the total under the filters and the unread
-    count of the whole Postfach. Filters: unread only, one application, one sender, words in
-    the title (case-insensitive)."""
+    count of the whole Postfach. Filters: unread only, one application, one sender, one
+    service, words in the title (case-insensitive)."""
     if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
         raise InvalidInput(f"page must be at least 1, page_size 1 to {MAX_PAGE_SIZE}")
     where: list[ColumnElement[bool]] = [box.owns(), _VISIBLE]
@@ -73,6 +74,8 @@ def list_messages(
         where.append(PostfachMessage.application_id == application_id)
     if sender:
         where.append(PostfachMessage.sender == sender)
+    if service:
+        where.append(PostfachMessage.service == service)
     if search and search.strip():
         where.append(func.lower(PostfachMessage.title).contains(search.strip().lower(),
                                                                 autoescape=True))
@@ -90,6 +93,31 @@ def list_messages(
     ).all()
     items = [MessageSummary.of(message, int(count)) for message, count in rows]
     return MessagePage(items, total, unread_count(db, box=box), page, page_size)
+
+
+def services(db: Session, *, box: Box) -> list[str]:
+    """The services that sent the visible messages of this Postfach, by name (the list's
+    filter offers them)."""
+    return list(db.scalars(
+        select(PostfachMessage.service).where(box.owns(), _VISIBLE)
+        .group_by(PostfachMessage.service).order_by(PostfachMessage.service)
+    ))
+
+
+def summary(db: Session, *, box: Box, message_id: str) -> MessageSummary:
+    """One line of the list without the body and without reading it: what a page shows of a
+    message the session's level does not open (its title and sender stay visible)."""
+    attachment_count = (
+        select(func.count()).where(PostfachAttachment.message_id == PostfachMessage.id)
+        .correlate(PostfachMessage).scalar_subquery()
+    )
+    row = db.execute(
+        select(PostfachMessage, attachment_count)
+        .where(PostfachMessage.id == message_id, box.owns(), _VISIBLE)
+    ).first()
+    if row is None:
+        raise NotFound("no such message")
+    return MessageSummary.of(row[0], int(row[1]))
 
 
 def unread_count(db: Session, *, box: Box) -> int:

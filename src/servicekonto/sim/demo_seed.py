@@ -27,6 +27,7 @@ from servicekonto.accounts.means import (
     set_up_bound_totp,
 )
 from servicekonto.accounts.service import create_account
+from servicekonto.blobs.stores import open_store
 from servicekonto.clients.schemas import ClientCreate
 from servicekonto.clients.service import create_client
 from servicekonto.companies import review
@@ -50,6 +51,7 @@ from servicekonto.settings import Settings
 from servicekonto.sim.demo_documents import sample_pdf
 from servicekonto.sim.demo_portal import CLIENT_ID as DEMO_PORTAL_ID
 from servicekonto.sim.demo_portal import demo_client_secret
+from servicekonto.sim.demo_postfach import seed_postfach
 from servicekonto.staff.service import (
     ADMINISTRATION_ADMIN,
     LETTER_DISPATCH,
@@ -351,7 +353,10 @@ def _clients(settings: Settings) -> list[tuple[str, ClientCreate]]:
                 redirect_uris=["http://127.0.0.1:9100/callback"],
                 post_logout_redirect_uris=["http://127.0.0.1:9100/"],
                 grant_types=["authorization_code", "refresh_token", "client_credentials"],
-                scopes=["openid", "profile", "email", "address", "offline_access", "api:read"],
+                # `postfach` (people consent to it) and `postfach:deliver` (its own token):
+                # the demo Fachverfahren deposits Anna's Bescheid (issue 13, `demo_postfach`).
+                scopes=["openid", "profile", "email", "address", "offline_access", "api:read",
+                        "postfach", "postfach:deliver"],
                 sector="gewerbe.cochem-zell.example",
             ),
         ),
@@ -433,6 +438,7 @@ def seed(
         for spec in PENDING_APPLICATIONS
     ]
     organisations.append(_seed_activated_company(db, settings=settings, now=now))
+    postfach = seed_postfach(db, settings=settings, now=now)
     return {
         "administrations": [a[1] for a in ADMINISTRATIONS],
         "accounts": accounts,
@@ -440,6 +446,7 @@ def seed(
         "four_eyes": list(FOUR_EYES),
         "clients": clients,
         "organizations": organisations,
+        "postfach": postfach,
     }
 
 
@@ -643,7 +650,8 @@ def _upload(
         companies.add_document(
             db, applicant_id=applicant_id, organisation_id=organisation_id, doc_type=doc_type,
             data=checked.data, content_type=checked.content_type,
-            original_filename=checked.display_name, scan_status=status.value, now=now,
+            original_filename=checked.display_name, scan_status=status.value,
+            store=open_store(settings, db), now=now,
         )
 
 

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import Request
 
 from servicekonto.errors import ControlCharacters
+from servicekonto.http.uploads import MAX_FILE_PARTS
 
 #: A control character (C0 but tab/LF/CR, DEL, C1) as it can appear in a URL-encoded form body or
 #: query string: percent-encoded (C1 as its UTF-8 bytes C2 80..C2 9F) or raw.
@@ -48,8 +50,9 @@ async def _body_has_control(request: Request) -> bool:
     if content_type == "application/x-www-form-urlencoded":
         return _ENCODED_CONTROL.search(await request.body()) is not None
     if content_type == "multipart/form-data":
-        # The same limits as the form readers (oidc.routes.form_pairs): the first call caches.
-        form = await request.form(max_files=0, max_fields=100)
+        # The same limits as the form readers (oidc.routes.form_pairs, http.uploads): the
+        # first call caches, so this parse is the one every reader of the request gets.
+        form = await request.form(max_files=MAX_FILE_PARTS, max_fields=100)
         return any(
             has_control_characters(k) or (isinstance(v, str) and has_control_characters(v))
             for k, v in form.multi_items()
@@ -63,11 +66,23 @@ async def _body_has_control(request: Request) -> bool:
     return False
 
 
-async def refuse_control_characters(request: Request) -> None:
-    """App-wide dependency: raise ControlCharacters (a 4xx) when any input holds one."""
+async def refuse_control_characters(request: Request) -> AsyncIterator[None]:
+    """App-wide dependency: raise ControlCharacters (a 4xx) when any input holds one. After the
+    response, the files of a multipart body are closed (their spooled temporary files), since
+    this parse is the one the routes read (`http.uploads`)."""
     if (
         has_control_characters(request.url.path)
         or _ENCODED_CONTROL.search(request.scope.get("query_string", b"")) is not None
         or (request.method in _BODY_METHODS and await _body_has_control(request))
     ):
         raise ControlCharacters("control characters are not allowed in the request")
+    try:
+        yield
+    finally:
+        if _is_multipart(request) and request.method in _BODY_METHODS:
+            await (await request.form()).close()  # the cached parse: no second read
+
+
+def _is_multipart(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return content_type == "multipart/form-data"

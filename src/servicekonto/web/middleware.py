@@ -9,7 +9,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from prometheus_client import Counter, Histogram
@@ -64,6 +64,10 @@ class PayloadTooLarge(Exception):
     pass
 
 
+def _is_api(scope: Scope) -> bool:
+    return str(scope["path"]).startswith("/api/")
+
+
 class EdgeMiddleware:
     def __init__(
         self,
@@ -73,10 +77,22 @@ class EdgeMiddleware:
         hsts: bool,
         on_error: Callable[[Request], Response] | None = None,
         name_worker: bool = False,
+        route_limits: Sequence[tuple[str, str, int]] = (),
+        on_too_large: Callable[[Request], Response] | None = None,
+        path_limits: tuple[tuple[str, int], ...] = (),
     ) -> None:
         self.app = app
         self.body_limit = body_limit
+        #: (path prefix, cap) for the few routes whose bodies are larger by design (the Postfach
+        #: deposit carries five base64 attachments); the first matching prefix wins.
+        self.path_limits = path_limits
         self.on_error = on_error
+        #: (method, full-match path pattern, cap): routes with a cap of their own (uploads,
+        #: `http.uploads`); their 413 is `on_too_large`'s answer (a page or problem details).
+        self.route_limits = [
+            (method, re.compile(pattern), limit) for method, pattern, limit in route_limits
+        ]
+        self.on_too_large = on_too_large
         self.headers = list(BASE_HEADERS)
         if hsts:
             self.headers.append(
@@ -103,10 +119,14 @@ class EdgeMiddleware:
             self._log(scope, 431, started, request_id)
             return
 
+        body_limit, own_limit = self._limit_for(scope)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.body_limit):
+        if declared is not None and (not declared.isdigit() or int(declared) > body_limit):
             refused = 413 if declared.isdigit() else 400
-            await self._reject(send, refused, request_id)
+            if refused == 413 and own_limit:
+                await self._too_large(scope, receive, send, request_id)
+            else:
+                await self._reject(send, refused, request_id, problem=_is_api(scope))
             self._log(scope, refused, started, request_id)
             return
         no_store = scope["path"].startswith(NO_STORE_PREFIXES)
@@ -123,7 +143,7 @@ class EdgeMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.body_limit:
+                if received > body_limit:
                     overflow = True
                     raise PayloadTooLarge
             return message
@@ -138,7 +158,10 @@ class EdgeMiddleware:
                 headers = list(message.get("headers", []))
                 if no_store and not any(name.lower() == b"cache-control" for name, _ in headers):
                     headers.append((b"cache-control", b"no-store"))
-                headers.extend(self.headers)
+                # A response that set one of these itself keeps its own (a download's sandbox
+                # CSP): a second header would be combined with it, not replace it.
+                present = {name.lower() for name, _ in headers}
+                headers.extend(h for h in self.headers if h[0] not in present)
                 headers.append((b"x-request-id", request_id.encode()))
                 message["headers"] = headers
             await send(message)
@@ -162,20 +185,64 @@ class EdgeMiddleware:
                 response = PlainTextResponse("Internal Server Error", status_code=500)
             await response(scope, receive, send_with_headers)
         if overflow and not response_started:
-            await self._reject(send, 413, request_id)
+            if own_limit:
+                await self._too_large(scope, receive, send, request_id)
+            else:
+                await self._reject(send, 413, request_id, problem=_is_api(scope))
             status_holder[0] = 413
         self._log(scope, status_holder[0], started, request_id)
 
+    def _limit_for(self, scope: Scope) -> tuple[int, bool]:
+        """(the body cap of this request, whether its route has a cap of its own)."""
+        for method, pattern, limit in self.route_limits:
+            if scope["method"] == method and pattern.fullmatch(scope["path"]):
+                return limit, True
+        for prefix, limit in self.path_limits:
+            if scope["path"].startswith(prefix):
+                return limit, False
+        return self.body_limit, False
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
+        """The 413 of a route with its own cap, in its surface's words (`on_too_large`)."""
+        if self.on_too_large is None:
+            await self._reject(send, 413, request_id)
+            return
+        response = self.on_too_large(Request(scope))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    *message.get("headers", []),
+                    *self.headers,
+                    (b"x-request-id", request_id.encode()),
+                ]
+            await send(message)
+
+        await response(scope, receive, send_with_headers)
+
     async def _reject(
-        self, send: Send, status: int, request_id: str, why: str = "request body too large"
+        self,
+        send: Send,
+        status: int,
+        request_id: str,
+        why: str = "request body too large",
+        *,
+        problem: bool = False,
     ) -> None:
-        body = json.dumps({"error": "invalid_request", "error_description": why}).encode()
+        """The OAuth error shape, or problem details (RFC 9457) under /api/."""
+        content_type = b"application/json"
+        payload: dict[str, Any] = {"error": "invalid_request", "error_description": why}
+        if problem:
+            content_type = b"application/problem+json"
+            title = "payload_too_large" if status == 413 else "invalid_request"
+            payload = {"type": "about:blank", "title": title, "status": status, "detail": why}
+        body = json.dumps(payload).encode()
         await send(
             {
                 "type": "http.response.start",
                 "status": status,
                 "headers": [
-                    (b"content-type", b"application/json"),
+                    (b"content-type", content_type),
                     (b"content-length", str(len(body)).encode()),
                     (b"x-request-id", request_id.encode()),
                     *self.headers,

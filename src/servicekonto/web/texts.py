@@ -350,4 +350,170 @@ TEXTS: Final[Mapping[str, Text]] = {
         "password reset",
         "Bitte geben Sie eine gültige E-Mail-Adresse ein, zum Beispiel name@beispiel.de."
     ),
+    # -- company registration, the applicant's pages (web/routes/organizations.py) --
+    "organizations.kind.company": N_("Unternehmen"),
+    "organizations.kind.verein": N_("Verein"),
+    "organizations.kind.freiberufler": N_("Freiberufler/Einzelunternehmen"),
+    "organizations.kind.stiftung": N_("Stiftung"),
+    "organizations.kind.public_body": N_("Öffentliche Stelle"),
+    "organizations.doc.handelsregisterauszug": N_("Handelsregisterauszug"),
+    "organizations.doc.gewerbeanmeldung": N_("Gewerbeanmeldung"),
+    "organizations.doc.vereinsregisterauszug": N_("Vereinsregisterauszug"),
+    "organizations.doc.satzung": N_("Satzung"),
+    "organizations.doc.vollmacht": N_("Vollmacht"),
+    "organizations.doc.other": N_("Sonstiges Dokument"),
+    "organizations.state.draft": N_("Entwurf"),
+    "organizations.state.submitted": N_("Eingereicht, wartet auf Prüfung"),
+    "organizations.state.in_review": N_("In Prüfung"),
+    "organizations.state.info_requested": N_("Rückfrage: Ihre Antwort wird benötigt"),
+    "organizations.state.approved": N_("Genehmigt: Aktivierungsbrief ist unterwegs"),
+    "organizations.state.rejected": N_("Abgelehnt"),
+    "organizations.state.activated": N_("Aktiv"),
+    "organizations.state.suspended": N_("Vorübergehend gesperrt"),
+    "organizations.state.closed": N_("Geschlossen"),
+    "organizations.step.submit": N_("Antrag eingereicht"),
+    "organizations.step.start_review": N_("Prüfung begonnen"),
+    "organizations.step.request_info": N_("Rückfrage der Registrierungsstelle"),
+    "organizations.step.supplement": N_("Ihre Antwort"),
+    "organizations.step.approve": N_("Genehmigt"),
+    "organizations.step.reject": N_("Abgelehnt"),
+    "organizations.step.activate": N_("Aktiviert"),
+    "organizations.step.suspend": N_("Vorübergehend gesperrt"),
+    "organizations.step.reinstate": N_("Wieder freigegeben"),
+    "organizations.step.close": N_("Geschlossen"),
+    "organizations.step.block": N_("Mit dem Widerrufscode gesperrt"),
+    "organizations.notice.submitted": N_(
+        "Ihr Antrag ist eingereicht. Die Registrierungsstelle prüft ihn; wir benachrichtigen "
+        "Sie per E-Mail."
+    ),
+    "organizations.notice.supplemented": N_(
+        "Ihre Antwort ist bei der Registrierungsstelle. Sie prüft den Antrag weiter."
+    ),
+    "organizations.notice.activated": N_(
+        "Das Unternehmenskonto ist aktiv. Sie sind seine erste Administratorin oder sein erster "
+        "Administrator und können nun Mitglieder einladen."
+    ),
+    "organizations.activate.wrong_code": N_(
+        "Der Aktivierungscode ist falsch, abgelaufen oder nicht mehr gültig. Nach drei falschen "
+        "Versuchen wird der Brief ungültig; die Registrierungsstelle kann einen neuen senden."
+    ),
+    "organizations.activate.not_applicant": N_(
+        "Aktivieren kann nur die Person, die den Antrag gestellt hat. Bitte melden Sie sich mit "
+        "deren ServiceKonto an. Haben Sie den Brief erhalten, ohne einen Antrag gestellt zu "
+        "haben, sperren Sie das Unternehmenskonto mit dem Widerrufscode."
+    ),
+    "organizations.activate.not_approved": N_(
+        "Dieser Antrag ist nicht (mehr) genehmigt. Aktivieren lässt sich nur ein genehmigter "
+        "Antrag, für den ein Aktivierungsbrief verschickt wurde."
+    ),
+    "error.upload_too_large": N_(
+        "Die gesendeten Dateien sind zusammen zu groß: höchstens 5 Dateien mit je 10 MB. Es "
+        "wurde nichts gespeichert. Bitte wählen Sie weniger oder kleinere Dateien aus."
+    ),
+    # The Postfach (web.routes.postfach); the FITKO status vocabulary (egov-domain §4.4).
+    "postfach.status.INITIATED": N_("Antrag begonnen"),
+    "postfach.status.SUBMITTED": N_("Antrag abgeschickt"),
+    "postfach.status.RECEIVED": N_("Antrag eingegangen"),
+    "postfach.status.PROCESSING": N_("In Bearbeitung"),
+    "postfach.status.ACTION_REQUIRED": N_("Ihre Mitwirkung ist erforderlich"),
+    "postfach.status.COMPLETED": N_("Abgeschlossen"),
+    "postfach.notice.deleted": N_("Die Nachricht wurde gelöscht."),
+    "postfach.notice.readers": N_("Die Leserechte wurden geändert."),
+    "postfach.error.no_access": N_(
+        "Sie dürfen das Postfach dieser Organisation nicht lesen. Die Administratorinnen und "
+        "Administratoren der Organisation können es Ihnen erlauben."
+    ),
+    "postfach.error.admins_only": N_(
+        "Das können nur die Administratorinnen und Administratoren der Organisation."
+    ),
+    # Members of an organisation (web/routes/members.py)
+    "members.role.admin": N_("Administrator/in"),
+    "members.role.member": N_("Mitglied"),
+    "members.notice.invited": N_(
+        "Die Einladung ist unterwegs. Der Link in der E-Mail gilt 7 Tage und nur einmal."
+    ),
+    "members.notice.withdrawn": N_("Die Einladung ist zurückgezogen; ihr Link gilt nicht mehr."),
+    "members.notice.role": N_("Die Rolle ist geändert."),
+    "members.notice.services": N_("Die Online-Dienste sind gespeichert."),
+    "members.notice.removed": N_(
+        "Das Mitglied ist entfernt und kann ab sofort nicht mehr für die Organisation handeln."
+    ),
+    "members.notice.joined": N_(
+        "Willkommen! Sie gehören jetzt zu dieser Organisation und können bei der Anmeldung an "
+        "einem Online-Dienst wählen, ob Sie persönlich oder für sie handeln."
+    ),
+    "members.error.last_admin": N_(
+        "Die Organisation braucht mindestens eine Administratorin oder einen Administrator. "
+        "Bitte ernennen Sie zuerst ein anderes Mitglied zur Administratorin oder zum "
+        "Administrator."
+    ),
+    "members.error.already_member": N_("Diese Person gehört der Organisation bereits an."),
+    "members.error.too_many_invitations": N_(
+        "Es gibt schon sehr viele offene Einladungen. Bitte ziehen Sie zuerst welche zurück."
+    ),
+    "members.error.not_organisation_admin": N_(
+        "Das dürfen nur Administratorinnen und Administratoren der Organisation."
+    ),
+    "members.error.organisation_not_active": N_("Das Unternehmenskonto ist nicht aktiv."),
+    "members.error.invalid_organisation": N_("Bitte prüfen Sie die markierten Angaben."),
+    "members.error.not_found": N_("Dieses Mitglied oder diese Einladung gibt es nicht mehr."),
+    "members.error.generic": N_("Das hat leider nicht geklappt. Bitte versuchen Sie es erneut."),
+    "members.error.email_malformed": N_(
+        "Bitte geben Sie eine gültige E-Mail-Adresse ein, zum Beispiel name@beispiel.de."
+    ),
+    "members.error.role_unknown": N_("Bitte wählen Sie die Rolle: Administrator/in oder Mitglied."),
+    "members.error.client_unknown": N_("Einen dieser Online-Dienste gibt es nicht mehr."),
+    "members.error.invitation_other_email": N_(
+        "Diese Einladung gilt für eine andere E-Mail-Adresse als die Ihres ServiceKontos. "
+        "Melden Sie sich ab und mit dem Konto an, an dessen E-Mail-Adresse die Einladung ging, "
+        "oder bitten Sie um eine Einladung an Ihre Adresse."
+    ),
+    "members.error.already_member_self": N_("Sie gehören dieser Organisation bereits an."),
+    "members.event.member_added": N_("Mitglied aufgenommen"),
+    "members.event.member_invited": N_("Einladung gesendet"),
+    "members.event.invitation_withdrawn": N_("Einladung zurückgezogen"),
+    "members.event.invitation_accepted": N_("Einladung angenommen"),
+    "members.event.member_role_changed": N_("Rolle geändert"),
+    "members.event.member_permissions_changed": N_("Online-Dienste geändert"),
+    "members.event.member_removed": N_("Mitglied entfernt"),
+    "members.event.member_left": N_("Hat die Organisation verlassen"),
+    # The administration admin's page (web/routes/administration.py)
+    "staff.role.registration_officer": N_("Sachbearbeitung Registrierung"),
+    "staff.role.registration_supervisor": N_("Leitung Registrierung"),
+    "staff.role.letter_dispatch": N_("Briefversand"),
+    "staff.role.administration_admin": N_("Administration der Verwaltung"),
+    "staffadmin.notice.added": N_("Die Rolle ist vergeben."),
+    "staffadmin.notice.unchanged": N_("Diese Person hatte die Rolle bereits."),
+    "staffadmin.notice.removed": N_(
+        "Die Rolle ist entzogen. Das gilt ab der nächsten Anfrage dieser Person."
+    ),
+    "staffadmin.notice.four_eyes_on": N_(
+        "Das Vier-Augen-Prinzip ist eingeschaltet: Genehmigungen brauchen zwei verschiedene "
+        "Personen."
+    ),
+    "staffadmin.notice.four_eyes_off": N_("Das Vier-Augen-Prinzip ist ausgeschaltet."),
+    "staffadmin.error.email_malformed": N_(
+        "Bitte geben Sie eine gültige E-Mail-Adresse ein, zum Beispiel name@beispiel.de."
+    ),
+    "staffadmin.error.role_unknown": N_("Bitte wählen Sie eine der Rollen aus der Liste."),
+    "staffadmin.error.own_admin_role": N_(
+        "Ihre eigene Rolle „Administration der Verwaltung“ können Sie nicht entziehen, sonst "
+        "könnte niemand mehr die Beschäftigten Ihrer Verwaltung verwalten. Bitten Sie eine andere "
+        "Administratorin oder einen anderen Administrator darum."
+    ),
+    "staffadmin.error.not_found": N_("Diese Rolle hat die Person in Ihrer Verwaltung nicht."),
+    "staffadmin.second_factor.text": N_(
+        "Die Verwaltung der Beschäftigten ist nur mit zweitem Faktor möglich: Bitte bestätigen "
+        "Sie Ihre Anmeldung mit dem Code aus Ihrer Authenticator-App."
+    ),
+    "staffadmin.second_factor.enrol_text": N_(
+        "Die Verwaltung der Beschäftigten ist nur mit zweitem Faktor möglich. Bitte richten Sie "
+        "zuerst eine Authenticator-App ein."
+    ),
+    "staffadmin.unbound.text": N_(
+        "Die Verwaltung der Beschäftigten ist nur mit einem bestätigten zweiten Faktor möglich. "
+        "Ihre Authenticator-App ist noch nicht bestätigt. Melden Sie sich mit Ihrem "
+        "Online-Ausweis an und bestätigen Sie die App unter „Anmeldemittel“, oder wenden Sie "
+        "sich an den Betrieb."
+    ),
 }

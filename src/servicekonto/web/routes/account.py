@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.service import AccountView
 from servicekonto.audit.service import record
+from servicekonto.companies.members import memberships_for
 from servicekonto.consent.service import list_consents, revoke
 from servicekonto.errors import InvalidInput
 from servicekonto.http.browser import SignedInAccount, SignedInSession
@@ -19,8 +20,10 @@ from servicekonto.http.database import DbSession
 from servicekonto.http.forms import PostedForm
 from servicekonto.http.limits import rate_limit
 from servicekonto.oidc.claims import SCOPE_CLAIMS
+from servicekonto.postfach import access as postfach_access
+from servicekonto.postfach import inbox
 from servicekonto.registration import service as registration
-from servicekonto.staff.service import LETTER_DISPATCH, has_role
+from servicekonto.staff.service import ADMINISTRATION_ADMIN, LETTER_DISPATCH, has_role
 from servicekonto.web.display import attribute_text
 from servicekonto.web.pages import local_path, render, see_other
 from servicekonto.web.routes.eid import eid_choice
@@ -109,10 +112,20 @@ def overview(request: Request, db: DbSession, signed_in: SignedInAccount) -> Res
     session, account = signed_in.session, signed_in.account
     consents = list_consents(db, account_id=account.id)
     staff = has_role(db, account_id=account.id, role=STAFF_ROLE)
+    organisations = memberships_for(db, account_id=account.id)
+    administration_admin = has_role(db, account_id=account.id, role=ADMINISTRATION_ADMIN)
+    unread = inbox.unread_count(db, box=postfach_access.personal(account.id))
+    organisation_boxes = [
+        (m.name, f"/organizations/{m.organisation_id}/postfach")
+        for m in organisations
+        if postfach_access.may_read(db, account_id=account.id, organisation_id=m.organisation_id)
+    ]
     db.commit()
     return render(
         request,
         "account/account.html",
+        postfach_unread=unread,
+        organisation_postfach=organisation_boxes,
         email=account.email or "",
         who=_who(account),
         identity_confirmed=account.identity_level >= TrustLevel.SUBSTANTIAL,
@@ -139,6 +152,11 @@ def overview(request: Request, db: DbSession, signed_in: SignedInAccount) -> Res
         logout_action="/account/logout",
         notice=NOTICES.get(request.query_params.get("notice", "")),
         staff_link=STAFF_VIEW if staff else None,
+        organisations=[
+            {"name": m.name, "role": m.role, "link": f"/organizations/{m.organisation_id}"}
+            for m in organisations
+        ],
+        administration_link="/staff/administration" if administration_admin else None,
     )
 
 

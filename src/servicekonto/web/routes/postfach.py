@@ -1,0 +1,471 @@
+"""The citizen's Postfach pages (issue 13 items 2 and 3): the list with unread count, filters
+and paging; one message, opened at the session's level; its attachments; the status timeline
+of an application; deleting; an organisation's Postfach for the members its admins allow.
+
+Level gating (DESIGN §4): a message whose `min_level` is above the session's shows its title
+and sender but not its body or attachments; the page offers the step-up that reaches the level
+and comes back to the message: the authenticator app's code (`/login/otp?next=…`, which lifts
+the session to `substantial` when the TOTP is bound and the identity confirmed) or the
+Online-Ausweis (`high`). Opening marks the message read once (`postfach.inbox`).
+
+Attachments are served as downloads that a browser never renders in our origin:
+`Content-Disposition: attachment`, `Content-Security-Policy: sandbox; default-src 'none'` and
+`X-Content-Type-Options: nosniff` (issue 13: "attachments downloaded safely").
+
+Deleting asks for confirmation; "keep a copy in the Dokumentensafe first" is offered once the
+safe registers its copy function in `SAFE_COPY` (another package builds the safe).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from servicekonto.accounts.levels import TrustLevel
+from servicekonto.accounts.means import has_active_totp
+from servicekonto.accounts.service import account_view
+from servicekonto.accounts.sessions import ActiveSession
+from servicekonto.blobs.stores import open_store
+from servicekonto.companies.members import ADMIN, members_of
+from servicekonto.errors import NotFound
+from servicekonto.http.browser import SignedInSession
+from servicekonto.http.context import Context, Now
+from servicekonto.http.database import DbSession
+from servicekonto.http.forms import PostedForm
+from servicekonto.postfach import access, inbox, status
+from servicekonto.postfach.access import Box, personal
+from servicekonto.postfach.delivery import SOURCE as DELIVERY_RULE
+from servicekonto.postfach.errors import LevelTooLow, NoPostfachAccess, NotOrganisationAdmin
+from servicekonto.postfach.schemas import Status
+from servicekonto.postfach.views import MessagePage
+from servicekonto.web.pages import PageRefused, render, see_other
+from servicekonto.web.routes.eid import eid_choice
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 20
+NOTICES = {"deleted": "postfach.notice.deleted", "readers": "postfach.notice.readers"}
+#: The FITKO status vocabulary (egov-domain §4.4) in the page's words (`web.texts`).
+STATUS_TEXT = {s.value: f"postfach.status.{s.value}" for s in Status}
+
+#: The Dokumentensafe's copy of a message before it is deleted: (db, account id, message id,
+#: now) → None; set by the safe's package when it exists. None: the option is not offered.
+SafeCopy = Callable[[DbSession, str, str, datetime], None]
+SAFE_COPY: SafeCopy | None = None
+
+
+# -- where the pages live ----------------------------------------------------------------------
+
+
+def _base(box: Box) -> str:
+    if box.organisation_id is not None:
+        return f"/organizations/{quote(box.organisation_id)}/postfach"
+    return "/postfach"
+
+
+def _organisation_box(db: DbSession, session: ActiveSession, organisation_id: str) -> Box:
+    """The organisation's Postfach for this member; a member without the right gets 403 with
+    its own message, anyone else 404 (`postfach.access`)."""
+    try:
+        return access.organisation_box(
+            db, account_id=session.account_id, organisation_id=organisation_id[:64]
+        )
+    except NoPostfachAccess:
+        db.commit()
+        raise PageRefused(
+            "no postfach access", message_key="postfach.error.no_access", status=403
+        ) from None
+    except NotFound:
+        db.commit()
+        raise
+
+
+def _page_number(request: Request) -> int:
+    raw = request.query_params.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < len(raw) <= 6 and int(raw) > 0 else 1
+
+
+def _filters(request: Request) -> dict[str, str]:
+    """The list's filters as given (bounded; empty ones dropped), for the form and the links."""
+    found = {
+        name: request.query_params.get(name, "").strip()[:255]
+        for name in ("unread", "service", "application")
+    }
+    if found["unread"] != "1":
+        found["unread"] = ""
+    return {k: v for k, v in found.items() if v}
+
+
+def _list_page(
+    request: Request, db: DbSession, session: ActiveSession, box: Box, *, heading: str
+) -> Response:
+    filters = _filters(request)
+
+    def listed(number: int) -> MessagePage:
+        return inbox.list_messages(
+            db, box=box, unread_only=bool(filters.get("unread")),
+            service=filters.get("service"), application_id=filters.get("application"),
+            page=number, page_size=PAGE_SIZE,
+        )
+
+    listing = listed(_page_number(request))
+    if not listing.items and listing.page > 1:
+        listing = listed(listing.pages)  # past the end (messages were deleted): the last page
+    services = inbox.services(db, box=box)
+    applications = status.applications(db, box=box)
+    is_admin = box.organisation_id is not None and _is_admin(db, box)
+    db.commit()
+    base = _base(box)
+
+    def page_link(target: int) -> str:
+        return f"{base}?{urlencode({**filters, 'page': str(target)})}"
+
+    notice = request.query_params.get("notice", "")
+    return render(
+        request,
+        "postfach/list.html",
+        heading=heading,
+        base=base,
+        listing=listing,
+        filters=filters,
+        services=services,
+        applications=applications,
+        status_text=STATUS_TEXT,
+        previous_link=page_link(listing.page - 1) if listing.page > 1 else None,
+        next_link=page_link(listing.page + 1) if listing.page < listing.pages else None,
+        notice=NOTICES.get(notice),
+        is_organisation=box.organisation_id is not None,
+        is_admin=is_admin,
+        delivery_rule=DELIVERY_RULE,
+        postfach_unread=listing.unread if box.organisation_id is None else None,
+        level_label=f"level.{session.level.label}",
+    )
+
+
+def _is_admin(db: DbSession, box: Box) -> bool:
+    assert box.organisation_id is not None
+    try:
+        access.require_admin(db, account_id=box.account_id, organisation_id=box.organisation_id)
+    except (NotFound, NotOrganisationAdmin):
+        return False
+    return True
+
+
+def _step_up(
+    request: Request, db: DbSession, session: ActiveSession, needed: TrustLevel, back: str
+) -> dict[str, Any]:
+    """What the gated page offers to reach `needed` and come back to `back` (module doc)."""
+    account = account_view(db, session.account_id)
+    identity_ok = account is not None and account.identity_level >= TrustLevel.SUBSTANTIAL
+    otp = (
+        needed == TrustLevel.SUBSTANTIAL
+        and identity_ok
+        and has_active_totp(db, session.account_id)
+    )
+    return {
+        "needed_label": f"level.{needed.label}",
+        "otp_link": f"/login/otp?{urlencode({'next': back})}" if otp else None,
+        "identity_missing": needed == TrustLevel.SUBSTANTIAL and not identity_ok,
+        "eid_next": back,
+        "eid_label": "eid.button.confirm",
+        **eid_choice(request, pending_id=None, purpose="step_up"),
+    }
+
+
+def _message_page(
+    request: Request,
+    db: DbSession,
+    session: ActiveSession,
+    box: Box,
+    message_id: str,
+    now: datetime,
+) -> Response:
+    base = _base(box)
+    back = f"{base}/{quote(message_id)}"
+    try:
+        message = inbox.open_message(
+            db, box=box, message_id=message_id, session_level=session.level, now=now,
+            request_id=request.state.request_id,
+        )
+    except LevelTooLow as refused:
+        line = inbox.summary(db, box=box, message_id=message_id)
+        offers = _step_up(request, db, session, refused.needed, back)
+        db.commit()
+        return render(
+            request,
+            "postfach/locked.html",
+            base=base,
+            message=line,
+            level_label=f"level.{session.level.label}",
+            delivery_rule=DELIVERY_RULE,
+            **offers,
+        )
+    except NotFound:
+        db.commit()
+        raise
+    db.commit()
+    return render(
+        request,
+        "postfach/message.html",
+        base=base,
+        message=message,
+        delivery_rule=DELIVERY_RULE,
+        may_delete=box.organisation_id is None or _is_admin(db, box),
+    )
+
+
+def _content_disposition(filename: str) -> str:
+    """RFC 6266 `attachment` with an ASCII fallback and the UTF-8 name (RFC 8187)."""
+    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    ascii_name = "".join(c for c in ascii_name if c.isprintable() and c not in '"\\/;') or "datei"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+#: The download's headers (module doc): never rendered, never sniffed, never cached.
+DOWNLOAD_HEADERS = {
+    "Content-Security-Policy": "sandbox; default-src 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+
+
+def _download(
+    request: Request,
+    db: DbSession,
+    context: Context,
+    session: ActiveSession,
+    box: Box,
+    message_id: str,
+    attachment_id: str,
+    now: datetime,
+) -> Response:
+    try:
+        content = inbox.attachment_content(
+            db, box=box, message_id=message_id, attachment_id=attachment_id,
+            session_level=session.level, blobs=open_store(context.settings, db), now=now,
+            request_id=request.state.request_id,
+        )
+    except LevelTooLow:
+        db.commit()
+        return see_other(f"{_base(box)}/{quote(message_id)}")  # the page offers the step-up
+    except NotFound:
+        db.commit()
+        raise
+    db.commit()
+    return Response(
+        content.data,
+        media_type=content.attachment.content_type,
+        headers={
+            **DOWNLOAD_HEADERS,
+            "Content-Disposition": _content_disposition(content.attachment.filename),
+        },
+    )
+
+
+def _timeline_page(
+    request: Request, db: DbSession, box: Box, application_id: str
+) -> Response:
+    try:
+        timeline = status.timeline(db, box=box, application_id=application_id[:100])
+    finally:
+        db.commit()
+    return render(
+        request,
+        "postfach/timeline.html",
+        base=_base(box),
+        timeline=timeline,
+        status_text=STATUS_TEXT,
+    )
+
+
+# -- the person's own Postfach -----------------------------------------------------------------
+
+
+@router.get("/postfach")
+def postfach(request: Request, db: DbSession, session: SignedInSession) -> Response:
+    return _list_page(request, db, session, personal(session.account_id), heading="own")
+
+
+@router.get("/postfach/applications/{application_id}")
+def application(
+    application_id: str, request: Request, db: DbSession, session: SignedInSession
+) -> Response:
+    return _timeline_page(request, db, personal(session.account_id), application_id)
+
+
+@router.get("/postfach/{message_id}")
+def message(
+    message_id: str, request: Request, db: DbSession, session: SignedInSession, now: Now
+) -> Response:
+    return _message_page(request, db, session, personal(session.account_id), message_id[:64], now)
+
+
+@router.get("/postfach/{message_id}/attachments/{attachment_id}")
+def attachment(
+    message_id: str,
+    attachment_id: str,
+    request: Request,
+    db: DbSession,
+    context: Context,
+    session: SignedInSession,
+    now: Now,
+) -> Response:
+    return _download(request, db, context, session, personal(session.account_id),
+                     message_id[:64], attachment_id[:64], now)
+
+
+@router.get("/postfach/{message_id}/delete")
+def delete_form(
+    message_id: str, request: Request, db: DbSession, session: SignedInSession
+) -> Response:
+    """The confirmation: title and sender only (deleting needs no step-up, inbox doc)."""
+    line = inbox.summary(db, box=personal(session.account_id), message_id=message_id[:64])
+    db.commit()
+    return render(
+        request,
+        "postfach/delete.html",
+        base="/postfach",
+        message=line,
+        safe_available=SAFE_COPY is not None,
+    )
+
+
+@router.post("/postfach/{message_id}/delete")
+def delete(
+    message_id: str,
+    request: Request,
+    form: PostedForm,
+    db: DbSession,
+    context: Context,
+    session: SignedInSession,
+    now: Now,
+) -> Response:
+    box = personal(session.account_id)
+    if SAFE_COPY is not None and form.get("keep_in_safe") == "yes":
+        inbox.summary(db, box=box, message_id=message_id[:64])  # NotFound before copying
+        SAFE_COPY(db, session.account_id, message_id[:64], now)
+    inbox.delete_message(
+        db, box=box, message_id=message_id[:64], blobs=open_store(context.settings, db), now=now,
+        request_id=request.state.request_id,
+    )
+    db.commit()
+    return see_other("/postfach?notice=deleted")
+
+
+# -- an organisation's Postfach ----------------------------------------------------------------
+
+
+@router.get("/organizations/{organisation_id}/postfach")
+def organisation_postfach(
+    organisation_id: str, request: Request, db: DbSession, session: SignedInSession
+) -> Response:
+    box = _organisation_box(db, session, organisation_id)
+    return _list_page(request, db, session, box, heading="organisation")
+
+
+@router.get("/organizations/{organisation_id}/postfach/reads")
+def organisation_reads(
+    organisation_id: str, request: Request, db: DbSession, session: SignedInSession
+) -> Response:
+    """For the admins: who read which message, and which members may read (module doc)."""
+    box = _organisation_box(db, session, organisation_id)
+    try:
+        records = inbox.reads(db, box=box)
+        allowed = set(access.readers(db, admin_account_id=session.account_id,
+                                     organisation_id=box.organisation_id or ""))
+    except NotOrganisationAdmin:
+        db.commit()
+        raise PageRefused(
+            "admins only", message_key="postfach.error.admins_only", status=403
+        ) from None
+    people = [(member_id, shown, member_id in allowed) for member_id, shown in _members(db, box)]
+    db.commit()
+    return render(
+        request,
+        "postfach/reads.html",
+        base=_base(box),
+        records=records,
+        members=people,
+        notice=NOTICES.get(request.query_params.get("notice", "")),
+    )
+
+
+def _members(db: DbSession, box: Box) -> list[tuple[str, str]]:
+    """(account id, e-mail address or id) of the members other than the admins (who always
+    read)."""
+    assert box.organisation_id is not None
+    return [
+        (m.account_id, m.email or m.account_id)
+        for m in members_of(db, organisation_id=box.organisation_id, admin_id=box.account_id)
+        if m.role != ADMIN
+    ]
+
+
+@router.post("/organizations/{organisation_id}/postfach/readers")
+def organisation_readers(
+    organisation_id: str,
+    request: Request,
+    form: PostedForm,
+    db: DbSession,
+    session: SignedInSession,
+    now: Now,
+) -> Response:
+    """An admin grants or withdraws one member's right to read (`member`, `allowed` = yes|no)."""
+    try:
+        access.set_reader(
+            db, admin_account_id=session.account_id, organisation_id=organisation_id[:64],
+            member_account_id=form.get("member", "")[:64], allowed=form.get("allowed") == "yes",
+            now=now, request_id=request.state.request_id,
+        )
+    except NotOrganisationAdmin:
+        db.rollback()
+        raise PageRefused(
+            "admins only", message_key="postfach.error.admins_only", status=403
+        ) from None
+    db.commit()
+    return see_other(f"/organizations/{quote(organisation_id[:64])}/postfach/reads?notice=readers")
+
+
+@router.get("/organizations/{organisation_id}/postfach/applications/{application_id}")
+def organisation_application(
+    organisation_id: str,
+    application_id: str,
+    request: Request,
+    db: DbSession,
+    session: SignedInSession,
+) -> Response:
+    box = _organisation_box(db, session, organisation_id)
+    return _timeline_page(request, db, box, application_id)
+
+
+@router.get("/organizations/{organisation_id}/postfach/{message_id}")
+def organisation_message(
+    organisation_id: str,
+    message_id: str,
+    request: Request,
+    db: DbSession,
+    session: SignedInSession,
+    now: Now,
+) -> Response:
+    box = _organisation_box(db, session, organisation_id)
+    return _message_page(request, db, session, box, message_id[:64], now)
+
+
+@router.get("/organizations/{organisation_id}/postfach/{message_id}/attachments/{attachment_id}")
+def organisation_attachment(
+    organisation_id: str,
+    message_id: str,
+    attachment_id: str,
+    request: Request,
+    db: DbSession,
+    context: Context,
+    session: SignedInSession,
+    now: Now,
+) -> Response:
+    box = _organisation_box(db, session, organisation_id)
+    return _download(request, db, context, session, box, message_id[:64], attachment_id[:64], now)

@@ -1,0 +1,144 @@
+"""Issue 13 in a real browser, keyboard only, with axe on every page: Anna reads a notice, steps
+up with her authenticator app to read a protected one, and downloads its attachment.
+
+The messages are deposited through the domain into the server's database (the deposit API is
+another package's); Anna gets an authenticator app with a known secret, bound as the operator
+would set it up, so the journey can type its codes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from servicekonto.accounts.means import TOTP_SEALING_PURPOSE, set_up_bound_totp
+from servicekonto.security import totp
+from tests.conftest import ServerProcess
+
+pytestmark = [pytest.mark.server, pytest.mark.timeout(180)]
+
+ANNA = "anna.schmitz@demo.servicekonto.example"
+ANNA_PASSWORD = "Moselblick-Cochem-2026"
+SECRET = b"postfach-journey-20b"  # totp.SECRET_BYTES long
+
+
+def _seed(server: ServerProcess) -> dict[str, str]:
+    """A Fachverfahren, Anna's consent to its `postfach` scope, her authenticator app, and two
+    messages: a `low` notice and a `substantial` Bescheid with a PDF."""
+    from sqlalchemy import select
+
+    from servicekonto.app import build_provider
+    from servicekonto.clock import SystemClock
+    from servicekonto.db.models import Account
+    from servicekonto.security.sealing import Sealer
+    from tests.postfach.conftest import PDF, Postfach, attachment, message
+
+    settings = server.settings()
+    provider = build_provider(settings, SystemClock())
+    pf = Postfach(provider.sessions, SystemClock(), settings)  # type: ignore[arg-type]
+    with provider.sessions() as db:
+        anna = db.scalar(select(Account.id).where(Account.email == ANNA))
+        assert anna is not None
+        sealer = Sealer(settings.secret_key, TOTP_SEALING_PURPOSE)
+        set_up_bound_totp(db, account_id=anna, sealer=sealer, now=pf.now, secret=SECRET)
+        db.commit()
+    client_id = pf.client("Fachverfahren Hundesteuer")
+    sub = pf.subject(anna, client_id)
+    pf.consent(anna, client_id)
+    notice = pf.deposit(client_id, message(sub, title="Eingangsbestätigung Hundeanmeldung",
+                                           content="Ihr Antrag ist eingegangen.",
+                                           min_level="low"))
+    bescheid = pf.deposit(client_id, message(sub, title="Bescheid Hundesteuer 2026",
+                                             content="Festgesetzt werden 96 Euro.",
+                                             attachments=[attachment(PDF)]))
+    with provider.sessions() as db:
+        engine = db.get_bind()
+    engine.dispose()  # type: ignore[union-attr]
+    return {"notice": notice.message_id, "bescheid": bescheid.message_id, "pdf": PDF.hex()}
+
+
+def _code() -> str:
+    return totp.code_at(SECRET, totp.time_step(datetime.now(UTC)))
+
+
+def _tab_to(page: Any, name: str, limit: int = 80) -> None:
+    """Press Tab until the focused element's accessible text starts with `name`."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        text = page.evaluate(
+            "() => { const el = document.activeElement; if (!el) return '';"
+            " const t = el.labels && el.labels.length ? el.labels[0].textContent"
+            " : el.textContent; return (t || '').replace(/\\s+/g, ' ').trim(); }"
+        )
+        if text.startswith(name):
+            return
+    raise AssertionError(f"Tab never reached {name!r} on {page.url}")
+
+
+def _no_violations(page: Any, where: str) -> None:
+    from tests.browser.axe import report, violations
+
+    found = violations(page)
+    assert not found, report(where, found)
+
+
+def test_read_a_notice_step_up_for_a_bescheid_and_download_its_attachment(
+    server: ServerProcess, demo: dict[str, Any], page: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    seeded = _seed(server)
+    base = server.base_url
+    page.goto(f"{base}/login?next=/postfach")
+    page.keyboard.press("Tab")  # the skip link, then into the form
+    _tab_to(page, "E-Mail-Adresse")
+    page.keyboard.type(ANNA)
+    _tab_to(page, "Passwort")
+    page.keyboard.type(ANNA_PASSWORD)
+    page.keyboard.press("Enter")
+    # the code prompt: Anna continues without it (a `low` session)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Zweiter Faktor")
+    _tab_to(page, "Ohne zweiten Faktor fortfahren")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Postfach")
+    expect(page.locator("#unread-count")).to_have_text("Sie haben 2 ungelesene Nachrichten.")
+    _no_violations(page, "list")
+
+    _tab_to(page, "Eingangsbestätigung Hundeanmeldung")
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_contain_text("Ihr Antrag ist eingegangen.")
+    _no_violations(page, "notice")
+
+    _tab_to(page, "Zurück zum Postfach")
+    page.keyboard.press("Enter")
+    expect(page.locator("#unread-count")).to_have_text("Sie haben 1 ungelesene Nachricht.")
+    _tab_to(page, "Bescheid Hundesteuer 2026")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bescheid Hundesteuer 2026")
+    expect(page.locator("main")).not_to_contain_text("96 Euro")
+    expect(page.locator("main")).to_contain_text("Zum Lesen ist eine stärkere Anmeldung nötig")
+    _no_violations(page, "locked")
+
+    _tab_to(page, "Mit Authenticator-App bestätigen und lesen")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Zweiter Faktor")
+    _tab_to(page, "Code")
+    page.keyboard.type(_code())
+    page.keyboard.press("Enter")
+
+    page.wait_for_url(f"{base}/postfach/{seeded['bescheid']}")
+    expect(page.locator("main")).to_contain_text("Festgesetzt werden 96 Euro.")
+    _no_violations(page, "opened")
+
+    with page.expect_download() as download_info:
+        _tab_to(page, "Bescheid.pdf")
+        page.keyboard.press("Enter")
+    download = download_info.value
+    assert download.suggested_filename == "Bescheid.pdf"
+    path = download.path()
+    assert path is not None
+    with open(path, "rb") as handle:
+        assert handle.read().hex() == seeded["pdf"]
