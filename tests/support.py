@@ -198,10 +198,13 @@ class CountingHashing(PasswordHashing):
         )
         self._count_lock = threading.Lock()
         self.verified = 0
+        #: The stored hashes verified against, in order (a `burn` shows the dummy hash).
+        self.checked: list[str] = []
 
     def verify(self, stored_hash: str, password: str) -> tuple[bool, bool]:
         with self._count_lock:
             self.verified += 1
+            self.checked.append(stored_hash)
         return super().verify(stored_hash, password)
 
 

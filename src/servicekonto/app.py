@@ -26,6 +26,7 @@ from servicekonto.api import organizations as organizations_api
 from servicekonto.api import postfach as postfach_api
 from servicekonto.api import registration as registration_api
 from servicekonto.api import staff_administration as staff_administration_api
+from servicekonto.api import staff_organizations as staff_organizations_api
 from servicekonto.clients.schemas import is_machine_scope
 from servicekonto.clients.service import ClientCache
 from servicekonto.clock import Clock, SystemClock
@@ -81,6 +82,7 @@ from servicekonto.web.routes import organizations as organization_pages
 from servicekonto.web.routes import postfach as postfach_pages
 from servicekonto.web.routes import recovery as recovery_pages
 from servicekonto.web.routes import registration as registration_pages
+from servicekonto.web.routes import review as review_pages
 from servicekonto.web.routes import security as security_pages
 
 log = logging.getLogger("servicekonto")
@@ -412,10 +414,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(recovery_pages.router)
     app.include_router(credential_pages.router)
     app.include_router(dispatch_pages.router)
+    app.include_router(review_pages.router)
     app.include_router(postfach_pages.router)
     app.include_router(member_pages.router)
     app.include_router(administration_pages.router)
     app.include_router(letters_api.router)
+    app.include_router(staff_organizations_api.router)
     app.include_router(registration_api.router)
     app.include_router(organizations_api.router)
     app.include_router(admin_clients.router)

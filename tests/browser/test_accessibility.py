@@ -63,6 +63,10 @@ TITLES: dict[str, tuple[str, ...]] = {
     ),
     "registration/identity.html": ("Identität bestätigen",),
     "staff/letters_dispatch.html": ("Briefversand",),
+    "staff/organizations.html": ("Registrierungsstelle: Anträge",),
+    # the case page is titled by the organisation (the demo's club in tests/browser/
+    # test_review_journey.py)
+    "staff/organization.html": ("Sportverein Ulmen e. V. – Registrierungsstelle",),
     "signin/logged_out.html": ("Abgemeldet",),
     "signin/logout_confirm.html": ("Abmelden",),
     "signin/otp.html": ("Zweiter Faktor",),
@@ -129,6 +133,8 @@ PORTAL_PAGES = {
     "account/password_change.html",
     "account/email_change.html",
 }
+#: Audited by tests/browser/test_review_journey.py (the Registrierungsstelle).
+REVIEW_PAGES = {"staff/organizations.html", "staff/organization.html"}
 BEFUGNIS_PAGES = {
     "demo/demo_portal.html",
     "signin/login.html",
@@ -611,7 +617,7 @@ def test_every_template_is_audited() -> None:
     assert pages == set(TITLES), (
         f"not audited: {sorted(pages - set(TITLES))}; gone: {sorted(set(TITLES) - pages)}"
     )
-    journeys = PUBLIC_PAGES | PORTAL_PAGES | STEP_UP_PAGES | BEFUGNIS_PAGES
+    journeys = PUBLIC_PAGES | PORTAL_PAGES | STEP_UP_PAGES | REVIEW_PAGES | BEFUGNIS_PAGES
     assert journeys == set(TITLES), f"in no journey: {sorted(set(TITLES) - journeys)}"
     assert on_disk >= PARTIALS, f"declared partials missing: {sorted(PARTIALS - on_disk)}"
     used: set[str] = set()

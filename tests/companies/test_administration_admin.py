@@ -77,8 +77,8 @@ def bearer(
     app_client: TestClient, provider: Provider, browser: Browser, email: str
 ) -> dict[str, str]:
     """The person's access token with scope `account`, from the browser's current session."""
-    rp = Rp(app_client, make_client(provider, scopes=["openid", "account"]))
-    params = full_login(browser, rp, email, scope="openid account")
+    rp = Rp(app_client, make_client(provider, scopes=["openid", "staff"]))
+    params = full_login(browser, rp, email, scope="openid staff")
     token = rp.redeem(params["code"]).json()["access_token"]
     return {"Authorization": f"Bearer {token}"}
 
@@ -295,7 +295,7 @@ def test_the_api_refuses_password_only_tokens_other_staff_and_machines(
     officer = bearer(app_client, provider, officer_browser, email)
     assert app_client.get(API, headers=officer).status_code == 403
 
-    machine = make_client(provider, grant_types=["client_credentials"], scopes=["account"],
+    machine = make_client(provider, grant_types=["client_credentials"], scopes=["staff"],
                           redirect_uris=[])
     token = app_client.post("/token", data={"grant_type": "client_credentials"},
                             auth=(machine.client_id, machine.client_secret or ""))

@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 from fastapi import Request
 
+from servicekonto.accounts.levels import TrustLevel
+from servicekonto.accounts.means import authentication_second_factor
 from servicekonto.clients.schemas import is_machine_scope
 from servicekonto.errors import (
     Forbidden,
@@ -51,6 +53,36 @@ def require_scope(scope: str, *alternatives: str) -> Callable[..., Principal]:
         return principal
 
     return dependency
+
+
+#: The scope a staff tool asks for at login (README "Registrierungsstelle"): the staff JSON
+#: APIs take only a person's own token with it.
+STAFF_SCOPE = "staff"
+
+
+class SecondFactorRequired(Forbidden):
+    code = "second_factor_required"
+
+
+def staff_person(request: Request, db: DbSession) -> str:
+    """A dependency of the staff JSON APIs: the account id behind a person's own token with
+    scope `staff` whose login used a second factor bound to the person (a bound authenticator
+    app, the eID, or substantial/high), as the staff pages demand of a session. Which role the
+    person needs, and where, is each API's own check."""
+    principal = require_scope(STAFF_SCOPE)(request, db)
+    if principal.account_id is None:
+        raise Forbidden("the staff API needs the staff person's own access token")
+    level = principal.level if principal.level is not None else TrustLevel.BASIC
+    factor = authentication_second_factor(
+        db, account_id=principal.account_id, amr=principal.amr, level=level
+    )
+    if factor != "bound":
+        db.commit()
+        raise SecondFactorRequired(
+            "log in with a second factor bound to the person (acr substantial or high, or a "
+            "bound authenticator app) to use the staff API"
+        )
+    return principal.account_id
 
 
 # -- a client's own credentials: its token, or its private_key_jwt assertion -------------------

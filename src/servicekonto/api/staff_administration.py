@@ -2,10 +2,8 @@
 
 `GET /api/v1/staff/administration/staff`, `POST` the same with `{"email", "role"}`, `DELETE
 …/staff/{account_id}/{role}`. The caller is a person: their own access token with scope
-`account` (an app of the account holder, as for the account self-service API), whose login used
-a second factor bound to the person (`accounts.means.authentication_second_factor` of the
-token's grant: a password-only or unbound-app login is refused with 403, as the staff pages
-refuse such a session), and who holds `administration_admin` somewhere. Everything else is
+`staff` and a login with a bound second factor (`api.auth.staff_person`, shared with the
+Registrierungsstelle's API), who holds `administration_admin` somewhere. Everything else is
 scoped to the administrations they administer: another administration, its slug or its staff's
 account ids answer 404, the same as ids that do not exist.
 
@@ -21,44 +19,27 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from servicekonto.accounts.means import authentication_second_factor
-from servicekonto.api.auth import require_scope
+from servicekonto.api.auth import staff_person
 from servicekonto.api.problems import problems
 from servicekonto.companies import administration_staff as staffing
 from servicekonto.errors import Forbidden, InvalidInput, NotFound
-from servicekonto.http.bearer import Principal
 from servicekonto.http.context import Context, Now, TotpSealer
 from servicekonto.http.database import DbSession
 from servicekonto.http.limits import rate_limit
-
-#: A person's own token (module doc).
-STAFF_API_SCOPE = "account"
 
 router = APIRouter(
     prefix="/api/v1/staff/administration",
     tags=["staff: administration admin"],
     responses=problems(401, 403, 404, 422),
 )
-_scope = require_scope(STAFF_API_SCOPE)
 
 StaffRole = Literal[
     "registration_officer", "registration_supervisor", "letter_dispatch", "administration_admin"
 ]
 
 
-def administration_admin(
-    principal: Annotated[Principal, Depends(_scope)], db: DbSession
-) -> str:
-    """The account id of a person with a bound second factor who administers at least one
-    administration (module doc)."""
-    account_id = principal.account_id
-    if account_id is None or principal.level is None:
-        raise Forbidden("a token of a person is required")
-    factor = authentication_second_factor(
-        db, account_id=account_id, amr=principal.amr, level=principal.level
-    )
-    if factor != "bound":
-        raise Forbidden("the token's login used no second factor bound to the person")
+def administration_admin(account_id: Annotated[str, Depends(staff_person)], db: DbSession) -> str:
+    """The account id of a person who administers at least one administration (module doc)."""
     if not staffing.administered_by(db, admin_id=account_id):
         raise Forbidden("the account is no administration_admin")
     return account_id

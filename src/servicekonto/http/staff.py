@@ -28,26 +28,31 @@ from servicekonto.staff.service import roles_of
 class StaffMember:
     account_id: str
     session: ActiveSession
-    #: Slugs of the administrations where the account holds the role.
+    #: Slugs of the administrations where the account holds the role (any of the roles).
     administrations: tuple[str, ...]
 
 
 def staff_with_role(
-    role: str, *, view: str, second_factor: Callable[[SecondFactor], Exception]
+    role: str | tuple[str, ...],
+    *,
+    view: str,
+    second_factor: Callable[[SecondFactor], Exception],
 ) -> Callable[[Request, DbSession, Now], StaffMember]:
-    """A dependency: the signed-in staff member holding `role`, with a bound second factor.
+    """A dependency: the signed-in staff member holding `role` (or any of several roles), with
+    a bound second factor.
     `view`: where the login returns to; `second_factor`: the refusal for a session without a
     bound second factor, given the state of the account's authenticator app (`totp_state`), so
     the page can say the way on (enter the code, bind the app, set one up)."""
+    wanted = (role,) if isinstance(role, str) else role
 
     def dependency(request: Request, db: DbSession, now: Now) -> StaffMember:
         session = current_session(request, db, now)
         if session is None or get_account(db, session.account_id) is None:
             db.commit()
             raise LoginRequired(next_page=view)
-        administrations = tuple(
-            slug for slug, held in roles_of(db, account_id=session.account_id) if held == role
-        )
+        administrations = tuple(dict.fromkeys(
+            slug for slug, held in roles_of(db, account_id=session.account_id) if held in wanted
+        ))
         if not administrations:
             db.commit()
             raise PageRefused(

@@ -199,8 +199,11 @@ def verify_organisation_code(
     The letter is chosen by `organisation_id` or by its printed `reference` (exactly one).
     Wrong, expired, void, used, unknown: the same None. A malformed code costs no attempt.
     The attempt is claimed and **committed** before the check (see `service.verify_code`); both
-    hashes are always checked, so the time taken does not say which code was close. The third
-    wrong attempt voids the letter (committed).
+    hashes are always checked, so the time taken does not say which code was close. Without a
+    usable letter (an unknown reference, a used or expired one) two verifications against the
+    fixed dummy argon2id hash (`PasswordHashing.burn`) cost the same, so the time does not say
+    whether a reference exists: `/organizations/revoke` is open to anyone. The third wrong
+    attempt voids the letter (committed).
     """
     which = _selector(organisation_id, reference)
     candidate = normalise_code(code)
@@ -208,11 +211,15 @@ def verify_organisation_code(
         return None
     claimed = claim_attempt(db, which, now=now)
     if claimed is None or claimed.organisation_id is None:
+        hashing.burn(candidate)  # the activation code's hash
+        hashing.burn(candidate)  # the Widerrufscode's
         return None
     activates, _ = hashing.verify(claimed.code_hash, candidate)
     revokes = False
     if claimed.revocation_code_hash is not None:
         revokes, _ = hashing.verify(claimed.revocation_code_hash, candidate)
+    else:
+        hashing.burn(candidate)  # always two verifications (docstring)
     if not (activates or revokes):
         void_if_used_up(db, letter_id=claimed.letter_id, now=now)
         return None

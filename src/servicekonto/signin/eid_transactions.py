@@ -4,10 +4,16 @@ A transaction is bound to the browser that started it (a digest of its `sk_eid` 
 new start voids the browser's open one, and the return consumes it with one conditional UPDATE,
 so a return link that leaks or is replayed opens nothing (login CSRF). The result is fetched with
 `getResult` and a request counter that grows with every call.
+
+The page to return to after the sign-in (a step-up from a Postfach message) rides in the binding
+cookie itself (`new_binding`): the table stores the digest of the whole value, so a page changed
+in the browser matches no transaction. No column, no signing key, and it expires with the cookie.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +33,8 @@ POLL_ATTEMPTS = 5
 POLL_PAUSE_SECONDS = 0.2
 #: Longer ids from a return URL are cut before the lookup (ours are 32 characters).
 MAX_ID = 64
+#: Between the binding's random part and its `next` page: in neither's alphabet (base64url).
+_NEXT_SEPARATOR = "."
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,30 @@ class Transaction:
     purpose: str
     #: The authorization request this serves, if any (`signin.pending`).
     pending_id: str | None
+    #: Where the browser asked to return, as it rode in the binding (`new_binding`). Not
+    #: checked here: the caller accepts local paths only.
+    next_page: str | None = None
+
+
+def new_binding(next_page: str | None = None) -> str:
+    """A fresh value for the browser's binding cookie, carrying `next_page` if given (module
+    doc); `open_transaction` stores its digest."""
+    token = random_token(32)
+    if not next_page:
+        return token
+    encoded = base64.urlsafe_b64encode(next_page.encode("utf-8")).rstrip(b"=").decode("ascii")
+    return f"{token}{_NEXT_SEPARATOR}{encoded}"
+
+
+def _next_page_of(binding: str) -> str | None:
+    _, separator, encoded = binding.partition(_NEXT_SEPARATOR)
+    if not separator or not encoded:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        return raw.decode("utf-8")
+    except (binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
+        return None
 
 
 def void_open_transaction(db: Session, *, binding: str | None, now: datetime) -> None:
@@ -109,7 +141,10 @@ def consume_transaction(
         return None
     row = db.get(EidTransaction, transaction_id[:MAX_ID])
     assert row is not None  # taken just above in this transaction
-    return Transaction(id=row.id, purpose=row.purpose, pending_id=row.pending_id)
+    return Transaction(
+        id=row.id, purpose=row.purpose, pending_id=row.pending_id,
+        next_page=_next_page_of(binding),
+    )
 
 
 def fetch_result(db: Session, server: EidServer, transaction_id: str) -> EidResult:

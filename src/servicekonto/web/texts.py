@@ -323,6 +323,114 @@ TEXTS: Final[Mapping[str, Text]] = {
         "„Anmeldemittel“ mit „Bestätigen“. Ohne Online-Ausweis wenden Sie sich an Ihre Verwaltung."
     ),
     "dispatch.unbound.action": N_("Zu den Anmeldemitteln"),
+    # the Registrierungsstelle (web/routes/review.py)
+    "review.state.draft": N_("Entwurf"),
+    "review.state.submitted": N_("eingereicht"),
+    "review.state.in_review": N_("in Prüfung"),
+    "review.state.info_requested": N_("Rückfrage gestellt"),
+    "review.state.approved": N_("genehmigt"),
+    "review.state.rejected": N_("abgelehnt"),
+    "review.state.activated": N_("aktiviert"),
+    "review.state.suspended": N_("gesperrt"),
+    "review.state.closed": N_("geschlossen"),
+    "review.kind.company": N_("Unternehmen"),
+    "review.kind.verein": N_("Verein"),
+    "review.kind.freiberufler": N_("Freiberufler/Einzelunternehmen"),
+    "review.kind.stiftung": N_("Stiftung"),
+    "review.kind.public_body": N_("öffentliche Stelle"),
+    "review.doc_type.handelsregisterauszug": N_("Handelsregisterauszug"),
+    "review.doc_type.gewerbeanmeldung": N_("Gewerbeanmeldung"),
+    "review.doc_type.vereinsregisterauszug": N_("Vereinsregisterauszug"),
+    "review.doc_type.satzung": N_("Satzung"),
+    "review.doc_type.vollmacht": N_("Vollmacht"),
+    "review.doc_type.other": N_("anderes Dokument"),
+    "review.scan.clean": N_("ohne Befund"),
+    "review.scan.skipped": N_("nicht geprüft"),
+    "review.action.submit": N_("Antrag eingereicht"),
+    "review.action.start_review": N_("Prüfung begonnen"),
+    "review.action.request_info": N_("Informationen angefordert"),
+    "review.action.supplement": N_("Antrag ergänzt"),
+    "review.action.first_approval": N_("erste Genehmigung"),
+    "review.action.approve": N_("genehmigt"),
+    "review.action.reject": N_("abgelehnt"),
+    "review.action.activate": N_("aktiviert"),
+    "review.action.suspend": N_("gesperrt"),
+    "review.action.reinstate": N_("entsperrt"),
+    "review.action.close": N_("geschlossen"),
+    "review.action.block": N_("mit dem Widerrufscode gesperrt"),
+    "review.supervision.suspend": N_(
+        "Sperren (vorläufig; niemand kann mehr für die Organisation handeln)"
+    ),
+    "review.supervision.reinstate": N_("Sperre aufheben"),
+    "review.supervision.close": N_("Endgültig schließen (etwa nach Löschung im Register)"),
+    "review.notice.note": N_("Ihre Notiz ist gespeichert."),
+    "review.notice.review": N_("Sie haben die Prüfung begonnen."),
+    "review.notice.approve": N_(
+        "Der Antrag ist genehmigt. Der Aktivierungsbrief geht an die Geschäftsadresse; die "
+        "antragstellende Person erhält eine E-Mail."
+    ),
+    "review.notice.first_approval": N_(
+        "Ihre Genehmigung ist vermerkt. Eine zweite, andere Person muss den Antrag noch "
+        "genehmigen."
+    ),
+    "review.notice.reject": N_(
+        "Der Antrag ist abgelehnt. Die antragstellende Person erhält die Begründung per E-Mail."
+    ),
+    "review.notice.request_info": N_(
+        "Ihre Rückfrage ist verschickt. Der Antrag kommt zurück in die Übersicht, sobald die "
+        "antragstellende Person ihn ergänzt."
+    ),
+    "review.notice.suspend": N_("Die Organisation ist gesperrt."),
+    "review.notice.reinstate": N_("Die Sperre ist aufgehoben."),
+    "review.notice.close": N_("Die Organisation ist geschlossen."),
+    "review.error.reason_required": N_(
+        "Bitte begründen Sie die Entscheidung. Die antragstellende Person liest die Begründung."
+    ),
+    "review.error.decision_unknown": N_(
+        "Bitte wählen Sie: genehmigen, Informationen anfordern oder ablehnen."
+    ),
+    "review.error.text_required": N_("Bitte schreiben Sie einen Text."),
+    "review.error.too_long": N_("Der Text ist zu lang."),
+    "review.error.control_characters": N_(
+        "Der Text enthält Steuerzeichen. Bitte geben Sie ihn neu ein."
+    ),
+    "review.error.action_unknown": N_("Bitte wählen Sie eine Maßnahme."),
+    "review.refused.concurrent_title": N_("Bereits von jemand anderem entschieden"),
+    "review.refused.concurrent": N_(
+        "Jemand anderes hat diesen Antrag bearbeitet, während Sie ihn angesehen haben. Ihre "
+        "Entscheidung wurde nicht gespeichert. Bitte sehen Sie sich den aktuellen Stand an."
+    ),
+    "review.refused.state": N_(
+        "In seinem jetzigen Bearbeitungsstand ist das bei diesem Antrag nicht mehr möglich; "
+        "vermutlich hat jemand anderes ihn gerade bearbeitet. Bitte sehen Sie sich den "
+        "aktuellen Stand an."
+    ),
+    "review.refused.four_eyes_title": N_("Zweite Genehmigung durch eine andere Person"),
+    "review.refused.four_eyes": N_(
+        "Hier gilt das Vier-Augen-Prinzip: Sie haben die erste Genehmigung erteilt; die zweite "
+        "muss von einer anderen Person kommen."
+    ),
+    "review.refused.own_title": N_("Eigener Antrag"),
+    "review.refused.own": N_(
+        "Sie können nicht über einen Antrag entscheiden, den Sie selbst gestellt haben oder "
+        "dessen Organisation Sie angehören."
+    ),
+    "review.back_to_case": N_("Zum Antrag"),
+    "review.second_factor.text": N_(
+        "Die Registrierungsstelle zeigt Dokumente von Unternehmen. Dafür genügt das Passwort "
+        "nicht: Bitte bestätigen Sie Ihre Anmeldung mit dem Code aus Ihrer Authenticator-App."
+    ),
+    "review.second_factor.unbound": N_(
+        "Die Registrierungsstelle zeigt Dokumente von Unternehmen. Ihre Authenticator-App ist "
+        "noch nicht bestätigt und reicht dafür nicht. Melden Sie sich mit Ihrem Online-Ausweis "
+        "an und bestätigen Sie die App danach unter „Anmeldemittel“, oder wenden Sie sich an "
+        "Ihre Verwaltung."
+    ),
+    "review.second_factor.enrol": N_(
+        "Die Registrierungsstelle zeigt Dokumente von Unternehmen. Dafür genügt das Passwort "
+        "nicht: Sie brauchen eine bestätigte Authenticator-App. Lassen Sie sie von Ihrer "
+        "Verwaltung einrichten."
+    ),
     "login.notice.password_changed": N_(
         "Ihr Passwort wurde geändert. Bitte melden Sie sich mit dem neuen Passwort an."
     ),

@@ -79,7 +79,7 @@ def login_form(request: Request) -> Response:
         error=False,
         cancel_action=None,
         notice=login_notice(request),
-        **eid_choice(request, pending_id=None, purpose="login"),
+        **eid_choice(request, pending_id=None, purpose="login", next_page=_next_page(request)),
     )
 
 
@@ -96,7 +96,7 @@ def login(request: Request, form: PostedForm, db: DbSession) -> Response:
             login_hint="",
             error=True,
             cancel_action=None,
-            **eid_choice(request, pending_id=None, purpose="login"),
+            **eid_choice(request, pending_id=None, purpose="login", next_page=next_page),
         )
     cookie_value, account_id = signed_in
     ask_code = wants_second_factor(db, account_id)

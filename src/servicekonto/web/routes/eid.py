@@ -10,6 +10,11 @@ checklist). Purposes: `login` ignores any session in the browser (the card decid
 in; a session already there ends through the logout path); `step_up` raises or links the
 signed-in account and refuses a card of someone else; `delete` is a `step_up` that returns to
 the account deletion page (re-authentication of an account without a password).
+
+A posted (or query) `next`, a local path as the login's `next` (`web.pages.local_path`), is where
+`login` and `step_up` return after success, e.g. the Postfach message that asked for `high`; it
+rides in the binding cookie, covered by the transaction's digest (`signin.eid_transactions`).
+An authorization request in progress and a newly registered account keep their own targets.
 """
 
 from __future__ import annotations
@@ -47,7 +52,6 @@ from servicekonto.http.database import DbSession
 from servicekonto.http.forms import PostedForm
 from servicekonto.http.limits import client_ip
 from servicekonto.mail.notices import queue_means_notice
-from servicekonto.security.secrets import random_token
 from servicekonto.signin.eid import (
     EidSignIn,
     EidSignInRefused,
@@ -60,12 +64,13 @@ from servicekonto.signin.eid_transactions import (
     consume_transaction,
     drop_transaction,
     fetch_result,
+    new_binding,
     open_transaction,
     record_eid_session,
     void_open_transaction,
 )
 from servicekonto.signin.pending import mark_login_done, pending_exists
-from servicekonto.web.pages import error_page, see_other
+from servicekonto.web.pages import error_page, local_path, see_other
 from servicekonto.web.routes.signin import EID_AMR, begin_session
 
 router = APIRouter(include_in_schema=False)
@@ -117,6 +122,7 @@ def start(
     purpose = form.get("purpose", "")
     purpose = purpose if purpose in SIGNED_IN_PURPOSES else "login"
     pending_id = form.get("pending") or None
+    next_page = local_path(form.get("next") or request.query_params.get("next"))
     if pending_id is not None and not pending_exists(db, pending_id):
         return error_page(
             request, status=400, title_key="error.title", message_key="error.interaction_expired"
@@ -129,7 +135,7 @@ def start(
     # a browser holds at most one open transaction, recorded before `useID` is called.
     limits.eid_start.check(f"eid_start:{client_ip(request)}", now)
     void_open_transaction(db, binding=cookie(request, BINDING), now=now)
-    binding = random_token(32)
+    binding = new_binding(next_page)
     transaction_id = open_transaction(
         db, binding=binding, purpose=purpose, pending_id=pending_id, now=now
     )
@@ -174,6 +180,9 @@ def _signed_in(
         return cookie_value, "/account?notice=eid_registered"
     if transaction.purpose == "delete":
         return cookie_value, "/account/delete"
+    next_page = local_path(transaction.next_page)  # checked again: it came back from a cookie
+    if next_page:
+        return cookie_value, next_page
     if transaction.purpose == "step_up":
         notice = "eid_linked" if outcome.outcome is Outcome.LINKED else "eid_confirmed"
         return cookie_value, f"/account/security?notice={notice}"
@@ -262,12 +271,16 @@ def finish(
     return response
 
 
-def eid_choice(request: Request, *, pending_id: str | None, purpose: str) -> dict[str, Any]:
-    """Template context for an "Online-Ausweis" button (login, step-up and security pages)."""
+def eid_choice(
+    request: Request, *, pending_id: str | None, purpose: str, next_page: str | None = None
+) -> dict[str, Any]:
+    """Template context for an "Online-Ausweis" button (login, step-up and security pages);
+    `next_page` is where to return after success (module doc)."""
     return {
         "eid_available": eid_server_of(request) is not None
         and context_of(request).eid_available,
         "eid_action": "/eid/start",
         "eid_pending": pending_id or "",
         "eid_purpose": purpose,
+        "eid_next": local_path(next_page) or "",
     }

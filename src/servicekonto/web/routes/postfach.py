@@ -171,9 +171,8 @@ def _step_up(
         "needed_label": f"level.{needed.label}",
         "otp_link": f"/login/otp?{urlencode({'next': back})}" if otp else None,
         "identity_missing": needed == TrustLevel.SUBSTANTIAL and not identity_ok,
-        "eid_next": back,
         "eid_label": "eid.button.confirm",
-        **eid_choice(request, pending_id=None, purpose="step_up"),
+        **eid_choice(request, pending_id=None, purpose="step_up", next_page=back),
     }
 
 
