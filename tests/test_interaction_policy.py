@@ -2,8 +2,8 @@
 
 Login → step-up → acting-as → consent; the first check that is not satisfied decides, and under
 `prompt=none` gives its OAuth error (OIDC Core §3.1.2.6). These tests pin each check's name,
-reason and error, the order of the prompts, and that `acting_as` is always satisfied until
-company accounts fill it.
+reason and error, the order of the prompts, and when the Befugnis (`acting_as`, issue 12 item 6)
+is asked: only with organisations to choose from at this client.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from servicekonto.oidc.interaction import (
     Decision,
     Step,
     StepUpMeans,
+    acting_for,
     advance,
     evaluate,
 )
@@ -95,6 +96,7 @@ def context(
     means: StepUpMeans | None = None,
     logged_in: bool = False,
     declined: bool = False,
+    choices: frozenset[str] = frozenset(),
 ) -> Context:
     return Context(
         request=auth,
@@ -104,7 +106,22 @@ def context(
         logged_in_during_request=logged_in,
         means=means,
         step_up_declined=declined,
+        acting_choices=choices,
     )
+
+
+ORG = frozenset({"org-1"})
+ORG_SCOPES = ("openid", "profile", "organization")
+
+
+def acting(chosen: str | None) -> ActiveSession:
+    return replace(session(), acting_as=chosen)
+
+
+def org_consent(acting_as: str | None) -> Consent:
+    given = consent(scopes=("profile", "organization"))
+    given.acting_as = acting_as
+    return given
 
 
 #: Every check of the policy, in order: (prompt, name, OAuth error under prompt=none, reason).
@@ -140,6 +157,7 @@ EXPECTED_CHECKS = [
     (Step.CONSENT, "consent_prompt", "consent_required", "the end-user has not consented"),
     (Step.CONSENT, "scopes_missing", "consent_required", "the end-user has not consented"),
     (Step.CONSENT, "claims_missing", "consent_required", "the end-user has not consented"),
+    (Step.CONSENT, "other_befugnis", "consent_required", "the end-user has not consented"),
 ]
 
 
@@ -199,6 +217,14 @@ SCENARIOS: dict[str, Any] = {
     "claims_missing": lambda p: context(
         request(prompt=p, claims=ASKS_EMAIL_BY_NAME), active=session(), given=consent()
     ),
+    "acting_as_unchosen": lambda p: context(
+        request(prompt=p, scopes=ORG_SCOPES), active=acting(None),
+        given=org_consent(None), choices=ORG,
+    ),
+    "other_befugnis": lambda p: context(
+        request(prompt=p, scopes=ORG_SCOPES), active=acting("org-1"),
+        given=org_consent(None), choices=ORG,
+    ),
 }
 CHECK_ERRORS = {name: (error, reason) for _step, name, error, reason in EXPECTED_CHECKS}
 CHECK_STEPS = {name: step for step, name, _error, _reason in EXPECTED_CHECKS}
@@ -211,9 +237,9 @@ def first_needed(ctx: Context) -> str | None:
 
 
 def test_every_check_that_can_fail_a_request_has_a_scenario() -> None:
-    """All but the voluntary level (never an error) and acting-as (never needed yet)."""
+    """All but the voluntary level (never an error)."""
     names = {name for _step, name, _error, _reason in EXPECTED_CHECKS}
-    assert set(SCENARIOS) == names - {"voluntary_acr_missing", "acting_as_unchosen"}
+    assert set(SCENARIOS) == names - {"voluntary_acr_missing"}
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
@@ -339,19 +365,54 @@ def test_earlier_prompt_wins_step_up_shown_before_consent() -> None:
     assert evaluate(ctx) == Decision(Step.STEP_UP, HIGH, True)
 
 
-@pytest.mark.parametrize("name", sorted(SCENARIOS))
+@pytest.mark.parametrize("name", sorted(set(SCENARIOS) - {"acting_as_unchosen"}))
 @pytest.mark.parametrize("prompt", [(), ("none",)])
-def test_acting_as_is_always_satisfied_for_now(name: str, prompt: tuple[str, ...]) -> None:
-    """Until company accounts exist everyone acts as themself: the prompt is never chosen."""
+def test_acting_as_is_satisfied_without_a_choice_to_make(
+    name: str, prompt: tuple[str, ...]
+) -> None:
+    """No organisations to choose at this client (or a choice made): the prompt is not asked."""
     ctx = SCENARIOS[name](prompt)
     assert ACTING_AS.first_needed(ctx) is None
     assert all(not check.needed(ctx) for check in ACTING_AS.checks)
 
 
 @pytest.mark.parametrize("level", [LOW, SUBSTANTIAL, HIGH])
-def test_acting_as_never_decided_even_with_everything_else_satisfied(level: TrustLevel) -> None:
+def test_acting_as_not_decided_without_memberships(level: TrustLevel) -> None:
     ctx = context(request(), active=session(level), given=consent())
     assert evaluate(ctx) == Decision(Step.COMPLETE)
+
+
+def test_acting_as_is_asked_before_consent() -> None:
+    """DESIGN §5: login → step-up → Befugnis → consent (here no consent exists yet)."""
+    ctx = context(request(scopes=ORG_SCOPES), active=acting(None), choices=ORG)
+    assert evaluate(ctx) == Decision(Step.ACTING_AS)
+
+
+@pytest.mark.parametrize(
+    ("chosen", "given_for", "expected"),
+    [
+        ("self", None, Step.COMPLETE),  # chose personal; the personal consent covers it
+        ("org-1", "org-1", Step.COMPLETE),  # the remembered organisation, its consent
+        ("org-2", None, Step.ACTING_AS),  # remembered, but no choice at this client
+        ("org-1", None, Step.CONSENT),  # a personal consent does not cover the firm
+        ("self", "org-1", Step.CONSENT),  # nor the firm's consent a personal login
+    ],
+)
+def test_a_remembered_choice_counts_when_it_is_one_of_this_clients(
+    chosen: str, given_for: str | None, expected: Step
+) -> None:
+    ctx = context(
+        request(scopes=ORG_SCOPES), active=acting(chosen), given=org_consent(given_for),
+        choices=ORG,
+    )
+    assert evaluate(ctx).step is expected
+
+
+def test_acting_for_is_the_sessions_choice_only_among_this_clients() -> None:
+    assert acting_for(acting("org-1"), ORG) == "org-1"
+    assert acting_for(acting("self"), ORG) is None
+    assert acting_for(acting("org-1"), frozenset()) is None  # no `organization` scope asked
+    assert acting_for(None, ORG) is None
 
 
 # -- advance(): the one path of /authorize and /interaction ----------------------------------

@@ -49,6 +49,7 @@ from servicekonto.oidc.keystore import KeyStore
 from servicekonto.oidc.pairwise import SubjectIds
 from servicekonto.oidc.provider import Provider
 from servicekonto.postfach import webhooks as postfach_webhooks
+from servicekonto.postfach.recipients import OrganisationSubjectIds
 from servicekonto.register.http_adapter import HttpRegister
 from servicekonto.register.model import MatchResult, PersonQuery
 from servicekonto.register.port import CivilRegister
@@ -117,6 +118,7 @@ def build_provider(settings: Settings, clock: Clock) -> Provider:
         keys=keys,
         clients=ClientCache(settings.client_cache_seconds),
         subjects=SubjectIds(settings.secret_key),
+        organisation_subjects=OrganisationSubjectIds(settings.secret_key),
         hashing=PasswordHashing(settings.argon2_memory_kib, settings.argon2_time_cost),
         reading=reading,
     )

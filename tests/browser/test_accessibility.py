@@ -48,6 +48,7 @@ TITLES: dict[str, tuple[str, ...]] = {
     "account/account_delete.html": ("Konto löschen",),
     "account/account_deleted.html": ("Ihr Konto wurde gelöscht",),
     "interaction/consent.html": ("Einwilligung zur Datenübermittlung",),
+    "interaction/acting_as.html": ("Persönlich oder für eine Organisation handeln",),
     "demo/demo_portal.html": ("Demo-Portal",),
     "registration/email_verified.html": (
         "E-Mail-Adresse bestätigen",
@@ -145,6 +146,13 @@ SAFE_PAGES = {
     "safe/safe.html",
     "safe/document.html",
     "safe/services.html",
+}
+#: Audited by the Befugnis journey below (test_befugnis_pages).
+BEFUGNIS_PAGES = {
+    "demo/demo_portal.html",
+    "signin/login.html",
+    "interaction/acting_as.html",
+    "interaction/consent.html",
 }
 STEP_UP_PAGES = {
     "demo/demo_portal.html",
@@ -435,6 +443,38 @@ def test_public_registration_and_recovery_pages(
     audit.finish(PUBLIC_PAGES)
 
 
+def test_befugnis_and_organisation_consent_pages(
+    server: ServerProcess, demo: dict[str, object], page: object
+) -> None:
+    """Issue 12 item 6: the Befugnis prompt, the consent listing the organisation's claims, and
+    the demo portal showing them."""
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    base = server.base_url
+    audit = Audit(page)
+
+    page.goto(f"{base}/demo-portal")
+    page.get_by_role("link", name="Für eine Organisation anmelden (Befugnis wählen)").click()
+    audit("signin/login.html", "for a client asking for organization")
+    _log_in(page, JONAS, JONAS_PASSWORD)
+    audit("interaction/acting_as.html", "personal or the demo company")
+    # The radios are `required`; without that the server answers the empty choice itself.
+    page.evaluate("document.querySelectorAll('[name=acting_as]').forEach(e => e.required = false)")
+    page.get_by_role("button", name="Weiter").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit("interaction/acting_as.html", "nothing chosen")
+    page.get_by_label("für Weinhaus Cochem GmbH").check()
+    page.get_by_role("button", name="Weiter").click()
+    audit("interaction/consent.html", "with the organisation's claims")
+    page.get_by_role("button", name="Zustimmen").click()
+    page.wait_for_url(f"{base}/demo-portal")
+    expect(page.get_by_role("heading", name="Sie handeln für eine Organisation")).to_be_visible()
+    audit("demo/demo_portal.html", "acting for an organisation")
+
+    audit.finish(BEFUGNIS_PAGES)
+
+
 def test_portal_consent_account_and_security_pages(
     server: ServerProcess, demo: dict[str, object], page: object
 ) -> None:
@@ -590,7 +630,9 @@ def test_every_template_is_audited() -> None:
     assert pages == set(TITLES), (
         f"not audited: {sorted(pages - set(TITLES))}; gone: {sorted(set(TITLES) - pages)}"
     )
-    journeys = PUBLIC_PAGES | PORTAL_PAGES | STEP_UP_PAGES | REVIEW_PAGES | SAFE_PAGES
+    journeys = (
+        PUBLIC_PAGES | PORTAL_PAGES | STEP_UP_PAGES | REVIEW_PAGES | SAFE_PAGES | BEFUGNIS_PAGES
+    )
     assert journeys == set(TITLES), f"in no journey: {sorted(set(TITLES) - journeys)}"
     assert on_disk >= PARTIALS, f"declared partials missing: {sorted(PARTIALS - on_disk)}"
     used: set[str] = set()

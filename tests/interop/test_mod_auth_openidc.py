@@ -5,6 +5,11 @@ Fachverfahren. Here it discovers us, runs the code flow with PKCE and a client s
 claims it received, and takes part in logout: RP-initiated through its own logout URL, and
 back-channel when the logout starts at ServiceKonto (Back-Channel Logout 1.0 §2.5), where only
 our logout token can end its session.
+
+The Befugnis (issue 12 items 6 and 7): asking for `organization`, it receives the organisation
+claims of a member who chose the organisation; asking without it, none; the organisation's
+suspension ends its session by back-channel logout, and the next login there no longer acts for
+the organisation.
 """
 
 from __future__ import annotations
@@ -28,11 +33,14 @@ import pytest
 from sqlalchemy import select
 
 from servicekonto.accounts.service import normalise_email
+from servicekonto.companies import review
 from servicekonto.db.models import Account, OutboxMessage
 from servicekonto.oidc.minting import subject_for
 from servicekonto.oidc.provider import Provider
+from servicekonto.staff.service import REGISTRATION_SUPERVISOR
+from tests.companies.factories import activated, seed_region, staff
 from tests.conftest import ServerProcess, free_port, wait_until_up
-from tests.support import PASSWORD, RegisteredClient, make_account, make_client
+from tests.support import PASSWORD, RegisteredClient, account_id_of, make_account, make_client
 from tests.tools import missing_tool, require_executable
 
 pytestmark = [pytest.mark.server, pytest.mark.timeout(90)]
@@ -57,6 +65,11 @@ CLAIMS_PAGE = """<!DOCTYPE html>
   <dt>sub</dt><dd id="sub"><!--#echo var="OIDC_CLAIM_sub" --></dd>
   <dt>acr</dt><dd id="acr"><!--#echo var="OIDC_CLAIM_acr" --></dd>
   <dt>REMOTE_USER</dt><dd id="remote_user"><!--#echo var="REMOTE_USER" --></dd>
+  <dt>organization</dt><dd id="organization"><!--#echo var="OIDC_CLAIM_organization" --></dd>
+  <dt>organization_name</dt>
+  <dd id="organization_name"><!--#echo var="OIDC_CLAIM_organization_name" --></dd>
+  <dt>organization_role</dt>
+  <dd id="organization_role"><!--#echo var="OIDC_CLAIM_organization_role" --></dd>
 </dl>
 </main></body>
 </html>
@@ -108,26 +121,28 @@ def apache(
     request: pytest.FixtureRequest,
     capsys: pytest.CaptureFixture[str],
 ) -> Iterator[ApacheRp]:
-    """Apache in the foreground on a free port, registered with the server as a client."""
+    """Apache in the foreground on a free port, registered with the server as a client; asking
+    for the scopes of the test's indirect parameter (default `openid profile`)."""
     apache2 = require_executable(APACHE, INSTALL_HINT)
     if not (MODULES / "mod_auth_openidc.so").is_file():
         missing_tool("mod_auth_openidc", INSTALL_HINT)
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
+    scope = str(getattr(request, "param", "openid profile"))
     client = make_client(
         server_provider,
         name=CLIENT_NAME,
         redirect_uris=[f"{origin}/protected/redirect_uri"],
         post_logout_redirect_uris=[f"{origin}/logged-out.html"],
         backchannel_logout_uri=f"{origin}/protected/redirect_uri?logout=backchannel",
-        scopes=["openid", "profile"],
+        scopes=scope.split(),
     )
     # Not pytest's tmp_path: that lies in a 0700 folder the unprivileged children could not read.
     root = Path(tempfile.mkdtemp(prefix="sk-apache-"))
     failed_before = request.session.testsfailed
     proc: subprocess.Popen[bytes] | None = None
     try:
-        proc = _start_apache(apache2, root, port, server.base_url, client)
+        proc = _start_apache(apache2, root, port, server.base_url, client, scope)
         yield ApacheRp(origin, client)
     finally:
         if proc is not None:
@@ -147,7 +162,7 @@ def apache(
 
 
 def _start_apache(
-    apache2: str, root: Path, port: int, issuer: str, client: RegisteredClient
+    apache2: str, root: Path, port: int, issuer: str, client: RegisteredClient, scope: str
 ) -> subprocess.Popen[bytes]:
     """Write the pages and the config into `root`, start Apache, wait until it answers."""
     assert client.client_secret
@@ -169,6 +184,7 @@ def _start_apache(
                 "PASSPHRASE": secrets.token_urlsafe(32),
                 "USER": user,
                 "GROUP": group,
+                "SCOPE": scope,
             }
         )
     )
@@ -320,3 +336,83 @@ def test_consent_revocation_at_servicekonto_ends_the_apache_session(
     page.goto(apache.protected)
     expect(page.get_by_role("button", name="Zustimmen")).to_be_visible()
     assert page.url.startswith(f"{server.base_url}/"), page.url
+
+
+# -- the Befugnis ------------------------------------------------------------------------------
+
+ORG_SCOPE = "openid profile organization"
+
+
+def _firm(provider: Provider) -> tuple[str, str]:
+    """An activated GmbH whose admin can log in: (admin e-mail, organisation id)."""
+    now = provider.clock.now()
+    seed_region(provider.sessions)
+    officer = staff(provider.sessions, now, "vg-cochem")
+    email = make_account(provider)
+    return email, activated(provider.sessions, now, account_id_of(provider, email), officer)
+
+
+def _log_in(page: Any, apache: ApacheRp, email: str, *, befugnis: str | None) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(apache.protected)
+    page.get_by_label("E-Mail-Adresse").fill(email)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden", exact=True).click()
+    if befugnis is not None:
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "Persönlich oder für eine Organisation handeln"
+        )
+        page.get_by_label(befugnis).check()
+        page.get_by_role("button", name="Weiter").click()
+    page.get_by_role("button", name="Zustimmen").click()
+    page.wait_for_url(apache.protected)
+
+
+@pytest.mark.parametrize("apache", [ORG_SCOPE], indirect=True)
+def test_mod_auth_openidc_receives_the_organisation_and_suspension_ends_its_session(
+    server: ServerProcess, server_provider: Provider, apache: ApacheRp, page: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    email, organisation_id = _firm(server_provider)
+    _log_in(page, apache, email, befugnis="für Moselweingut Beispiel GmbH")
+
+    expect(page.locator("#organization_name")).to_have_text("Moselweingut Beispiel GmbH")
+    expect(page.locator("#organization_role")).to_have_text("admin")
+    pairwise = page.locator("#organization").inner_text()
+    assert len(pairwise) >= 32 and pairwise != organisation_id
+
+    supervisor = staff(server_provider.sessions, server_provider.clock.now(), "vg-cochem",
+                       REGISTRATION_SUPERVISOR)
+    with server_provider.sessions() as db:
+        review.suspend(db, staff_id=supervisor, organisation_id=organisation_id,
+                       reason="Missbrauchsverdacht", now=server_provider.clock.now())
+        db.commit()
+
+    delivered = _wait_for_backchannel_logouts(server_provider, apache.client.client_id)
+    assert [(m.payload["reason"], m.last_error) for m in delivered] == [
+        ("organisation_suspended", "")
+    ]
+    # Apache's session is gone: it asks us again; our session lives, the firm is no choice any
+    # more, so the person is asked to consent personally, never shown the firm's claims.
+    page.goto(apache.protected)
+    expect(page.get_by_role("button", name="Zustimmen")).to_be_visible()
+    assert page.url.startswith(f"{server.base_url}/"), page.url
+    page.get_by_role("button", name="Zustimmen").click()
+    page.wait_for_url(apache.protected)
+    # mod_include prints "(none)" for a variable mod_auth_openidc did not set
+    expect(page.locator("#organization_name")).to_have_text("(none)")
+
+
+def test_mod_auth_openidc_without_the_organization_scope_receives_none(
+    server: ServerProcess, server_provider: Provider, apache: ApacheRp, page: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    email, _organisation_id = _firm(server_provider)
+    _log_in(page, apache, email, befugnis=None)  # no Befugnis prompt for this client
+
+    expect(page.locator("#given_name")).to_have_text("Erika")
+    for claim in ("organization", "organization_name", "organization_role"):
+        expect(page.locator(f"#{claim}")).to_have_text("(none)")  # not set by the module

@@ -29,6 +29,14 @@ class ActiveSession:
     level: TrustLevel
     amr: tuple[str, ...]
     auth_time: datetime
+    #: The Befugnis chosen in this session (`oidc.interaction`): an organisation id, SELF for an
+    #: explicit personal choice, None when nobody has asked yet (the person acts personally).
+    acting_as: str | None = None
+
+
+#: `browser_sessions.acting_as` after the person chose to act personally. Authorizations and
+#: consents keep NULL for personal; only the session tells "chose personal" from "not asked".
+SELF = "self"
 
 
 def start_session(
@@ -97,8 +105,34 @@ def step_up_session(
     return new_value, _active(fresh, TrustLevel.parse(fresh.level))
 
 
+def switch_acting_as(
+    db: Session, *, cookie_value: str, acting_as: str, now: datetime
+) -> tuple[str, ActiveSession] | None:
+    """Record the Befugnis chosen (an organisation id or SELF); None if the session is gone.
+
+    The cookie value changes (DESIGN §8: a new id at a Befugnis switch), so a value captured
+    before the switch cannot ride on what the session may do for an organisation after it;
+    `sid`, level and `auth_time` stay (the authentication is the same)."""
+    row = db.get(BrowserSession, digest(cookie_value))
+    if row is None:
+        return None
+    new_value = random_token(32)
+    db.execute(
+        update(BrowserSession)
+        .where(BrowserSession.id_digest == row.id_digest)
+        .values(id_digest=digest(new_value), acting_as=acting_as, last_seen_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.expunge(row)
+    fresh = db.get(BrowserSession, digest(new_value))
+    assert fresh is not None
+    return new_value, _active(fresh, TrustLevel.parse(fresh.level))
+
+
 def _active(row: BrowserSession, level: TrustLevel) -> ActiveSession:
-    return ActiveSession(row.sid, row.account_id, level, tuple(row.amr), row.auth_time)
+    return ActiveSession(
+        row.sid, row.account_id, level, tuple(row.amr), row.auth_time, row.acting_as
+    )
 
 
 def load_session(db: Session, *, cookie_value: str | None, now: datetime) -> ActiveSession | None:

@@ -17,6 +17,10 @@ Rules and where they are enforced:
 * every change is audited with ids only (subject `organisation:<id>`), and the organisation's
   admins can read these events (`activity`).
 
+Removing a member, their leaving, and a role or permission change that takes a client away
+revoke that member's grants acting for the organisation (at those clients) at once, with
+back-channel logout (`companies.revocation`).
+
 A person who is not a member gets NotFound for the organisation, a member who is not an admin
 NotOrganisationAdmin.
 """
@@ -35,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from servicekonto.accounts.service import attributes_of
 from servicekonto.audit.service import record
-from servicekonto.companies import lifecycle
+from servicekonto.companies import lifecycle, revocation
 from servicekonto.companies.errors import (
     AlreadyMember,
     FieldProblem,
@@ -448,6 +452,7 @@ def set_role(
         raise LastAdmin("the organisation needs at least one admin")
     member.role, member.updated_at = role, now
     db.flush()
+    _withdraw_lost_clients(db, organisation_id, member_account_id, now)
     record(
         db, at=now, event="organisation.member_role_changed", actor=f"account:{admin_id}",
         subject=lifecycle.subject(organisation_id),
@@ -471,6 +476,7 @@ def set_client_permissions(
     db.add_all(MemberClientPermission(member_id=member.id, client_id=c) for c in wanted)
     member.updated_at = now
     db.flush()
+    _withdraw_lost_clients(db, organisation_id, member_account_id, now)
     record(
         db, at=now, event="organisation.member_permissions_changed", actor=f"account:{admin_id}",
         subject=lifecycle.subject(organisation_id),
@@ -494,6 +500,8 @@ def remove_member(
         raise LastAdmin("the organisation needs at least one admin")
     db.delete(member)
     db.flush()
+    revocation.revoke_acting(db, organisation_id=organisation_id, account_id=member_account_id,
+                             now=now, reason=revocation.MEMBERSHIP_ENDED)
     record(
         db, at=now, event="organisation.member_removed", actor=f"account:{admin_id}",
         subject=lifecycle.subject(organisation_id),
@@ -520,6 +528,8 @@ def leave(
         raise LastAdmin("the organisation needs at least one admin")
     db.delete(member)
     db.flush()
+    revocation.revoke_acting(db, organisation_id=organisation_id, account_id=account_id,
+                             now=now, reason=revocation.MEMBERSHIP_ENDED)
     record(
         db, at=now, event="organisation.member_left", actor=f"account:{account_id}",
         subject=lifecycle.subject(organisation_id), request_id=request_id,
@@ -627,6 +637,22 @@ def add_member(
         subject=lifecycle.subject(organisation_id),
         details={"member": f"account:{account_id}", "role": role}, request_id=request_id,
     )
+
+
+def _withdraw_lost_clients(
+    db: Session, organisation_id: str, account_id: str, now: datetime
+) -> None:
+    """After a change of role or client permissions: the member's grants for the organisation
+    at clients they may no longer act for are revoked (issue 12 item 7)."""
+    held = revocation.acting_clients(db, organisation_id=organisation_id, account_id=account_id)
+    kept = {
+        c for c in held
+        if may_act_for(db, account_id=account_id, organisation_id=organisation_id, client_id=c)
+    }
+    if held - kept:
+        revocation.revoke_acting(db, organisation_id=organisation_id, account_id=account_id,
+                                 except_clients=kept, now=now,
+                                 reason=revocation.PERMISSION_WITHDRAWN)
 
 
 def _lock(db: Session, organisation_id: str) -> Organisation | None:

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from servicekonto.audit.service import record
 from servicekonto.blobs.port import BlobStore
-from servicekonto.companies import lifecycle
+from servicekonto.companies import lifecycle, revocation
 from servicekonto.companies.errors import (
     ConcurrentDecision,
     FieldProblem,
@@ -244,7 +244,8 @@ def suspend(
     db: Session, *, staff_id: str, organisation_id: str, reason: str, now: datetime,
     request_id: str = "",
 ) -> OrganisationView:
-    """activated → suspended (abuse, doubts): nobody acts for it until reinstated."""
+    """activated → suspended (abuse, doubts): nobody acts for it until reinstated; every grant
+    acting for it is revoked at once (back-channel logout) and the members are told."""
     return _supervise(db, staff_id, organisation_id, Action.SUSPEND, reason, now, request_id)
 
 
@@ -259,7 +260,8 @@ def close(
     db: Session, *, staff_id: str, organisation_id: str, reason: str, now: datetime,
     request_id: str = "",
 ) -> OrganisationView:
-    """→ closed for good (deleted from the register); the register entry is free again."""
+    """→ closed for good (deleted from the register); the register entry is free again. Every
+    grant acting for it is revoked at once (back-channel logout) and the members are told."""
     return _supervise(db, staff_id, organisation_id, Action.CLOSE, reason, now, request_id)
 
 
@@ -332,7 +334,16 @@ def _supervise(
         db, row=row, action=action, actor=staff_id, now=now, reason=text,
         scope=(staff_id, REGISTRATION_SUPERVISOR), request_id=request_id,
     )
+    ended = _ENDS_ACTING.get(action)
+    if ended is not None:
+        revocation.revoke_acting(db, organisation_id=row.id, now=now, reason=ended)
+        revocation.tell_members(db, organisation_id=row.id, name=row.name, reason_code=ended,
+                                reason=text or "", now=now)
     return _view(db, row.id)
+
+
+#: The supervisors' actions after which nobody acts for the organisation (issue 12 item 7).
+_ENDS_ACTING: Final = {Action.SUSPEND: revocation.SUSPENDED, Action.CLOSE: revocation.CLOSED}
 
 
 def _not_own(db: Session, row: Organisation, staff_id: str) -> None:

@@ -49,11 +49,16 @@ def grant(
     claims: set[str],
     now: datetime,
     offered: set[str] | None = None,
+    acting_as: str | None = None,
 ) -> Consent:
     """Record (or widen) a consent. Concurrent grants end in one row (unique constraint).
 
     `offered`: the claims the consent page showed; those of them not in `claims` were deselected
     and are withdrawn from an earlier consent (the user's latest choice wins, OIDC Core §5.4).
+    `acting_as`: the organisation the person acts for (None: personal). The row holds the
+    consent of one Befugnis: given for another one, it is replaced, not widened (what the
+    person allowed for themself says nothing about an organisation's data, and the reverse);
+    the interaction policy asks again after a switch.
     """
     existing = find_consent(db, account_id=account_id, client_id=client_id)
     if existing is None:
@@ -66,12 +71,16 @@ def grant(
                     claims=sorted(claims),
                     created_at=now,
                     updated_at=now,
+                    acting_as=acting_as,
                 )
                 db.add(existing)
             return existing
         except IntegrityError:
             existing = find_consent(db, account_id=account_id, client_id=client_id)
             assert existing is not None
+    if existing.acting_as != acting_as:
+        existing.scopes, existing.claims = sorted(scopes), sorted(claims)
+        existing.acting_as = acting_as
     existing.scopes = sorted(set(existing.scopes) | scopes)
     existing.claims = sorted((set(existing.claims) - (offered or set())) | claims)
     existing.updated_at = now

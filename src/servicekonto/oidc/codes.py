@@ -13,6 +13,7 @@ from servicekonto.db.models import Authorization, AuthorizationCode, Consent
 from servicekonto.oidc.authorize import AuthorizationRequest
 from servicekonto.oidc.claims import claims_for_scopes
 from servicekonto.oidc.minting import subject_for
+from servicekonto.oidc.organisation_claims import remember_organisation_subject
 from servicekonto.oidc.provider import Provider
 from servicekonto.oidc.redirects import success
 from servicekonto.security.secrets import digest, random_token
@@ -25,12 +26,17 @@ def granted(request: AuthorizationRequest, consent: Consent) -> tuple[list[str],
     return scopes, sorted(asked & set(consent.claims))
 
 
-def _remember_subject(db: Session, provider: Provider, *, account_id: str, client_id: str) -> None:
-    """The `sub` this client gets, stored so the client's `sub` finds the person (issue 11)."""
+def _remember_subject(
+    db: Session, provider: Provider, *, account_id: str, client_id: str, acting_as: str | None
+) -> None:
+    """The `sub` this client gets, stored so the client's `sub` finds the person (issue 11);
+    and the organisation's id at this client when the grant acts for one (its Postfach)."""
     client = provider.clients.get(db, client_id)
     if client is not None:
         subject = subject_for(provider, client, account_id)
         remember_subject(db, account_id=account_id, client_id=client_id, subject=subject)
+        if acting_as is not None:
+            remember_organisation_subject(db, provider, organisation_id=acting_as, client=client)
 
 
 def complete(
@@ -41,8 +47,10 @@ def complete(
     session: ActiveSession,
     consent: Consent,
     now: datetime,
+    acting_as: str | None = None,
 ) -> str:
-    """Issue the code and return the redirect URL carrying it (with `state` and `iss`)."""
+    """Issue the code and return the redirect URL carrying it (with `state` and `iss`).
+    `acting_as`: the organisation the person acts for (`oidc.interaction.acting_for`)."""
     scopes, claims = granted(request, consent)
     _required, _essential, vocabulary = request.required_level()
     lifetime = (
@@ -63,10 +71,14 @@ def complete(
         auth_time=session.auth_time,
         created_at=now,
         expires_at=now + timedelta(seconds=lifetime),
+        acting_as=acting_as,
     )
     db.add(authorization)
     db.flush()
-    _remember_subject(db, provider, account_id=session.account_id, client_id=request.client_id)
+    _remember_subject(
+        db, provider, account_id=session.account_id, client_id=request.client_id,
+        acting_as=acting_as,
+    )
     code = random_token(32)
     db.add(
         AuthorizationCode(

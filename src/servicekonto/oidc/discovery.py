@@ -9,6 +9,7 @@ from typing import Any
 
 from servicekonto.oidc import acr
 from servicekonto.oidc.claims import STANDARD_SCOPES, SUPPORTED_CLAIMS
+from servicekonto.oidc.organisation_claims import ORGANIZATION_CLAIMS, ORGANIZATION_SCOPE
 from servicekonto.security.keys import SIGNING_ALGS
 
 ENDPOINTS = {
@@ -27,7 +28,7 @@ def metadata(issuer: str) -> dict[str, Any]:
     return {
         "issuer": issuer,
         **{name: issuer + path for name, path in ENDPOINTS.items()},
-        "scopes_supported": list(STANDARD_SCOPES),
+        "scopes_supported": [*STANDARD_SCOPES, ORGANIZATION_SCOPE],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
@@ -40,7 +41,9 @@ def metadata(issuer: str) -> dict[str, Any]:
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": sorted(
-            SUPPORTED_CLAIMS | {"iss", "aud", "exp", "iat", "nonce", "sid", "azp"}
+            SUPPORTED_CLAIMS
+            | set(ORGANIZATION_CLAIMS)
+            | {"iss", "aud", "exp", "iat", "nonce", "sid", "azp", "verified_claims"}
         ),
         "claims_parameter_supported": True,
         "request_parameter_supported": False,

@@ -133,6 +133,16 @@ def as_claim(elements: list[dict[str, Any]]) -> dict[str, Any]:
     return {"verified_claims": elements[0] if len(elements) == 1 else elements}
 
 
+def with_element(member: dict[str, Any], element: dict[str, Any] | None) -> dict[str, Any]:
+    """`member` (as `as_claim` built it) with one more `verified_claims` element (the
+    organisation's, `oidc.organisation_claims`)."""
+    if element is None:
+        return member
+    existing = member.get("verified_claims")
+    elements = [] if existing is None else existing if isinstance(existing, list) else [existing]
+    return as_claim([*elements, element])
+
+
 def release_verified(
     db: Session, *, account: Account, names: set[str], session_level: TrustLevel
 ) -> dict[str, Any]:

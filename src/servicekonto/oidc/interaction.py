@@ -16,8 +16,16 @@ none of the account's means can reach is
 A voluntary level (`acr_values`, or a non-essential `acr` claim) is offered, and the user may go
 on without it; with `prompt=none` it is simply not reached.
 
-Acting-as: for whom the person signs in (themself, or later a company they represent). Always
-satisfied until company accounts exist; the prompt is here so that feature only adds its checks.
+Acting-as (the Befugnis, DESIGN §5, issue 12 item 6): when the client asked for scope
+`organization` and the person may act for at least one activated organisation at this client
+(`companies.acting.choices`), they choose "persönlich oder für …" before consent. The choice is
+kept on the browser session (a Befugnis switch gives the cookie a new value), so the next
+request with `organization` does not ask again — unless the remembered organisation is not one
+of this client's choices, or the client sends `prompt=select_account` (which asks for a new
+login, and a new session has chosen nothing). Without memberships nothing is asked and the
+person acts personally. Under `prompt=none` a needed choice is `interaction_required`
+(OIDC Core §3.1.2.6). The consent is for one Befugnis: a consent given while acting for another
+(or personally) does not cover this one (`consent_required` under `prompt=none`).
 """
 
 from __future__ import annotations
@@ -32,7 +40,8 @@ from sqlalchemy.orm import Session
 from servicekonto.accounts import means as login_means
 from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.service import get_account, identity_level
-from servicekonto.accounts.sessions import ActiveSession
+from servicekonto.accounts.sessions import SELF, ActiveSession
+from servicekonto.companies.acting import choices as acting_choices
 from servicekonto.consent.service import find_consent
 from servicekonto.db.models import Consent
 from servicekonto.errors import (
@@ -123,6 +132,9 @@ class Context:
     means: StepUpMeans | None = None
     #: The user chose to go on without a voluntary level (the step-up page's skip button).
     step_up_declined: bool = False
+    #: The organisations the person may act for at this client, when the request asks for
+    #: scope `organization` (else empty: nothing to choose).
+    acting_choices: frozenset[str] = frozenset()
 
     @property
     def silent(self) -> bool:
@@ -273,12 +285,26 @@ STEP_UP = Prompt(
 )
 
 
-# -- acting as (company accounts, later) -----------------------------------------------------
+# -- acting as (the Befugnis; module doc) ----------------------------------------------------
+
+#: The scope a client asks for to learn for whom the person acts (DESIGN §9).
+ORGANIZATION_SCOPE = "organization"
+
+
+def acting_for(session: ActiveSession | None, choices: frozenset[str]) -> str | None:
+    """The organisation the request acts for: the session's choice when it is one of this
+    client's choices; None (personal) otherwise."""
+    if session is None or session.acting_as not in choices:
+        return None
+    return session.acting_as
 
 
 def _acting_as_unchosen(context: Context) -> bool:
-    """Everyone acts as themself until company accounts exist."""
-    return False
+    """Choices exist, and the session's choice is neither "self" nor one of them."""
+    if not context.acting_choices or context.session is None:
+        return False
+    chosen = context.session.acting_as
+    return chosen != SELF and chosen not in context.acting_choices
 
 
 ACTING_AS = Prompt(
@@ -308,6 +334,14 @@ def _scopes_missing(context: Context) -> bool:
     return consent is None or not scopes <= set(consent.scopes)
 
 
+def _other_befugnis(context: Context) -> bool:
+    """The consent was given for another Befugnis than this request's (module doc)."""
+    consent = context.consent
+    if consent is None:
+        return True
+    return consent.acting_as != acting_for(context.session, context.acting_choices)
+
+
 def _claims_missing(context: Context) -> bool:
     """A claim asked for by name that was not shown when the user consented."""
     consent = context.consent
@@ -324,6 +358,7 @@ CONSENT = Prompt(
         Check("consent_prompt", NOT_CONSENTED, ConsentRequired, _consent_prompted),
         Check("scopes_missing", NOT_CONSENTED, ConsentRequired, _scopes_missing),
         Check("claims_missing", NOT_CONSENTED, ConsentRequired, _claims_missing),
+        Check("other_befugnis", NOT_CONSENTED, ConsentRequired, _other_befugnis),
     ),
 )
 
@@ -362,6 +397,7 @@ def decide(
     now: datetime,
     means: StepUpMeans | None = None,
     step_up_declined: bool = False,
+    acting_choices: frozenset[str] = frozenset(),
 ) -> Decision:
     return evaluate(
         Context(
@@ -372,7 +408,21 @@ def decide(
             logged_in_during_request=logged_in_during_request,
             means=means,
             step_up_declined=step_up_declined,
+            acting_choices=acting_choices,
         )
+    )
+
+
+def choices_for(
+    db: Session, *, request: AuthorizationRequest, session: ActiveSession | None
+) -> frozenset[str]:
+    """The organisations this request could act for; looked up only when the request asks for
+    scope `organization` (most do not, and /authorize stays at its reads)."""
+    if session is None or ORGANIZATION_SCOPE not in request.scopes:
+        return frozenset()
+    return frozenset(
+        m.organisation_id
+        for m in acting_choices(db, account_id=session.account_id, client_id=request.client_id)
     )
 
 
@@ -408,6 +458,7 @@ def advance(
     means = step_up_means(
         db, request=request, session=session, eid_available=provider.eid_available
     )
+    choices = choices_for(db, request=request, session=session)
     decision = decide(
         request=request,
         session=session,
@@ -416,12 +467,14 @@ def advance(
         now=now,
         means=means,
         step_up_declined=step_up_declined,
+        acting_choices=choices,
     )
     if decision.step is not Step.COMPLETE:
         return Advance(decision, means)
     # COMPLETE needs a session (login prompt) and a consent covering the request (consent prompt)
     assert session is not None and consent is not None
     target = codes.complete(
-        db, provider, request=request, session=session, consent=consent, now=now
+        db, provider, request=request, session=session, consent=consent, now=now,
+        acting_as=acting_for(session, choices),
     )
     return Advance(decision, means, target)

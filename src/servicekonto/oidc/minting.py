@@ -20,7 +20,8 @@ from servicekonto.db.models import Account, Authorization, RefreshToken
 from servicekonto.oidc import acr as acr_vocabulary
 from servicekonto.oidc import jose
 from servicekonto.oidc.claims import ClaimsParameter, releasable, release
-from servicekonto.oidc.identity_assurance import release_verified
+from servicekonto.oidc.identity_assurance import release_verified, with_element
+from servicekonto.oidc.organisation_claims import organisation_claims
 from servicekonto.oidc.provider import Provider
 from servicekonto.security.secrets import digest, random_token
 
@@ -142,12 +143,19 @@ def issue_for_authorization(
                 email_verified=account.email_verified,
             )
         )
+        organisation, organisation_verified = organisation_claims(
+            db, provider, authorization=authorization, client=client, token_scopes=scopes
+        )
+        id_claims.update(organisation)
         id_claims.update(
-            release_verified(
-                db,
-                account=account,
-                session_level=level,
-                names=set(claims_request.verified_id_token) & allowed,
+            with_element(
+                release_verified(
+                    db,
+                    account=account,
+                    session_level=level,
+                    names=set(claims_request.verified_id_token) & allowed,
+                ),
+                organisation_verified,
             )
         )
         id_token = jose.sign(provider.keys, id_claims, alg=client.id_token_signed_response_alg)

@@ -11,12 +11,15 @@ from fastapi import Depends, Request
 from servicekonto.http.context import AppContext, context_of
 from servicekonto.oidc.keystore import KeyStore
 from servicekonto.oidc.pairwise import SubjectIds
+from servicekonto.postfach.recipients import OrganisationSubjectIds
 
 
 @dataclass
 class Provider(AppContext):
     keys: KeyStore
     subjects: SubjectIds
+    #: Pairwise organisation ids (the `organization` claim, the Postfach's recipient).
+    organisation_subjects: OrganisationSubjectIds
 
 
 def provider_of(request: Request) -> Provider:

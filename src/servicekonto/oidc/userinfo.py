@@ -26,8 +26,9 @@ from servicekonto.errors import (
 )
 from servicekonto.oidc import access
 from servicekonto.oidc.claims import ClaimsParameter, claims_for_scopes, releasable, release
-from servicekonto.oidc.identity_assurance import release_verified
+from servicekonto.oidc.identity_assurance import release_verified, with_element
 from servicekonto.oidc.minting import subject_for
+from servicekonto.oidc.organisation_claims import organisation_claims
 from servicekonto.oidc.provider import Provider
 
 
@@ -76,12 +77,19 @@ def userinfo(db: Session, provider: Provider, token: str, *, now: datetime) -> d
     # and the client's registration, like the identity claims.
     if FAVORITES_SCOPE in valid.scopes & set(authorization.scopes) & set(client.scopes):
         body[FAVORITES_CLAIM] = favorites_claim(db, account_id=account.id)
+    organisation, organisation_verified = organisation_claims(
+        db, provider, authorization=authorization, client=client, token_scopes=valid.scopes
+    )
+    body.update(organisation)
     body.update(
-        release_verified(
-            db,
-            account=account,
-            session_level=TrustLevel.parse(authorization.acr),
-            names=set(claims_request.verified_userinfo) & allowed,
+        with_element(
+            release_verified(
+                db,
+                account=account,
+                session_level=TrustLevel.parse(authorization.acr),
+                names=set(claims_request.verified_userinfo) & allowed,
+            ),
+            organisation_verified,
         )
     )
     return body

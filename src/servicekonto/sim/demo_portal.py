@@ -191,12 +191,52 @@ def _page(request: Request, state: dict[str, Any] | None, error: str | None = No
         id_token_claims=state.get("id_token_claims") if state else None,
         acr=state.get("acr") if state else None,
         login_links=[
-            {"label_key": key, "href": f"/demo-portal/login?level={level}"}
-            for level, key in LEVELS.items()
+            *(
+                {"label_key": key, "href": f"/demo-portal/login?level={level}"}
+                for level, key in LEVELS.items()
+            ),
+            {"label_key": "demo.login_organization", "href": ORGANISATION_LOGIN},
         ],
+        organisation=_organisation(state.get("userinfo") if state else None),
         logout_href="/demo-portal/logout" if state else None,
         error=error,
     )
+
+
+#: Sign in choosing the Befugnis: scope `organization`, and `prompt=select_account` so the
+#: person is asked for whom they act even when their session remembers a choice.
+ORGANISATION_LOGIN = "/demo-portal/login?level=low&organization=1"
+#: The organisation claims the portal shows apart (oidc.organisation_claims).
+_ORGANISATION_ROWS = (
+    "organization_name",
+    "organization_legal_form_text",
+    "organization_register",
+    "organization_trade_registration",
+    "organization_address",
+    "organization_role",
+    "organization",
+)
+
+
+def _organisation(userinfo: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the portal learnt about the organisation the person acts for, and who verified it
+    (the organisation's `verified_claims` element); None when acting personally."""
+    if not userinfo or "organization" not in userinfo:
+        return None
+    verified = userinfo.get("verified_claims")
+    elements = verified if isinstance(verified, list) else [verified] if verified else []
+    verification = next(
+        (
+            e["verification"]
+            for e in elements
+            if isinstance(e, dict) and "organization_name" in e.get("claims", {})
+        ),
+        None,
+    )
+    return {
+        "claims": {name: userinfo[name] for name in _ORGANISATION_ROWS if name in userinfo},
+        "verification": verification,
+    }
 
 
 @router.get("")
@@ -226,16 +266,19 @@ def _claims_request(level: str) -> str:
 @router.get("/login")
 def login(request: Request) -> Response:
     level = request.query_params.get("level", "low")
+    for_organisation = request.query_params.get("organization") == "1"
     metadata = _discover(_issuer(request))
     verifier, nonce = random_token(48), random_token(16)
+    extra = {"prompt": "select_account"} if for_organisation else {}
     with _client(request) as client:
         url, state = client.create_authorization_url(
             metadata["authorization_endpoint"],
-            scope="openid profile email address",
+            scope="openid profile email address" + (" organization" if for_organisation else ""),
             code_challenge=create_s256_code_challenge(verifier),
             code_challenge_method="S256",
             nonce=nonce,
             claims=_claims_request(level),
+            **extra,
         )
     _pending.put(request, state, {"verifier": verifier, "nonce": nonce})
     return see_other(url)

@@ -31,10 +31,10 @@ class Consent(Base):
     claims: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    #: The organisation the person acts for (company accounts, issue 11 item 4); NULL: personal.
-    #: Still one consent per (account, client): the unique key gains `acting_as` with the
-    #: company issue (a NULL never collides, so personal consents need their own rule then).
-    #: No foreign key yet: the organisations table comes with the company issue.
+    #: The organisation the consent was given for (the Befugnis, issue 12); NULL: personal.
+    #: Still one row per (account, client): a consent for another Befugnis replaces it
+    #: (`consent.service.grant`), and the interaction policy asks again after a switch.
+    #: No foreign key: the column came before the organisations table.
     acting_as: Mapped[str | None] = mapped_column(String(32))
 
 
@@ -59,8 +59,9 @@ class Authorization(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: The organisation the person acts for (company accounts, issue 11 item 4); NULL: personal.
-    #: No foreign key yet: the organisations table comes with the company issue.
+    #: The organisation the grant acts for (the Befugnis, issue 12); NULL: personal. Suspension,
+    #: closing and removal revoke by it (`companies.revocation`). No foreign key: the column
+    #: came before the organisations table.
     acting_as: Mapped[str | None] = mapped_column(String(32))
 
 

@@ -25,8 +25,9 @@ class BrowserSession(Base):
     auth_time: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    #: The organisation the person acts for (company accounts, issue 11 item 4); NULL: personal.
-    #: No foreign key yet: the organisations table comes with the company issue.
+    #: The Befugnis chosen in this session (issue 12): an organisation id, "self" for an explicit
+    #: personal choice, NULL when nobody asked yet (the person acts personally).
+    #: No foreign key: the column came before the organisations table.
     acting_as: Mapped[str | None] = mapped_column(String(32))
 
 

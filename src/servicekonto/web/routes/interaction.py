@@ -1,5 +1,6 @@
 """The pages of an authorization request (DESIGN §5 interaction order): login (password, then the
-second factor when one is enrolled, or the eID), step-up, consent, cancel."""
+second factor when one is enrolled, or the eID), step-up, Befugnis (for whom the person acts),
+consent, cancel."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from fastapi.responses import RedirectResponse, Response
 
 from servicekonto.accounts.levels import TrustLevel
 from servicekonto.accounts.service import account_view
+from servicekonto.accounts.sessions import SELF, ActiveSession, switch_acting_as
 from servicekonto.audit.service import record
+from servicekonto.companies.acting import choices as acting_choices
+from servicekonto.companies.acting import facts_for
 from servicekonto.consent.service import grant
 from servicekonto.errors import AccessDenied, OAuthError
-from servicekonto.http.browser import CurrentSession, current_session
+from servicekonto.http.browser import CurrentSession, current_session, session_cookie
 from servicekonto.http.context import Now, context_of
 from servicekonto.http.cookies import SESSION, set_cookie
 from servicekonto.http.database import DbSession
@@ -21,6 +25,7 @@ from servicekonto.oidc import codes, interaction
 from servicekonto.oidc.authorize import AuthorizationRequest
 from servicekonto.oidc.claims import claims_for_scopes, consent_choices, with_dependents
 from servicekonto.oidc.errors import redirect_location
+from servicekonto.oidc.organisation_claims import describe
 from servicekonto.oidc.provider import ProviderDep
 from servicekonto.signin.pending import (
     PendingRequest,
@@ -131,6 +136,77 @@ def _present(db: DbSession, account_id: str, offered: set[str]) -> dict[str, obj
     return claim_values(account, offered) if account is not None else {}
 
 
+def _acting_as_page(
+    request: Request,
+    db: DbSession,
+    pending: PendingRequest,
+    auth: AuthorizationRequest,
+    session: ActiveSession,
+    *,
+    error: bool = False,
+) -> Response:
+    client = context_of(request).clients.get(db, auth.client_id)
+    return render(
+        request,
+        "interaction/acting_as.html",
+        status=400 if error else 200,
+        ui_locales=auth.ui_locales,
+        action=f"/interaction/{pending.id}/acting-as",
+        cancel_action=f"/interaction/{pending.id}/cancel",
+        client_name=client.name if client else "",
+        choices=acting_choices(db, account_id=session.account_id, client_id=auth.client_id),
+        chosen=session.acting_as,
+        error=error,
+    )
+
+
+def _acting_for(db: DbSession, auth: AuthorizationRequest, session: ActiveSession) -> str | None:
+    """The organisation this request acts for (None: personal), as the policy sees it."""
+    return interaction.acting_for(
+        session, interaction.choices_for(db, request=auth, session=session)
+    )
+
+
+#: The organisation claims the consent page lists (labels in web.texts), in this order.
+_ORGANISATION_ROWS = (
+    "organization_name",
+    "organization_legal_form_text",
+    "organization_register",
+    "organization_trade_registration",
+    "organization_address",
+    "organization_role",
+)
+
+
+def _organisation_rows(
+    db: DbSession, auth: AuthorizationRequest, session: ActiveSession
+) -> list[dict[str, object]]:
+    """What the client learns of the organisation the person acts for, with its values."""
+    organisation_id = _acting_for(db, auth, session)
+    if organisation_id is None:
+        return []
+    facts = facts_for(
+        db, organisation_id=organisation_id, account_id=session.account_id,
+        client_id=auth.client_id,
+    )
+    if facts is None:
+        return []
+    claims = describe(facts)
+    rows: list[dict[str, object]] = [{"name": "organization", "value": None}]
+    for name in _ORGANISATION_ROWS:
+        if name not in claims:
+            continue
+        value = claims[name]
+        if name == "organization_register":
+            value = f"{value['type']} {value['number']}, {value['court']}"
+        elif name == "organization_address":
+            value = attribute_text("address", value)
+        elif name == "organization_role":
+            value = "role." + str(value)
+        rows.append({"name": name, "value": value})
+    return rows
+
+
 def _consent_page(
     request: Request, db: DbSession, pending: PendingRequest, auth: AuthorizationRequest
 ) -> Response:
@@ -151,6 +227,7 @@ def _consent_page(
             for n in consent_choices(offered)
             if n in values
         ],
+        organisation=_organisation_rows(db, auth, session) if session else [],
         offline_access="offline_access" in auth.scopes,
         scopes=[
             s
@@ -208,8 +285,10 @@ def _page_for(
     if step.decision.step is interaction.Step.STEP_UP:
         assert step.means is not None  # a step-up is only decided on means that reach it
         return _step_up_page(request, db, pending, auth, step.decision, step.means)
-    # Step.ACTING_AS is never chosen yet (its check is always satisfied): company accounts
-    # add its page here.
+    if step.decision.step is interaction.Step.ACTING_AS:
+        session = current_session(request, db, context_of(request).clock.now())
+        assert session is not None  # the policy asks for the Befugnis after the login
+        return _acting_as_page(request, db, pending, auth, session)
     return _consent_page(request, db, pending, auth)
 
 
@@ -259,6 +338,45 @@ def skip_step_up(_form: PostedForm, pending: Pending, db: DbSession) -> Response
     return see_other(f"/interaction/{pending.id}")
 
 
+@router.post("/interaction/{pending_id}/acting-as")
+def acting_as(
+    request: Request,
+    form: PostedForm,
+    pending: Pending,
+    db: DbSession,
+    session: CurrentSession,
+    now: Now,
+) -> Response:
+    """The Befugnis form (DESIGN §9: radio `acting_as` = `self` | `org:<id>`). Only one of the
+    organisations offered for this client is accepted; the cookie gets a new value."""
+    auth = AuthorizationRequest.from_json(pending.request)
+    cookie_value = session_cookie(request)
+    if session is None or cookie_value is None:
+        db.commit()
+        return see_other(f"/interaction/{pending.id}")
+    value = form.get("acting_as", "")
+    offered = interaction.choices_for(db, request=auth, session=session)
+    chosen = value[len("org:"):] if value.startswith("org:") else value
+    if not (value == SELF or (value.startswith("org:") and chosen in offered)):
+        db.commit()
+        return _acting_as_page(request, db, pending, auth, session, error=True)
+    switched = switch_acting_as(db, cookie_value=cookie_value, acting_as=chosen, now=now)
+    assert switched is not None  # the session was loaded in this transaction
+    record(
+        db,
+        at=now,
+        event="session.acting_as_chosen",
+        actor=f"account:{session.account_id}",
+        subject=f"client:{auth.client_id}",
+        details={"acting_as": "self" if chosen == SELF else f"organisation:{chosen}"},
+        request_id=request.state.request_id,
+    )
+    db.commit()
+    response = see_other(f"/interaction/{pending.id}")
+    set_cookie(request, response, SESSION, switched[0])
+    return response
+
+
 @router.post("/interaction/{pending_id}/consent")
 def consent(
     request: Request,
@@ -300,6 +418,7 @@ def consent(
     chosen |= unshown
     chosen = with_dependents(chosen, offered)
     scopes = set(auth.scopes) - {"openid"}
+    acting = _acting_for(db, auth, session)
     granted = grant(
         db,
         account_id=session.account_id,
@@ -308,6 +427,7 @@ def consent(
         claims=chosen,
         now=now,
         offered=offered,
+        acting_as=acting,
     )
     record(
         db,
@@ -315,11 +435,17 @@ def consent(
         event="consent.granted",
         actor=f"account:{session.account_id}",
         subject=f"client:{auth.client_id}",
-        details={"scopes": sorted(scopes), "claims": sorted(chosen)},
+        details={
+            "scopes": sorted(scopes),
+            "claims": sorted(chosen),
+            **({"acting_as": f"organisation:{acting}"} if acting else {}),
+        },
         request_id=request.state.request_id,
     )
     db.flush()
-    target = codes.complete(db, provider, request=auth, session=session, consent=granted, now=now)
+    target = codes.complete(
+        db, provider, request=auth, session=session, consent=granted, now=now, acting_as=acting
+    )
     close_pending(db, pending.id)
     db.commit()
     return see_other(target)
