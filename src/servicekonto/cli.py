@@ -343,22 +343,15 @@ def staff_add(
     once: hand them to the person."""
     from servicekonto.accounts.means import TOTP_SEALING_PURPOSE
     from servicekonto.companies.staffing import add_staff
-    from servicekonto.errors import InvalidInput, NotFound
     from servicekonto.security.sealing import Sealer
 
-    with _provided() as provider, provider.sessions() as db:
-        try:
-            result = add_staff(
-                db, email=email, administration_slug=administration, role=role,
-                hashing=provider.hashing,
-                sealer=Sealer(provider.settings.secret_key, TOTP_SEALING_PURPOSE),
-                now=provider.clock.now(), actor=CLI_ACTOR,
-            )
-        except (InvalidInput, NotFound) as exc:
-            raise _refused(
-                _staff_input_error(exc, administration=administration, role=role)
-            ) from None
-        db.commit()
+    with _staff_change(administration=administration, role=role) as (provider, db):
+        result = add_staff(
+            db, email=email, administration_slug=administration, role=role,
+            hashing=provider.hashing,
+            sealer=Sealer(provider.settings.secret_key, TOTP_SEALING_PURPOSE),
+            now=provider.clock.now(), actor=CLI_ACTOR,
+        )
     if as_json:
         _print_json(dataclasses.asdict(result))
     else:
@@ -370,6 +363,22 @@ def staff_add(
             "it after an Online-Ausweis login",
             err=True,
         )
+
+
+@contextmanager
+def _staff_change(*, administration: str, role: str | None) -> Iterator[tuple[Any, Any]]:
+    """(provider, session) for one change of staff roles, committed when the block ends; input
+    the service refuses exits with code 2 and says why."""
+    from servicekonto.errors import InvalidInput, NotFound
+
+    with _provided() as provider, provider.sessions() as db:
+        try:
+            yield provider, db
+        except (InvalidInput, NotFound) as exc:
+            raise _refused(
+                _staff_input_error(exc, administration=administration, role=role)
+            ) from None
+        db.commit()
 
 
 def _print_staff_grant(result: Any) -> None:
@@ -401,19 +410,12 @@ def staff_remove(
     """Take a role (or every role) at an administration from an account (audited); the account
     stays. Effective at the person's next request."""
     from servicekonto.companies.staffing import remove_staff
-    from servicekonto.errors import InvalidInput, NotFound
 
-    with _provided() as provider, provider.sessions() as db:
-        try:
-            result = remove_staff(
-                db, email=email, administration_slug=administration, role=role,
-                now=provider.clock.now(), actor=CLI_ACTOR,
-            )
-        except (InvalidInput, NotFound) as exc:
-            raise _refused(
-                _staff_input_error(exc, administration=administration, role=role)
-            ) from None
-        db.commit()
+    with _staff_change(administration=administration, role=role) as (provider, db):
+        result = remove_staff(
+            db, email=email, administration_slug=administration, role=role,
+            now=provider.clock.now(), actor=CLI_ACTOR,
+        )
     if as_json:
         _print_json(dataclasses.asdict(result))
     elif result.roles:
@@ -693,6 +695,16 @@ def _refuse_mock_outside_dev_mode(what: str, override: bool) -> None:
         raise typer.Exit(2)
 
 
+def _serve_mock(app: Any, *, host: str, port: int) -> None:
+    """Serve a mock's app in this process: our logging (configured by the caller), no access
+    log, no Server header."""
+    import uvicorn
+
+    uvicorn.run(
+        app, host=host, port=port, log_config=None, access_log=False, server_header=False
+    )
+
+
 register_mock_app = typer.Typer(
     no_args_is_help=True, help="Civil register (Melderegister) mock over generated residents."
 )
@@ -710,8 +722,6 @@ def register_mock_serve(
     """Serve the register's JSON API (POST /v1/match, GET /healthz) over generated residents.
     Dev mode only, unless --i-know-this-is-a-mock."""
     _refuse_mock_outside_dev_mode("civil register", i_know_this_is_a_mock)
-    import uvicorn
-
     from servicekonto.logging_setup import configure
     from servicekonto.sim.register_app import create_register_mock_app
     from servicekonto.sim.register_data import generate
@@ -720,14 +730,7 @@ def register_mock_serve(
     configure("INFO")
     register = InMemoryRegister(generate(residents, seed))
     typer.echo(f"civil register mock: {len(register)} residents (seed {seed})", err=True)
-    uvicorn.run(
-        create_register_mock_app(register),
-        host=host,
-        port=port,
-        log_config=None,
-        access_log=False,
-        server_header=False,
-    )
+    _serve_mock(create_register_mock_app(register), host=host, port=port)
 
 
 @register_mock_app.command("sample")
@@ -804,8 +807,6 @@ def eid_mock_serve(
     (GET /simulator/{ticket}); state in <data_dir>/eid-mock.sqlite3. Dev mode only, unless
     --i-know-this-is-a-mock."""
     _refuse_mock_outside_dev_mode("eID", i_know_this_is_a_mock)
-    import uvicorn
-
     from servicekonto.clock import SystemClock
     from servicekonto.logging_setup import configure
     from servicekonto.sim.eid_app import create_eid_mock_app
@@ -824,14 +825,7 @@ def eid_mock_serve(
         refresh_prefixes=prefixes,
     )
     typer.echo(f"eID mock: simulator at {public_url or f'http://{host}:{port}'}", err=True)
-    uvicorn.run(
-        create_eid_mock_app(server, secret_key=settings.secret_key),
-        host=host,
-        port=port,
-        log_config=None,
-        access_log=False,
-        server_header=False,
-    )
+    _serve_mock(create_eid_mock_app(server, secret_key=settings.secret_key), host=host, port=port)
 
 
 @eid_mock_app.command("cards")

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from servicekonto.companies import service
 from servicekonto.companies.errors import OutsideRegion, ResponsibilityUnclear
-from servicekonto.companies.messages import german
 from servicekonto.companies.responsibility import responsible_administration
 from servicekonto.db.models import Administration, Organisation
+from servicekonto.web.company_texts import company_message
 from tests.companies.factories import form, person
 
 
@@ -57,7 +57,7 @@ def test_an_address_outside_the_region_gets_a_clear_answer_and_nothing_is_stored
                              now=now)
     assert raised.value.status == 422 and raised.value.code == "outside_region"
     assert "outside the region" in raised.value.description
-    assert "außerhalb des Landkreises Cochem-Zell" in german(raised.value.code)
+    assert "außerhalb des Landkreises Cochem-Zell" in company_message("de", raised.value.code)
     with sessions() as db:
         assert db.scalar(select(func.count()).select_from(Organisation)) == 0
 

@@ -16,8 +16,8 @@ from servicekonto.companies.legal_forms import (
     find_legal_form,
     find_register_court,
 )
-from servicekonto.companies.messages import GERMAN
 from servicekonto.companies.validation import OrganisationData, validate
+from servicekonto.web.company_texts import COMPANY_TEXTS, company_message
 from tests.companies.factories import form
 
 TODAY = date(2026, 11, 21)
@@ -214,6 +214,24 @@ def test_the_documented_lists_have_no_clashing_spellings() -> None:
     assert len({court.code for court in REGISTER_COURTS}) == 9
 
 
-def test_every_code_has_a_german_message() -> None:
+def test_every_code_has_a_page_text() -> None:
     codes = {problem.value for problem in Problem} | {error.code for error in ERRORS}
-    assert codes - set(GERMAN) == set()
+    assert codes - set(COMPANY_TEXTS) == set()
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("de", "In Rheinland-Pfalz führen die Amtsgerichte Bad Kreuznach, "),
+        ("en", "In Rhineland-Palatinate the local courts (Amtsgerichte) Bad Kreuznach, "),
+    ],
+)
+def test_a_code_reads_in_the_page_language_with_the_register_courts_filled_in(
+    locale: str, expected: str
+) -> None:
+    message = company_message(locale, "register_court_unknown")
+    assert expected in message and "Koblenz" in message and "%(" not in message
+    assert company_message(locale, "no_such_code") == (
+        "Das hat leider nicht geklappt. Bitte prüfen Sie Ihre Angaben." if locale == "de"
+        else "That did not work, unfortunately. Please check your entries."
+    )

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -116,6 +116,19 @@ class TotpEnrolment:
     #: Inline `<svg role="img">` of the provisioning URI; no script, no style attribute.
     qr_svg: str
 
+    @classmethod
+    def of(
+        cls, means_id: str, secret: bytes, *, account_name: str, issuer: str, qr_label: str
+    ) -> TotpEnrolment:
+        """What the person scans or types into the app for this secret."""
+        uri = totp.provisioning_uri(secret, account_name=account_name, issuer=issuer)
+        return cls(
+            means_id=means_id,
+            secret_base32=totp.to_base32(secret),
+            provisioning_uri=uri,
+            qr_svg=qr_svg(uri, aria_label=qr_label),
+        )
+
 
 @dataclass(frozen=True)
 class SecondFactorResult:
@@ -154,9 +167,7 @@ def start_totp_enrolment(
     "which app is this code from" out of the login, and replacing an app means removing (after
     re-authentication) or blocking the old one first.
     """
-    _lock_account(db, account_id)
-    if has_active_totp(db, account_id):
-        raise Conflict("an authenticator app is already active")
+    _refuse_second_totp(db, account_id)
     db.execute(
         delete(LoginMeans).where(
             LoginMeans.account_id == account_id,
@@ -164,28 +175,13 @@ def start_totp_enrolment(
             LoginMeans.state == PENDING,
         )
     )
-    means_id = new_id()
     secret = totp.new_secret()
-    db.add(
-        LoginMeans(
-            id=means_id,
-            account_id=account_id,
-            kind=KIND_TOTP,
-            state=PENDING,
-            label=label,
-            # The means id as associated data: a sealed secret copied into another row won't open.
-            secret_sealed=sealer.seal(secret, aad=means_id),
-            last_used_step=0,
-            created_at=now,
-        )
+    means_id = _add_totp(
+        db, account_id=account_id, sealer=sealer, secret=secret, label=label, now=now,
+        state=PENDING,
     )
-    db.flush()
-    uri = totp.provisioning_uri(secret, account_name=account_name, issuer=issuer)
-    return TotpEnrolment(
-        means_id=means_id,
-        secret_base32=totp.to_base32(secret),
-        provisioning_uri=uri,
-        qr_svg=qr_svg(uri, aria_label=qr_label),
+    return TotpEnrolment.of(
+        means_id, secret, account_name=account_name, issuer=issuer, qr_label=qr_label
     )
 
 
@@ -203,27 +199,45 @@ def set_up_bound_totp(
     account is for, which is a binding out of band (module doc); returns the secret, to be
     shown once. `secret`: a given one (the demo derives its published secrets), else a
     fresh one. `Conflict` while the account has an active TOTP, as for an enrolment."""
+    _refuse_second_totp(db, account_id)
+    key = secret if secret is not None else totp.new_secret()
+    _add_totp(
+        db, account_id=account_id, sealer=sealer, secret=key, label=label, now=now,
+        state=ACTIVE, confirmed_at=now, bound_at=now,
+    )
+    return key
+
+
+def _refuse_second_totp(db: Session, account_id: str) -> None:
+    """Lock the account for the enrolment; `Conflict` while it has an active TOTP."""
     _lock_account(db, account_id)
     if has_active_totp(db, account_id):
         raise Conflict("an authenticator app is already active")
-    key = secret if secret is not None else totp.new_secret()
+
+
+def _add_totp(
+    db: Session, *, account_id: str, sealer: Sealer, secret: bytes, label: str, now: datetime,
+    state: str, confirmed_at: datetime | None = None, bound_at: datetime | None = None,
+) -> str:
+    """A TOTP means holding `secret` sealed; its id. Flushed."""
     means_id = new_id()
     db.add(
         LoginMeans(
             id=means_id,
             account_id=account_id,
             kind=KIND_TOTP,
-            state=ACTIVE,
+            state=state,
             label=label,
-            secret_sealed=sealer.seal(key, aad=means_id),
+            # The means id as associated data: a sealed secret copied into another row won't open.
+            secret_sealed=sealer.seal(secret, aad=means_id),
             last_used_step=0,
             created_at=now,
-            confirmed_at=now,
-            bound_at=now,
+            confirmed_at=confirmed_at,
+            bound_at=bound_at,
         )
     )
     db.flush()
-    return key
+    return means_id
 
 
 def pending_totp(
@@ -240,14 +254,7 @@ def pending_totp(
     """The holder's pending enrolment again (to show it once more after a mistyped code); None if
     there is none (or, when `now` is given, it expired). `account_name` defaults to the account's
     e-mail address, as the enrolment page passes it to `start_totp_enrolment`."""
-    means = db.scalar(
-        select(LoginMeans).where(
-            LoginMeans.id == means_id,
-            LoginMeans.account_id == account_id,
-            LoginMeans.kind == KIND_TOTP,
-            LoginMeans.state == PENDING,
-        )
-    )
+    means = _pending_totp(db, account_id, means_id)
     if means is None or means.secret_sealed is None:
         return None
     if now is not None and means.created_at + ENROLMENT_VALIDITY <= now:
@@ -255,12 +262,19 @@ def pending_totp(
     if account_name is None:
         account_name = db.scalar(select(Account.email).where(Account.id == account_id)) or issuer
     secret = sealer.open(means.secret_sealed, aad=means.id)
-    uri = totp.provisioning_uri(secret, account_name=account_name, issuer=issuer)
-    return TotpEnrolment(
-        means_id=means.id,
-        secret_base32=totp.to_base32(secret),
-        provisioning_uri=uri,
-        qr_svg=qr_svg(uri, aria_label=qr_label),
+    return TotpEnrolment.of(
+        means.id, secret, account_name=account_name, issuer=issuer, qr_label=qr_label
+    )
+
+
+def _pending_totp(db: Session, account_id: str, means_id: str) -> LoginMeans | None:
+    return db.scalar(
+        select(LoginMeans).where(
+            LoginMeans.id == means_id,
+            LoginMeans.account_id == account_id,
+            LoginMeans.kind == KIND_TOTP,
+            LoginMeans.state == PENDING,
+        )
     )
 
 
@@ -283,14 +297,7 @@ def confirm_totp_enrolment(
     (module doc); without it the TOTP counts as `low` until `bind_totp`.
     """
     _lock_account(db, account_id)
-    means = db.scalar(
-        select(LoginMeans).where(
-            LoginMeans.id == means_id,
-            LoginMeans.account_id == account_id,
-            LoginMeans.kind == KIND_TOTP,
-            LoginMeans.state == PENDING,
-        )
-    )
+    means = _pending_totp(db, account_id, means_id)
     if means is None or means.secret_sealed is None or means.created_at + ENROLMENT_VALIDITY <= now:
         raise NotFound("no pending authenticator app enrolment")
     if has_active_totp(db, account_id):
@@ -549,26 +556,21 @@ def reauth_level(db: Session, account_id: str) -> TrustLevel:
 def bind_active_totp(db: Session, *, account_id: str, now: datetime) -> bool:
     """Bind the account's active TOTP if it is unbound; False if there is none to bind. For a
     PIN letter's code entered in a session that used the TOTP (web.routes.security)."""
-    bound = db.execute(
-        update(LoginMeans)
-        .where(
-            LoginMeans.account_id == account_id,
-            LoginMeans.kind == KIND_TOTP,
-            LoginMeans.state == ACTIVE,
-            LoginMeans.bound_at.is_(None),
-        )
-        .values(bound_at=now)
-    )
-    return bool(_rowcount(bound))
+    return _bind(db, account_id, now)
 
 
 def bind_totp(db: Session, *, account_id: str, means_id: str, now: datetime) -> bool:
     """Bind the holder's active, unbound TOTP; the caller checked that the session is at
     `substantial` or above (module doc). False if there is no such means."""
+    return _bind(db, account_id, now, LoginMeans.id == means_id)
+
+
+def _bind(db: Session, account_id: str, now: datetime, *which: ColumnElement[bool]) -> bool:
+    """Bind the account's active, unbound TOTP (one conditional UPDATE); False if none was."""
     bound = db.execute(
         update(LoginMeans)
         .where(
-            LoginMeans.id == means_id,
+            *which,
             LoginMeans.account_id == account_id,
             LoginMeans.kind == KIND_TOTP,
             LoginMeans.state == ACTIVE,

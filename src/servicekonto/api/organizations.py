@@ -63,7 +63,10 @@ class Document(BaseModel):
     uploaded_at: datetime
 
 
-class Organization(BaseModel):
+class OrganizationFields(BaseModel):
+    """What the applicant's and the staff API both say of an organisation (`OrganisationView`'s
+    attributes of the same names)."""
+
     id: str
     name: str
     kind: str
@@ -82,6 +85,9 @@ class Organization(BaseModel):
     postal_code: str
     locality: str
     state: str
+
+
+class Organization(OrganizationFields):
     #: The administration whose Registrierungsstelle reviews it (from the business address).
     administration: str
     created_at: datetime

@@ -18,7 +18,7 @@ or the case changed since `version`) is 409 `decided_concurrently` or `illegal_t
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -26,6 +26,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from servicekonto.api.auth import staff_person
+from servicekonto.api.organizations import OrganizationFields
 from servicekonto.api.problems import problems
 from servicekonto.companies import casework, review
 from servicekonto.companies.views import DocumentView, OrganisationView
@@ -73,25 +74,7 @@ class QueueEntryOut(BaseModel):
     awaiting_second_approval: bool
 
 
-class OrganisationOut(BaseModel):
-    id: str
-    name: str
-    kind: str
-    legal_form: str
-    legal_form_name: str
-    register_type: str | None
-    register_number: str | None
-    register_court: str | None
-    register_entry: str | None
-    trade_authority: str | None
-    trade_registered_on: date | None
-    tax_number: str | None
-    vat_id: str | None
-    street: str
-    house_number: str
-    postal_code: str
-    locality: str
-    state: str
+class OrganisationOut(OrganizationFields):
     version: int = Field(description="Send it back with a decision: a changed case is 409.")
     first_approval_by: str | None
     submitted_at: datetime | None
@@ -100,18 +83,8 @@ class OrganisationOut(BaseModel):
 
     @classmethod
     def of(cls, view: OrganisationView) -> OrganisationOut:
-        return cls(
-            id=view.id, name=view.name, kind=view.kind, legal_form=view.legal_form,
-            legal_form_name=view.legal_form_name, register_type=view.register_type,
-            register_number=view.register_number, register_court=view.register_court,
-            register_entry=view.register_entry, trade_authority=view.trade_authority,
-            trade_registered_on=view.trade_registered_on, tax_number=view.tax_number,
-            vat_id=view.vat_id, street=view.street, house_number=view.house_number,
-            postal_code=view.postal_code, locality=view.locality, state=view.state,
-            version=view.version, first_approval_by=view.first_approval_by,
-            submitted_at=view.submitted_at, approved_at=view.approved_at,
-            activated_at=view.activated_at,
-        )
+        # Every field is an attribute of the view (`register_entry` its property).
+        return cls.model_validate(view, from_attributes=True)
 
 
 class DocumentOut(BaseModel):

@@ -35,12 +35,11 @@ from sqlalchemy.orm import Session
 
 from servicekonto.blobs import unit_of_work
 from servicekonto.blobs.port import (
-    MAX_BYTES,
+    BlobStore,
     BlobTampered,
     StoredBlob,
     check_content_type,
     check_id,
-    check_size,
 )
 from servicekonto.errors import InvalidInput
 from servicekonto.security.secrets import keyed_digest
@@ -78,7 +77,7 @@ class _Transaction:
                 os.replace(old, path)
 
 
-class FileSystemBlobStore:
+class FileSystemBlobStore(BlobStore):
     """Objects as files under `root`, in the unit of work of `db` (module doc)."""
 
     def __init__(self, root: Path, *, name_key: bytes, db: Session) -> None:
@@ -88,26 +87,14 @@ class FileSystemBlobStore:
 
     # -- the port ---------------------------------------------------------------------------
 
-    def put(
-        self,
-        *,
-        blob_id: str,
-        data: bytes,
-        content_type: str,
-        now: datetime,
-        max_bytes: int = MAX_BYTES,
-    ) -> None:
-        check_id(blob_id)
-        check_content_type(content_type)
-        check_size(data, max_bytes)
+    def _write(self, blob: StoredBlob) -> None:
         tx = self._transaction()
-        path = self._path(blob_id)
+        path = self._path(blob.id)
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        header = json.dumps(
-            {"id": blob_id, "content_type": content_type, "created_at": now.isoformat()},
-            separators=(",", ":"),
-        ).encode("ascii")
-        tmp = self._write_temporary(path.parent, MAGIC + header + b"\n" + data)
+        header = {"id": blob.id, "content_type": blob.content_type}
+        header["created_at"] = blob.created_at.isoformat()
+        encoded = json.dumps(header, separators=(",", ":")).encode("ascii")
+        tmp = self._write_temporary(path.parent, MAGIC + encoded + b"\n" + blob.data)
         if path not in tx.written:
             # First write of this name in the transaction: keep what was there for a rollback.
             old: Path | None = None

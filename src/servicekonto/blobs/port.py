@@ -7,7 +7,8 @@ transaction rolls back; what is deleted stays until it commits. The database ada
 S3-compatible one later) defers its deletions to the commit and undoes its writes on a rollback
 through `unit_of_work.py`.
 
-An S3-compatible adapter implements the same four methods: `put` → PutObject under a key derived
+An S3-compatible adapter subclasses `BlobStore` (which checks what is put) and implements four
+methods: `_write` → PutObject under a key derived
 from the blob id (the id, content type and time as object metadata), `get` → GetObject (None on
 404), `delete` → DeleteObjects after the commit, `ids_with_prefix` → ListObjectsV2 over a key
 prefix that keeps the id's owner prefix. Sealing (`sealed.py`) wraps any adapter, so the object
@@ -17,10 +18,11 @@ store only ever sees ciphertext.
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NotRequired, TypedDict
 
 from servicekonto.errors import Conflict, InvalidInput
 
@@ -51,8 +53,22 @@ class StoredBlob:
     created_at: datetime
 
 
-class BlobStore(Protocol):
-    """Binary objects by id, in the unit of work the store was opened for (module doc)."""
+class NewBlob(TypedDict):
+    """The arguments of `put`, for functions that pass them on (the database adapter's module
+    functions)."""
+
+    blob_id: str
+    data: bytes
+    content_type: str
+    now: datetime
+    max_bytes: NotRequired[int]
+
+
+class BlobStore(ABC):
+    """Binary objects by id, in the unit of work the store was opened for (module doc).
+
+    `put` checks its input here, once for every adapter; an adapter writes what passed (`_write`).
+    """
 
     def put(
         self,
@@ -65,13 +81,24 @@ class BlobStore(Protocol):
     ) -> None:
         """Store (or replace) the object; BlobTooLarge over `max_bytes`, InvalidInput for an id
         or content type that is not well formed."""
+        check_id(blob_id)
+        check_content_type(content_type)
+        check_size(data, max_bytes)
+        self._write(StoredBlob(id=blob_id, content_type=content_type, data=data, created_at=now))
 
+    @abstractmethod
+    def _write(self, blob: StoredBlob) -> None:
+        """Store (or replace) an object `put` has checked."""
+
+    @abstractmethod
     def get(self, *, blob_id: str) -> StoredBlob | None:
         """The object, or None; BlobTampered when it is there but does not open."""
 
+    @abstractmethod
     def delete(self, blob_ids: Collection[str]) -> int:
         """Delete these objects (idempotent); returns how many there were."""
 
+    @abstractmethod
     def ids_with_prefix(self, prefix: str) -> list[str]:
         """The ids that start with `prefix`, sorted (an owner's objects, for clean-up jobs)."""
 

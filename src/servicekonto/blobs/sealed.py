@@ -13,11 +13,10 @@ makes sealed objects unreadable, as it does the sealed signing keys (README, Bac
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
 
 from cryptography.exceptions import InvalidTag
 
-from servicekonto.blobs.port import MAX_BYTES, BlobStore, BlobTampered, StoredBlob, check_size
+from servicekonto.blobs.port import BlobStore, BlobTampered, StoredBlob
 from servicekonto.security.sealing import NONCE_BYTES, TAG_BYTES, Sealer
 
 VERSION = b"\x01"
@@ -27,30 +26,22 @@ OVERHEAD = len(VERSION) + NONCE_BYTES + TAG_BYTES
 PURPOSE = "blobs-at-rest"
 
 
-class SealedBlobStore:
+class SealedBlobStore(BlobStore):
     """`inner` with every object sealed on the way in and opened on the way out."""
 
     def __init__(self, inner: BlobStore, sealer: Sealer) -> None:
         self._inner = inner
         self._sealer = sealer
 
-    def put(
-        self,
-        *,
-        blob_id: str,
-        data: bytes,
-        content_type: str,
-        now: datetime,
-        max_bytes: int = MAX_BYTES,
-    ) -> None:
-        check_size(data, max_bytes)  # the cap is the caller's, on the plain bytes
-        sealed = VERSION + self._sealer.seal_bytes(data, aad=_aad(blob_id, content_type))
+    def _write(self, blob: StoredBlob) -> None:
+        # `put` checked the caller's cap on the plain bytes; the inner store gets exactly these.
+        sealed = VERSION + self._sealer.seal_bytes(blob.data, aad=_aad(blob.id, blob.content_type))
         self._inner.put(
-            blob_id=blob_id,
+            blob_id=blob.id,
             data=sealed,
-            content_type=content_type,
-            now=now,
-            max_bytes=max_bytes + OVERHEAD,
+            content_type=blob.content_type,
+            now=blob.created_at,
+            max_bytes=len(sealed),
         )
 
     def get(self, *, blob_id: str) -> StoredBlob | None:

@@ -12,7 +12,7 @@ are short printable ASCII.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from typing import Unpack
 
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
@@ -20,100 +20,81 @@ from sqlalchemy.orm import Session
 
 from servicekonto.blobs.port import (
     MAX_BYTES,
+    BlobStore,
     BlobTooLarge,
+    NewBlob,
     StoredBlob,
-    check_content_type,
     check_id,
-    check_size,
 )
 from servicekonto.db.models.blob import Blob
 
 __all__ = ["MAX_BYTES", "BlobTooLarge", "DatabaseBlobStore", "StoredBlob"]
 
 
-def put(
-    db: Session,
-    *,
-    blob_id: str,
-    data: bytes,
-    content_type: str,
-    now: datetime,
-    max_bytes: int = MAX_BYTES,
-) -> None:
-    """Store (or replace) the object; BlobTooLarge over `max_bytes`, InvalidInput for an id or
-    content type that is not well formed. Flushed, not committed."""
-    check_id(blob_id)
-    check_content_type(content_type)
-    check_size(data, max_bytes)
-    db.merge(
-        Blob(id=blob_id, content_type=content_type, size=len(data), data=data, created_at=now)
-    )
-    db.flush()
+def put(db: Session, **blob: Unpack[NewBlob]) -> None:
+    """Store (or replace) the object (`BlobStore.put`: BlobTooLarge over `max_bytes`,
+    InvalidInput for an id or content type that is not well formed). Flushed, not committed."""
+    DatabaseBlobStore(db).put(**blob)
 
 
 def get(db: Session, *, blob_id: str) -> StoredBlob | None:
     """The object, or None when there is none."""
-    row = db.execute(
-        select(Blob.id, Blob.content_type, Blob.data, Blob.created_at).where(Blob.id == blob_id)
-    ).first()
-    if row is None:
-        return None
-    return StoredBlob(
-        id=row.id, content_type=row.content_type, data=bytes(row.data), created_at=row.created_at
-    )
+    return DatabaseBlobStore(db).get(blob_id=blob_id)
 
 
 def delete(db: Session, blob_ids: Collection[str]) -> int:
     """Delete these objects; returns how many there were (deleting is idempotent)."""
-    if not blob_ids:
-        return 0
-    result = db.execute(
-        sql_delete(Blob)
-        .where(Blob.id.in_(list(blob_ids)))
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return DatabaseBlobStore(db).delete(blob_ids)
 
 
 def ids_with_prefix(db: Session, prefix: str) -> list[str]:
     """The ids that start with `prefix` (an owner's objects, for clean-up jobs)."""
-    check_id(prefix)
-    return list(
-        db.scalars(
-            select(Blob.id).where(Blob.id.startswith(prefix, autoescape=True)).order_by(Blob.id)
-        )
-    )
+    return DatabaseBlobStore(db).ids_with_prefix(prefix)
 
 
-class DatabaseBlobStore:
-    """The functions above bound to one session (the port's `BlobStore`)."""
+class DatabaseBlobStore(BlobStore):
+    """The `blobs` table through one session (the port's `BlobStore`)."""
 
     def __init__(self, db: Session) -> None:
         self._db = db
 
-    def put(
-        self,
-        *,
-        blob_id: str,
-        data: bytes,
-        content_type: str,
-        now: datetime,
-        max_bytes: int = MAX_BYTES,
-    ) -> None:
-        put(
-            self._db,
-            blob_id=blob_id,
-            data=data,
-            content_type=content_type,
-            now=now,
-            max_bytes=max_bytes,
+    def _write(self, blob: StoredBlob) -> None:
+        data = blob.data
+        self._db.merge(
+            Blob(
+                id=blob.id,
+                content_type=blob.content_type,
+                size=len(data),
+                data=data,
+                created_at=blob.created_at,
+            )
         )
+        self._db.flush()
 
     def get(self, *, blob_id: str) -> StoredBlob | None:
-        return get(self._db, blob_id=blob_id)
+        row = self._db.execute(
+            select(Blob.id, Blob.content_type, Blob.data, Blob.created_at).where(Blob.id == blob_id)
+        ).first()
+        if row is None:
+            return None
+        return StoredBlob(
+            id=row.id,
+            content_type=row.content_type,
+            data=bytes(row.data),
+            created_at=row.created_at,
+        )
 
     def delete(self, blob_ids: Collection[str]) -> int:
-        return delete(self._db, blob_ids)
+        if not blob_ids:
+            return 0
+        result = self._db.execute(
+            sql_delete(Blob)
+            .where(Blob.id.in_(list(blob_ids)))
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     def ids_with_prefix(self, prefix: str) -> list[str]:
-        return ids_with_prefix(self._db, prefix)
+        check_id(prefix)
+        query = select(Blob.id).where(Blob.id.startswith(prefix, autoescape=True))
+        return list(self._db.scalars(query.order_by(Blob.id)))

@@ -1,9 +1,9 @@
 """Typed errors of the company accounts, each with a stable `code`.
 
 The surfaces render them once (DESIGN §6 #2): problem+json on the API with the ASCII English
-`description`, and a German page whose text `companies.messages.german(code)` gives. Field
-problems (`InvalidOrganisation`) carry one code per field, so a form can show each message next
-to its input.
+`description`, and a page whose text `web.company_texts.company_message(language, code)`
+gives. Field problems (`InvalidOrganisation`) carry one code per field, so a form can show each
+message next to its input.
 """
 
 from __future__ import annotations

@@ -104,25 +104,7 @@ def move(
         changes.setdefault("first_approval_at", None)
     if to in FINAL:
         changes["register_key"] = None  # frees the register entry for a new application
-    statement = (
-        update(Organisation)
-        .where(
-            Organisation.id == row.id,
-            Organisation.state == row.state,
-            Organisation.version == row.version,
-        )
-        .values(**changes)
-        .execution_options(synchronize_session=False)
-    )
-    if scope is not None:
-        statement = restrict(statement, staff=scope[0], role=scope[1])
-    try:
-        with db.begin_nested():
-            moved = db.execute(statement).rowcount  # type: ignore[attr-defined]
-    except IntegrityError as exc:  # the UNIQUE register_key: another live organisation has it
-        raise RegisterEntryTaken("another organisation holds this register entry") from exc
-    if moved != 1:
-        raise ConcurrentDecision("the organisation was changed by someone else meanwhile")
+    write_unchanged(db, row=row, values=changes, scope=scope)
     decision = OrganisationDecision(
         organisation_id=row.id,
         actor_account_id=actor,
@@ -158,3 +140,32 @@ def register_key_free(db: Session, *, key: str | None, organisation_id: str) -> 
 
 def holds_register_entry(state: str) -> bool:
     return State(state) in LIVE
+
+
+def write_unchanged(
+    db: Session, *, row: Organisation, values: dict[str, Any],
+    scope: tuple[str, Roles] | None = None,
+) -> None:
+    """Set `values` on `row` with one UPDATE that names the state and version read (module doc),
+    limited to the staff member's administrations with `scope`. ConcurrentDecision when the row
+    changed in between, RegisterEntryTaken when another live organisation holds the register
+    entry (the UNIQUE `register_key`)."""
+    statement = (
+        update(Organisation)
+        .where(
+            Organisation.id == row.id,
+            Organisation.state == row.state,
+            Organisation.version == row.version,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if scope is not None:
+        statement = restrict(statement, staff=scope[0], role=scope[1])
+    try:
+        with db.begin_nested():
+            written = db.execute(statement).rowcount  # type: ignore[attr-defined]
+    except IntegrityError as exc:
+        raise RegisterEntryTaken("another organisation holds this register entry") from exc
+    if written != 1:
+        raise ConcurrentDecision("the organisation was changed by someone else meanwhile")

@@ -64,6 +64,7 @@ from servicekonto.db.models import (
     OrganisationInvitation,
     OrganisationMember,
 )
+from servicekonto.db.views import view_of
 from servicekonto.errors import NotFound
 from servicekonto.mail.service import queue_mail
 from servicekonto.security.secrets import digest, random_token
@@ -728,11 +729,7 @@ def _open_invitation(
 
 
 def _invitation_view(row: OrganisationInvitation, organisation_name: str) -> InvitationView:
-    return InvitationView(
-        id=row.id, organisation_id=row.organisation_id, organisation_name=organisation_name,
-        email=row.email, role=row.role, created_at=row.created_at, expires_at=row.expires_at,
-        invited_by=row.invited_by,
-    )
+    return view_of(InvitationView, row, organisation_name=organisation_name)
 
 
 def _email(value: str) -> str:

@@ -16,13 +16,12 @@ import hashlib
 import logging
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from servicekonto.audit.service import record
@@ -30,13 +29,11 @@ from servicekonto.blobs.port import BlobStore
 from servicekonto.companies import lifecycle
 from servicekonto.companies.errors import (
     ApplicationRefused,
-    ConcurrentDecision,
     DocumentsMissing,
     FieldProblem,
     IllegalTransition,
     InvalidOrganisation,
     Problem,
-    RegisterEntryTaken,
     TooManyApplications,
     TooManyDocuments,
 )
@@ -67,6 +64,7 @@ from servicekonto.db.models import (
 from servicekonto.errors import NotFound
 from servicekonto.letters.organisation import (
     consume_organisation_letter,
+    use_organisation_code,
     verify_organisation_code,
 )
 from servicekonto.register.normalise import fold
@@ -159,7 +157,6 @@ def create_draft(
         created_at=now,
         updated_at=now,
         version=1,
-        block_attempts=0,
         **_columns(data),
     )
     db.add(row)
@@ -192,23 +189,7 @@ def update_draft(
         "updated_at": now,
         "version": row.version + 1,
     }
-    statement = (
-        update(Organisation)
-        .where(
-            Organisation.id == row.id,
-            Organisation.state == row.state,
-            Organisation.version == row.version,
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    try:
-        with db.begin_nested():
-            moved = db.execute(statement).rowcount  # type: ignore[attr-defined]
-    except IntegrityError as exc:  # the UNIQUE register_key, taken in a race
-        raise RegisterEntryTaken("another organisation holds this register entry") from exc
-    if moved != 1:
-        raise ConcurrentDecision("the organisation was changed meanwhile")
+    lifecycle.write_unchanged(db, row=row, values=values)
     record(
         db, at=now, event="organisation.updated", actor=f"account:{applicant_id}",
         subject=lifecycle.subject(row.id),
@@ -395,7 +376,9 @@ def block(
     db: Session, *, organisation_id: str, now: datetime, request_id: str = "",
 ) -> OrganisationView:
     """approved → closed by the activation letter's Widerrufscode: someone at the business
-    address did not apply. The caller has checked the code; the register entry is free again."""
+    address did not apply. The caller has used the code (`revoke_with_letter`, or
+    `letters.organisation.use_organisation_code` with purpose "revocation"); the register
+    entry is free again."""
     row = lifecycle.load(db, organisation_id)
     if row is None:
         raise NotFound("no such organisation")
@@ -550,13 +533,13 @@ def revoke_with_letter(
     expired or used code, the activation code — so the answer tells nothing about either."""
     if not reference.strip():
         return False
-    verified = verify_organisation_code(db, hashing=hashing, code=code, now=now,
-                                        reference=reference)
-    if verified is None or verified.purpose != "revocation":
+    # The letter keeps the code and counts its attempts; the activation code is refused there
+    # like a wrong one and never uses the letter up.
+    used = use_organisation_code(db, hashing=hashing, code=code, now=now, reference=reference,
+                                 purpose="revocation")
+    if used is None:
         return False
-    if consume_organisation_letter(db, verified=verified, now=now) is None:
-        return False
-    block(db, organisation_id=verified.organisation_id, now=now, request_id=request_id)
+    block(db, organisation_id=used.organisation_id, now=now, request_id=request_id)
     return True
 
 
@@ -693,23 +676,8 @@ def _document_count(db: Session, organisation_id: str) -> int:
 
 
 def _columns(data: OrganisationData) -> dict[str, object]:
-    return {
-        "name": data.name,
-        "name_key": fold(data.name)[:200],
-        "kind": data.kind,
-        "legal_form": data.legal_form,
-        "register_type": data.register_type,
-        "register_number": data.register_number,
-        "register_court": data.register_court,
-        "trade_authority": data.trade_authority,
-        "trade_registered_on": data.trade_registered_on,
-        "tax_number": data.tax_number,
-        "vat_id": data.vat_id,
-        "street": data.street,
-        "house_number": data.house_number,
-        "postal_code": data.postal_code,
-        "locality": data.locality,
-    }
+    # Every field is a column of the same name; name_key is the name folded for the duplicate check.
+    return {**asdict(data), "name_key": fold(data.name)[:200]}
 
 
 def _display_name(filename: str) -> str:

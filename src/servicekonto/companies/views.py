@@ -3,36 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from servicekonto.companies.legal_forms import legal_form, register_court
+from servicekonto.companies.validation import OrganisationData
 from servicekonto.db.models import (
     Organisation,
     OrganisationDecision,
     OrganisationDocument,
     OrganisationNote,
 )
+from servicekonto.db.views import view_of
 
 
 @dataclass(frozen=True)
-class OrganisationView:
+class OrganisationView(OrganisationData):
+    """The application's data as validated (`OrganisationData`) with its case around it."""
+
     id: str
-    name: str
-    kind: str
-    legal_form: str
     legal_form_name: str
-    register_type: str | None
-    register_number: str | None
-    register_court: str | None
     register_court_name: str | None
-    trade_authority: str | None
-    trade_registered_on: date | None
-    tax_number: str | None
-    vat_id: str | None
-    street: str
-    house_number: str
-    postal_code: str
-    locality: str
     administration_id: str
     state: str
     #: Send it back with a decision (`expected_version`): a changed case is not decided blind.
@@ -55,34 +45,11 @@ class OrganisationView:
     @classmethod
     def of(cls, row: Organisation) -> OrganisationView:
         court = register_court(row.register_court) if row.register_court else None
-        return cls(
-            id=row.id,
-            name=row.name,
-            kind=row.kind,
-            legal_form=row.legal_form,
+        return view_of(
+            cls,
+            row,
             legal_form_name=legal_form(row.legal_form).name,
-            register_type=row.register_type,
-            register_number=row.register_number,
-            register_court=row.register_court,
             register_court_name=court.display_name if court else None,
-            trade_authority=row.trade_authority,
-            trade_registered_on=row.trade_registered_on,
-            tax_number=row.tax_number,
-            vat_id=row.vat_id,
-            street=row.street,
-            house_number=row.house_number,
-            postal_code=row.postal_code,
-            locality=row.locality,
-            administration_id=row.administration_id,
-            state=row.state,
-            version=row.version,
-            applicant_account_id=row.applicant_account_id,
-            first_approval_by=row.first_approval_by,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            submitted_at=row.submitted_at,
-            approved_at=row.approved_at,
-            activated_at=row.activated_at,
         )
 
 
@@ -102,18 +69,7 @@ class DocumentView:
 
     @classmethod
     def of(cls, row: OrganisationDocument) -> DocumentView:
-        return cls(
-            id=row.id,
-            organisation_id=row.organisation_id,
-            doc_type=row.doc_type,
-            original_filename=row.original_filename,
-            content_type=row.content_type,
-            size=row.size,
-            sha256=row.sha256,
-            scan_status=row.scan_status,
-            uploaded_at=row.uploaded_at,
-            uploaded_by=row.uploaded_by,
-        )
+        return view_of(cls, row)
 
 
 @dataclass(frozen=True)
@@ -136,15 +92,7 @@ class DecisionView:
 
     @classmethod
     def of(cls, row: OrganisationDecision) -> DecisionView:
-        return cls(
-            id=row.id,
-            actor_account_id=row.actor_account_id,
-            decision=row.decision,
-            from_state=row.from_state,
-            to_state=row.to_state,
-            reason=row.reason,
-            at=row.at,
-        )
+        return view_of(cls, row)
 
 
 @dataclass(frozen=True)
@@ -156,10 +104,7 @@ class NoteView:
 
     @classmethod
     def of(cls, row: OrganisationNote) -> NoteView:
-        return cls(
-            id=row.id, author_account_id=row.author_account_id, text=row.text,
-            created_at=row.created_at,
-        )
+        return view_of(cls, row)
 
 
 @dataclass(frozen=True)

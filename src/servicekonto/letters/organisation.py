@@ -24,9 +24,9 @@ the caller's Session and never commit, except `verify_organisation_code` (as `ve
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NotRequired, TypedDict, Unpack
 
 from sqlalchemy import ColumnElement, and_, delete, select, update
 from sqlalchemy.orm import Session
@@ -35,13 +35,15 @@ from servicekonto.db.models import Administration, Letter
 from servicekonto.db.models.letter import ORG_ACTIVATION, PENDING_STATUSES
 from servicekonto.errors import InvalidInput, NotFound
 from servicekonto.letters.codes import is_well_formed, normalise_code
-from servicekonto.letters.pdf import BERLIN, OrganisationLetterContent, render_organisation_letter
+from servicekonto.letters.pdf import OrganisationLetterContent, render_organisation_letter
 from servicekonto.letters.service import (
     Addressee,
     LetterStatus,
     QueuedLetter,
     claim_attempt,
     latest_status,
+    letter_content,
+    move_letters,
     organisation_letters,
     queue_letter,
     remaining,
@@ -52,6 +54,7 @@ from servicekonto.security.passwords import PasswordHashing
 
 __all__ = [
     "ATTENTION",
+    "CodeEntry",
     "CodePurpose",
     "UsedOrganisationLetter",
     "VerifiedOrganisationCode",
@@ -149,18 +152,15 @@ def queue_organisation_activation_letter(
         now=now,
     )
     assert queued.revocation_code is not None  # an organisation letter always has one
-    content = OrganisationLetterContent(
-        sender_name=administration.name,
+    # What a PIN letter prints (the recipient lines are `recipient_lines`, as queued), plus the
+    # organisation's name and the Widerrufscode.
+    printed = letter_content(
+        queued, sender_name=administration.name,
         sender_address_lines=[str(line) for line in administration.address_lines or []],
-        recipient_lines=recipient_lines,
-        date=now.astimezone(BERLIN).date(),
-        reference=queued.reference,
-        code=queued.code,
-        valid_until=queued.valid_until,
-        issuer_url=issuer_url,
-        contact_lines=list(contact_lines),
-        organisation_name=name,
-        revocation_code=queued.revocation_code,
+        issuer_url=issuer_url, now=now, contact_lines=contact_lines,
+    )
+    content = OrganisationLetterContent(
+        **asdict(printed), organisation_name=name, revocation_code=queued.revocation_code
     )
     save_pdf(db, letter_id=queued.letter_id, pdf=render_organisation_letter(content), now=now)
     return queued
@@ -183,6 +183,17 @@ def _selector(organisation_id: str | None, reference: str | None) -> ColumnEleme
         which = Letter.reference == "".join(reference.split()).upper()[:_MAX_REFERENCE]
     # Never a PIN letter, whatever its reference.
     return and_(which, Letter.kind == ORG_ACTIVATION, Letter.organisation_id.is_not(None))
+
+
+class CodeEntry(TypedDict):
+    """A code as entered, and which letter it is for: by `organisation_id` (the logged-in
+    applicant) or by the printed `reference` (someone who holds only the letter), exactly one."""
+
+    hashing: PasswordHashing
+    code: str
+    now: datetime
+    organisation_id: NotRequired[str | None]
+    reference: NotRequired[str | None]
 
 
 def verify_organisation_code(
@@ -260,23 +271,20 @@ def consume_organisation_letter(
 
 
 def use_organisation_code(
-    db: Session,
-    *,
-    hashing: PasswordHashing,
-    code: str,
-    now: datetime,
-    organisation_id: str | None = None,
-    reference: str | None = None,
+    db: Session, *, purpose: CodePurpose | None = None, **entry: Unpack[CodeEntry]
 ) -> UsedOrganisationLetter | None:
     """`verify_organisation_code`, then `consume_organisation_letter`, for callers with
-    nothing to check in between. The consume is flushed, not committed."""
-    verified = verify_organisation_code(
-        db, hashing=hashing, code=code, now=now, organisation_id=organisation_id,
-        reference=reference,
-    )
+    nothing to check in between. The consume is flushed, not committed.
+
+    With `purpose`, only that code uses the letter: the other one is answered None like a wrong
+    code (it cost its attempt) and the letter stays, so a Widerruf form cannot activate."""
+    verified = verify_organisation_code(db, **entry)
     if verified is None:
         return None
-    return consume_organisation_letter(db, verified=verified, now=now)
+    if purpose is not None and verified.purpose != purpose:
+        void_if_used_up(db, letter_id=verified.letter_id, now=entry["now"])
+        return None
+    return consume_organisation_letter(db, verified=verified, now=entry["now"])
 
 
 def organisation_letter_status(
@@ -290,19 +298,10 @@ def void_organisation_letter(db: Session, *, organisation_id: str, now: datetime
     """Void the organisation's pending letter (the application was withdrawn, the organisation
     suspended or closed before activation) and delete its PDF so it is not printed; flushes,
     never commits. False when none was pending."""
-    voided = (
-        db.execute(
-            update(Letter)
-            .where(Letter.pending_organisation_id == organisation_id)
-            .values(status="void", pending_organisation_id=None, closed_at=now)
-            .returning(Letter.id)
-            .execution_options(synchronize_session=False)
-        )
-        .scalars()
-        .all()
+    pending = update(Letter).where(Letter.pending_organisation_id == organisation_id)
+    return bool(
+        move_letters(db, pending, status="void", pending_organisation_id=None, closed_at=now)
     )
-    delete_pdfs(db, voided)
-    return bool(voided)
 
 
 def delete_organisation_letters(db: Session, *, organisation_id: str) -> int:

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, event, func, select, update
+from sqlalchemy import ColumnElement, Update, and_, event, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -91,6 +91,7 @@ __all__ = [
     "letters_remaining",
     "list_queued",
     "mark_dispatched",
+    "move_letters",
     "organisation_letters",
     "pending_register_record",
     "person_letters",
@@ -714,10 +715,16 @@ def mark_dispatched(
     statement = update(Letter).where(Letter.id.in_(ids), Letter.status == "queued")
     if staff is not None:
         statement = restrict(statement, staff=staff, role=LETTER_DISPATCH)
+    return len(move_letters(db, statement, status="dispatched", dispatched_at=now))
+
+
+def move_letters(db: Session, statement: Update, **values: object) -> list[str]:
+    """Set `values` on the letters `statement` selects and delete their PDFs (a letter that is
+    no longer queued is never printed again); the ids of the letters moved. Flushed, not
+    committed: a rollback keeps the letters as they were *with* their PDFs."""
     moved = (
         db.execute(
-            statement
-            .values(status="dispatched", dispatched_at=now)
+            statement.values(**values)
             .returning(Letter.id)
             .execution_options(synchronize_session=False)
         )
@@ -725,7 +732,7 @@ def mark_dispatched(
         .all()
     )
     delete_pdfs(db, moved)
-    return len(moved)
+    return list(moved)
 
 
 # -- maintenance -----------------------------------------------------------------------------------
@@ -734,19 +741,9 @@ def mark_dispatched(
 def close_expired(db: Session, *, now: datetime) -> int:
     """Pending letters past their validity → expired, their unprinted PDFs deleted; idempotent
     (`servicekonto maintenance run`)."""
-    closed = (
-        db.execute(
-            update(Letter)
-            .where(Letter.status.in_(_PENDING), Letter.valid_until <= now)
-            .values(status="expired", pending_account_id=None, pending_organisation_id=None,
-                    closed_at=now)
-            .returning(Letter.id)
-            .execution_options(synchronize_session=False)
-        )
-        .scalars()
-        .all()
-    )
-    delete_pdfs(db, closed)
+    expired = update(Letter).where(Letter.status.in_(_PENDING), Letter.valid_until <= now)
+    closed = move_letters(db, expired, status="expired", pending_account_id=None,
+                          pending_organisation_id=None, closed_at=now)
     return len(closed)
 
 

@@ -9,19 +9,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from servicekonto.accounts.service import AttributeValue
+from servicekonto.accounts.service import IDENTITY_ATTRIBUTES, AttributeValue
 from servicekonto.errors import InvalidRequest
 
 #: OIDC Core §5.4, plus German identity attributes of TR-03160-2 under `profile`.
 SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
-    "profile": (
-        "given_name",
-        "family_name",
-        "birthdate",
-        "birth_family_name",
-        "place_of_birth",
-        "nationalities",
-    ),
+    # Every identity attribute but the address, which has its own scope.
+    "profile": tuple(name for name in IDENTITY_ATTRIBUTES if name != "address"),
     "email": ("email", "email_verified"),
     "address": ("address",),
 }

@@ -30,6 +30,7 @@ import json
 import re
 import secrets
 from datetime import datetime, timedelta
+from typing import NotRequired, TypedDict, Unpack
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -75,44 +76,31 @@ NOTICE_SUBJECT = "Neue Nachricht in Ihrem ServiceKonto"
 _ADMIN = "admin"
 
 
-def deposit(
-    db: Session,
-    *,
-    client_id: str,
-    request: DepositRequest,
-    idempotency_key: str | None,
-    blobs: BlobStore,
-    scanner: MalwareScanner | None,
-    scan_required: bool,
-    issuer: str,
-    now: datetime,
-    request_id: str = "",
-) -> DepositResult:
+class DepositArguments(TypedDict):
+    """What `deposit` and `correct` take besides the session (and `correct`'s message id)."""
+
+    client_id: str
+    request: DepositRequest
+    idempotency_key: str | None
+    blobs: BlobStore
+    scanner: MalwareScanner | None
+    scan_required: bool
+    issuer: str
+    now: datetime
+    request_id: NotRequired[str]
+
+
+def deposit(db: Session, **arguments: Unpack[DepositArguments]) -> DepositResult:
     """Deposit a message (module doc); raises the typed error that says why not."""
-    return _deposit(
-        db, client_id=client_id, request=request, idempotency_key=idempotency_key,
-        blobs=blobs, scanner=scanner, scan_required=scan_required, issuer=issuer, now=now,
-        request_id=request_id, corrects=None,
-    )
+    return _deposit(db, **arguments, corrects=None)
 
 
-def correct(
-    db: Session,
-    *,
-    client_id: str,
-    message_id: str,
-    request: DepositRequest,
-    idempotency_key: str | None,
-    blobs: BlobStore,
-    scanner: MalwareScanner | None,
-    scan_required: bool,
-    issuer: str,
-    now: datetime,
-    request_id: str = "",
-) -> DepositResult:
+def correct(db: Session, *, message_id: str, **arguments: Unpack[DepositArguments]
+            ) -> DepositResult:
     """Send a correction of the client's message `message_id` to the same recipient: a new
     message linked to it. NotFound for a message that is not this client's, MessageRecalled for
     a recalled one (send a new message instead)."""
+    client_id = arguments["client_id"]
     original = db.execute(
         select(PostfachMessage.account_id, PostfachMessage.organisation_id,
                PostfachMessage.recalled_at)
@@ -122,18 +110,14 @@ def correct(
         raise NotFound("no such message")
     if original.recalled_at is not None:
         raise MessageRecalled("a recalled message cannot be corrected; send a new message")
-    recipient = resolve(db, client_id=client_id, recipient=request.recipient)
+    recipient = resolve(db, client_id=client_id, recipient=arguments["request"].recipient)
     if (recipient.account_id, recipient.organisation_id) != (
         original.account_id, original.organisation_id
     ):
         raise CorrectionRecipientMismatch(
             "a correction goes to the recipient of the message it corrects"
         )
-    return _deposit(
-        db, client_id=client_id, request=request, idempotency_key=idempotency_key,
-        blobs=blobs, scanner=scanner, scan_required=scan_required, issuer=issuer, now=now,
-        request_id=request_id, corrects=message_id,
-    )
+    return _deposit(db, **arguments, corrects=message_id)
 
 
 def recall(
@@ -200,15 +184,14 @@ def _deposit(
     scan_required: bool,
     issuer: str,
     now: datetime,
-    request_id: str,
     corrects: str | None,
+    request_id: str = "",
 ) -> DepositResult:
     key_digest = _key_digest(idempotency_key)
     request_digest = _request_digest(request, corrects)
-    if key_digest is not None:
-        earlier = _replay(db, client_id, key_digest, request_digest)
-        if earlier is not None:
-            return earlier
+    earlier = _replay(db, client_id, key_digest, request_digest)
+    if earlier is not None:
+        return earlier
     recipient = resolve(db, client_id=client_id, recipient=request.recipient)
     content_html: str | None = None
     content = request.content
@@ -243,10 +226,9 @@ def _deposit(
             db.add(message)
     except IntegrityError:
         # A parallel deposit with the same key committed first (module doc).
-        if key_digest is not None:
-            earlier = _replay(db, client_id, key_digest, request_digest)
-            if earlier is not None:
-                return earlier
+        earlier = _replay(db, client_id, key_digest, request_digest)
+        if earlier is not None:
+            return earlier
         raise Conflict("the recipient changed meanwhile; try again") from None
     attachment_ids = []
     for item in checked:
@@ -290,8 +272,11 @@ def _request_digest(request: DepositRequest, corrects: str | None) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _replay(db: Session, client_id: str, key_digest: str, request_digest: str
+def _replay(db: Session, client_id: str, key_digest: str | None, request_digest: str
             ) -> DepositResult | None:
+    """The first deposit under this Idempotency-Key, or None (also without a key)."""
+    if key_digest is None:
+        return None
     earlier = db.execute(
         select(PostfachMessage.id, PostfachMessage.request_digest, PostfachMessage.created_at,
                PostfachMessage.delivered_counts_at)

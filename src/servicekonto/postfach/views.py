@@ -10,6 +10,7 @@ from servicekonto.db.models import (
     PostfachAttachment,
     PostfachMessage,
 )
+from servicekonto.db.views import view_of
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class AttachmentView:
 
     @classmethod
     def of(cls, row: PostfachAttachment) -> AttachmentView:
-        return cls(row.id, row.position, row.filename, row.content_type, row.size, row.sha512)
+        return view_of(cls, row)
 
 
 @dataclass(frozen=True)
@@ -55,13 +56,7 @@ class MessageSummary:
 
     @classmethod
     def of(cls, row: PostfachMessage, attachment_count: int) -> MessageSummary:
-        return cls(
-            id=row.id, title=row.title, sender=row.sender, service=row.service,
-            application_id=row.application_id, reference=row.reference,
-            min_level=row.min_level, created_at=row.created_at,
-            delivered_counts_at=row.delivered_counts_at, read_at=row.read_at,
-            attachment_count=attachment_count, corrects_message_id=row.corrects_message_id,
-        )
+        return view_of(cls, row, attachment_count=attachment_count)
 
 
 @dataclass(frozen=True)
@@ -107,25 +102,7 @@ class MessageView:
         attachments: list[AttachmentView],
         corrected_by: list[str],
     ) -> MessageView:
-        return cls(
-            id=row.id,
-            client_id=row.client_id,
-            title=row.title,
-            content=row.content,
-            content_html=row.content_html,
-            sender=row.sender,
-            service=row.service,
-            application_id=row.application_id,
-            reference=row.reference,
-            reply_to=row.reply_to,
-            min_level=row.min_level,
-            created_at=row.created_at,
-            delivered_counts_at=row.delivered_counts_at,
-            read_at=row.read_at,
-            corrects_message_id=row.corrects_message_id,
-            corrected_by=corrected_by,
-            attachments=attachments,
-        )
+        return view_of(cls, row, attachments=attachments, corrected_by=corrected_by)
 
 
 @dataclass(frozen=True)
@@ -162,18 +139,7 @@ class StatusView:
 
     @classmethod
     def of(cls, row: ApplicationStatus) -> StatusView:
-        return cls(
-            id=row.id,
-            client_id=row.client_id,
-            application_id=row.application_id,
-            status=row.status,
-            public_service_name=row.public_service_name,
-            sender_name=row.sender_name,
-            status_details=row.status_details,
-            additional_information=row.additional_information,
-            reference=row.reference,
-            created_at=row.created_at,
-        )
+        return view_of(cls, row)
 
 
 @dataclass(frozen=True)

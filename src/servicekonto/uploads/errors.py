@@ -2,9 +2,9 @@
 
 `description` is ASCII English for the API (problem+json); it names the file by its position in
 the request ("file 2"), never by its name, which may hold any character. People read German:
-the page text of each code is `upload.error.<code>` in `web/i18n.py`, formatted by
-`web/upload_messages.py` with `params` and the file's display name (DESIGN §6 #2: German text
-lives in the web layer). Every refusal means nothing of the request was stored (`intake.py`).
+the page text of each code is `upload.error.<code>` in `web/upload_messages.py` (gettext
+catalogs), filled with `params` and the file's display name (DESIGN §6 #2: German text lives in
+the web layer). Every refusal means nothing of the request was stored (`intake.py`).
 """
 
 from __future__ import annotations

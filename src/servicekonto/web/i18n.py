@@ -19,6 +19,7 @@ import gettext
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Final, NamedTuple
 from zoneinfo import ZoneInfo
@@ -255,3 +256,10 @@ class Catalogs:
 
     def pick(self, ui_locales: str | None, cookie: str | None, accept_language: str | None) -> str:
         return pick_locale(ui_locales, cookie, accept_language, self.tags)
+
+
+@cache
+def packaged() -> Catalogs:
+    """The package's own catalogs, loaded once: for code that names a page language by its tag
+    without the app's renderer at hand (the upload and company texts take either)."""
+    return Catalogs()

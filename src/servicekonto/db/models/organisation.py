@@ -84,10 +84,7 @@ class Organisation(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: For the activation letter (issue 12 item 4): argon2id hash of its Widerrufscode (block
-    #: code) and the attempts made with it; NULL / 0 until a letter is queued.
-    block_code_hash: Mapped[str | None] = mapped_column(String(200))
-    block_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The Widerrufscode lives on the activation letter (`letters.revocation_code_hash`).
 
 
 class OrganisationDocument(Base):

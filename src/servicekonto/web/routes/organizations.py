@@ -12,8 +12,8 @@
 * `/organizations/revoke` — the Widerrufscode with the letter's reference, without login: one
   generic answer, limited per IP.
 
-The German texts of the domain's problem codes come from `companies.messages`, those of upload
-refusals from `web.upload_messages` (both German only for now, like the upload texts).
+The texts of the domain's problem codes come from `web.company_texts`, those of upload refusals
+from `web.upload_messages`, both in the page's language (gettext catalogs).
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ from servicekonto.companies.errors import (
     TooManyApplications,
 )
 from servicekonto.companies.legal_forms import KINDS, LEGAL_FORMS, REGISTER_COURTS, REGISTER_TYPES
-from servicekonto.companies.messages import german
 from servicekonto.companies.schemas import OrganisationForm
 from servicekonto.companies.states import State
 from servicekonto.companies.views import DecisionView, OrganisationView
@@ -49,6 +48,7 @@ from servicekonto.http.forms import PostedForm
 from servicekonto.http.limits import rate_limit
 from servicekonto.http.uploads import PostedUpload, upload_place
 from servicekonto.uploads.errors import UploadRefused
+from servicekonto.web.company_texts import company_message
 from servicekonto.web.pages import locale, render, see_other
 from servicekonto.web.upload_messages import upload_error_message
 
@@ -147,17 +147,18 @@ def _form_page(
 
 
 def _field_errors(exc: Exception, request: Request) -> dict[str, str]:
-    """field → German message of everything wrong with the application."""
+    """field → message (in the page's language) of everything wrong with the application."""
     errors: dict[str, str] = {}
+    language = locale(request)
     problems = exc.problems if isinstance(exc, ApplicationRefused | InvalidOrganisation) else ()
     for problem in problems:
-        errors.setdefault(problem.field, german(problem.code.value))
+        errors.setdefault(problem.field, company_message(language, problem.code.value))
     upload = exc.upload if isinstance(exc, ApplicationRefused) else exc
     if isinstance(upload, UploadRefused):
-        errors["documents"] = upload_error_message(locale(request), upload)
+        errors["documents"] = upload_error_message(language, upload)
     for kind, field in FIELD_OF_ERROR.items():
         if isinstance(exc, kind):
-            errors[field] = german(getattr(exc, "code", ""))
+            errors[field] = company_message(language, getattr(exc, "code", ""))
     return errors
 
 
@@ -191,8 +192,8 @@ def submit(
                           status=_status(exc))
     except TooManyApplications as exc:
         db.rollback()
-        return _form_page(request, values=values, errors={}, summary=german(exc.code),
-                          status=409)
+        summary = company_message(locale(request), exc.code)
+        return _form_page(request, values=values, errors={}, summary=summary, status=409)
     except Exception:
         db.rollback()
         raise

@@ -2,7 +2,7 @@
 favourites (issue 13 items 4 and 5)
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-03 07:32:55.345438+00:00
 
 New tables only: `safe_documents` (metadata; the bytes are in the blobs port), `safe_usage` (the
@@ -21,7 +21,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0015"
-down_revision: str | Sequence[str] | None = "0013"
+down_revision: str | Sequence[str] | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
