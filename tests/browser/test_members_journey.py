@@ -107,6 +107,7 @@ def test_admin_invites_colleague_who_accepts_and_is_limited_to_one_service(
     page.wait_for_url(f"{base}{path}/invitations")
     expect(page.locator("#email-error")).to_be_visible()
     expect(page.get_by_label("E-Mail-Adresse")).to_have_attribute("aria-invalid", "true")
+    expect(page).to_have_title(re.compile(r"^Fehler: "))  # the first thing a reader hears
     audit("organizations/organization.html", "invitation without an address")
     tab_to(page, "E-Mail-Adresse")
     page.keyboard.type(COLLEAGUE)
@@ -212,6 +213,7 @@ def test_the_administration_admin_gives_a_role_by_keyboard(
     page.keyboard.press("Enter")
     page.wait_for_url(f"{base}/staff/administration/staff")
     expect(page.locator("#email-error")).to_be_visible()
+    expect(page).to_have_title(re.compile(r"^Fehler: "))
     audit("staff/administration.html", "no address")
     tab_to(page, "E-Mail-Adresse")
     page.keyboard.type("neu@vg-cochem.example")
