@@ -2,7 +2,10 @@
 and reflows at 320 CSS px without sideways scrolling (SC 1.4.10, which axe does not test).
 
 Pages are reached the way a person reaches them, in their real states (empty form, form with
-errors, signed in, after a step), in three journeys so that only three servers and browsers start.
+errors, signed in, after a step), in three journeys here so that only three servers and browsers
+start, and in the journeys of the areas that have their own (test_review_journey.py,
+test_organizations_journey.py, test_members_journey.py, test_postfach_journey.py), each auditing
+the set of pages declared here.
 `TITLES` names every page template; `test_every_template_is_audited` fails when a template is
 added without a journey auditing it, and each journey checks it audited exactly the templates it
 declares, so the coverage cannot silently rot.
@@ -85,6 +88,30 @@ TITLES: dict[str, tuple[str, ...]] = {
     "safe/safe.html": ("Dokumentensafe",),
     "safe/document.html": ("Dokument im Safe",),
     "safe/services.html": ("Online-Dienste",),
+    # the applicant's pages (tests/browser/test_organizations_journey.py); an application is
+    # titled by its organisation: the demo's bakery and the winery the journey seeds
+    "organizations/overview.html": ("Meine Organisationen",),
+    "organizations/new.html": ("Unternehmen registrieren",),
+    "organizations/application.html": ("Bäckerei Zeller e. K.", "Moselweingut Beispiel GmbH"),
+    "organizations/activate.html": ("Unternehmenskonto aktivieren",),
+    "organizations/revoke.html": ("Unternehmenskonto sperren",),
+    # members and the administration admin (tests/browser/test_members_journey.py)
+    "organizations/organization.html": ("Moselweingut Beispiel GmbH",),
+    "organizations/invitation.html": ("Einladung",),
+    "organizations/invitation_invalid.html": ("Einladung nicht gültig",),
+    "organizations/left.html": ("Organisation verlassen",),
+    "staff/administration.html": ("Beschäftigte der Verwaltung",),
+    # the Postfach (tests/browser/test_postfach_journey.py): a message is titled by its subject
+    "postfach/list.html": ("Postfach", "Postfach der Organisation"),
+    "postfach/message.html": (
+        "Eingangsbestätigung Hundeanmeldung",
+        "Bescheid Hundesteuer 2026",
+        "Gewerbesteuerbescheid 2026",
+    ),
+    "postfach/locked.html": ("Bescheid Hundesteuer 2026",),
+    "postfach/delete.html": ("Nachricht löschen",),
+    "postfach/reads.html": ("Wer hat was gelesen?",),
+    "postfach/timeline.html": ("Bearbeitungsstand",),
 }
 
 #: Not pages of their own: each is extended, included or imported by the pages above.
@@ -95,6 +122,9 @@ PARTIALS = {
     "legal/_legal.html",
     "eid_simulator/layout.html",
     "safe/_shares.html",
+    "organizations/_select.html",
+    "postfach/_meta.html",
+    "postfach/_nav.html",
 }
 
 PUBLIC_PAGES = {
@@ -153,6 +183,32 @@ BEFUGNIS_PAGES = {
     "signin/login.html",
     "interaction/acting_as.html",
     "interaction/consent.html",
+}
+#: Audited by tests/browser/test_organizations_journey.py (the applicant of a company account).
+ORGANIZATIONS_PAGES = {
+    "organizations/overview.html",
+    "organizations/new.html",
+    "organizations/application.html",
+    "organizations/activate.html",
+    "organizations/revoke.html",
+}
+#: Audited by tests/browser/test_members_journey.py: an organisation's members ...
+MEMBERS_PAGES = {
+    "organizations/organization.html",
+    "organizations/invitation.html",
+    "organizations/invitation_invalid.html",
+    "organizations/left.html",
+}
+#: ... and the administration admin's page.
+ADMINISTRATION_PAGES = {"staff/administration.html"}
+#: Audited by tests/browser/test_postfach_journey.py (a person's and an organisation's Postfach).
+POSTFACH_PAGES = {
+    "postfach/list.html",
+    "postfach/message.html",
+    "postfach/locked.html",
+    "postfach/delete.html",
+    "postfach/timeline.html",
+    "postfach/reads.html",
 }
 STEP_UP_PAGES = {
     "demo/demo_portal.html",
@@ -632,6 +688,7 @@ def test_every_template_is_audited() -> None:
     )
     journeys = (
         PUBLIC_PAGES | PORTAL_PAGES | STEP_UP_PAGES | REVIEW_PAGES | SAFE_PAGES | BEFUGNIS_PAGES
+        | ORGANIZATIONS_PAGES | MEMBERS_PAGES | ADMINISTRATION_PAGES | POSTFACH_PAGES
     )
     assert journeys == set(TITLES), f"in no journey: {sorted(set(TITLES) - journeys)}"
     assert on_disk >= PARTIALS, f"declared partials missing: {sorted(PARTIALS - on_disk)}"

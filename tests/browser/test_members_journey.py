@@ -1,7 +1,9 @@
-"""Issue 12 item 5 in a real browser, keyboard only, axe on every page (0 WCAG 2.1 AA
-violations): the admin of an activated organisation invites a colleague, the colleague follows
-the link from the mail, logs in and accepts (a form on a `no-referrer` page, which Chromium posts
-with `Origin: null`), and the admin limits the colleague to one online service."""
+"""Issue 12 item 5 in a real browser, keyboard only, axe and reflow at 320 px on every page in
+its real states (`tests.browser.test_accessibility.MEMBERS_PAGES`, `ADMINISTRATION_PAGES`): the
+admin of an activated organisation invites a colleague (first without an address), the colleague
+follows the link from the mail, logs in and accepts (a form on a `no-referrer` page, which
+Chromium posts with `Origin: null`), the admin limits the colleague to one online service, the
+colleague leaves and finds the used link invalid; the administration admin gives roles."""
 
 from __future__ import annotations
 
@@ -17,12 +19,12 @@ from sqlalchemy import select
 from servicekonto.companies import members
 from servicekonto.db.models import OutboxMessage
 from servicekonto.oidc.provider import Provider
-from tests.browser.axe import report, violations
+from tests.browser.test_accessibility import ADMINISTRATION_PAGES, MEMBERS_PAGES, Audit
 from tests.companies.factories import activated, seed_region, staff
 from tests.conftest import ServerProcess
 from tests.support import PASSWORD, account_id_of, make_account, make_client
 
-pytestmark = [pytest.mark.server, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.server, pytest.mark.timeout(240)]
 
 ADMIN = "chefin@weingut.example"
 COLLEAGUE = "kollege@weingut.example"
@@ -48,11 +50,6 @@ def tab_to(page: Any, name: str, limit: int = 120) -> None:
             return
         seen.append(focused)
     raise AssertionError(f"Tab never reached {name!r}; passed {seen}")
-
-
-def no_violations(page: Any, where: str) -> None:
-    found = violations(page)
-    assert not found, report(where, found)
 
 
 def log_in_by_keyboard(page: Any, email: str) -> None:
@@ -85,7 +82,7 @@ def invitation_link(provider: Provider, timeout: float = 15.0) -> str:
 def test_admin_invites_colleague_who_accepts_and_is_limited_to_one_service(
     server: ServerProcess, server_provider: Provider, page: Any
 ) -> None:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Page, expect
 
     assert isinstance(page, Page)
     provider, base = server_provider, server.base_url
@@ -99,18 +96,26 @@ def test_admin_invites_colleague_who_accepts_and_is_limited_to_one_service(
     other = make_client(provider, name="Bauportal", scopes=["openid", "organization"])
     path = f"/organizations/{organisation}"
 
+    audit = Audit(page)
     # the admin logs in from the organisation's page and invites the colleague
     page.goto(f"{base}/login?next={path}")
     log_in_by_keyboard(page, ADMIN)
     page.wait_for_url(f"{base}{path}")
-    no_violations(page, "organisation page (admin)")
+    audit("organizations/organization.html", "admin, the only member")
+    tab_to(page, "Einladung senden")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}{path}/invitations")
+    expect(page.locator("#email-error")).to_be_visible()
+    expect(page.get_by_label("E-Mail-Adresse")).to_have_attribute("aria-invalid", "true")
+    expect(page).to_have_title(re.compile(r"^Fehler: "))  # the first thing a reader hears
+    audit("organizations/organization.html", "invitation without an address")
     tab_to(page, "E-Mail-Adresse")
     page.keyboard.type(COLLEAGUE)
     tab_to(page, "Einladung senden")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{base}{path}?notice=invited#invitations")
     assert page.get_by_text("Die Einladung ist unterwegs.").is_visible()
-    no_violations(page, "organisation page after the invitation")
+    audit("organizations/organization.html", "an open invitation")
 
     # the colleague opens the link from the mail, logs in from there and comes back to accept
     page.context.clear_cookies()
@@ -118,18 +123,18 @@ def test_admin_invites_colleague_who_accepts_and_is_limited_to_one_service(
     shown = page.goto(link)
     assert shown is not None and shown.headers["referrer-policy"] == "no-referrer"
     assert page.get_by_text("Moselweingut Beispiel GmbH").first.is_visible()
-    no_violations(page, "invitation page")
+    audit("organizations/invitation.html", "signed out")
     tab_to(page, "Anmelden und Einladung annehmen")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*/login\?next=.*"))
     log_in_by_keyboard(page, COLLEAGUE)
     page.wait_for_url(link)
-    no_violations(page, "invitation page, logged in")
+    audit("organizations/invitation.html", "signed in with the invited address")
     tab_to(page, "Einladung annehmen")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{base}{path}?notice=joined")
     assert page.get_by_text("Sie gehören jetzt zu dieser Organisation").is_visible()
-    no_violations(page, "organisation page (member)")
+    audit("organizations/organization.html", "a member who just joined")
 
     # the admin allows the colleague one of the two online services
     page.context.clear_cookies()
@@ -141,7 +146,7 @@ def test_admin_invites_colleague_who_accepts_and_is_limited_to_one_service(
     tab_to(page, "Online-Dienste speichern")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{base}{path}?notice=services#members")
-    no_violations(page, "organisation page after limiting the services")
+    audit("organizations/organization.html", "two members, one limited, the activity table")
 
     colleague = account_id_of(provider, COLLEAGUE)
     with provider.sessions() as db:
@@ -150,12 +155,28 @@ def test_admin_invites_colleague_who_accepts_and_is_limited_to_one_service(
         assert not members.may_act_for(db, account_id=colleague, organisation_id=organisation,
                                        client_id=other.client_id)
 
+    # the colleague leaves, and the used link is invalid now
+    page.context.clear_cookies()
+    page.goto(f"{base}/login?next={path}")
+    log_in_by_keyboard(page, COLLEAGUE)
+    page.wait_for_url(f"{base}{path}")
+    tab_to(page, "Organisation verlassen")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/organizations/left")
+    audit("organizations/left.html", "after leaving")
+    with provider.sessions() as db:
+        assert not members.may_act_for(db, account_id=colleague, organisation_id=organisation,
+                                       client_id=portal.client_id)
+    page.goto(link)
+    audit("organizations/invitation_invalid.html", "the link was used")
+    audit.finish(MEMBERS_PAGES)
+
 
 def test_the_administration_admin_gives_a_role_by_keyboard(
     server: ServerProcess, server_provider: Provider, page: Any
 ) -> None:
     """`/staff/administration` with password and app code: axe on the page, a role given."""
-    from playwright.sync_api import Page
+    from playwright.sync_api import Page, expect
 
     from servicekonto.accounts.means import TOTP_SEALING_PURPOSE
     from servicekonto.companies.staffing import add_staff
@@ -185,7 +206,23 @@ def test_the_administration_admin_gives_a_role_by_keyboard(
     page.keyboard.type(totp_now(admin.totp_secret))
     page.keyboard.press("Enter")
     page.wait_for_url(f"{base}/staff/administration")
-    no_violations(page, "administration admin page")
+    audit = Audit(page)
+    audit("staff/administration.html", "the admin alone")
+
+    tab_to(page, "Rolle vergeben")  # no address yet
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/staff/administration/staff")
+    expect(page.locator("#email-error")).to_be_visible()
+    expect(page).to_have_title(re.compile(r"^Fehler: "))
+    audit("staff/administration.html", "no address")
+    tab_to(page, "E-Mail-Adresse")
+    page.keyboard.type("neu@vg-cochem.example")
+    tab_to(page, "Rolle vergeben")
+    page.keyboard.press("Enter")
+    created = page.get_by_role("heading", name="Neues Konto für neu@vg-cochem.example")
+    expect(created).to_be_visible()
+    audit("staff/administration.html", "a new account's one-time password and app key")
+    page.goto(f"{base}/staff/administration")
 
     tab_to(page, "E-Mail-Adresse")
     page.keyboard.type("amt@vg-cochem.example")
@@ -194,6 +231,7 @@ def test_the_administration_admin_gives_a_role_by_keyboard(
     tab_to(page, "Rolle vergeben")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{base}/staff/administration?notice=added")
-    no_violations(page, "administration admin page after giving a role")
+    audit("staff/administration.html", "after giving a role")
+    audit.finish(ADMINISTRATION_PAGES)
     with provider.sessions() as db:
         assert roles_of(db, account_id=colleague) == [("vg-cochem", STAFF_ROLES[0])]
