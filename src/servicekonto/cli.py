@@ -15,6 +15,11 @@ import typer
 
 from servicekonto.settings import Settings
 
+#: `--json`: the commands that list or show things print JSON instead of lines.
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+#: Listing commands narrowed to one administration.
+OnlyAdministration = Annotated[str | None, typer.Option(help="Only this administration (slug).")]
+
 app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
@@ -235,7 +240,7 @@ def _demo_portal_follows_issuer() -> None:
 
 
 @app.command()
-def demo(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+def demo(as_json: AsJson = False) -> None:
     """Seed the demo tenant (idempotent): Landkreis Cochem-Zell, two citizens, staff, three
     clients, two pending company applications and an activated company.
 
@@ -336,7 +341,7 @@ def staff_add(
             "administration_admin."
         ),
     ],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Give an account a role at an administration (audited). Without an account for the
     address, create one with a one-time password and a bound authenticator app, both printed
@@ -405,7 +410,7 @@ def staff_remove(
     role: Annotated[
         str | None, typer.Option(help="The role to take away (default: every role there).")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Take a role (or every role) at an administration from an account (audited); the account
     stays. Effective at the person's next request."""
@@ -426,10 +431,8 @@ def staff_remove(
 
 @staff_app.command("list")
 def staff_list(
-    administration: Annotated[
-        str | None, typer.Option(help="Only this administration (slug).")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    administration: OnlyAdministration = None,
+    as_json: AsJson = False,
 ) -> None:
     """Who holds which role at which administration."""
     from servicekonto.companies.staffing import list_staff
@@ -449,7 +452,7 @@ def staff_list(
 
 @administrations_app.command("list")
 def administrations_list(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """The administrations with their slugs (for `staff add`) and settings."""
     from servicekonto.staff.service import administrations
@@ -735,7 +738,7 @@ def register_mock_serve(
 
 @register_mock_app.command("sample")
 def register_mock_sample(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
     n: Annotated[int, typer.Option("--n", min=0, help="Number of residents.")] = 10,
     seed: Annotated[int, typer.Option(help="Seed of the generated data set.")] = 20261121,
 ) -> None:
@@ -830,7 +833,7 @@ def eid_mock_serve(
 
 @eid_mock_app.command("cards")
 def eid_mock_cards(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """The test cards with their PINs and chip data (all a tester needs to log in by eID)."""
     from servicekonto.sim.eid_cards import TEST_CARDS
@@ -1014,7 +1017,7 @@ def catalogue_add(
     leika: Annotated[
         str | None, typer.Option(help="The LeiKa key (14 digits), where known.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Add a service, or update the one of that name at that administration (audited)."""
     from pydantic import ValidationError
@@ -1047,10 +1050,8 @@ def catalogue_add(
 
 @catalogue_app.command("list")
 def catalogue_list(
-    administration: Annotated[
-        str | None, typer.Option(help="Only this administration (slug).")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    administration: OnlyAdministration = None,
+    as_json: AsJson = False,
 ) -> None:
     """The services, by administration and name."""
     from servicekonto.catalogue.service import list_services

@@ -23,7 +23,6 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
@@ -46,6 +45,7 @@ from servicekonto.eid.model import (
     UseIdRequest,
     UseIdResponse,
 )
+from servicekonto.security.outbound import CallTimeouts
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -75,15 +75,8 @@ _TEXT_FIELDS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class EidTimeouts:
-    """Per-operation timeouts and the total deadline of one call, in seconds."""
-
-    connect: float = 2.0
-    read: float = 3.0
-    write: float = 2.0
-    pool: float = 1.0
-    total: float = 5.0
+#: Per-operation timeouts and the total deadline of one call (shared with the other adapters).
+EidTimeouts = CallTimeouts
 
 
 class _Malformed(Exception):
@@ -109,12 +102,7 @@ class HttpEidServer:
         self.timeouts = timeouts or EidTimeouts()
         self._base = base_url.rstrip("/") + "/eid/v1/"
         self._client = httpx.Client(
-            timeout=httpx.Timeout(
-                connect=self.timeouts.connect,
-                read=self.timeouts.read,
-                write=self.timeouts.write,
-                pool=self.timeouts.pool,
-            ),
+            timeout=self.timeouts.per_operation(),
             transport=transport,
             follow_redirects=False,
             headers={

@@ -56,14 +56,8 @@ ORGANIZATION_CLAIMS: Final = (
     "organization_role",
 )
 #: The claims the Registrierungsstelle verified (the rest are ids and the member's role).
-_VERIFIED: Final = (
-    "organization_type",
-    "organization_name",
-    "organization_legal_form",
-    "organization_legal_form_text",
-    "organization_register",
-    "organization_trade_registration",
-    "organization_address",
+_VERIFIED: Final = tuple(
+    claim for claim in ORGANIZATION_CLAIMS if claim not in ("organization", "organization_role")
 )
 
 

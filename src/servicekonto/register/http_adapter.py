@@ -22,7 +22,6 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -37,6 +36,7 @@ from servicekonto.register.model import (
     Resident,
 )
 from servicekonto.register.port import CivilRegister, RegisterUnavailable
+from servicekonto.security.outbound import CallTimeouts
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +44,8 @@ MAX_RESPONSE_BYTES = 16 * 1024
 """A match answer is a few hundred bytes; anything far larger is not our register."""
 
 
-@dataclass(frozen=True, slots=True)
-class RegisterTimeouts:
-    """Bounds of one match: per-operation timeouts and the total deadline, in seconds."""
-
-    connect: float = 2.0
-    read: float = 3.0
-    write: float = 2.0
-    pool: float = 1.0
-    total: float = 5.0
+#: Per-operation timeouts and the total deadline of one call (shared with the other adapters).
+RegisterTimeouts = CallTimeouts
 
 
 class _Malformed(Exception):
@@ -77,12 +70,7 @@ class HttpRegister(CivilRegister):
         self.timeouts = timeouts or RegisterTimeouts()
         self._url = base_url.rstrip("/") + "/v1/match"
         self._client = httpx.Client(
-            timeout=httpx.Timeout(
-                connect=self.timeouts.connect,
-                read=self.timeouts.read,
-                write=self.timeouts.write,
-                pool=self.timeouts.pool,
-            ),
+            timeout=self.timeouts.per_operation(),
             transport=transport,
             follow_redirects=False,
             headers={"accept": "application/json"},

@@ -15,6 +15,8 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
+import httpx
+
 from servicekonto.errors import InvalidInput
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -98,3 +100,20 @@ def check_target(url: str, *, allow_internal: bool, must_resolve: bool) -> Targe
             "the URL must not point to a loopback, link-local, private or reserved address"
         )
     return Target(url, host, port, tuple(str(a) for a in addresses))
+
+
+@dataclass(frozen=True, slots=True)
+class CallTimeouts:
+    """Bounds of one call to a service we depend on (eID-Server, civil register): per-operation
+    timeouts and the total deadline, in seconds. httpx has no total deadline, so the caller
+    keeps `total` itself."""
+
+    connect: float = 2.0
+    read: float = 3.0
+    write: float = 2.0
+    pool: float = 1.0
+    total: float = 5.0
+
+    def per_operation(self) -> httpx.Timeout:
+        return httpx.Timeout(connect=self.connect, read=self.read, write=self.write,
+                             pool=self.pool)

@@ -58,6 +58,30 @@ def _finish_with_error(
     return see_other(redirect_location(exc, issuer=context_of(request).issuer))
 
 
+def _pending_page(
+    request: Request,
+    db: DbSession,
+    pending: PendingRequest,
+    auth: AuthorizationRequest,
+    template: str,
+    *,
+    status: int = 200,
+    **values: object,
+) -> Response:
+    """A page of the pending request: in its `ui_locales`, naming its client, with the button
+    that cancels the request."""
+    client = context_of(request).clients.get(db, auth.client_id)
+    return render(
+        request,
+        template,
+        status=status,
+        ui_locales=auth.ui_locales,
+        client_name=client.name if client else "",
+        cancel_action=f"/interaction/{pending.id}/cancel",
+        **values,
+    )
+
+
 def _login_page(
     request: Request,
     db: DbSession,
@@ -66,17 +90,11 @@ def _login_page(
     *,
     error: bool = False,
 ) -> Response:
-    client = context_of(request).clients.get(db, auth.client_id)
-    return render(
-        request,
-        "signin/login.html",
-        status=200,
-        ui_locales=auth.ui_locales,
+    return _pending_page(
+        request, db, pending, auth, "signin/login.html",
         action=f"/interaction/{pending.id}/login",
-        client_name=client.name if client else None,
         login_hint=auth.login_hint or "",
         error=error,
-        cancel_action=f"/interaction/{pending.id}/cancel",
         **eid_choice(request, pending_id=pending.id, purpose="login"),
     )
 
@@ -89,14 +107,10 @@ def _step_up_page(
     decision: interaction.Decision,
     means: interaction.StepUpMeans,
 ) -> Response:
-    client = context_of(request).clients.get(db, auth.client_id)
     assert decision.level is not None
     substantial_by_totp = decision.level <= TrustLevel.SUBSTANTIAL and means.identity_substantial
-    return render(
-        request,
-        "signin/step_up.html",
-        ui_locales=auth.ui_locales,
-        client_name=client.name if client else "",
+    return _pending_page(
+        request, db, pending, auth, "signin/step_up.html",
         level_label=f"level.{decision.level.label}",
         essential=decision.essential,
         # Only means that can reach the level (issue 10 item 10): a TOTP enrolled now, from this
@@ -105,7 +119,6 @@ def _step_up_page(
         totp_unbound=means.totp_unbound,
         identity_basic=not means.identity_substantial,
         skip_action=None if decision.essential else f"/interaction/{pending.id}/skip-step-up",
-        cancel_action=f"/interaction/{pending.id}/cancel",
         **eid_choice(request, pending_id=pending.id, purpose="step_up"),
     )
 
@@ -145,15 +158,10 @@ def _acting_as_page(
     *,
     error: bool = False,
 ) -> Response:
-    client = context_of(request).clients.get(db, auth.client_id)
-    return render(
-        request,
-        "interaction/acting_as.html",
+    return _pending_page(
+        request, db, pending, auth, "interaction/acting_as.html",
         status=400 if error else 200,
-        ui_locales=auth.ui_locales,
         action=f"/interaction/{pending.id}/acting-as",
-        cancel_action=f"/interaction/{pending.id}/cancel",
-        client_name=client.name if client else "",
         choices=acting_choices(db, account_id=session.account_id, client_id=auth.client_id),
         chosen=session.acting_as,
         error=error,

@@ -16,6 +16,8 @@ URL), the access log records the route template only, and a login started here r
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -331,97 +333,108 @@ def invite(
     return see_other(f"{_path(organisation_id)}?notice=invited#invitations")
 
 
-@router.post("/organizations/{organisation_id}/invitations/{invitation_id}/withdraw")
-def withdraw(
+@dataclass(frozen=True)
+class AdminPost:
+    """A posted admin action on one organisation (CSRF and Origin checked by `PostedForm`):
+    who acts, where and when, and how every such action ends."""
+
+    request: Request
+    form: Form
+    db: DbSession
+    organisation_id: str
+    admin: str
+    now: datetime
+
+    @property
+    def request_id(self) -> str:
+        return str(self.request.state.request_id)
+
+    def done(
+        self,
+        act: Callable[[], object],
+        *,
+        refusals: tuple[type[ServiceKontoError], ...],
+        notice: str,
+        elsewhere: str | None = None,
+    ) -> Response:
+        """Run the domain action; a refusal shows the page again with its reason (nothing
+        kept), success is committed and ends on the page with `notice` (`notice#anchor`), or
+        at `elsewhere` when the page is no longer the actor's."""
+        try:
+            act()
+        except refusals as exc:
+            return _refused(self.request, self.db, exc, account_id=self.admin,
+                            organisation_id=self.organisation_id, now=self.now)
+        self.db.commit()
+        return see_other(elsewhere or f"{_path(self.organisation_id)}?notice={notice}")
+
+
+def _admin_post(
     organisation_id: str,
-    invitation_id: str,
     request: Request,
     form: PostedForm,
     db: DbSession,
     signed_in: SignedInAccount,
     now: Now,
-) -> Response:
-    members.withdraw_invitation(
-        db, organisation_id=organisation_id, admin_id=signed_in.account.id,
-        invitation_id=invitation_id[:64], now=now, request_id=request.state.request_id,
+) -> AdminPost:
+    return AdminPost(request, form, db, organisation_id, signed_in.account.id, now)
+
+
+Admin = Annotated[AdminPost, Depends(_admin_post)]
+
+
+@router.post("/organizations/{organisation_id}/invitations/{invitation_id}/withdraw")
+def withdraw(invitation_id: str, post: Admin) -> Response:
+    return post.done(
+        lambda: members.withdraw_invitation(
+            post.db, organisation_id=post.organisation_id, admin_id=post.admin,
+            invitation_id=invitation_id[:64], now=post.now, request_id=post.request_id,
+        ),
+        refusals=(),
+        notice="withdrawn#invitations",
     )
-    db.commit()
-    return see_other(f"{_path(organisation_id)}?notice=withdrawn#invitations")
 
 
 @router.post("/organizations/{organisation_id}/members/{account_id}/role")
-def change_role(
-    organisation_id: str,
-    account_id: str,
-    request: Request,
-    form: PostedForm,
-    db: DbSession,
-    signed_in: SignedInAccount,
-    now: Now,
-) -> Response:
-    admin = signed_in.account.id
-    try:
-        members.set_role(
-            db, organisation_id=organisation_id, admin_id=admin,
-            member_account_id=account_id[:64], role=form.get("role", "")[:16], now=now,
-            request_id=request.state.request_id,
-        )
-    except (LastAdmin, InvalidOrganisation) as exc:
-        return _refused(request, db, exc, account_id=admin, organisation_id=organisation_id,
-                        now=now)
-    db.commit()
-    return see_other(f"{_path(organisation_id)}?notice=role#members")
+def change_role(account_id: str, post: Admin) -> Response:
+    return post.done(
+        lambda: members.set_role(
+            post.db, organisation_id=post.organisation_id, admin_id=post.admin,
+            member_account_id=account_id[:64], role=post.form.get("role", "")[:16],
+            now=post.now, request_id=post.request_id,
+        ),
+        refusals=(LastAdmin, InvalidOrganisation),
+        notice="role#members",
+    )
 
 
 @router.post("/organizations/{organisation_id}/members/{account_id}/services")
-def change_services(
-    organisation_id: str,
-    account_id: str,
-    request: Request,
-    form: PostedForm,
-    db: DbSession,
-    signed_in: SignedInAccount,
-    now: Now,
-) -> Response:
+def change_services(account_id: str, post: Admin) -> Response:
     """The online services the member may use for the organisation (checkboxes `client_ids`)."""
-    admin = signed_in.account.id
-    try:
-        members.set_client_permissions(
-            db, organisation_id=organisation_id, admin_id=admin,
+    return post.done(
+        lambda: members.set_client_permissions(
+            post.db, organisation_id=post.organisation_id, admin_id=post.admin,
             member_account_id=account_id[:64],
-            client_ids=[c[:64] for c in form.all("client_ids")], now=now,
-            request_id=request.state.request_id,
-        )
-    except InvalidOrganisation as exc:
-        return _refused(request, db, exc, account_id=admin, organisation_id=organisation_id,
-                        now=now)
-    db.commit()
-    return see_other(f"{_path(organisation_id)}?notice=services#members")
+            client_ids=[c[:64] for c in post.form.all("client_ids")],
+            now=post.now, request_id=post.request_id,
+        ),
+        refusals=(InvalidOrganisation,),
+        notice="services#members",
+    )
 
 
 @router.post("/organizations/{organisation_id}/members/{account_id}/remove")
-def remove(
-    organisation_id: str,
-    account_id: str,
-    request: Request,
-    form: PostedForm,
-    db: DbSession,
-    signed_in: SignedInAccount,
-    now: Now,
-) -> Response:
-    admin = signed_in.account.id
-    try:
-        members.remove_member(
-            db, organisation_id=organisation_id, admin_id=admin,
-            member_account_id=account_id[:64], now=now, request_id=request.state.request_id,
-        )
-    except LastAdmin as exc:
-        return _refused(request, db, exc, account_id=admin, organisation_id=organisation_id,
-                        now=now)
-    db.commit()
-    if account_id == admin:  # an admin naming themselves has left
-        return see_other("/organizations/left")
-    return see_other(f"{_path(organisation_id)}?notice=removed#members")
+def remove(account_id: str, post: Admin) -> Response:
+    return post.done(
+        lambda: members.remove_member(
+            post.db, organisation_id=post.organisation_id, admin_id=post.admin,
+            member_account_id=account_id[:64], now=post.now, request_id=post.request_id,
+        ),
+        refusals=(LastAdmin,),
+        notice="removed#members",
+        # an admin naming themselves has left
+        elsewhere="/organizations/left" if account_id[:64] == post.admin else None,
+    )
 
 
 @router.post("/organizations/{organisation_id}/leave")

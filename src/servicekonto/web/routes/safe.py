@@ -165,7 +165,6 @@ def upload(
         return _safe_page(request, db, signed_in, context, now, folder=None,
                           status=exc.status, error=upload_error_message(locale(request), exc))
     except (SafeFull, InvalidFolder, PageRefused) as exc:
-        db.rollback()
         return _refused_page(request, db, signed_in, context, now, exc)
     db.commit()
     return see_other("/safe?notice=uploaded")
@@ -179,7 +178,9 @@ def _refused_page(
     now: Now,
     exc: SafeFull | InvalidFolder | PageRefused,
 ) -> Response:
-    """The safe page again with the German text of the refusal (`safe.error.<code>`)."""
+    """The safe page again with the German text of the refusal (`safe.error.<code>`); nothing
+    of the refused action is kept."""
+    db.rollback()
     key = exc.message_key if isinstance(exc, PageRefused) else f"safe.error.{exc.code}"
     params: dict[str, object] = {}
     if isinstance(exc, SafeFull):
@@ -212,7 +213,6 @@ def copy(
             now=now,
         )
     except (SafeFull, InvalidFolder) as exc:
-        db.rollback()
         return _refused_page(request, db, signed_in, context, now, exc)
     db.commit()
     return see_other("/safe?notice=copied")
@@ -340,7 +340,6 @@ def move(
         documents.move(db, account_id=signed_in.account.id, document_id=document_id,
                        folder=form.get("folder", ""))
     except InvalidFolder as exc:
-        db.rollback()
         return _refused_page(request, db, signed_in, context, now, exc)
     db.commit()
     return see_other(f"/safe/documents/{document_id[:32]}?notice=moved")
