@@ -518,6 +518,14 @@ TEXTS: Final[Mapping[str, Text]] = {
     "postfach.status.COMPLETED": N_("Abgeschlossen"),
     "postfach.notice.deleted": N_("Die Nachricht wurde gelöscht."),
     "postfach.notice.readers": N_("Die Leserechte wurden geändert."),
+    "postfach.notice.deleted_kept": N_(
+        "Die Nachricht wurde gelöscht. Eine Kopie mit allen Anhängen liegt in Ihrem "
+        "Dokumentensafe."
+    ),
+    "postfach.error.keep_level": N_(
+        "Um eine Kopie in den Dokumentensafe zu legen, öffnen Sie die Nachricht zuerst mit dem "
+        "nötigen Vertrauensniveau. Es wurde nichts gelöscht."
+    ),
     "postfach.error.no_access": N_(
         "Sie dürfen das Postfach dieser Organisation nicht lesen. Die Administratorinnen und "
         "Administratoren der Organisation können es Ihnen erlauben."
