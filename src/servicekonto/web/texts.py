@@ -648,10 +648,4 @@ TEXTS: Final[Mapping[str, Text]] = {
         "Bitte geben Sie die Antragsnummer an: bis zu 100 Zeichen aus Buchstaben, Ziffern und "
         "den Zeichen . _ : / -, ohne Leerzeichen."
     ),
-    "safe.error.level_too_low": N_(
-        "Dieses Dokument stammt aus einer Nachricht, die ein höheres Vertrauensniveau "
-        "verlangt. Bitte melden Sie sich mit dem Online-Ausweis an, um es zu öffnen oder "
-        "freizugeben."
-    ),
-    "safe.step_up": N_("Erneut anmelden"),
 }

@@ -23,15 +23,12 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
-from typing import Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from servicekonto.accounts.levels import TrustLevel
-from servicekonto.accounts.means import has_active_totp
-from servicekonto.accounts.service import account_view
 from servicekonto.accounts.sessions import ActiveSession
 from servicekonto.blobs.stores import open_store
 from servicekonto.companies.members import ADMIN, members_of
@@ -51,7 +48,7 @@ from servicekonto.safe import quota as safe_quota
 from servicekonto.safe.errors import LevelTooLow as SafeLevelTooLow
 from servicekonto.safe.errors import SafeFull
 from servicekonto.web.pages import PageRefused, render, see_other
-from servicekonto.web.routes.eid import eid_choice
+from servicekonto.web.routes.step_up import step_up_offers
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
@@ -164,26 +161,6 @@ def _is_admin(db: DbSession, box: Box) -> bool:
     return True
 
 
-def _step_up(
-    request: Request, db: DbSession, session: ActiveSession, needed: TrustLevel, back: str
-) -> dict[str, Any]:
-    """What the gated page offers to reach `needed` and come back to `back` (module doc)."""
-    account = account_view(db, session.account_id)
-    identity_ok = account is not None and account.identity_level >= TrustLevel.SUBSTANTIAL
-    otp = (
-        needed == TrustLevel.SUBSTANTIAL
-        and identity_ok
-        and has_active_totp(db, session.account_id)
-    )
-    return {
-        "needed_label": f"level.{needed.label}",
-        "otp_link": f"/login/otp?{urlencode({'next': back})}" if otp else None,
-        "identity_missing": needed == TrustLevel.SUBSTANTIAL and not identity_ok,
-        "eid_label": "eid.button.confirm",
-        **eid_choice(request, pending_id=None, purpose="step_up", next_page=back),
-    }
-
-
 def _message_page(
     request: Request,
     db: DbSession,
@@ -205,7 +182,7 @@ def _message_page(
         )
     except LevelTooLow as refused:
         line = inbox.summary(db, box=box, message_id=message_id)
-        offers = _step_up(request, db, session, refused.needed, back)
+        offers = step_up_offers(request, db, session, refused.needed, back)
         db.commit()
         return render(
             request,
