@@ -224,10 +224,11 @@ def _demo_portal_follows_issuer() -> None:
     provider = _provider()  # settings read again: `_dev_issuer` may have set the issuer
     try:
         with provider.sessions() as db:
-            if follow_issuer(db, settings=provider.settings):
+            if follow_issuer(db, settings=provider.settings, now=provider.clock.now()):
                 db.commit()
                 typer.echo(
-                    f"dev mode: demo portal now registered under {provider.settings.issuer}",
+                    "dev mode: demo portal and demo Fachverfahren webhook now registered under "
+                    f"{provider.settings.issuer}",
                     err=True,
                 )
     finally:

@@ -212,6 +212,10 @@ TEXTS: Final[Mapping[str, Text]] = {
     "demo.login_substantial": N_("Anmelden – Vertrauensniveau substantiell"),
     "demo.login_high": N_("Anmelden – Vertrauensniveau hoch"),
     "demo.login_heading": N_("Mit ServiceKonto anmelden"),
+    # The demo Fachverfahren's webhook events (sim/demo_fachverfahren.py).
+    "demo.fachverfahren.delivered": N_("Nachricht zugestellt"),
+    "demo.fachverfahren.read": N_("Nachricht gelesen"),
+    "demo.fachverfahren.recalled": N_("Nachricht zurückgezogen"),
     "register.error.summary_title": N_("Bitte prüfen Sie Ihre Angaben"),
     "register.error.summary_item": N_("%(field)s: %(message)s"),
     "register.error.required": N_("Bitte füllen Sie dieses Feld aus."),
