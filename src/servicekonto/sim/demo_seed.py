@@ -348,9 +348,10 @@ def _clients(settings: Settings) -> list[tuple[str, ClientCreate]]:
                 redirect_uris=[f"{issuer}/demo-portal/callback"],
                 post_logout_redirect_uris=[f"{issuer}/demo-portal"],
                 grant_types=["authorization_code", "refresh_token"],
-                # `organization`: the portal may ask who the person acts for (Befugnis).
+                # `organization`: the portal may ask who the person acts for (Befugnis);
+                # `favorites`: it shows the services the person marked (issue 13 item 5).
                 scopes=["openid", "profile", "email", "address", "offline_access",
-                        "organization"],
+                        "organization", "favorites"],
                 sector="portal.cochem-zell.example",
                 backchannel_logout_uri=f"{issuer}/demo-portal/backchannel-logout",
             ),
