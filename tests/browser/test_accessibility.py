@@ -91,6 +91,7 @@ PARTIALS = {
     "base.html",
     "_macros.html",
     "_eid_button.html",
+    "_step_up.html",
     "legal/_legal.html",
     "eid_simulator/layout.html",
     "safe/_shares.html",

@@ -1,5 +1,8 @@
 """Issue 13 in a real browser, keyboard only, with axe on every page: Anna reads a notice, steps
-up with her authenticator app to read a protected one, and downloads its attachment.
+up with her authenticator app to read a protected one, downloads its attachment, keeps the
+notice in her Dokumentensafe and deletes a message keeping a copy first; then she opens the
+demo Fachverfahren's Bescheid and its receiver page (`/demo-fachverfahren`) lists the signed
+"read" event, which the server's outbox worker delivered (issue 13 "Done means").
 
 The messages are deposited through the domain into the server's database (the deposit API is
 another package's); Anna gets an authenticator app with a known secret, bound as the operator
@@ -104,7 +107,8 @@ def test_read_a_notice_step_up_for_a_bescheid_and_download_its_attachment(
     page.keyboard.press("Enter")
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Postfach")
-    expect(page.locator("#unread-count")).to_have_text("Sie haben 2 ungelesene Nachrichten.")
+    # the two of this test and the demo Fachverfahren's Bescheid (`servicekonto demo`)
+    expect(page.locator("#unread-count")).to_have_text("Sie haben 3 ungelesene Nachrichten.")
     _no_violations(page, "list")
 
     _tab_to(page, "Eingangsbestätigung Hundeanmeldung")
@@ -114,7 +118,7 @@ def test_read_a_notice_step_up_for_a_bescheid_and_download_its_attachment(
 
     _tab_to(page, "Zurück zum Postfach")
     page.keyboard.press("Enter")
-    expect(page.locator("#unread-count")).to_have_text("Sie haben 1 ungelesene Nachricht.")
+    expect(page.locator("#unread-count")).to_have_text("Sie haben 2 ungelesene Nachrichten.")
     _tab_to(page, "Bescheid Hundesteuer 2026")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Bescheid Hundesteuer 2026")
@@ -142,3 +146,39 @@ def test_read_a_notice_step_up_for_a_bescheid_and_download_its_attachment(
     assert path is not None
     with open(path, "rb") as handle:
         assert handle.read().hex() == seeded["pdf"]
+
+    # keep the notice in the Dokumentensafe, from the message page
+    _tab_to(page, "Nachricht in den Safe kopieren")
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_contain_text("Eine Kopie liegt jetzt in Ihrem Dokumentensafe.")
+    _no_violations(page, "kept")
+    _tab_to(page, "Zum Dokumentensafe")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dokumentensafe")
+    expect(page.locator("main")).to_contain_text("Bescheid Hundesteuer 2026.txt")
+
+    # delete the notice read first, keeping a copy with all its attachments
+    page.goto(f"{base}/postfach/{seeded['notice']}/delete")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Nachricht löschen")
+    _no_violations(page, "delete")
+    _tab_to(page, "Vorher eine Kopie in den Dokumentensafe legen")
+    page.keyboard.press("Space")
+    _tab_to(page, "Endgültig löschen")
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_contain_text(
+        "Eine Kopie mit allen Anhängen liegt in Ihrem Dokumentensafe.")
+
+    # the demo Fachverfahren's Bescheid (substantial: Anna's session reached it above) …
+    bescheid = demo["postfach"]["message_id"]
+    page.goto(f"{base}/postfach/{bescheid}")
+    expect(page.locator("main")).to_contain_text("Ihre Gewerbeanmeldung ist vollständig")
+    # … and the signed "read" event at the Fachverfahren, sent by the server's outbox worker
+    for _ in range(60):
+        page.goto(f"{base}/demo-fachverfahren")
+        if "Nachricht gelesen" in page.locator("main").inner_text():
+            break
+        page.wait_for_timeout(500)
+    row = page.get_by_role("row").filter(has_text="Nachricht gelesen")
+    expect(row).to_contain_text("geprüft")
+    expect(row).to_contain_text(bescheid)
+    _no_violations(page, "demo Fachverfahren")
