@@ -281,6 +281,10 @@ def demo(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = 
         f"{postfach['recipient']} (application {postfach['application_id']})"
     )
     typer.echo(f"Open {provider.settings.issuer}/demo-portal and log in.")
+    typer.echo(
+        f"The demo Fachverfahren's Postfach events (delivered, read) appear at "
+        f"{provider.settings.issuer}/demo-fachverfahren."
+    )
 
 
 staff_app = typer.Typer(
