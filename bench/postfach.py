@@ -2,7 +2,7 @@
 server, and the Postfach list's latency with 100,000 messages in the database.
 
     .venv/bin/python bench/postfach.py [--seconds 10] [--threads 8] [--workers 2]
-                                       [--messages 100000] [--list-calls 400]
+                                       [--messages 100000] [--list-calls 400] [--list-only]
 
 1. A fresh SQLite database in a temporary directory (migrated, keys created); a Fachverfahren
    client (code flow + client credentials, `postfach:deliver`) and 200 people who signed in there
@@ -18,7 +18,8 @@ server, and the Postfach list's latency with 100,000 messages in the database.
    random recipients for `--seconds` after a 2 s warm-up, each deposit with its own
    Idempotency-Key: a plain-text message, then one with a PDF attachment.
 
-Prints the table and writes `bench/results/postfach-<date>.md`.
+Prints the table and writes `bench/results/postfach-<date>.md`; `--list-only` skips the server
+and the deposits (step 4) and writes `bench/results/postfach-list-<date>.md`.
 """
 
 from __future__ import annotations
@@ -209,12 +210,17 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--list-calls", type=int, default=400)
+    parser.add_argument("--list-only", action="store_true",
+                        help="measure the list only (no server, no deposits)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sk-bench-postfach-") as tmp:
         data_dir = Path(tmp)
         print(f"Postfach benchmark: {args.messages:,} messages, {PEOPLE} people")
         client_id, secret, people = seed(data_dir, args.messages)
         listing = bench_list(data_dir, people, args.list_calls)
+        if args.list_only:
+            _report(args, [], listing, name="postfach-list")
+            return
         port = free_port()
         env = server_env(data_dir, f"http://127.0.0.1:{port}") | {
             "SERVICEKONTO_UPLOAD_SCAN_REQUIRED": "false",
@@ -230,18 +236,31 @@ def main() -> None:
             ]
         finally:
             server.stop()
+    _report(args, deposits, listing, name="postfach")
+
+
+def _report(args: argparse.Namespace, deposits: list[tuple[str, Any]],
+            listing: list[tuple[str, float, float, float]], *, name: str) -> None:
+    setup = (f"SQLite, `serve --workers {args.workers}`, {args.threads} client threads on the "
+             f"same machine, {args.seconds:.0f} s per scenario after 2 s warm-up."
+             if deposits else "SQLite, the list only (`--list-only`).")
     lines = [
         f"# Postfach benchmark {date.today().isoformat()}",
         "",
         f"{platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"SQLite, `serve --workers {args.workers}`, {args.threads} client threads on the same "
-        f"machine, {args.seconds:.0f} s per scenario after 2 s warm-up.",
+        + setup,
         "",
-        "| deposits (HTTP, real server) | per second | ok | failed | p50 ms | p99 ms | max ms |",
-        "|---|---|---|---|---|---|---|",
-        *(f"| {label} | {rate:.1f} | {ok} | {failed} | {p50:.1f} | {p99:.1f} | {worst:.1f} |"
-          for label, (rate, ok, failed, p50, p99, worst) in deposits),
-        "",
+    ]
+    if deposits:
+        lines += [
+            "| deposits (HTTP, real server) | per second | ok | failed | p50 ms | p99 ms "
+            "| max ms |",
+            "|---|---|---|---|---|---|---|",
+            *(f"| {label} | {rate:.1f} | {ok} | {failed} | {p50:.1f} | {p99:.1f} | {worst:.1f} |"
+              for label, (rate, ok, failed, p50, p99, worst) in deposits),
+            "",
+        ]
+    lines += [
         f"| Postfach list, {args.messages:,} messages in the database "
         f"({args.list_calls} calls each) | p50 ms | p99 ms | max ms |",
         "|---|---|---|---|",
@@ -252,7 +271,7 @@ def main() -> None:
     report = "\n".join(lines)
     print(report)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"postfach-{date.today().isoformat()}.md").write_text(report, encoding="utf-8")
+    (RESULTS / f"{name}-{date.today().isoformat()}.md").write_text(report, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -60,9 +60,12 @@ def test_the_demo_portal_is_not_mounted_outside_dev_mode(tmp_path: Path) -> None
     settings = production_settings(tmp_path)
     upgrade_database(settings)
     with TestClient(create_app(settings), base_url="https://konto.example.org") as client:
-        for path in ("/demo-portal", "/demo-portal/login", "/demo-portal/callback"):
+        for path in ("/demo-portal", "/demo-portal/login", "/demo-portal/callback",
+                     "/demo-fachverfahren"):
             response = client.get(path, follow_redirects=False)
             assert response.status_code == 404, path
+        # the demo Fachverfahren's webhook receiver is not there either
+        assert client.post("/demo-fachverfahren/webhooks", content=b"{}").status_code == 404
         start = client.get("/")
         assert start.status_code == 200 and 'href="/demo-portal"' not in start.text
 

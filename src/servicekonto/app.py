@@ -61,7 +61,7 @@ from servicekonto.security.sealing import Sealer
 from servicekonto.security.secrets import derive_key
 from servicekonto.settings import Settings
 from servicekonto.signin.eid import EidLinking
-from servicekonto.sim import demo_portal
+from servicekonto.sim import demo_fachverfahren, demo_portal
 from servicekonto.sim.eid_app import create_eid_mock_app
 from servicekonto.sim.eid_server import MockEidServer
 from servicekonto.sim.register_mock import default_register
@@ -436,6 +436,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(staff_administration_api.router)
     if settings.dev_mode:  # the demo relying party exists only with the demo tenant (dev mode)
         app.include_router(demo_portal.router)
+        app.include_router(demo_fachverfahren.router)  # its webhook receiver (issue 13)
     app.include_router(legal_pages.router)
     if docs:
         app.include_router(api_docs.router)

@@ -229,10 +229,11 @@ def _demo_portal_follows_issuer() -> None:
     provider = _provider()  # settings read again: `_dev_issuer` may have set the issuer
     try:
         with provider.sessions() as db:
-            if follow_issuer(db, settings=provider.settings):
+            if follow_issuer(db, settings=provider.settings, now=provider.clock.now()):
                 db.commit()
                 typer.echo(
-                    f"dev mode: demo portal now registered under {provider.settings.issuer}",
+                    "dev mode: demo portal and demo Fachverfahren webhook now registered under "
+                    f"{provider.settings.issuer}",
                     err=True,
                 )
     finally:
@@ -285,6 +286,10 @@ def demo(as_json: AsJson = False) -> None:
         f"{postfach['recipient']} (application {postfach['application_id']})"
     )
     typer.echo(f"Open {provider.settings.issuer}/demo-portal and log in.")
+    typer.echo(
+        f"The demo Fachverfahren's Postfach events (delivered, read) appear at "
+        f"{provider.settings.issuer}/demo-fachverfahren."
+    )
 
 
 staff_app = typer.Typer(

@@ -53,6 +53,7 @@ TITLES: dict[str, tuple[str, ...]] = {
     "interaction/consent.html": ("Einwilligung zur Datenübermittlung",),
     "interaction/acting_as.html": ("Persönlich oder für eine Organisation handeln",),
     "demo/demo_portal.html": ("Demo-Portal",),
+    "demo/demo_fachverfahren.html": ("Demo-Fachverfahren: Ereignisse aus dem Postfach",),
     "registration/email_verified.html": (
         "E-Mail-Adresse bestätigen",
         "E-Mail-Adresse bestätigt",
@@ -119,6 +120,7 @@ PARTIALS = {
     "base.html",
     "_macros.html",
     "_eid_button.html",
+    "_step_up.html",
     "legal/_legal.html",
     "eid_simulator/layout.html",
     "safe/_shares.html",
@@ -167,6 +169,8 @@ PORTAL_PAGES = {
     "account/password_change.html",
     "account/email_change.html",
 }
+#: Audited by tests/browser/test_postfach_keep_journey.py (issue 13 "Done means").
+DEMO_FACHVERFAHREN_PAGES = {"demo/demo_fachverfahren.html"}
 #: Audited by tests/browser/test_review_journey.py (the Registrierungsstelle).
 REVIEW_PAGES = {"staff/organizations.html", "staff/organization.html"}
 #: Audited by the keyboard journey of tests/browser/test_safe_journey.py.
@@ -689,6 +693,7 @@ def test_every_template_is_audited() -> None:
     journeys = (
         PUBLIC_PAGES | PORTAL_PAGES | STEP_UP_PAGES | REVIEW_PAGES | SAFE_PAGES | BEFUGNIS_PAGES
         | ORGANIZATIONS_PAGES | MEMBERS_PAGES | ADMINISTRATION_PAGES | POSTFACH_PAGES
+        | DEMO_FACHVERFAHREN_PAGES
     )
     assert journeys == set(TITLES), f"in no journey: {sorted(set(TITLES) - journeys)}"
     assert on_disk >= PARTIALS, f"declared partials missing: {sorted(PARTIALS - on_disk)}"

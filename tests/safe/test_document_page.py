@@ -66,6 +66,14 @@ def test_a_kept_substantial_notice_needs_its_level_to_open(
     assert "Ihr Bescheid über die Hundesteuer.txt" in listing  # the name stays visible
     assert "Nachricht in den Safe kopieren" not in listing  # not offered at `low`
     download = person.browser.get(f"/safe/documents/{kept.id}/download")
-    assert download.status_code == 403
-    assert html.escape(page_text("safe.error.level_too_low"), quote=False) in download.text
-
+    assert download.status_code == 303  # to the document's page, which offers the step-up
+    assert download.headers["location"] == f"/safe/documents/{kept.id}"
+    page = person.browser.get(download.headers["location"])
+    assert "Ihr Bescheid über die Hundesteuer.txt" in page.text
+    assert "nur mit dem Vertrauensniveau „substantiell“ zu öffnen" in page.text
+    assert f'href="/safe/documents/{kept.id}/download"' not in page.text
+    assert f'action="/safe/documents/{kept.id}/share"' not in page.text
+    # no bound app and an unconfirmed identity: the Online-Ausweis, back to the document
+    assert 'name="purpose" value="step_up"' in page.text
+    assert f'name="next" value="/safe/documents/{kept.id}"' in page.text
+    assert "Identität bestätigen" in page.text and "/login?next=" not in page.text

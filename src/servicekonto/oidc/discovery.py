@@ -7,10 +7,16 @@ import functools
 import json
 from typing import Any
 
+from servicekonto.catalogue.service import FAVORITES_SCOPE
 from servicekonto.oidc import acr
 from servicekonto.oidc.claims import STANDARD_SCOPES, SUPPORTED_CLAIMS
 from servicekonto.oidc.organisation_claims import ORGANIZATION_CLAIMS, ORGANIZATION_SCOPE
+from servicekonto.postfach.recipients import POSTFACH_SCOPE
 from servicekonto.security.keys import SIGNING_ALGS
+
+#: Scopes beyond OIDC Core a person consents to (DESIGN §9); the machine scopes
+#: (`postfach:deliver` …) are granted to clients by registration, never asked for, so not listed.
+SERVICE_SCOPES = (ORGANIZATION_SCOPE, POSTFACH_SCOPE, FAVORITES_SCOPE)
 
 ENDPOINTS = {
     "authorization_endpoint": "/authorize",
@@ -28,7 +34,7 @@ def metadata(issuer: str) -> dict[str, Any]:
     return {
         "issuer": issuer,
         **{name: issuer + path for name, path in ENDPOINTS.items()},
-        "scopes_supported": [*STANDARD_SCOPES, ORGANIZATION_SCOPE],
+        "scopes_supported": [*STANDARD_SCOPES, *SERVICE_SCOPES],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],

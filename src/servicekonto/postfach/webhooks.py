@@ -85,14 +85,25 @@ class WebhookRegistration:
 
 
 def register_webhook(
-    db: Session, *, client_id: str, url: str, sealer: Sealer, allow_internal: bool, now: datetime
+    db: Session,
+    *,
+    client_id: str,
+    url: str,
+    sealer: Sealer,
+    allow_internal: bool,
+    now: datetime,
+    key: bytes | None = None,
 ) -> WebhookRegistration:
     """Set (or replace) the client's endpoint with a new secret; ForbiddenTarget for a URL the
-    server must not call, NotFound for an unknown client."""
+    server must not call, NotFound for an unknown client. `key`: the secret's bytes when the
+    caller already holds them (the demo seed derives its receiver's from the server secret,
+    so that receiver knows it without being told); otherwise new random ones."""
     check_target(url, allow_internal=allow_internal, must_resolve=False)
     if db.get(Client, client_id) is None:
         raise NotFound("no such client")
-    key = os.urandom(SECRET_BYTES)
+    if key is not None and len(key) != SECRET_BYTES:
+        raise ValueError(f"a webhook key has {SECRET_BYTES} bytes")
+    key = key if key is not None else os.urandom(SECRET_BYTES)
     secret = SECRET_PREFIX + base64.b64encode(key).decode("ascii")
     sealed = sealer.seal(key, aad=client_id)
     row = db.get(PostfachWebhook, client_id)
@@ -113,6 +124,18 @@ def remove_webhook(db: Session, *, client_id: str) -> bool:
     db.delete(row)
     db.flush()
     return True
+
+
+def holds_key(db: Session, *, client_id: str, sealer: Sealer, key: bytes) -> bool:
+    """Whether the client's endpoint signs with `key` (the demo seed stays idempotent)."""
+    row = db.get(PostfachWebhook, client_id)
+    if row is None:
+        return False
+    try:
+        held = sealer.open(row.secret_sealed, aad=client_id)
+    except (InvalidTag, ValueError):
+        return False
+    return hmac.compare_digest(held, key)
 
 
 def webhook_url(db: Session, *, client_id: str) -> str | None:

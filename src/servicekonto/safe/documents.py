@@ -219,6 +219,38 @@ def copy_from_postfach(
     return _view(row)
 
 
+def keep_message(
+    db: Session,
+    *,
+    account_id: str,
+    message_id: str,
+    session_level: TrustLevel,
+    store: BlobStore,
+    quota_bytes: int,
+    now: datetime,
+    folder: str = "",
+) -> list[DocumentView]:
+    """Copy the notice and every attachment of it (a person deleting a message keeps all of
+    it); all or nothing: a refusal (`SafeFull`, `LevelTooLow`, `NotCopyable`) leaves the caller
+    to roll back."""
+    kept = [copy_from_postfach(
+        db, account_id=account_id, message_id=message_id, attachment_id=None,
+        session_level=session_level, folder=folder, store=store, quota_bytes=quota_bytes, now=now,
+    )]
+    attachment_ids = db.scalars(
+        select(PostfachAttachment.id)
+        .where(PostfachAttachment.message_id == message_id)
+        .order_by(PostfachAttachment.position)
+    ).all()
+    for attachment_id in attachment_ids:
+        kept.append(copy_from_postfach(
+            db, account_id=account_id, message_id=message_id, attachment_id=attachment_id,
+            session_level=session_level, folder=folder, store=store, quota_bytes=quota_bytes,
+            now=now,
+        ))
+    return kept
+
+
 def _notice_text(message: PostfachMessage) -> str:
     """The notice as a person would file it: who, what, when, and the (plain) text."""
     lines = [

@@ -32,6 +32,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from servicekonto.accounts.levels import TrustLevel
+from servicekonto.catalogue.service import FAVORITES_CLAIM, FAVORITES_SCOPE
 from servicekonto.http.context import context_of
 from servicekonto.http.cookies import clear_cookie, cookie_name
 from servicekonto.http.forms import FormData
@@ -183,11 +184,15 @@ def _validate_id_token(id_token: str, metadata: dict[str, Any], nonce: str) -> d
 
 
 def _page(request: Request, state: dict[str, Any] | None, error: str | None = None) -> Response:
+    userinfo: dict[str, Any] | None = state.get("userinfo") if state else None
+    # the favourites get a list of their own; the other claims are shown as they came
+    favorites = userinfo.get(FAVORITES_CLAIM) if userinfo else None
     return render(
         request,
         "demo/demo_portal.html",
         logged_in=state is not None,
-        userinfo=state.get("userinfo") if state else None,
+        userinfo={k: v for k, v in userinfo.items() if k != FAVORITES_CLAIM} if userinfo else None,
+        favorites=favorites if isinstance(favorites, list) else None,
         id_token_claims=state.get("id_token_claims") if state else None,
         acr=state.get("acr") if state else None,
         login_links=[
@@ -273,7 +278,9 @@ def login(request: Request) -> Response:
     with _client(request) as client:
         url, state = client.create_authorization_url(
             metadata["authorization_endpoint"],
-            scope="openid profile email address" + (" organization" if for_organisation else ""),
+            # `favorites`: the services the person marked, to link them on the portal's start
+            scope=f"openid profile email address {FAVORITES_SCOPE}"
+            + (" organization" if for_organisation else ""),
             code_challenge=create_s256_code_challenge(verifier),
             code_challenge_method="S256",
             nonce=nonce,

@@ -51,6 +51,7 @@ from servicekonto.security.sealing import Sealer
 from servicekonto.security.secrets import derive_key
 from servicekonto.settings import Settings
 from servicekonto.sim.demo_documents import sample_pdf
+from servicekonto.sim.demo_fachverfahren import ensure_webhook
 from servicekonto.sim.demo_portal import CLIENT_ID as DEMO_PORTAL_ID
 from servicekonto.sim.demo_portal import demo_client_secret
 from servicekonto.sim.demo_postfach import seed_postfach
@@ -347,9 +348,10 @@ def _clients(settings: Settings) -> list[tuple[str, ClientCreate]]:
                 redirect_uris=[f"{issuer}/demo-portal/callback"],
                 post_logout_redirect_uris=[f"{issuer}/demo-portal"],
                 grant_types=["authorization_code", "refresh_token"],
-                # `organization`: the portal may ask who the person acts for (Befugnis).
+                # `organization`: the portal may ask who the person acts for (Befugnis);
+                # `favorites`: it shows the services the person marked (issue 13 item 5).
                 scopes=["openid", "profile", "email", "address", "offline_access",
-                        "organization"],
+                        "organization", "favorites"],
                 sector="portal.cochem-zell.example",
                 backchannel_logout_uri=f"{issuer}/demo-portal/backchannel-logout",
             ),
@@ -420,20 +422,23 @@ def _staff_totp(
     return totp.to_base32(secret)
 
 
-def follow_issuer(db: Session, *, settings: Settings) -> bool:
-    """Point the demo portal's registered addresses at the issuer this server runs under.
+def follow_issuer(db: Session, *, settings: Settings, now: datetime) -> bool:
+    """Point the demo portal's registered addresses and the demo Fachverfahren's webhook at the
+    issuer this server runs under.
 
-    The demo portal is served by ServiceKonto itself, so in dev mode `serve --port P` moves it
-    too (issue 10 #11); `servicekonto demo`, run before, registered it for the issuer it knew.
-    Its sector is fixed, so the subjects it knows stay the same. True when something changed.
+    Both are served by ServiceKonto itself, so in dev mode `serve --port P` moves them too
+    (issue 10 #11); `servicekonto demo`, run before, registered them for the issuer it knew.
+    The portal's sector is fixed, so the subjects it knows stay the same. True when something
+    changed.
     """
     row = db.get(Client, DEMO_PORTAL_ID)
     if row is None:  # no demo tenant seeded: nothing to follow
         return False
+    moved_hook = ensure_webhook(db, settings=settings, now=now)
     spec = dict(_clients(settings))[DEMO_PORTAL_ID]
     wanted = (spec.redirect_uris, spec.post_logout_redirect_uris, spec.backchannel_logout_uri)
     if (row.redirect_uris, row.post_logout_redirect_uris, row.backchannel_logout_uri) == wanted:
-        return False
+        return moved_hook
     row.redirect_uris, row.post_logout_redirect_uris, row.backchannel_logout_uri = wanted
     return True
 
@@ -457,6 +462,8 @@ def seed(
         for spec in PENDING_APPLICATIONS
     ]
     organisations.append(_seed_activated_company(db, settings=settings, now=now))
+    # before the Bescheid: its "delivered" event goes to the receiver too
+    ensure_webhook(db, settings=settings, now=now)
     postfach = seed_postfach(db, settings=settings, now=now)
     services = _seed_catalogue(db, now=now)
     return {

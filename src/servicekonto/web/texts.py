@@ -221,6 +221,10 @@ TEXTS: Final[Mapping[str, Text]] = {
     "demo.login_high": N_("Anmelden – Vertrauensniveau hoch"),
     "demo.login_organization": N_("Für eine Organisation anmelden (Befugnis wählen)"),
     "demo.login_heading": N_("Mit ServiceKonto anmelden"),
+    # The demo Fachverfahren's webhook events (sim/demo_fachverfahren.py).
+    "demo.fachverfahren.delivered": N_("Nachricht zugestellt"),
+    "demo.fachverfahren.read": N_("Nachricht gelesen"),
+    "demo.fachverfahren.recalled": N_("Nachricht zurückgezogen"),
     "register.error.summary_title": N_("Bitte prüfen Sie Ihre Angaben"),
     "register.error.summary_item": N_("%(field)s: %(message)s"),
     "register.error.required": N_("Bitte füllen Sie dieses Feld aus."),
@@ -527,6 +531,14 @@ TEXTS: Final[Mapping[str, Text]] = {
     "postfach.status.COMPLETED": N_("Abgeschlossen"),
     "postfach.notice.deleted": N_("Die Nachricht wurde gelöscht."),
     "postfach.notice.readers": N_("Die Leserechte wurden geändert."),
+    "postfach.notice.deleted_kept": N_(
+        "Die Nachricht wurde gelöscht. Eine Kopie mit allen Anhängen liegt in Ihrem "
+        "Dokumentensafe."
+    ),
+    "postfach.error.keep_level": N_(
+        "Um eine Kopie in den Dokumentensafe zu legen, öffnen Sie die Nachricht zuerst mit dem "
+        "nötigen Vertrauensniveau. Es wurde nichts gelöscht."
+    ),
     "postfach.error.no_access": N_(
         "Sie dürfen das Postfach dieser Organisation nicht lesen. Die Administratorinnen und "
         "Administratoren der Organisation können es Ihnen erlauben."
@@ -649,10 +661,4 @@ TEXTS: Final[Mapping[str, Text]] = {
         "Bitte geben Sie die Antragsnummer an: bis zu 100 Zeichen aus Buchstaben, Ziffern und "
         "den Zeichen . _ : / -, ohne Leerzeichen."
     ),
-    "safe.error.level_too_low": N_(
-        "Dieses Dokument stammt aus einer Nachricht, die ein höheres Vertrauensniveau "
-        "verlangt. Bitte melden Sie sich mit dem Online-Ausweis an, um es zu öffnen oder "
-        "freizugeben."
-    ),
-    "safe.step_up": N_("Erneut anmelden"),
 }

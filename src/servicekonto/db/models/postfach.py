@@ -45,9 +45,10 @@ class PostfachMessage(Base):
     __table_args__ = (
         CheckConstraint(_ONE_RECIPIENT, name="one_recipient"),
         UniqueConstraint("client_id", "idempotency_key_digest"),
-        # The person's list, newest first, and its unread count.
-        Index("ix_postfach_messages_account_created", "account_id", "created_at"),
-        Index("ix_postfach_messages_organisation_created", "organisation_id", "created_at"),
+        # The person's list, newest first, and its unread count. The id is the list's tie-break
+        # (ORDER BY created_at DESC, id DESC): in the index, a page is read in order, unsorted.
+        Index("ix_postfach_messages_account_created", "account_id", "created_at", "id"),
+        Index("ix_postfach_messages_organisation_created", "organisation_id", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)

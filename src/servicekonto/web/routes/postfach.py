@@ -12,24 +12,23 @@ Attachments are served as downloads that a browser never renders in our origin:
 `Content-Disposition: attachment`, `Content-Security-Policy: sandbox; default-src 'none'` and
 `X-Content-Type-Options: nosniff` (issue 13: "attachments downloaded safely").
 
-Deleting asks for confirmation; "keep a copy in the Dokumentensafe first" is offered once the
-safe registers its copy function in `SAFE_COPY` (another package builds the safe).
+Keeping: the message page copies the notice or one attachment into the person's Dokumentensafe
+(`safe.documents`, a direct call: web sits above the safe). Deleting asks for confirmation and
+offers to keep the notice with all its attachments in the safe first; copying and deleting are
+one transaction, so a full safe deletes nothing. Copying needs the message's level (the body
+is copied), so below it the confirmation says so instead of offering it.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from servicekonto.accounts.levels import TrustLevel
-from servicekonto.accounts.means import has_active_totp
-from servicekonto.accounts.service import account_view
 from servicekonto.accounts.sessions import ActiveSession
 from servicekonto.blobs.stores import open_store
 from servicekonto.companies.members import ADMIN, members_of
@@ -43,20 +42,26 @@ from servicekonto.postfach.access import Box, personal
 from servicekonto.postfach.delivery import SOURCE as DELIVERY_RULE
 from servicekonto.postfach.errors import LevelTooLow, NoPostfachAccess, NotOrganisationAdmin
 from servicekonto.postfach.schemas import Status
-from servicekonto.postfach.views import MessagePage
+from servicekonto.postfach.views import MessagePage, MessageSummary
+from servicekonto.safe import documents as safe_documents
+from servicekonto.safe import quota as safe_quota
+from servicekonto.safe.errors import LevelTooLow as SafeLevelTooLow
+from servicekonto.safe.errors import SafeFull
 from servicekonto.web.pages import PageRefused, render, see_other
-from servicekonto.web.routes.eid import eid_choice
+from servicekonto.web.routes.step_up import step_up_offers
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
-NOTICES = {"deleted": "postfach.notice.deleted", "readers": "postfach.notice.readers"}
+NOTICES = {
+    "deleted": "postfach.notice.deleted",
+    "deleted_kept": "postfach.notice.deleted_kept",
+    "readers": "postfach.notice.readers",
+}
 #: The FITKO status vocabulary (egov-domain §4.4) in the page's words (`web.texts`).
 STATUS_TEXT = {s.value: f"postfach.status.{s.value}" for s in Status}
 
-#: The Dokumentensafe's copy of a message before it is deleted: (db, account id, message id,
-#: now) → None; set by the safe's package when it exists. None: the option is not offered.
-SafeCopy = Callable[[DbSession, str, str, datetime], None]
-SAFE_COPY: SafeCopy | None = None
+#: Notices of the message page after a redirect.
+MESSAGE_NOTICES = {"kept": "safe.notice.copied"}
 
 
 # -- where the pages live ----------------------------------------------------------------------
@@ -156,26 +161,6 @@ def _is_admin(db: DbSession, box: Box) -> bool:
     return True
 
 
-def _step_up(
-    request: Request, db: DbSession, session: ActiveSession, needed: TrustLevel, back: str
-) -> dict[str, Any]:
-    """What the gated page offers to reach `needed` and come back to `back` (module doc)."""
-    account = account_view(db, session.account_id)
-    identity_ok = account is not None and account.identity_level >= TrustLevel.SUBSTANTIAL
-    otp = (
-        needed == TrustLevel.SUBSTANTIAL
-        and identity_ok
-        and has_active_totp(db, session.account_id)
-    )
-    return {
-        "needed_label": f"level.{needed.label}",
-        "otp_link": f"/login/otp?{urlencode({'next': back})}" if otp else None,
-        "identity_missing": needed == TrustLevel.SUBSTANTIAL and not identity_ok,
-        "eid_label": "eid.button.confirm",
-        **eid_choice(request, pending_id=None, purpose="step_up", next_page=back),
-    }
-
-
 def _message_page(
     request: Request,
     db: DbSession,
@@ -183,7 +168,11 @@ def _message_page(
     box: Box,
     message_id: str,
     now: datetime,
+    *,
+    status_code: int = 200,
+    error_key: tuple[str, dict[str, object]] | None = None,
 ) -> Response:
+    """`error_key`: a refused copy into the safe (text code and parameters, `web/texts.py`)."""
     base = _base(box)
     back = f"{base}/{quote(message_id)}"
     try:
@@ -193,7 +182,7 @@ def _message_page(
         )
     except LevelTooLow as refused:
         line = inbox.summary(db, box=box, message_id=message_id)
-        offers = _step_up(request, db, session, refused.needed, back)
+        offers = step_up_offers(request, db, session, refused.needed, back)
         db.commit()
         return render(
             request,
@@ -207,14 +196,20 @@ def _message_page(
     except NotFound:
         db.commit()
         raise
+    may_delete = box.organisation_id is None or _is_admin(db, box)
     db.commit()
     return render(
         request,
         "postfach/message.html",
+        status=status_code,
         base=base,
         message=message,
         delivery_rule=DELIVERY_RULE,
-        may_delete=box.organisation_id is None or _is_admin(db, box),
+        may_delete=may_delete,
+        # the safe keeps the person's own notices; an organisation's stay in its Postfach
+        may_keep=box.organisation_id is None,
+        notice=MESSAGE_NOTICES.get(request.query_params.get("notice", "")),
+        error_key=error_key,
     )
 
 
@@ -318,6 +313,76 @@ def attachment(
                      message_id[:64], attachment_id[:64], now)
 
 
+def _quota_bytes(context: Context) -> int:
+    return context.settings.safe_quota_mb * safe_quota.MIB
+
+
+def _safe_full(exc: SafeFull) -> tuple[str, dict[str, object]]:
+    """The safe's own German text for a full safe, with its numbers."""
+    free = max(exc.quota_bytes - exc.used_bytes, 0) / safe_quota.MIB
+    return "safe.error.safe_full", {
+        "quota_mb": exc.quota_bytes // safe_quota.MIB, "free_mb": f"{free:.1f}",
+    }
+
+
+@router.post("/postfach/{message_id}/keep")
+def keep(
+    message_id: str,
+    request: Request,
+    form: PostedForm,
+    db: DbSession,
+    context: Context,
+    session: SignedInSession,
+    now: Now,
+) -> Response:
+    """Copy the notice (no `attachment_id`) or one attachment into the Dokumentensafe and come
+    back to the message (module doc)."""
+    box = personal(session.account_id)
+    back = f"/postfach/{quote(message_id[:64])}"
+    try:
+        safe_documents.copy_from_postfach(
+            db,
+            account_id=session.account_id,
+            message_id=message_id[:64],
+            attachment_id=form.get("attachment_id", "")[:64] or None,
+            session_level=session.level,
+            folder="",
+            store=open_store(context.settings, db),
+            quota_bytes=_quota_bytes(context),
+            now=now,
+        )
+    except SafeLevelTooLow:
+        db.rollback()
+        return see_other(back)  # the message page offers the step-up
+    except SafeFull as exc:
+        db.rollback()
+        return _message_page(request, db, session, box, message_id[:64], now,
+                             status_code=exc.status, error_key=_safe_full(exc))
+    db.commit()
+    return see_other(f"{back}?notice=kept")
+
+
+def _delete_page(
+    request: Request,
+    session: ActiveSession,
+    line: MessageSummary,
+    *,
+    status_code: int = 200,
+    error_key: tuple[str, dict[str, object]] | None = None,
+) -> Response:
+    """The confirmation; keeping a copy is offered when the session may read the body."""
+    return render(
+        request,
+        "postfach/delete.html",
+        status=status_code,
+        base="/postfach",
+        message=line,
+        may_keep=TrustLevel.parse(line.min_level) <= session.level,
+        needed_label=f"level.{line.min_level}",
+        error_key=error_key,
+    )
+
+
 @router.get("/postfach/{message_id}/delete")
 def delete_form(
     message_id: str, request: Request, db: DbSession, session: SignedInSession
@@ -325,13 +390,7 @@ def delete_form(
     """The confirmation: title and sender only (deleting needs no step-up, inbox doc)."""
     line = inbox.summary(db, box=personal(session.account_id), message_id=message_id[:64])
     db.commit()
-    return render(
-        request,
-        "postfach/delete.html",
-        base="/postfach",
-        message=line,
-        safe_available=SAFE_COPY is not None,
-    )
+    return _delete_page(request, session, line)
 
 
 @router.post("/postfach/{message_id}/delete")
@@ -345,15 +404,30 @@ def delete(
     now: Now,
 ) -> Response:
     box = personal(session.account_id)
-    if SAFE_COPY is not None and form.get("keep_in_safe") == "yes":
-        inbox.summary(db, box=box, message_id=message_id[:64])  # NotFound before copying
-        SAFE_COPY(db, session.account_id, message_id[:64], now)
+    line = inbox.summary(db, box=box, message_id=message_id[:64])  # NotFound before anything
+    store = open_store(context.settings, db)
+    if form.get("keep_in_safe") == "yes":
+        try:
+            safe_documents.keep_message(
+                db, account_id=session.account_id, message_id=line.id,
+                session_level=session.level, store=store, quota_bytes=_quota_bytes(context),
+                now=now,
+            )
+        except SafeLevelTooLow:
+            db.rollback()  # nothing copied, nothing deleted
+            return _delete_page(request, session, line, status_code=403,
+                                error_key=("postfach.error.keep_level", {}))
+        except SafeFull as exc:
+            db.rollback()
+            return _delete_page(request, session, line, status_code=exc.status,
+                                error_key=_safe_full(exc))
     inbox.delete_message(
-        db, box=box, message_id=message_id[:64], blobs=open_store(context.settings, db), now=now,
+        db, box=box, message_id=line.id, blobs=store, now=now,
         request_id=request.state.request_id,
     )
     db.commit()
-    return see_other("/postfach?notice=deleted")
+    notice = "deleted_kept" if form.get("keep_in_safe") == "yes" else "deleted"
+    return see_other(f"/postfach?notice={notice}")
 
 
 # -- an organisation's Postfach ----------------------------------------------------------------

@@ -6,6 +6,11 @@ The upload form is multipart: it is read with Starlette's parser under the uploa
 (`UPLOAD_PATH` gets `SERVICEKONTO_UPLOAD_BODY_LIMIT_BYTES` at the edge, every other page the
 small cap) and CSRF-checked like any page form. A download is an attachment under a sandbox
 CSP and `nosniff`, so a stored document never runs as a page of ours.
+
+A document kept from a Postfach message keeps its level: below it the document's page shows
+the name and offers the step-up of the Postfach (`web.routes.step_up`: the app's code or the
+Online-Ausweis, back to the document) instead of the download and the share form; a download or
+share asked for anyway goes to that page.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
+from servicekonto.accounts.levels import TrustLevel
 from servicekonto.blobs.stores import open_store
 from servicekonto.consent.service import list_consents
 from servicekonto.http.browser import SignedInAccount
@@ -41,6 +47,7 @@ from servicekonto.uploads.errors import TooManyFiles, UploadRefused
 from servicekonto.uploads.names import content_disposition
 from servicekonto.uploads.scan import scanner_from_settings
 from servicekonto.web.pages import locale, render, see_other
+from servicekonto.web.routes.step_up import step_up_offers
 from servicekonto.web.upload_messages import upload_error_message
 
 router = APIRouter(include_in_schema=False)
@@ -230,6 +237,13 @@ def _document_page(
 ) -> Response:
     account_id = signed_in.account.id
     clients = [(c.client_id, c.client_name) for c in list_consents(db, account_id=account_id)]
+    session = signed_in.session
+    needed = TrustLevel.parse(document.min_level)
+    # above the session's level the name stays, opening and sharing need the step-up
+    step_up = (
+        step_up_offers(request, db, session, needed, f"/safe/documents/{quote(document.id)}")
+        if needed > session.level else {}
+    )
     page = render(
         request,
         "safe/document.html",
@@ -241,18 +255,17 @@ def _document_page(
                 if s.document_id == document.id],
         notice=NOTICES.get(request.query_params.get("notice", "")),
         error_key=error_key,
+        locked=bool(step_up),
+        level_label=f"level.{session.level.label}",
+        **step_up,
     )
     db.commit()
     return page
 
 
-def _level_refusal(document_id: str) -> PageRefused:
-    return PageRefused(
-        "level too low",
-        message_key="safe.error.level_too_low",
-        status=403,
-        action=(f"/login?next={quote(f'/safe/documents/{document_id}')}", "safe.step_up"),
-    )
+def _to_step_up(document_id: str) -> Response:
+    """Below the document's level: its page, which offers the step-up (`_document_page`)."""
+    return see_other(f"/safe/documents/{quote(document_id[:32])}")
 
 
 @router.get("/safe/documents/{document_id}")
@@ -278,7 +291,7 @@ def download(
         )
     except LevelTooLow:
         db.commit()
-        raise _level_refusal(document_id) from None
+        return _to_step_up(document_id)
     db.commit()
     document = content.document
     media_type = document.content_type
@@ -316,7 +329,7 @@ def share(
         )
     except LevelTooLow:
         db.rollback()
-        raise _level_refusal(document_id) from None
+        return _to_step_up(document_id)
     except (ClientNotConsented, InvalidApplicationId) as exc:
         db.rollback()
         document = documents.get_document(db, account_id=account_id, document_id=document_id)
