@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from servicekonto.blobs.stores import open_store
-from servicekonto.consent.service import list_consents
+from servicekonto.consent.service import personal_consents
 from servicekonto.http.browser import SignedInAccount
 from servicekonto.http.context import Context, Now
 from servicekonto.http.database import DbSession
@@ -229,7 +229,10 @@ def _document_page(
     error_key: str | None = None,
 ) -> Response:
     account_id = signed_in.account.id
-    clients = [(c.client_id, c.client_name) for c in list_consents(db, account_id=account_id)]
+    # A personal safe shares with the clients the person consented to for themself.
+    clients = [
+        (c.client_id, c.client_name) for c in personal_consents(db, account_id=account_id)
+    ]
     page = render(
         request,
         "safe/document.html",
