@@ -19,7 +19,6 @@ implementation by ``render_item`` below.
 from __future__ import annotations
 
 import os
-import warnings
 from logging.config import fileConfig
 from pathlib import Path
 from typing import Any, Literal
@@ -28,7 +27,6 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import create_engine, pool
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import SAWarning
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 import servicekonto.db.models  # noqa: F401  (registers every table on the metadata)
@@ -85,24 +83,6 @@ def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | 
             return f"{dialect}.{impl!r}"
         return f"sa.{impl!r}"
     return False
-
-
-#: Expression indexes (`servicekonto.db.models.grant.CONSENT_PER_BEFUGNIS`). SQLite cannot
-#: reflect them: SQLAlchemy skips them when reflecting and alembic's autogenerate skips them when
-#: comparing, each with a warning we expect (PostgreSQL reflects and compares them).
-EXPRESSION_INDEXES = frozenset({"uq_consents_account_client_acting_as"})
-
-for _index in EXPRESSION_INDEXES:
-    warnings.filterwarnings(
-        "ignore",
-        message=f"Skipped unsupported reflection of expression-based index {_index}",
-        category=SAWarning,
-    )
-    warnings.filterwarnings(
-        "ignore",
-        message=f"autogenerate skipping metadata-specified expression-based index '{_index}'",
-        category=UserWarning,
-    )
 
 
 def _configure(connection: Connection) -> None:
