@@ -218,7 +218,8 @@ def test_oidc_core_3_1_2_6_prompt_none_needing_a_choice_is_interaction_required(
 def test_oidc_core_3_1_2_6_a_consent_of_another_befugnis_is_consent_required(
     app_client: TestClient, browser: Browser, provider: Provider
 ) -> None:
-    """Consent is per (account, client, acting_as): the personal one does not cover the firm."""
+    """Consent is per (account, client, acting_as): the personal one does not cover the firm,
+    and the firm's, given later, does not replace the personal one (migration 0017)."""
     the_firm = firm(provider)
     rp = org_rp(app_client, provider)
     page = to_befugnis(browser, rp, the_firm.admin_email)
@@ -231,12 +232,22 @@ def test_oidc_core_3_1_2_6_a_consent_of_another_befugnis_is_consent_required(
     assert "Angaben zur Organisation, für die Sie handeln" in page.text
     tokens_for(browser, rp, page)
     with provider.sessions() as db:
-        assert db.scalars(select(Consent.acting_as)).all() == [the_firm.id]
+        kept = db.scalars(select(Consent.acting_as)).all()
+    assert sorted(kept, key=lambda a: a or "") == [None, the_firm.id]
 
-    # the session acts for the firm; asked personally now under prompt=none → consent_required
+    # personally again: the personal consent still covers it, so prompt=none issues a code
     start = browser.get(rp.authorize_url(scope=SCOPE, prompt="select_account"))
     page = browser.follow(login_through_pages(browser, start, the_firm.admin_email))
     choose(browser, page, "self")
+    params = callback_params(browser.get(rp.authorize_url(scope=SCOPE, prompt="none")))
+    assert "error" not in params and params["code"]
+
+    # a firm the person has not consented for: consent_required under prompt=none
+    other = activated(provider.sessions, provider.clock.now(), the_firm.admin_id,
+                      the_firm.officer, name="Zweite Beispiel GmbH", register_number="HRB 9876 B")
+    start = browser.get(rp.authorize_url(scope=SCOPE, prompt="select_account"))
+    page = browser.follow(login_through_pages(browser, start, the_firm.admin_email))
+    choose(browser, page, f"org:{other}")
     params = callback_params(browser.get(rp.authorize_url(scope=SCOPE, prompt="none")))
     assert params["error"] == "consent_required"
 

@@ -1,5 +1,7 @@
-"""Consent per (account, client). Revoking one revokes every token of that client for the account
-at once and tells the client through back-channel logout (DESIGN §5, checklist P-14).
+"""Consent per (account, client, Befugnis): what a person allowed a client personally and what
+they allowed it while acting for an organisation are separate consents, given, listed and
+revoked one by one (issue 12). Revoking one revokes every token of that client issued under
+that Befugnis at once and tells the client through back-channel logout (DESIGN §5, P-14).
 """
 
 from __future__ import annotations
@@ -7,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from servicekonto.db.models import Authorization, Client, Consent, SessionClient
+from servicekonto.db.models import Authorization, Client, Consent, Organisation, SessionClient
 from servicekonto.db.outbox import enqueue_backchannel_logout
 from servicekonto.errors import NotFound
 
@@ -25,11 +27,29 @@ class ConsentView:
     claims: list[str]
     created_at: datetime
     updated_at: datetime
+    #: The organisation the consent is for; None: personal.
+    acting_as: str | None = None
+    #: Its name (None when personal, or when the organisation is gone).
+    organisation_name: str | None = None
 
 
-def find_consent(db: Session, *, account_id: str, client_id: str) -> Consent | None:
+def _for_befugnis(
+    column: InstrumentedAttribute[str | None], acting_as: str | None
+) -> ColumnElement[bool]:
+    """`column` holds this Befugnis (NULL: personal)."""
+    return column.is_(None) if acting_as is None else column == acting_as
+
+
+def find_consent(
+    db: Session, *, account_id: str, client_id: str, acting_as: str | None = None
+) -> Consent | None:
+    """The consent of one Befugnis: `acting_as` None is the personal one."""
     return db.scalar(
-        select(Consent).where(Consent.account_id == account_id, Consent.client_id == client_id)
+        select(Consent).where(
+            Consent.account_id == account_id,
+            Consent.client_id == client_id,
+            _for_befugnis(Consent.acting_as, acting_as),
+        )
     )
 
 
@@ -55,12 +75,11 @@ def grant(
 
     `offered`: the claims the consent page showed; those of them not in `claims` were deselected
     and are withdrawn from an earlier consent (the user's latest choice wins, OIDC Core §5.4).
-    `acting_as`: the organisation the person acts for (None: personal). The row holds the
-    consent of one Befugnis: given for another one, it is replaced, not widened (what the
-    person allowed for themself says nothing about an organisation's data, and the reverse);
-    the interaction policy asks again after a switch.
+    `acting_as`: the organisation the person acts for (None: personal). Each Befugnis has its
+    own row, widened only by consents for the same Befugnis: what the person allowed for
+    themself says nothing about an organisation's data, and the reverse.
     """
-    existing = find_consent(db, account_id=account_id, client_id=client_id)
+    existing = find_consent(db, account_id=account_id, client_id=client_id, acting_as=acting_as)
     if existing is None:
         try:
             with db.begin_nested():
@@ -76,11 +95,10 @@ def grant(
                 db.add(existing)
             return existing
         except IntegrityError:
-            existing = find_consent(db, account_id=account_id, client_id=client_id)
+            existing = find_consent(
+                db, account_id=account_id, client_id=client_id, acting_as=acting_as
+            )
             assert existing is not None
-    if existing.acting_as != acting_as:
-        existing.scopes, existing.claims = sorted(scopes), sorted(claims)
-        existing.acting_as = acting_as
     existing.scopes = sorted(set(existing.scopes) | scopes)
     existing.claims = sorted((set(existing.claims) - (offered or set())) | claims)
     existing.updated_at = now
@@ -91,6 +109,7 @@ def grant(
             select(Authorization).where(
                 Authorization.account_id == account_id,
                 Authorization.client_id == client_id,
+                _for_befugnis(Authorization.acting_as, acting_as),
                 Authorization.revoked_at.is_(None),
             )
         ):
@@ -99,27 +118,50 @@ def grant(
 
 
 def list_consents(db: Session, *, account_id: str) -> list[ConsentView]:
+    """Every consent of the account, one per client and Befugnis: by client, the personal one
+    first, then by organisation name."""
     rows = db.execute(
-        select(Consent, Client.name)
+        select(Consent, Client.name, Organisation.name)
         .join(Client, Client.client_id == Consent.client_id)
+        .outerjoin(Organisation, Organisation.id == Consent.acting_as)
         .where(Consent.account_id == account_id)
-        .order_by(Consent.created_at)
+        .order_by(
+            Client.name, Consent.client_id, Consent.acting_as.is_not(None), Organisation.name,
+            Consent.created_at,
+        )
     )
     return [
-        ConsentView(c.id, c.client_id, name, c.scopes, c.claims, c.created_at, c.updated_at)
-        for c, name in rows
+        ConsentView(
+            c.id, c.client_id, name, c.scopes, c.claims, c.created_at, c.updated_at,
+            acting_as=c.acting_as, organisation_name=organisation,
+        )
+        for c, name, organisation in rows
     ]
 
 
+def personal_consents(db: Session, *, account_id: str) -> list[ConsentView]:
+    """The consents the person gave for themself (a personal document safe shares with these
+    clients only)."""
+    return [c for c in list_consents(db, account_id=account_id) if c.acting_as is None]
+
+
+#: `revoke_client_access` for every Befugnis (the default).
+EVERY_BEFUGNIS = "*"
+
+
 def revoke_client_access(
-    db: Session, *, account_id: str, client_id: str, now: datetime, reason: str
+    db: Session, *, account_id: str, client_id: str, now: datetime, reason: str,
+    acting_as: str | None = EVERY_BEFUGNIS,
 ) -> int:
-    """Revoke every live authorization of (account, client) and queue back-channel logouts."""
-    live = (
+    """Revoke every live authorization of (account, client) — of one Befugnis when `acting_as`
+    names one (None: the personal ones) — and queue back-channel logouts."""
+    live: list[ColumnElement[bool]] = [
         Authorization.account_id == account_id,
         Authorization.client_id == client_id,
         Authorization.revoked_at.is_(None),
-    )
+    ]
+    if acting_as != EVERY_BEFUGNIS:
+        live.append(_for_befugnis(Authorization.acting_as, acting_as))
     sids = sorted(
         sid
         for sid in db.scalars(select(Authorization.session_sid).where(*live).distinct())
@@ -134,7 +176,16 @@ def revoke_client_access(
     # A token with `sub` alone means "every session of this person" (Back-Channel Logout 1.0
     # §2.4), but relying parties such as mod_auth_openidc 2.4 act on `sid` only; so one token per
     # session the client still holds, and the `sub`-only token when it holds none.
-    targets: list[str | None] = [*sids] or [None]
+    # One Befugnis: the `sub`-only token would end the client's sessions of the others too, so
+    # it goes only when the client holds nothing else of the person.
+    others_live = acting_as != EVERY_BEFUGNIS and db.scalar(
+        select(Authorization.id).where(
+            Authorization.account_id == account_id,
+            Authorization.client_id == client_id,
+            Authorization.revoked_at.is_(None),
+        ).limit(1)
+    ) is not None
+    targets: list[str | None] = [*sids] or ([] if others_live else [None])
     for sid in targets:
         enqueue_backchannel_logout(
             db, client_id=client_id, account_id=account_id, sid=sid, reason=reason, now=now
@@ -143,14 +194,16 @@ def revoke_client_access(
 
 
 def revoke(db: Session, *, account_id: str, consent_id: str, now: datetime) -> str:
-    """Delete the consent and everything issued under it; returns the client id."""
+    """Delete the consent and everything issued under it (its Befugnis only: the person's
+    consents for other organisations, or the personal one, stay); returns the client id."""
     consent = db.get(Consent, consent_id)
     if consent is None or consent.account_id != account_id:
         raise NotFound("no such consent")  # someone else's consent looks like a missing one
-    client_id = consent.client_id
+    client_id, acting_as = consent.client_id, consent.acting_as
     db.delete(consent)
     revoke_client_access(
-        db, account_id=account_id, client_id=client_id, now=now, reason="consent_revoked"
+        db, account_id=account_id, client_id=client_id, now=now, reason="consent_revoked",
+        acting_as=acting_as,
     )
     db.execute(
         delete(SessionClient).where(
@@ -159,6 +212,7 @@ def revoke(db: Session, *, account_id: str, consent_id: str, now: datetime) -> s
                 select(Authorization.session_sid).where(
                     Authorization.account_id == account_id,
                     Authorization.client_id == client_id,
+                    _for_befugnis(Authorization.acting_as, acting_as),
                 )
             ),
         )

@@ -24,8 +24,9 @@ request with `organization` does not ask again — unless the remembered organis
 of this client's choices, or the client sends `prompt=select_account` (which asks for a new
 login, and a new session has chosen nothing). Without memberships nothing is asked and the
 person acts personally. Under `prompt=none` a needed choice is `interaction_required`
-(OIDC Core §3.1.2.6). The consent is for one Befugnis: a consent given while acting for another
-(or personally) does not cover this one (`consent_required` under `prompt=none`).
+(OIDC Core §3.1.2.6). The consent is for one Befugnis: each has its own (consent.service), and
+one given while acting for another (or personally) does not cover this one (`consent_required`
+under `prompt=none`).
 """
 
 from __future__ import annotations
@@ -450,15 +451,19 @@ def advance(
     """The next step of an authorization request, for `/authorize` and the interaction pages
     alike; when nothing is left to ask, the code is issued (RFC 6749 §4.1.2). Raises
     an OAuthError addressed to the client's redirect_uri as `evaluate` does. Never commits."""
+    choices = choices_for(db, request=request, session=session)
+    # The consent of the Befugnis this request acts for (one per Befugnis, consent.service).
     consent = (
-        find_consent(db, account_id=session.account_id, client_id=request.client_id)
+        find_consent(
+            db, account_id=session.account_id, client_id=request.client_id,
+            acting_as=acting_for(session, choices),
+        )
         if session
         else None
     )
     means = step_up_means(
         db, request=request, session=session, eid_available=provider.eid_available
     )
-    choices = choices_for(db, request=request, session=session)
     decision = decide(
         request=request,
         session=session,

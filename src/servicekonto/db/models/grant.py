@@ -10,17 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from servicekonto.db.base import Base, UTCDateTime, new_id
 
 
 class Consent(Base):
-    """What the user allowed a client to receive; one row per (account, client)."""
+    """What the user allowed a client to receive; one row per (account, client, Befugnis)."""
 
     __tablename__ = "consents"
-    __table_args__ = (UniqueConstraint("account_id", "client_id"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     account_id: Mapped[str] = mapped_column(
@@ -32,10 +31,22 @@ class Consent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: The organisation the consent was given for (the Befugnis, issue 12); NULL: personal.
-    #: Still one row per (account, client): a consent for another Befugnis replaces it
-    #: (`consent.service.grant`), and the interaction policy asks again after a switch.
+    #: One row per Befugnis (`CONSENT_PER_BEFUGNIS`): consenting for one never replaces another.
     #: No foreign key: the column came before the organisations table.
     acting_as: Mapped[str | None] = mapped_column(String(32))
+
+
+#: The unique key (account, client, Befugnis) with NULL (personal) as one value. NULLs are
+#: distinct in a unique index on SQLite and PostgreSQL < 15, so the index is on
+#: COALESCE(acting_as, ''): organisation ids are 32 hex characters, never empty. NULL stays the
+#: column's "personal" (no sentinel to translate in code, no data migration). Migration 0017.
+CONSENT_PER_BEFUGNIS = Index(
+    "uq_consents_account_client_acting_as",
+    Consent.account_id,
+    Consent.client_id,
+    func.coalesce(Consent.acting_as, ""),
+    unique=True,
+)
 
 
 class Authorization(Base):

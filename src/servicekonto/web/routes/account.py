@@ -147,6 +147,9 @@ def overview(request: Request, db: DbSession, signed_in: SignedInAccount) -> Res
                 # page); the others by their German label.
                 "scopes": [s for s in c.scopes if s != "openid" and s not in SCOPE_CLAIMS],
                 "granted_at": c.created_at,
+                # One line per Befugnis: personal (None) or the organisation's name.
+                "personal": c.acting_as is None,
+                "organisation_name": c.organisation_name or "",
                 "revoke_action": f"/account/consents/{c.id}/revoke",
             }
             for c in consents

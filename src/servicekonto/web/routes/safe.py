@@ -25,7 +25,7 @@ from starlette.datastructures import UploadFile
 
 from servicekonto.accounts.levels import TrustLevel
 from servicekonto.blobs.stores import open_store
-from servicekonto.consent.service import list_consents
+from servicekonto.consent.service import personal_consents
 from servicekonto.http.browser import SignedInAccount
 from servicekonto.http.context import Context, Now
 from servicekonto.http.database import DbSession
@@ -236,7 +236,10 @@ def _document_page(
     error_key: str | None = None,
 ) -> Response:
     account_id = signed_in.account.id
-    clients = [(c.client_id, c.client_name) for c in list_consents(db, account_id=account_id)]
+    # A personal safe shares with the clients the person consented to for themself.
+    clients = [
+        (c.client_id, c.client_name) for c in personal_consents(db, account_id=account_id)
+    ]
     session = signed_in.session
     needed = TrustLevel.parse(document.min_level)
     # above the session's level the name stays, opening and sharing need the step-up
