@@ -92,10 +92,22 @@ def _submit(page: Any) -> None:
 
 
 def _attach(page: Any, label: str, path: Path) -> None:
+    """Space on the focused file input opens the chooser. On a busy machine Chromium may drop
+    the first key press before the input is ready, so the same key is pressed once more."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     _tab_to(page, label)
-    with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Space")
-    chooser.value.set_files(str(path))
+    for attempt in range(2):
+        try:
+            with page.expect_file_chooser(timeout=15_000) as chooser:
+                page.keyboard.press("Space")
+        except PlaywrightTimeout:
+            if attempt:
+                raise
+            assert _focused(page)["name"].startswith(label), _focused(page)
+            continue
+        chooser.value.set_files(str(path))
+        return
 
 
 def _no_violations(page: Any, where: str) -> None:

@@ -34,7 +34,9 @@ from servicekonto.postfach.views import MessageSummary, MessageView
 router = APIRouter(
     prefix="/api/v1/account/postfach",
     tags=["account: Postfach"],
-    responses=problems(401, 403),
+    # 422 on every route: a path or query with a control character is refused before the
+    # handler (web/input_guard.py), as problem+json
+    responses=problems(401, 403, 422),
 )
 _token = require_scope("account", "postfach")
 

@@ -19,7 +19,7 @@ from servicekonto.http.context import Now
 from servicekonto.http.database import DbSession
 
 router = APIRouter(
-    prefix="/api/v1/admin/catalogue", tags=["admin: catalogue"], responses=problems(401, 403)
+    prefix="/api/v1/admin/catalogue", tags=["admin: catalogue"], responses=problems(401, 403, 422)
 )
 Admin = Annotated[Principal, Depends(require_scope("admin:clients"))]
 

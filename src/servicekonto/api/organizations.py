@@ -266,7 +266,7 @@ def list_own(db: DbSession, principal: AccountToken) -> OrganizationList:
 @router.get(
     "/organizations/{organization_id}",
     response_model=OrganizationDetail,
-    responses=problems(401, 403, 404),
+    responses=problems(401, 403, 404, 422),
 )
 def get_own(organization_id: str, db: DbSession, principal: AccountToken) -> OrganizationDetail:
     """One of the caller's applications with its history and documents; 404 for any other."""

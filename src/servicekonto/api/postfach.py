@@ -62,7 +62,11 @@ MESSAGES_PATH = f"{BASE}/messages"
 DEPOSIT_BODY_LIMIT = MAX_ATTACHMENTS * 4 * -(-MAX_ATTACHMENT_BYTES // 3) + 1024 * 1024
 REPLAYED_HEADER = "Idempotent-Replayed"
 
-router = APIRouter(prefix=BASE, tags=["postfach: deposit"], responses=problems(401, 403))
+# 422 on every route: a path with a control character is refused before the handler
+# (web/input_guard.py), as problem+json
+router = APIRouter(
+    prefix=BASE, tags=["postfach: deposit"], responses=problems(401, 403, 422)
+)
 Depositor = Annotated[Principal, Depends(require_client_scope(DELIVER_SCOPE))]
 IdempotencyKey = Annotated[
     str | None,

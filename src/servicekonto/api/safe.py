@@ -31,7 +31,7 @@ from servicekonto.http.context import Context, Now
 from servicekonto.http.database import DbSession
 from servicekonto.safe import documents, quota, shares
 
-router = APIRouter(tags=["safe"], responses=problems(401, 403))
+router = APIRouter(tags=["safe"], responses=problems(401, 403, 422))
 
 
 def _fetcher(principal: Annotated[Principal, Depends(require_scope(shares.FETCH_SCOPE))]

@@ -57,6 +57,7 @@ async def _body_has_control(request: Request) -> bool:
         # anything.
         files = MAX_FILE_PARTS if takes_files(request.method, request.url.path) else 0
         form = await request.form(max_files=files, max_fields=100)
+        request.state.multipart_form = form  # closed by refuse_control_characters at the end
         return any(
             has_control_characters(k) or (isinstance(v, str) and has_control_characters(v))
             for k, v in form.multi_items()
@@ -74,19 +75,16 @@ async def refuse_control_characters(request: Request) -> AsyncIterator[None]:
     """App-wide dependency: raise ControlCharacters (a 4xx) when any input holds one. After the
     response, the files of a multipart body are closed (their spooled temporary files), since
     this parse is the one the routes read (`http.uploads`)."""
-    if (
-        has_control_characters(request.url.path)
-        or _ENCODED_CONTROL.search(request.scope.get("query_string", b"")) is not None
-        or (request.method in _BODY_METHODS and await _body_has_control(request))
-    ):
-        raise ControlCharacters("control characters are not allowed in the request")
     try:
+        if (
+            has_control_characters(request.url.path)
+            or _ENCODED_CONTROL.search(request.scope.get("query_string", b"")) is not None
+            or (request.method in _BODY_METHODS and await _body_has_control(request))
+        ):
+            raise ControlCharacters("control characters are not allowed in the request")
         yield
     finally:
-        if _is_multipart(request) and request.method in _BODY_METHODS:
-            await (await request.form()).close()  # the cached parse: no second read
-
-
-def _is_multipart(request: Request) -> bool:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    return content_type == "multipart/form-data"
+        # also when refused: a multipart body's spooled files are closed either way
+        form = getattr(request.state, "multipart_form", None)
+        if form is not None:
+            await form.close()
