@@ -13,74 +13,17 @@ would set it up, so the journey can type its codes.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from servicekonto.accounts.means import TOTP_SEALING_PURPOSE, set_up_bound_totp
-from servicekonto.security import totp
 from tests.browser.test_accessibility import DEMO_FACHVERFAHREN_PAGES, Audit
+
+# Anna's seed, app code and keyboard helper are the audit journey's (the same server set-up)
+from tests.browser.test_postfach_journey import ANNA, ANNA_PASSWORD, _code, _seed, _tab_to
 from tests.conftest import ServerProcess
 
 pytestmark = [pytest.mark.server, pytest.mark.timeout(180)]
-
-ANNA = "anna.schmitz@demo.servicekonto.example"
-ANNA_PASSWORD = "Moselblick-Cochem-2026"
-SECRET = b"postfach-journey-20b"  # totp.SECRET_BYTES long
-
-
-def _seed(server: ServerProcess) -> dict[str, str]:
-    """A Fachverfahren, Anna's consent to its `postfach` scope, her authenticator app, and two
-    messages: a `low` notice and a `substantial` Bescheid with a PDF."""
-    from sqlalchemy import select
-
-    from servicekonto.app import build_provider
-    from servicekonto.clock import SystemClock
-    from servicekonto.db.models import Account
-    from servicekonto.security.sealing import Sealer
-    from tests.postfach.conftest import PDF, Postfach, attachment, message
-
-    settings = server.settings()
-    provider = build_provider(settings, SystemClock())
-    pf = Postfach(provider.sessions, SystemClock(), settings)  # type: ignore[arg-type]
-    with provider.sessions() as db:
-        anna = db.scalar(select(Account.id).where(Account.email == ANNA))
-        assert anna is not None
-        sealer = Sealer(settings.secret_key, TOTP_SEALING_PURPOSE)
-        set_up_bound_totp(db, account_id=anna, sealer=sealer, now=pf.now, secret=SECRET)
-        db.commit()
-    client_id = pf.client("Fachverfahren Hundesteuer")
-    sub = pf.subject(anna, client_id)
-    pf.consent(anna, client_id)
-    notice = pf.deposit(client_id, message(sub, title="Eingangsbestätigung Hundeanmeldung",
-                                           content="Ihr Antrag ist eingegangen.",
-                                           min_level="low"))
-    bescheid = pf.deposit(client_id, message(sub, title="Bescheid Hundesteuer 2026",
-                                             content="Festgesetzt werden 96 Euro.",
-                                             attachments=[attachment(PDF)]))
-    with provider.sessions() as db:
-        engine = db.get_bind()
-    engine.dispose()  # type: ignore[union-attr]
-    return {"notice": notice.message_id, "bescheid": bescheid.message_id, "pdf": PDF.hex()}
-
-
-def _code() -> str:
-    return totp.code_at(SECRET, totp.time_step(datetime.now(UTC)))
-
-
-def _tab_to(page: Any, name: str, limit: int = 80) -> None:
-    """Press Tab until the focused element's accessible text starts with `name`."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        text = page.evaluate(
-            "() => { const el = document.activeElement; if (!el) return '';"
-            " const t = el.labels && el.labels.length ? el.labels[0].textContent"
-            " : el.textContent; return (t || '').replace(/\\s+/g, ' ').trim(); }"
-        )
-        if text.startswith(name):
-            return
-    raise AssertionError(f"Tab never reached {name!r} on {page.url}")
 
 
 def _no_violations(page: Any, where: str) -> None:
@@ -95,7 +38,7 @@ def test_keep_in_safe_delete_with_a_copy_and_the_signed_read_event_arrives(
 ) -> None:
     from playwright.sync_api import expect
 
-    seeded = _seed(server)
+    seeded = _seed(server, demo)
     base = server.base_url
     page.goto(f"{base}/login?next=/postfach")
     page.keyboard.press("Tab")  # the skip link, then into the form
