@@ -98,11 +98,18 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     settings = Settings(dev_mode=True, data_dir=directory)
     upgrade_database(settings)
     # Signing keys (RSA generation is slow) are made once and copied with the file.
-    from servicekonto.app import build_provider
+    from servicekonto.app import build_provider, dispose_provider
     from servicekonto.clock import SystemClock
 
-    build_provider(settings, SystemClock()).keys.ensure_keys()
-    return directory / "servicekonto.sqlite3"
+    provider = build_provider(settings, SystemClock())
+    provider.keys.ensure_keys()
+    # Closing the last connection checkpoints the write-ahead log into the file and removes it:
+    # with the pool left open the keys stayed in `-wal`, the copies lacked them, and every test
+    # app generated three new keys at start (a third of a short test's time).
+    dispose_provider(provider)
+    template = directory / "servicekonto.sqlite3"
+    assert not template.with_name(template.name + "-wal").exists(), "template not checkpointed"
+    return template
 
 
 def fresh_postgres_schema(base_url: str, template: str | None = None) -> str:

@@ -5,6 +5,7 @@ key-encryption key from settings). Persistence and rotation live in `oidc/keysto
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from joserfc.jwk import ECKey, KeyParameters, RSAKey
@@ -48,4 +49,15 @@ class KeyEncryption:
         return self._sealer.seal(plain, aad=str(key.kid))
 
     def open(self, kid: str, sealed: str) -> SigningKey:
-        return import_private(json.loads(self._sealer.open(sealed, aad=kid)))
+        # Decrypted on every call (a wrong secret or a tampered row still fails here); only
+        # the parse of the decrypted key is shared, see `_parsed`.
+        return _parsed(self._sealer.open(sealed, aad=kid))
+
+
+@lru_cache(maxsize=32)
+def _parsed(plain_jwk: bytes) -> SigningKey:
+    """The key object of a decrypted private JWK, kept for the process: importing an RSA key
+    checks it (tens of milliseconds per key), and every key reload and every app start in one
+    process (the test suite starts thousands) would otherwise repeat that for the same bytes.
+    The objects are only read (sign, export the public part), so sharing them is safe."""
+    return import_private(json.loads(plain_jwk))
