@@ -30,9 +30,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from servicekonto.eid.model import (
-    LOA_HIGH,
-    LOA_NORMAL,
-    LOA_SUBSTANTIAL,
+    LEVELS_OF_ASSURANCE,
     DocumentValidity,
     EidError,
     EidResult,
@@ -59,7 +57,6 @@ EID_TYPES = ("CardCertified", "SECertified", "SEEndorsed", "HWKeyStore")
 KNOWN_MINORS = frozenset(
     value for name, value in vars(ResultMinor).items() if name.isupper() and name[0] != "_"
 )
-_LOAS = frozenset({LOA_NORMAL, LOA_SUBSTANTIAL, LOA_HIGH})
 _HEX_SESSION = re.compile(r"[0-9a-fA-F]{32,256}")
 _HEX = re.compile(r"[0-9a-fA-F]{2,512}")
 _DATE_STRING = re.compile(r"[0-9]{8}")
@@ -205,7 +202,7 @@ def _parse_get_result(data: dict[str, Any]) -> EidResult:
     except ValueError:
         raise _Malformed("unknown DocumentValidity") from None
     loa = _text(data, "LevelOfAssuranceResult")
-    if loa not in _LOAS:
+    if loa not in LEVELS_OF_ASSURANCE:
         raise _Malformed("unknown LevelOfAssuranceResult")
     return EidResult(
         personal_data=personal,

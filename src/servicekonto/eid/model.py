@@ -60,6 +60,8 @@ class DocumentValidity(StrEnum):
 LOA_NORMAL = "http://bsi.bund.de/eID/LoA/normal"
 LOA_SUBSTANTIAL = "http://bsi.bund.de/eID/LoA/substantiell"
 LOA_HIGH = "http://bsi.bund.de/eID/LoA/hoch"
+#: The known levels, lowest first (a document of a higher level satisfies a lower request).
+LEVELS_OF_ASSURANCE = (LOA_NORMAL, LOA_SUBSTANTIAL, LOA_HIGH)
 
 
 class ResultMinor:

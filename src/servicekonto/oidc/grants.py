@@ -60,13 +60,42 @@ def _account(db: Session, account_id: str) -> Account:
     return account
 
 
+def _presented(form: dict[str, str], parameter: str) -> str:
+    """The code or refresh token of the request; an absent, empty or overlong one (no credential
+    of ours is longer than 256 characters) is a malformed request, not an invalid grant."""
+    value = form.get(parameter, "")
+    if not value or len(value) > 256:
+        raise InvalidRequest(f"{parameter} is required")
+    return value
+
+
+def _issue(
+    db: Session,
+    provider: Provider,
+    client: ClientInfo,
+    authorization: Authorization,
+    *,
+    nonce: str | None,
+    now: datetime,
+    narrow_to: list[str] | None = None,
+) -> TokenSet:
+    """The tokens of a live grant, for its account (which must still exist)."""
+    return issue_for_authorization(
+        db,
+        provider,
+        authorization=authorization,
+        client=client,
+        account=_account(db, authorization.account_id),
+        nonce=nonce,
+        now=now,
+        narrow_to=narrow_to,
+    )
+
+
 def authorization_code(
     db: Session, provider: Provider, client: ClientInfo, form: dict[str, str], now: datetime
 ) -> TokenSet:
-    code = form.get("code", "")
-    if not code or len(code) > 256:
-        raise InvalidRequest("code is required")
-    code_digest = digest(code)
+    code_digest = digest(_presented(form, "code"))
     consumed = db.execute(
         update(AuthorizationCode)
         .where(
@@ -90,25 +119,13 @@ def authorization_code(
         raise InvalidGrant("redirect_uri does not match the authorization request")
     pkce.verify(row.code_challenge, form.get("code_verifier"))
     authorization = _live_authorization(db, row.authorization_id, now)
-    account = _account(db, authorization.account_id)
-    return issue_for_authorization(
-        db,
-        provider,
-        authorization=authorization,
-        client=client,
-        account=account,
-        nonce=row.nonce,
-        now=now,
-    )
+    return _issue(db, provider, client, authorization, nonce=row.nonce, now=now)
 
 
 def refresh_token(
     db: Session, provider: Provider, client: ClientInfo, form: dict[str, str], now: datetime
 ) -> TokenSet:
-    presented = form.get("refresh_token", "")
-    if not presented or len(presented) > 256:
-        raise InvalidRequest("refresh_token is required")
-    token_digest = digest(presented)
+    token_digest = digest(_presented(form, "refresh_token"))
     found = db.execute(
         select(RefreshToken, Authorization)
         .join(Authorization, Authorization.id == RefreshToken.authorization_id)
@@ -134,17 +151,7 @@ def refresh_token(
         asked = form["scope"].split()
         if not asked or not set(asked) <= set(authorization.scopes):
             raise InvalidScope("scope exceeds the original grant")
-    account = _account(db, authorization.account_id)
-    return issue_for_authorization(
-        db,
-        provider,
-        authorization=authorization,
-        client=client,
-        account=account,
-        nonce=None,
-        now=now,
-        narrow_to=asked,
-    )
+    return _issue(db, provider, client, authorization, nonce=None, now=now, narrow_to=asked)
 
 
 def client_credentials(

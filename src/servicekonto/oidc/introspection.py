@@ -18,6 +18,7 @@ from servicekonto.clients.service import ClientInfo
 from servicekonto.db.models import Authorization, RefreshToken
 from servicekonto.oidc import access
 from servicekonto.oidc.minting import subject_for
+from servicekonto.oidc.presented_token import PresentedToken
 from servicekonto.oidc.provider import Provider
 from servicekonto.security.secrets import digest
 
@@ -26,19 +27,14 @@ _AT_FIELDS = ("scope", "client_id", "sub", "exp", "iat", "iss", "aud", "jti", "a
 
 
 def introspect(
-    db: Session,
-    provider: Provider,
-    caller: ClientInfo,
-    token: str,
-    hint: str | None,
-    *,
-    now: datetime,
+    db: Session, provider: Provider, caller: ClientInfo, presented: PresentedToken, *, now: datetime
 ) -> dict[str, Any]:
-    if not token or len(token) > 16 * 1024:
+    token = presented.token
+    if not token or presented.oversized:
         return INACTIVE
     order = (
         ("refresh_token", "access_token")
-        if hint == "refresh_token"
+        if presented.hint == "refresh_token"
         else ("access_token", "refresh_token")
     )
     for kind in order:

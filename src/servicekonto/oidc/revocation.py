@@ -15,24 +15,20 @@ from servicekonto.clients.service import ClientInfo
 from servicekonto.db.models import Authorization, RefreshToken, RevokedAccessToken
 from servicekonto.errors import InvalidRequest, UnauthorizedClient, UnsupportedTokenType
 from servicekonto.oidc import jose
+from servicekonto.oidc.presented_token import PresentedToken
 from servicekonto.oidc.provider import Provider
 from servicekonto.security.secrets import digest
 
 
 def revoke(
-    db: Session,
-    provider: Provider,
-    caller: ClientInfo,
-    token: str,
-    hint: str | None,
-    *,
-    now: datetime,
+    db: Session, provider: Provider, caller: ClientInfo, presented: PresentedToken, *, now: datetime
 ) -> None:
+    token = presented.token
     if not token:
         raise InvalidRequest("token is required")
-    if hint not in (None, "access_token", "refresh_token"):
+    if presented.hint not in (None, "access_token", "refresh_token"):
         raise UnsupportedTokenType("unknown token_type_hint")
-    if len(token) > 16 * 1024:
+    if presented.oversized:
         return
     authorization = db.scalar(
         select(Authorization)

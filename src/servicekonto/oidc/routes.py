@@ -39,6 +39,7 @@ from servicekonto.oidc import (
     userinfo,
 )
 from servicekonto.oidc.errors import NO_STORE, redirect_location
+from servicekonto.oidc.presented_token import PresentedToken
 from servicekonto.oidc.provider import ProviderDep, provider_of
 from servicekonto.security.csrf import CsrfTokens
 from servicekonto.signin.pending import open_pending
@@ -253,7 +254,7 @@ def _introspection(request: Request, form: dict[str, str], *, writes: bool) -> R
         if caller.is_public:
             raise InvalidClient("public clients cannot introspect")
         body = introspection.introspect(
-            db, provider, caller, form.get("token", ""), form.get("token_type_hint"), now=now
+            db, provider, caller, PresentedToken.from_form(form), now=now
         )
     return json_response(body)
 
@@ -280,8 +281,6 @@ def revocation_endpoint(
 ) -> Response:
     form = single_form(pairs)
     caller = authenticated_client(request, db, form, endpoint="/revoke", now=now)
-    revocation.revoke(
-        db, provider, caller, form.get("token", ""), form.get("token_type_hint"), now=now
-    )
+    revocation.revoke(db, provider, caller, PresentedToken.from_form(form), now=now)
     db.commit()
     return Response(status_code=200, headers=NO_STORE)

@@ -20,10 +20,11 @@ The pseudonym is stored only as a keyed digest, so a copy of the database does n
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, Concatenate, ParamSpec
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -401,22 +402,24 @@ def sign_in_with_eid(
     return EidSignIn(account.id, Outcome.REGISTERED)
 
 
-def sign_in_with_eid_once(
-    db: Session,
-    linking: EidLinking,
-    *,
-    result: EidResult,
-    signed_in_account_id: str | None,
-    now: datetime,
-) -> EidSignIn:
-    """`sign_in_with_eid`, retried once when a parallel login linked the same card first (the
-    unique pseudonym digest decides; the retry then finds the card known)."""
-    try:
-        return sign_in_with_eid(
-            db, linking, result=result, signed_in_account_id=signed_in_account_id, now=now
-        )
-    except Conflict:
-        db.rollback()
-        return sign_in_with_eid(
-            db, linking, result=result, signed_in_account_id=signed_in_account_id, now=now
-        )
+_P = ParamSpec("_P")
+
+
+def _retried_once_on_conflict(
+    sign_in: Callable[Concatenate[Session, _P], EidSignIn],
+) -> Callable[Concatenate[Session, _P], EidSignIn]:
+    """`sign_in`, retried once in a fresh transaction when a parallel login linked the same card
+    first (the unique pseudonym digest decides; the retry then finds the card known)."""
+
+    def retried(db: Session, /, *args: _P.args, **kwargs: _P.kwargs) -> EidSignIn:
+        try:
+            return sign_in(db, *args, **kwargs)
+        except Conflict:
+            db.rollback()
+            return sign_in(db, *args, **kwargs)
+
+    return retried
+
+
+#: `sign_in_with_eid`, retried once when a parallel login linked the same card first.
+sign_in_with_eid_once = _retried_once_on_conflict(sign_in_with_eid)

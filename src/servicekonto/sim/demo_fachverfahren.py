@@ -20,10 +20,8 @@ import base64
 import json
 import secrets
 import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Request
@@ -36,6 +34,7 @@ from servicekonto.postfach import webhooks
 from servicekonto.security.sealing import Sealer
 from servicekonto.security.secrets import derive_key
 from servicekonto.settings import Settings
+from servicekonto.sim.state_files import data_dir_transaction
 from servicekonto.sim.webhook_receiver import Refused, verify
 from servicekonto.web.pages import render
 
@@ -94,20 +93,8 @@ _SCHEMA = (
 )
 
 
-@contextmanager
-def _events(request: Request) -> Iterator[sqlite3.Connection]:
-    data_dir = Path(context_of(request).settings.data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / "demo-fachverfahren.sqlite3"
-    with closing(sqlite3.connect(path, timeout=5.0, isolation_level=None)) as db:
-        db.execute(_SCHEMA)
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+def _events(request: Request) -> AbstractContextManager[sqlite3.Connection]:
+    return data_dir_transaction(request, "demo-fachverfahren.sqlite3", _SCHEMA)
 
 
 def _keep(request: Request, webhook_id: str, verified: bool, event: dict[str, Any]) -> bool:

@@ -14,9 +14,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
-from pathlib import Path
+from contextlib import AbstractContextManager
 from typing import Any
 from urllib.parse import urlencode
 
@@ -38,6 +36,7 @@ from servicekonto.http.cookies import clear_cookie, cookie_name
 from servicekonto.http.forms import FormData
 from servicekonto.oidc import acr
 from servicekonto.security.secrets import derive_key, keyed_digest, random_token
+from servicekonto.sim.state_files import data_dir_transaction
 from servicekonto.web.pages import render, see_other
 
 CLIENT_ID = "demo-portal"
@@ -80,21 +79,9 @@ class _Store:
         self._kind = kind
         self._limit = limit
 
-    @contextmanager
-    def _db(self, request: Request) -> Iterator[sqlite3.Connection]:
-        data_dir = Path(context_of(request).settings.data_dir)
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path = data_dir / self.FILE
-        with closing(sqlite3.connect(path, timeout=5.0, isolation_level=None)) as db:
-            db.execute(self.SCHEMA)
-            # IMMEDIATE: read-then-delete (pop) must not race a writer in another worker
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+    def _db(self, request: Request) -> AbstractContextManager[sqlite3.Connection]:
+        # IMMEDIATE: read-then-delete (pop) must not race a writer in another worker
+        return data_dir_transaction(request, self.FILE, self.SCHEMA)
 
     def put(self, request: Request, key: str, value: dict[str, Any]) -> None:
         # sid and sub get columns of their own: a back-channel logout looks sessions up by them

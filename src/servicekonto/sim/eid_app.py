@@ -64,6 +64,11 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from starlette.datastructures import FormData
 
 from servicekonto.api.body_limit import BodyLimit
+from servicekonto.eid.http_adapter import (
+    RESULT_MAJOR_ERROR,
+    RESULT_MAJOR_OK,
+    SERVICE_PROVIDER_HEADER,
+)
 from servicekonto.eid.model import (
     LOA_HIGH,
     LOA_NORMAL,
@@ -87,9 +92,6 @@ from servicekonto.sim.eid_server import (
 )
 
 BODY_LIMIT = 16 * 1024
-RESULT_MAJOR_OK = "http://www.bsi.bund.de/ecard/api/1.1/resultmajor#ok"
-RESULT_MAJOR_ERROR = "http://www.bsi.bund.de/ecard/api/1.1/resultmajor#error"
-SERVICE_PROVIDER_HEADER = "X-Service-Provider"
 ServiceProviderHeader = Annotated[
     str | None,
     Header(alias=SERVICE_PROVIDER_HEADER, max_length=600, description="percent-encoded name"),

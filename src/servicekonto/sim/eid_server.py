@@ -51,9 +51,8 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from servicekonto.eid.model import (
+    LEVELS_OF_ASSURANCE,
     LOA_HIGH,
-    LOA_NORMAL,
-    LOA_SUBSTANTIAL,
     DocumentValidity,
     EidError,
     EidResult,
@@ -74,6 +73,7 @@ from servicekonto.sim.eid_cards import (
     card_by_id,
     restricted_id,
 )
+from servicekonto.sim.state_files import immediate_transaction
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ _PIN_FORMAT = re.compile(r"[0-9]{6}")
 _COUNTER_LIMIT = 2**62  # SQLite integers are 64-bit; a counter this large is invalid anyway
 
 #: Ranks of the level-of-assurance URIs (TR-03130 §3.3.12); every test card is "hoch".
-_LOA_RANK = {LOA_NORMAL: 1, LOA_SUBSTANTIAL: 2, LOA_HIGH: 3}
+_LOA_RANK = {loa: rank for rank, loa in enumerate(LEVELS_OF_ASSURANCE, start=1)}
 CARD_LEVEL_OF_ASSURANCE = LOA_HIGH
 
 _SCHEMA = """
@@ -233,14 +233,8 @@ class MockEidServer:
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """`BEGIN IMMEDIATE`: one writer at a time, so check-then-write steps are atomic."""
-        with self._connect() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+        with self._connect() as db, immediate_transaction(db):
+            yield db
 
     @staticmethod
     def _unavailable(exc: sqlite3.Error) -> EidUnavailable:
