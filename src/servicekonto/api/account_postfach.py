@@ -10,12 +10,14 @@ as reading it, once, like the page (`postfach.inbox`).
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from servicekonto.accounts.levels import TrustLevel
 from servicekonto.api.auth import require_scope
@@ -29,7 +31,7 @@ from servicekonto.postfach import inbox
 from servicekonto.postfach.access import personal
 from servicekonto.postfach.delivery import SOURCE as DELIVERY_RULE
 from servicekonto.postfach.inbox import MAX_PAGE_SIZE
-from servicekonto.postfach.views import MessageSummary, MessageView
+from servicekonto.postfach.views import AttachmentView, MessageSummary, MessageView
 
 router = APIRouter(
     prefix="/api/v1/account/postfach",
@@ -56,12 +58,12 @@ def _level(principal: Principal) -> TrustLevel:
     return principal.level if principal.level is not None else TrustLevel.LOW
 
 
-class AttachmentOut(BaseModel):
-    id: str
-    filename: str
-    content_type: str
-    size: int
-    sha512: str
+# The API's attachment and message are the domain's views (`postfach.views`), field for field,
+# but for what stays inside: the attachment's position and the sending client's id. A field
+# added to a view joins the API unless excluded here (the committed openapi.json shows it).
+@pydantic_dataclass(frozen=True)
+class AttachmentOut(AttachmentView):
+    position: Annotated[int, Field(exclude=True)]
 
 
 class MessageLine(BaseModel):
@@ -102,40 +104,10 @@ class MessageList(BaseModel):
     delivery_rule: str
 
 
-class MessageOut(BaseModel):
-    id: str
-    title: str
-    content: str
-    #: The sanitised HTML when the client sent HTML (then `content` is its plain text).
-    content_html: str | None
-    sender: str
-    service: str
-    application_id: str | None
-    reference: str | None
-    reply_to: str | None
-    min_level: str
-    created_at: datetime
-    delivered_counts_at: date
-    read_at: datetime | None
-    corrects_message_id: str | None
-    corrected_by: list[str]
-    attachments: list[AttachmentOut]
-
-    @classmethod
-    def of(cls, view: MessageView) -> MessageOut:
-        return cls(
-            id=view.id, title=view.title, content=view.content, content_html=view.content_html,
-            sender=view.sender, service=view.service, application_id=view.application_id,
-            reference=view.reference, reply_to=view.reply_to, min_level=view.min_level,
-            created_at=view.created_at, delivered_counts_at=view.delivered_counts_at,
-            read_at=view.read_at, corrects_message_id=view.corrects_message_id,
-            corrected_by=view.corrected_by,
-            attachments=[
-                AttachmentOut(id=a.id, filename=a.filename, content_type=a.content_type,
-                              size=a.size, sha512=a.sha512)
-                for a in view.attachments
-            ],
-        )
+@pydantic_dataclass(frozen=True)
+class MessageOut(MessageView):
+    client_id: Annotated[str | None, Field(exclude=True)]
+    attachments: tuple[AttachmentOut, ...]
 
 
 @router.get("", response_model=MessageList, responses=problems(422))
@@ -174,7 +146,7 @@ def read_message(
         session_level=_level(principal), now=now, request_id=request.state.request_id,
     )
     db.commit()
-    return MessageOut.of(view)
+    return MessageOut(**asdict(view))
 
 
 @router.get(

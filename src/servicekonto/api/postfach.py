@@ -29,12 +29,14 @@ attachment over 2 MB is 413, a SHA-512 that does not match 422.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from servicekonto.api.auth import require_client_scope
 from servicekonto.api.problems import problems
@@ -47,10 +49,11 @@ from servicekonto.postfach import deposit as deposit_service
 from servicekonto.postfach import status as status_service
 from servicekonto.postfach.attachments import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
 from servicekonto.postfach.delivery import SOURCE as DELIVERY_RULE
+from servicekonto.postfach.deposit import DepositArguments
 from servicekonto.postfach.errors import AttachmentRefused, TooManyAttachments, UnknownRecipient
 from servicekonto.postfach.recipients import DELIVER_SCOPE
 from servicekonto.postfach.schemas import DepositRequest, StatusUpdateRequest
-from servicekonto.postfach.sent import sent_message
+from servicekonto.postfach.sent import SentEvent, SentMessage, sent_message
 from servicekonto.postfach.views import DepositResult
 from servicekonto.uploads.errors import UploadRefused
 from servicekonto.uploads.scan import scanner_from_settings
@@ -98,27 +101,18 @@ class Deposited(BaseModel):
     replayed: bool
 
 
-class MessageEvent(BaseModel):
+# The sender's view is the domain's (`postfach.sent`), field for field: these pydantic
+# dataclasses take its fields and only spell out the states for the schema. A field added there
+# joins the API (the committed openapi.json shows it).
+@pydantic_dataclass(frozen=True)
+class MessageEvent(SentEvent):
     type: Literal["delivered", "read", "recalled", "corrected"]
-    at: datetime
-    message_id: str | None = None
 
 
-class SentMessageView(BaseModel):
-    id: str
+@pydantic_dataclass(frozen=True)
+class SentMessageView(SentMessage):
     state: Literal["delivered", "read", "recalled"]
-    title: str
-    application_id: str | None
-    reference: str | None
-    min_level: str
-    created_at: datetime
-    delivered_counts_at: date
-    read_at: datetime | None
-    recalled_at: datetime | None
-    corrects_message_id: str | None
-    corrected_by: list[str]
-    attachment_ids: list[str]
-    events: list[MessageEvent]
+    events: tuple[MessageEvent, ...]
 
 
 class Recalled(BaseModel):
@@ -170,6 +164,29 @@ def _pin_field(exc: ServiceKontoError) -> ServiceKontoError:
     return exc
 
 
+def _deposit_arguments(
+    body: DepositRequest,
+    request: Request,
+    db: DbSession,
+    client: Depositor,
+    context: Context,
+    now: Now,
+    idempotency_key: IdempotencyKey = None,
+) -> DepositArguments:
+    """What a deposit and a correction both hand the service: the client's request with the
+    blob store, the malware scanner and the issuer of this request (a dependency of both
+    routes, so they declare the body and the Idempotency-Key once)."""
+    settings = context.settings
+    return DepositArguments(
+        client_id=client.client_id, request=body, idempotency_key=idempotency_key,
+        blobs=open_store(settings, db), scanner=scanner_from_settings(settings),
+        scan_required=settings.upload_scan_required, issuer=context.issuer, now=now,
+        request_id=request.state.request_id,
+    )
+
+
+Deposit = Annotated[DepositArguments, Depends(_deposit_arguments)]
+
 _DEPOSIT_RESPONSES = {
     200: {"model": Deposited, "description": "A retry with the same Idempotency-Key and body: "
           "the first deposit's answer (header `Idempotent-Replayed: true`)"},
@@ -180,28 +197,14 @@ _DEPOSIT_RESPONSES = {
 
 @router.post("/messages", status_code=201, response_model=Deposited,
              responses=_DEPOSIT_RESPONSES)
-def deposit(
-    body: DepositRequest,
-    request: Request,
-    db: DbSession,
-    client: Depositor,
-    context: Context,
-    now: Now,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+def deposit(arguments: Deposit, db: DbSession) -> JSONResponse:
     """Deposit a message for a person (`{"sub"}`) or an organisation (`{"organization"}`).
     400 for a malformed Idempotency-Key, 403 `no_consent`, 404 `unknown_recipient`, 409
     `recipient_inactive`, 413 for an attachment over 2 MB or a body over the cap, 415 for an
     attachment type not accepted, 422 for a schema error, a SHA-512 mismatch
     (`attachment_checksum_mismatch`) or a reused Idempotency-Key."""
-    settings = context.settings
     try:
-        result = deposit_service.deposit(
-            db, client_id=client.client_id, request=body, idempotency_key=idempotency_key,
-            blobs=open_store(settings, db), scanner=scanner_from_settings(settings),
-            scan_required=settings.upload_scan_required, issuer=context.issuer, now=now,
-            request_id=request.state.request_id,
-        )
+        result = deposit_service.deposit(db, **arguments)
     except ServiceKontoError as exc:
         raise _pin_field(exc) from None
     db.commit()
@@ -215,7 +218,7 @@ def message(message_id: str, db: DbSession, client: Depositor) -> SentMessageVie
     corrected), for clients that poll instead of receiving webhooks. Another client's message
     is 404."""
     sent = sent_message(db, client_id=client.client_id, message_id=message_id)
-    return SentMessageView.model_validate(sent, from_attributes=True)
+    return SentMessageView(**asdict(sent))
 
 
 @router.post("/messages/{message_id}/recall", response_model=Recalled,
@@ -238,27 +241,12 @@ def recall(
 
 @router.post("/messages/{message_id}/corrections", status_code=201, response_model=Deposited,
              responses={**_DEPOSIT_RESPONSES, **problems(409)})
-def correct(
-    message_id: str,
-    body: DepositRequest,
-    request: Request,
-    db: DbSession,
-    client: Depositor,
-    context: Context,
-    now: Now,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+def correct(message_id: str, arguments: Deposit, db: DbSession) -> JSONResponse:
     """Send a correction of a (usually already read) message: a new message to the same
     recipient, linked to the original, which the person sees with it. 404 for a message that
     is not the client's, 409 `message_recalled`, 422 `correction_recipient_mismatch`."""
-    settings = context.settings
     try:
-        result = deposit_service.correct(
-            db, client_id=client.client_id, message_id=message_id, request=body,
-            idempotency_key=idempotency_key, blobs=open_store(settings, db),
-            scanner=scanner_from_settings(settings), scan_required=settings.upload_scan_required,
-            issuer=context.issuer, now=now, request_id=request.state.request_id,
-        )
+        result = deposit_service.correct(db, message_id=message_id, **arguments)
     except ServiceKontoError as exc:
         raise _pin_field(exc) from None
     db.commit()

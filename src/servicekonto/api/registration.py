@@ -7,6 +7,7 @@ every outcome). Identity confirmation needs the person's own access token with s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
@@ -21,10 +22,12 @@ from servicekonto.errors import Forbidden, InvalidInput
 from servicekonto.http.bearer import Principal
 from servicekonto.http.context import Now, RateLimits, Registration
 from servicekonto.http.database import DbSession
-from servicekonto.http.limits import client_ip, rate_limit
+from servicekonto.http.limits import rate_limit
+from servicekonto.http.registration import register_within_limits
 from servicekonto.letters.service import letter_status
 from servicekonto.registration import service
 from servicekonto.registration.schemas import RegistrationAccepted, RegistrationInput
+from servicekonto.registration.service import Collaborators
 
 router = APIRouter(prefix="/api/v1", tags=["registration"])
 AccountToken = Annotated[Principal, Depends(require_scope("account"))]
@@ -53,10 +56,14 @@ class IdentityView(BaseModel):
     letter: LetterView | None
 
 
-def _person(principal: Principal) -> str:
+def _person(principal: AccountToken) -> str:
+    """The account of the token's holder; a client-credentials token has none."""
     if principal.account_id is None:
         raise Forbidden("a token of the account holder is required")
     return principal.account_id
+
+
+Person = Annotated[str, Depends(_person)]
 
 
 @router.post(
@@ -76,15 +83,8 @@ def register(
     """Register a person. 503 when the civil register cannot answer (nothing is stored); 422
     with the refused rules for a password; otherwise the same 202 for every outcome. 429 beyond
     the per-IP and per-address limits, shared with the sign-up page."""
-    limits.check_registration(ip=client_ip(request), address=str(data.email), now=now)
     try:
-        service.register_citizen(
-            db,
-            collaborators,
-            data=data,
-            now=now,
-            request_id=request.state.request_id,
-        )
+        register_within_limits(request, db, limits, collaborators, data, now)
     except Exception:
         db.rollback()
         raise
@@ -126,8 +126,35 @@ def _identity(db: DbSession, account_id: str) -> IdentityView:
 
 
 @router.get("/account/identity", response_model=IdentityView, responses=problems(401, 403))
-def identity(db: DbSession, principal: AccountToken) -> IdentityView:
-    return _identity(db, _person(principal))
+def identity(db: DbSession, account_id: Person) -> IdentityView:
+    return _identity(db, account_id)
+
+
+@dataclass(frozen=True)
+class _Step:
+    """What an identity step of the person's own account (code entry, new letter) hands the
+    registration service besides its own input; one dependency, so both routes declare it once."""
+
+    account_id: str
+    collaborators: Collaborators
+    now: datetime
+    request_id: str
+
+
+def _step(request: Request, account_id: Person, now: Now, collaborators: Registration) -> _Step:
+    return _Step(account_id, collaborators, now, request.state.request_id)
+
+
+IdentityStep = Annotated[_Step, Depends(_step)]
+
+
+def _identity_after(db: DbSession, account_id: str, done: bool, refusal: str) -> IdentityView:
+    """The answer of an identity step (code entry, new letter): committed, then 422 with
+    `refusal` when it did not happen, else the identity as it now stands."""
+    db.commit()
+    if not done:
+        raise InvalidInput(refusal)
+    return _identity(db, account_id)
 
 
 @router.post(
@@ -135,28 +162,19 @@ def identity(db: DbSession, principal: AccountToken) -> IdentityView:
     response_model=IdentityView,
     responses=problems(400, 401, 403, 404, 422),
 )
-def activate(
-    body: Activation,
-    request: Request,
-    db: DbSession,
-    principal: AccountToken,
-    now: Now,
-    collaborators: Registration,
-) -> IdentityView:
+def activate(body: Activation, db: DbSession, step: IdentityStep) -> IdentityView:
     """Enter the PIN letter's code. Wrong, expired and void codes get the same 422."""
-    account_id = _person(principal)
     ok = service.activate_identity(
         db,
-        collaborators,
-        account_id=account_id,
+        step.collaborators,
+        account_id=step.account_id,
         code=body.activation_code,
-        now=now,
-        request_id=request.state.request_id,
+        now=step.now,
+        request_id=step.request_id,
     )
-    db.commit()
-    if not ok:
-        raise InvalidInput("the code is wrong, expired or no longer valid")
-    return _identity(db, account_id)
+    return _identity_after(
+        db, step.account_id, ok, "the code is wrong, expired or no longer valid"
+    )
 
 
 @router.post(
@@ -165,23 +183,16 @@ def activate(
     status_code=202,
     responses=problems(401, 403, 404, 422, 429, 503),
 )
-def order_letter(
-    request: Request,
-    db: DbSession,
-    principal: AccountToken,
-    now: Now,
-    collaborators: Registration,
-) -> IdentityView:
+def order_letter(db: DbSession, step: IdentityStep) -> IdentityView:
     """Order a new PIN letter (voids the pending one; at most 3 per 90 days → 429)."""
-    account_id = _person(principal)
     sent = service.order_new_letter(
         db,
-        collaborators,
-        account_id=account_id,
-        now=now,
-        request_id=request.state.request_id,
+        step.collaborators,
+        account_id=step.account_id,
+        now=step.now,
+        request_id=step.request_id,
     )
-    db.commit()
-    if not sent:
-        raise InvalidInput("no letter can be sent: identity bound or no unique register match")
-    return _identity(db, account_id)
+    return _identity_after(
+        db, step.account_id, sent,
+        "no letter can be sent: identity bound or no unique register match",
+    )

@@ -16,11 +16,13 @@ unknown, another client's, revoked or expired share.
 from __future__ import annotations
 
 import base64
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from servicekonto.api.auth import require_scope
 from servicekonto.api.problems import problems
@@ -30,6 +32,7 @@ from servicekonto.http.bearer import Principal
 from servicekonto.http.context import Context, Now
 from servicekonto.http.database import DbSession
 from servicekonto.safe import documents, quota, shares
+from servicekonto.safe.views import DocumentView
 
 router = APIRouter(tags=["safe"], responses=problems(401, 403, 422))
 
@@ -97,16 +100,12 @@ def fetch_share(
     )
 
 
-class SafeDocumentOut(BaseModel):
-    id: str
-    filename: str
-    content_type: str
-    size: int
-    sha256: str
-    folder: str
-    source: str
-    min_level: str
-    created_at: datetime
+# A document of the safe as the domain views it (`safe.views.DocumentView`), field for field,
+# but for `origin` (where a Postfach copy came from), which the API does not tell. A field added
+# to the view joins the API unless excluded here (the committed openapi.json shows it).
+@pydantic_dataclass(frozen=True)
+class SafeDocumentOut(DocumentView):
+    origin: Annotated[str | None, Field(exclude=True)]
 
 
 class SafeShareOut(BaseModel):
@@ -137,9 +136,7 @@ def account_safe(db: DbSession, person: Person, context: Context, now: Now) -> S
         used_bytes=usage.used_bytes,
         quota_bytes=usage.quota_bytes,
         documents=[
-            SafeDocumentOut(id=d.id, filename=d.filename, content_type=d.content_type,
-                            size=d.size, sha256=d.sha256, folder=d.folder, source=d.source,
-                            min_level=d.min_level, created_at=d.created_at)
+            SafeDocumentOut(**asdict(d))
             for d in documents.list_documents(db, account_id=account_id)
         ],
         shares=[

@@ -18,12 +18,14 @@ or the case changed since `version`) is 409 `decided_concurrently` or `illegal_t
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from servicekonto.api.auth import staff_person
 from servicekonto.api.organizations import OrganizationFields
@@ -87,25 +89,21 @@ class OrganisationOut(OrganizationFields):
         return cls.model_validate(view, from_attributes=True)
 
 
-class DocumentOut(BaseModel):
-    id: str
-    doc_type: str
-    original_filename: str
-    content_type: str
-    size: int
-    sha256: str
-    scan_status: str
-    uploaded_at: datetime
+# An application's document as the domain views it (`companies.views.DocumentView`), field for
+# field, but for the organisation (the URL names it) and the uploader, with its download URL. A
+# field added to the view joins the API unless excluded here (the committed openapi.json shows it).
+@pydantic_dataclass(frozen=True)
+class DocumentOut(DocumentView):
+    organisation_id: Annotated[str, Field(exclude=True)]
+    uploaded_by: Annotated[str | None, Field(exclude=True)]
     download_url: str
 
-    @classmethod
-    def of(cls, view: DocumentView) -> DocumentOut:
-        return cls(
-            id=view.id, doc_type=view.doc_type, original_filename=view.original_filename,
-            content_type=view.content_type, size=view.size, sha256=view.sha256,
-            scan_status=view.scan_status, uploaded_at=view.uploaded_at,
-            download_url=f"{router.prefix}/{view.organisation_id}/documents/{view.id}",
-        )
+
+def _document_out(view: DocumentView) -> DocumentOut:
+    return DocumentOut(
+        **asdict(view),
+        download_url=f"{router.prefix}/{view.organisation_id}/documents/{view.id}",
+    )
 
 
 class NoteOut(BaseModel):
@@ -172,7 +170,7 @@ def _case(db: DbSession, staff: str, organisation_id: str) -> CaseOut:
         four_eyes=case.case.four_eyes,
         may_decide=case.may_decide,
         may_supervise=case.may_supervise,
-        documents=[DocumentOut.of(d) for d in case.case.documents],
+        documents=[_document_out(d) for d in case.case.documents],
         notes=[
             NoteOut(id=n.id, author=people.get(n.author_account_id or ""), text=n.text,
                     created_at=n.created_at)
@@ -227,7 +225,7 @@ def get_case(organisation_id: str, db: DbSession, staff: Staff) -> CaseOut:
 def documents(organisation_id: str, db: DbSession, staff: Staff) -> list[DocumentOut]:
     case = review.get_for_staff(db, staff_id=staff, organisation_id=organisation_id)
     db.commit()
-    return [DocumentOut.of(d) for d in case.documents]
+    return [_document_out(d) for d in case.documents]
 
 
 @router.get(

@@ -44,7 +44,8 @@ class SentMessage:
     corrects_message_id: str | None
     corrected_by: list[str]
     attachment_ids: list[str]
-    events: list[SentEvent]
+    #: A tuple, so the API's view of it (`api.postfach.SentMessageView`) may narrow the type.
+    events: tuple[SentEvent, ...]
 
 
 def sent_message(db: Session, *, client_id: str, message_id: str) -> SentMessage:
@@ -79,5 +80,5 @@ def sent_message(db: Session, *, client_id: str, message_id: str) -> SentMessage
         delivered_counts_at=row.delivered_counts_at, read_at=row.read_at,
         recalled_at=row.recalled_at, corrects_message_id=row.corrects_message_id,
         corrected_by=[cid for cid, _ in corrections], attachment_ids=attachment_ids,
-        events=events,
+        events=tuple(events),
     )

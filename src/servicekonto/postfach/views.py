@@ -80,6 +80,7 @@ class MessageView:
     client_id: str | None
     title: str
     content: str
+    #: The sanitised HTML when the client sent HTML (then `content` is its plain text).
     content_html: str | None
     sender: str
     service: str
@@ -93,7 +94,8 @@ class MessageView:
     corrects_message_id: str | None
     #: Later messages that correct this one, oldest first.
     corrected_by: list[str]
-    attachments: list[AttachmentView]
+    #: A tuple, so the API's view of it (`api.account_postfach.MessageOut`) may narrow the type.
+    attachments: tuple[AttachmentView, ...]
 
     @classmethod
     def of(
@@ -102,7 +104,7 @@ class MessageView:
         attachments: list[AttachmentView],
         corrected_by: list[str],
     ) -> MessageView:
-        return view_of(cls, row, attachments=attachments, corrected_by=corrected_by)
+        return view_of(cls, row, attachments=tuple(attachments), corrected_by=corrected_by)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from servicekonto.http.browser import SignedInSession
 from servicekonto.http.context import Now, RateLimits, Registration
 from servicekonto.http.database import DbSession
 from servicekonto.http.forms import PostedForm
-from servicekonto.http.limits import client_ip
+from servicekonto.http.registration import register_within_limits
 from servicekonto.letters.service import LetterLimitReached, letter_status
 from servicekonto.register.port import RegisterUnavailable
 from servicekonto.registration import din91379, service
@@ -129,16 +129,9 @@ def register(
         data = RegistrationInput(**raw)
     except ValidationError as exc:
         return _form_page(request, form, _errors_of(exc), status=422)
-    # Before any hash or mail; the API counts in the same buckets (issue 15 item 4).
-    limits.check_registration(ip=client_ip(request), address=str(data.email), now=now)
     try:
-        service.register_citizen(
-            db,
-            collaborators,
-            data=data,
-            now=now,
-            request_id=request.state.request_id,
-        )
+        # The limits first, before any hash or mail; the API counts in the same buckets.
+        register_within_limits(request, db, limits, collaborators, data, now)
     except InputRefused as exc:
         db.rollback()
         errors: dict[str, Refusal] = {}
