@@ -5,6 +5,7 @@ consent, cancel."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -143,6 +144,15 @@ class _Pages:
         return _consent_page(self.request, self.db, self.pending, self.auth)
 
 
+async def _pending_pages(request: Request, pending: Pending, db: DbSession) -> _Pages:
+    """The pending request's pages, its parameters parsed: what every handler of a prompt
+    starts from (a dependency; async, as it only parses the stored request)."""
+    return _Pages(request, db, pending, AuthorizationRequest.from_json(pending.request))
+
+
+PendingPages = Annotated[_Pages, Depends(_pending_pages)]
+
+
 def _otp_page(
     request: Request, pending: PendingRequest, auth: AuthorizationRequest, *, error: bool
 ) -> Response:
@@ -237,14 +247,9 @@ def _consent_page(
 
 @router.get("/interaction/{pending_id}")
 def resume(
-    request: Request,
-    pending: Pending,
-    db: DbSession,
-    session: CurrentSession,
-    provider: ProviderDep,
-    now: Now,
+    pages: PendingPages, session: CurrentSession, provider: ProviderDep, now: Now
 ) -> Response:
-    auth = AuthorizationRequest.from_json(pending.request)
+    request, db, pending, auth = pages.request, pages.db, pages.pending, pages.auth
     logged_in_here = bool(
         session and pending.login_done_at and session.auth_time >= pending.login_done_at
     )
@@ -267,17 +272,15 @@ def resume(
         db.commit()
         return RedirectResponse(step.target, status_code=303, headers={"Cache-Control": "no-store"})
     db.commit()
-    return _Pages(request, db, pending, auth).for_step(step)
+    return pages.for_step(step)
 
 
 @router.post("/interaction/{pending_id}/login")
-def login(
-    request: Request, form: PostedForm, pending: Pending, db: DbSession, now: Now
-) -> Response:
-    auth = AuthorizationRequest.from_json(pending.request)
+def login(form: PostedForm, pages: PendingPages, now: Now) -> Response:
+    request, db, pending, auth = pages.request, pages.db, pages.pending, pages.auth
     signed_in = password_sign_in(request, db, form, client_id=auth.client_id)
     if signed_in is None:
-        return _Pages(request, db, pending, auth).login(error=True)
+        return pages.login(error=True)
     cookie_value, account_id = signed_in
     mark_login_done(db, pending.id, now=now)
     ask_code = wants_second_factor(db, account_id)
@@ -318,16 +321,11 @@ def skip_step_up(_form: PostedForm, pending: Pending, db: DbSession) -> Response
 
 @router.post("/interaction/{pending_id}/acting-as")
 def acting_as(
-    request: Request,
-    form: PostedForm,
-    pending: Pending,
-    db: DbSession,
-    session: CurrentSession,
-    now: Now,
+    form: PostedForm, pages: PendingPages, session: CurrentSession, now: Now
 ) -> Response:
     """The Befugnis form (DESIGN §9: radio `acting_as` = `self` | `org:<id>`). Only one of the
     organisations offered for this client is accepted; the cookie gets a new value."""
-    auth = AuthorizationRequest.from_json(pending.request)
+    request, db, pending, auth = pages.request, pages.db, pages.pending, pages.auth
     cookie_value = session_cookie(request)
     if session is None or cookie_value is None:
         db.commit()
@@ -337,7 +335,7 @@ def acting_as(
     chosen = value[len("org:"):] if value.startswith("org:") else value
     if not (value == SELF or (value.startswith("org:") and chosen in offered)):
         db.commit()
-        return _Pages(request, db, pending, auth).acting_as(session, error=True)
+        return pages.acting_as(session, error=True)
     switched = switch_acting_as(db, cookie_value=cookie_value, acting_as=chosen, now=now)
     assert switched is not None  # the session was loaded in this transaction
     record(
@@ -357,15 +355,13 @@ def acting_as(
 
 @router.post("/interaction/{pending_id}/consent")
 def consent(
-    request: Request,
     form: PostedForm,
-    pending: Pending,
-    db: DbSession,
+    pages: PendingPages,
     session: CurrentSession,
     provider: ProviderDep,
     now: Now,
 ) -> Response:
-    auth = AuthorizationRequest.from_json(pending.request)
+    request, db, pending, auth = pages.request, pages.db, pages.pending, pages.auth
     if session is None:
         db.commit()
         return see_other(f"/interaction/{pending.id}")
