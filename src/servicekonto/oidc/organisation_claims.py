@@ -55,6 +55,16 @@ ORGANIZATION_CLAIMS: Final = (
     "organization_address",
     "organization_role",
 )
+#: The claims a person reads about the organisation (the consent page, the demo portal), in
+#: this order: its facts as words, without the pairwise id and the codes (type, legal form).
+READABLE_ORGANIZATION_CLAIMS: Final = (
+    "organization_name",
+    "organization_legal_form_text",
+    "organization_register",
+    "organization_trade_registration",
+    "organization_address",
+    "organization_role",
+)
 #: The claims the Registrierungsstelle verified (the rest are ids and the member's role).
 _VERIFIED: Final = tuple(
     claim for claim in ORGANIZATION_CLAIMS if claim not in ("organization", "organization_role")

@@ -35,6 +35,7 @@ from servicekonto.http.context import context_of
 from servicekonto.http.cookies import clear_cookie, cookie_name
 from servicekonto.http.forms import FormData
 from servicekonto.oidc import acr
+from servicekonto.oidc.organisation_claims import READABLE_ORGANIZATION_CLAIMS
 from servicekonto.security.secrets import derive_key, keyed_digest, random_token
 from servicekonto.sim.state_files import data_dir_transaction
 from servicekonto.web.pages import render, see_other
@@ -198,16 +199,8 @@ def _page(request: Request, state: dict[str, Any] | None, error: str | None = No
 #: Sign in choosing the Befugnis: scope `organization`, and `prompt=select_account` so the
 #: person is asked for whom they act even when their session remembers a choice.
 ORGANISATION_LOGIN = "/demo-portal/login?level=low&organization=1"
-#: The organisation claims the portal shows apart (oidc.organisation_claims).
-_ORGANISATION_ROWS = (
-    "organization_name",
-    "organization_legal_form_text",
-    "organization_register",
-    "organization_trade_registration",
-    "organization_address",
-    "organization_role",
-    "organization",
-)
+#: The organisation claims the portal shows apart: what the consent page lists, and the id.
+_ORGANISATION_ROWS = (*READABLE_ORGANIZATION_CLAIMS, "organization")
 
 
 def _organisation(userinfo: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from servicekonto.http.cookies import SESSION, clear_cookie, set_cookie
 from servicekonto.http.database import DbSession
 from servicekonto.http.forms import PostedForm
 from servicekonto.http.limits import rate_limit
+from servicekonto.http.posts import SignedInSessionPost
 from servicekonto.oidc.claims import SCOPE_CLAIMS
 from servicekonto.postfach import access as postfach_access
 from servicekonto.postfach import inbox
@@ -167,22 +168,16 @@ def overview(request: Request, db: DbSession, signed_in: SignedInAccount) -> Res
 
 
 @router.post("/account/consents/{consent_id}/revoke")
-def revoke_consent(
-    consent_id: str,
-    request: Request,
-    _form: PostedForm,
-    db: DbSession,
-    session: SignedInSession,
-    now: Now,
-) -> Response:
-    client_id = revoke(db, account_id=session.account_id, consent_id=consent_id[:32], now=now)
+def revoke_consent(consent_id: str, post: SignedInSessionPost) -> Response:
+    db, account_id = post.db, post.session.account_id
+    client_id = revoke(db, account_id=account_id, consent_id=consent_id[:32], now=post.now)
     record(
         db,
-        at=now,
+        at=post.now,
         event="consent.revoked",
-        actor=f"account:{session.account_id}",
+        actor=f"account:{account_id}",
         subject=f"client:{client_id}",
-        request_id=request.state.request_id,
+        request_id=post.request_id,
     )
     db.commit()
     return see_other("/account?notice=revoked")

@@ -18,6 +18,7 @@ from servicekonto.http.context import Context, Now, context_of
 from servicekonto.http.database import DbSession
 from servicekonto.http.forms import PostedForm
 from servicekonto.http.limits import rate_limit
+from servicekonto.http.posts import SignedInPost
 from servicekonto.selfservice import credentials
 from servicekonto.web.pages import render, see_other
 from servicekonto.web.routes.registration import link_page, link_used
@@ -80,15 +81,8 @@ def _new_password_errors(form: dict[str, str]) -> dict[str, str]:
 
 
 @router.post("/account/password")
-def change_password(
-    request: Request,
-    form: PostedForm,
-    db: DbSession,
-    signed_in: SignedInAccount,
-    context: Context,
-    now: Now,
-) -> Response:
-    session, account = signed_in.session, signed_in.account
+def change_password(post: SignedInPost) -> Response:
+    request, db, form, account = post.request, post.db, post.form, post.account
     rate_limit(request, "password_change")
     errors = _new_password_errors(form)
     if errors:
@@ -99,9 +93,9 @@ def change_password(
         return _password_page(request, account, {"password": "change.error.current"}, status=422)
     try:
         credentials.change_password(
-            db, hashing=context.hashing, account_id=account.id,
-            password=form["new_password"][:_MAX_PASSWORD], keep_sid=session.sid,
-            issuer=context.issuer, now=now, request_id=request.state.request_id,
+            db, hashing=post.context.hashing, account_id=account.id,
+            password=form["new_password"][:_MAX_PASSWORD], keep_sid=post.session.sid,
+            issuer=post.context.issuer, now=post.now, request_id=post.request_id,
         )
     except InputRefused as exc:
         db.rollback()
@@ -133,15 +127,9 @@ def email_form(request: Request, db: DbSession, signed_in: SignedInAccount) -> R
 
 
 @router.post("/account/email/change")
-def change_email(
-    request: Request,
-    form: PostedForm,
-    db: DbSession,
-    signed_in: SignedInAccount,
-    context: Context,
-    now: Now,
-) -> Response:
-    session, account = signed_in.session, signed_in.account
+def change_email(post: SignedInPost) -> Response:
+    request, db, form = post.request, post.db, post.form
+    session, account = post.session, post.account
     rate_limit(request, "email_change")
     email = form.get("email", "").strip()[:_MAX_EMAIL]
     if "@" not in email or len(email) > 254:
@@ -157,8 +145,8 @@ def change_email(
         return _email_page(request, account, session, {}, email, 403)
     try:
         credentials.request_email_change(
-            db, account_id=account.id, new_email=email, issuer=context.issuer,
-            now=now, request_id=request.state.request_id,
+            db, account_id=account.id, new_email=email, issuer=post.context.issuer,
+            now=post.now, request_id=post.request_id,
         )
     except InvalidInput:
         db.rollback()

@@ -4,6 +4,9 @@ consent, cancel."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -25,7 +28,7 @@ from servicekonto.oidc import codes, interaction
 from servicekonto.oidc.authorize import AuthorizationRequest
 from servicekonto.oidc.claims import claims_for_scopes, consent_choices, with_dependents
 from servicekonto.oidc.errors import redirect_location
-from servicekonto.oidc.organisation_claims import describe
+from servicekonto.oidc.organisation_claims import READABLE_ORGANIZATION_CLAIMS, describe
 from servicekonto.oidc.provider import ProviderDep
 from servicekonto.signin.pending import (
     PendingRequest,
@@ -58,69 +61,96 @@ def _finish_with_error(
     return see_other(redirect_location(exc, issuer=context_of(request).issuer))
 
 
-def _pending_page(
-    request: Request,
-    db: DbSession,
-    pending: PendingRequest,
-    auth: AuthorizationRequest,
-    template: str,
-    *,
-    status: int = 200,
-    **values: object,
-) -> Response:
-    """A page of the pending request: in its `ui_locales`, naming its client, with the button
-    that cancels the request."""
-    client = context_of(request).clients.get(db, auth.client_id)
-    return render(
-        request,
-        template,
-        status=status,
-        ui_locales=auth.ui_locales,
-        client_name=client.name if client else "",
-        cancel_action=f"/interaction/{pending.id}/cancel",
-        **values,
-    )
+@dataclass(frozen=True)
+class _Pages:
+    """The pages of one pending authorization request, for the browser that sent it: each
+    needs the request, the database, the pending request and its parsed parameters."""
+
+    request: Request
+    db: DbSession
+    pending: PendingRequest
+    auth: AuthorizationRequest
+
+    def show(self, template: str, *, status: int = 200, **values: object) -> Response:
+        """A page of the pending request: in its `ui_locales`, naming its client, with the
+        button that cancels the request."""
+        client = context_of(self.request).clients.get(self.db, self.auth.client_id)
+        return render(
+            self.request,
+            template,
+            status=status,
+            ui_locales=self.auth.ui_locales,
+            client_name=client.name if client else "",
+            cancel_action=f"/interaction/{self.pending.id}/cancel",
+            **values,
+        )
+
+    def login(self, *, error: bool = False) -> Response:
+        pending_id = self.pending.id
+        return self.show(
+            "signin/login.html",
+            action=f"/interaction/{pending_id}/login",
+            login_hint=self.auth.login_hint or "",
+            error=error,
+            **eid_choice(self.request, pending_id=pending_id, purpose="login"),
+        )
+
+    def step_up(
+        self, decision: interaction.Decision, means: interaction.StepUpMeans
+    ) -> Response:
+        assert decision.level is not None
+        substantial_by_totp = (
+            decision.level <= TrustLevel.SUBSTANTIAL and means.identity_substantial
+        )
+        pending_id = self.pending.id
+        return self.show(
+            "signin/step_up.html",
+            level_label=f"level.{decision.level.label}",
+            essential=decision.essential,
+            # Only means that can reach the level (issue 10 item 10): a TOTP enrolled now, from
+            # this password session, would count as `low`, so enrolment is not offered here.
+            otp_action=(
+                f"/interaction/{pending_id}/otp" if substantial_by_totp and means.totp else None
+            ),
+            totp_unbound=means.totp_unbound,
+            identity_basic=not means.identity_substantial,
+            skip_action=None if decision.essential else f"/interaction/{pending_id}/skip-step-up",
+            **eid_choice(self.request, pending_id=pending_id, purpose="step_up"),
+        )
+
+    def acting_as(self, session: ActiveSession, *, error: bool = False) -> Response:
+        return self.show(
+            "interaction/acting_as.html",
+            status=400 if error else 200,
+            action=f"/interaction/{self.pending.id}/acting-as",
+            choices=acting_choices(
+                self.db, account_id=session.account_id, client_id=self.auth.client_id
+            ),
+            chosen=session.acting_as,
+            error=error,
+        )
+
+    def for_step(self, step: interaction.Advance) -> Response:
+        """The page of the prompt the policy chose (oidc.interaction)."""
+        if step.decision.step is interaction.Step.LOGIN:
+            return self.login()
+        if step.decision.step is interaction.Step.STEP_UP:
+            assert step.means is not None  # a step-up is only decided on means that reach it
+            return self.step_up(step.decision, step.means)
+        if step.decision.step is interaction.Step.ACTING_AS:
+            session = current_session(self.request, self.db, context_of(self.request).clock.now())
+            assert session is not None  # the policy asks for the Befugnis after the login
+            return self.acting_as(session)
+        return _consent_page(self.request, self.db, self.pending, self.auth)
 
 
-def _login_page(
-    request: Request,
-    db: DbSession,
-    pending: PendingRequest,
-    auth: AuthorizationRequest,
-    *,
-    error: bool = False,
-) -> Response:
-    return _pending_page(
-        request, db, pending, auth, "signin/login.html",
-        action=f"/interaction/{pending.id}/login",
-        login_hint=auth.login_hint or "",
-        error=error,
-        **eid_choice(request, pending_id=pending.id, purpose="login"),
-    )
+async def _pending_pages(request: Request, pending: Pending, db: DbSession) -> _Pages:
+    """The pending request's pages, its parameters parsed: what every handler of a prompt
+    starts from (a dependency; async, as it only parses the stored request)."""
+    return _Pages(request, db, pending, AuthorizationRequest.from_json(pending.request))
 
 
-def _step_up_page(
-    request: Request,
-    db: DbSession,
-    pending: PendingRequest,
-    auth: AuthorizationRequest,
-    decision: interaction.Decision,
-    means: interaction.StepUpMeans,
-) -> Response:
-    assert decision.level is not None
-    substantial_by_totp = decision.level <= TrustLevel.SUBSTANTIAL and means.identity_substantial
-    return _pending_page(
-        request, db, pending, auth, "signin/step_up.html",
-        level_label=f"level.{decision.level.label}",
-        essential=decision.essential,
-        # Only means that can reach the level (issue 10 item 10): a TOTP enrolled now, from this
-        # password session, would count as `low`, so enrolment is not offered here.
-        otp_action=f"/interaction/{pending.id}/otp" if substantial_by_totp and means.totp else None,
-        totp_unbound=means.totp_unbound,
-        identity_basic=not means.identity_substantial,
-        skip_action=None if decision.essential else f"/interaction/{pending.id}/skip-step-up",
-        **eid_choice(request, pending_id=pending.id, purpose="step_up"),
-    )
+PendingPages = Annotated[_Pages, Depends(_pending_pages)]
 
 
 def _otp_page(
@@ -149,41 +179,11 @@ def _present(db: DbSession, account_id: str, offered: set[str]) -> dict[str, obj
     return claim_values(account, offered) if account is not None else {}
 
 
-def _acting_as_page(
-    request: Request,
-    db: DbSession,
-    pending: PendingRequest,
-    auth: AuthorizationRequest,
-    session: ActiveSession,
-    *,
-    error: bool = False,
-) -> Response:
-    return _pending_page(
-        request, db, pending, auth, "interaction/acting_as.html",
-        status=400 if error else 200,
-        action=f"/interaction/{pending.id}/acting-as",
-        choices=acting_choices(db, account_id=session.account_id, client_id=auth.client_id),
-        chosen=session.acting_as,
-        error=error,
-    )
-
-
 def _acting_for(db: DbSession, auth: AuthorizationRequest, session: ActiveSession) -> str | None:
     """The organisation this request acts for (None: personal), as the policy sees it."""
     return interaction.acting_for(
         session, interaction.choices_for(db, request=auth, session=session)
     )
-
-
-#: The organisation claims the consent page lists (labels in web.texts), in this order.
-_ORGANISATION_ROWS = (
-    "organization_name",
-    "organization_legal_form_text",
-    "organization_register",
-    "organization_trade_registration",
-    "organization_address",
-    "organization_role",
-)
 
 
 def _organisation_rows(
@@ -201,7 +201,7 @@ def _organisation_rows(
         return []
     claims = describe(facts)
     rows: list[dict[str, object]] = [{"name": "organization", "value": None}]
-    for name in _ORGANISATION_ROWS:
+    for name in READABLE_ORGANIZATION_CLAIMS:  # labels in web.texts
         if name not in claims:
             continue
         value = claims[name]
@@ -247,14 +247,9 @@ def _consent_page(
 
 @router.get("/interaction/{pending_id}")
 def resume(
-    request: Request,
-    pending: Pending,
-    db: DbSession,
-    session: CurrentSession,
-    provider: ProviderDep,
-    now: Now,
+    pages: PendingPages, session: CurrentSession, provider: ProviderDep, now: Now
 ) -> Response:
-    auth = AuthorizationRequest.from_json(pending.request)
+    request, db, pending, auth = pages.request, pages.db, pages.pending, pages.auth
     logged_in_here = bool(
         session and pending.login_done_at and session.auth_time >= pending.login_done_at
     )
@@ -277,37 +272,15 @@ def resume(
         db.commit()
         return RedirectResponse(step.target, status_code=303, headers={"Cache-Control": "no-store"})
     db.commit()
-    return _page_for(request, db, pending, auth, step)
-
-
-def _page_for(
-    request: Request,
-    db: DbSession,
-    pending: PendingRequest,
-    auth: AuthorizationRequest,
-    step: interaction.Advance,
-) -> Response:
-    """The page of the prompt the policy chose (oidc.interaction)."""
-    if step.decision.step is interaction.Step.LOGIN:
-        return _login_page(request, db, pending, auth)
-    if step.decision.step is interaction.Step.STEP_UP:
-        assert step.means is not None  # a step-up is only decided on means that reach it
-        return _step_up_page(request, db, pending, auth, step.decision, step.means)
-    if step.decision.step is interaction.Step.ACTING_AS:
-        session = current_session(request, db, context_of(request).clock.now())
-        assert session is not None  # the policy asks for the Befugnis after the login
-        return _acting_as_page(request, db, pending, auth, session)
-    return _consent_page(request, db, pending, auth)
+    return pages.for_step(step)
 
 
 @router.post("/interaction/{pending_id}/login")
-def login(
-    request: Request, form: PostedForm, pending: Pending, db: DbSession, now: Now
-) -> Response:
-    auth = AuthorizationRequest.from_json(pending.request)
+def login(form: PostedForm, pages: PendingPages, now: Now) -> Response:
+    request, db, pending, auth = pages.request, pages.db, pages.pending, pages.auth
     signed_in = password_sign_in(request, db, form, client_id=auth.client_id)
     if signed_in is None:
-        return _login_page(request, db, pending, auth, error=True)
+        return pages.login(error=True)
     cookie_value, account_id = signed_in
     mark_login_done(db, pending.id, now=now)
     ask_code = wants_second_factor(db, account_id)
@@ -348,16 +321,11 @@ def skip_step_up(_form: PostedForm, pending: Pending, db: DbSession) -> Response
 
 @router.post("/interaction/{pending_id}/acting-as")
 def acting_as(
-    request: Request,
-    form: PostedForm,
-    pending: Pending,
-    db: DbSession,
-    session: CurrentSession,
-    now: Now,
+    form: PostedForm, pages: PendingPages, session: CurrentSession, now: Now
 ) -> Response:
     """The Befugnis form (DESIGN §9: radio `acting_as` = `self` | `org:<id>`). Only one of the
     organisations offered for this client is accepted; the cookie gets a new value."""
-    auth = AuthorizationRequest.from_json(pending.request)
+    request, db, pending, auth = pages.request, pages.db, pages.pending, pages.auth
     cookie_value = session_cookie(request)
     if session is None or cookie_value is None:
         db.commit()
@@ -367,7 +335,7 @@ def acting_as(
     chosen = value[len("org:"):] if value.startswith("org:") else value
     if not (value == SELF or (value.startswith("org:") and chosen in offered)):
         db.commit()
-        return _acting_as_page(request, db, pending, auth, session, error=True)
+        return pages.acting_as(session, error=True)
     switched = switch_acting_as(db, cookie_value=cookie_value, acting_as=chosen, now=now)
     assert switched is not None  # the session was loaded in this transaction
     record(
@@ -387,15 +355,13 @@ def acting_as(
 
 @router.post("/interaction/{pending_id}/consent")
 def consent(
-    request: Request,
     form: PostedForm,
-    pending: Pending,
-    db: DbSession,
+    pages: PendingPages,
     session: CurrentSession,
     provider: ProviderDep,
     now: Now,
 ) -> Response:
-    auth = AuthorizationRequest.from_json(pending.request)
+    request, db, pending, auth = pages.request, pages.db, pages.pending, pages.auth
     if session is None:
         db.commit()
         return see_other(f"/interaction/{pending.id}")

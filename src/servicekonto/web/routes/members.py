@@ -16,10 +16,10 @@ URL), the access log records the route template only, and a login started here r
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from functools import partial
+from typing import Annotated, Any, Protocol
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
@@ -38,10 +38,11 @@ from servicekonto.companies.errors import (
 )
 from servicekonto.errors import ServiceKontoError
 from servicekonto.http.browser import SignedIn, SignedInAccount, current_session
-from servicekonto.http.context import Context, Now, RateLimits
+from servicekonto.http.context import Now, RateLimits
 from servicekonto.http.database import DbSession
-from servicekonto.http.forms import Form, PostedForm, posted_form
+from servicekonto.http.forms import Form, posted_form
 from servicekonto.http.limits import rate_limit
+from servicekonto.http.posts import SignedInPost
 from servicekonto.http.refusals import LoginRequired
 from servicekonto.web.pages import render, see_other
 
@@ -304,33 +305,35 @@ def organisation_page(
 
 
 @router.post("/organizations/{organisation_id}/invitations")
-def invite(
-    organisation_id: str,
-    request: Request,
-    form: PostedForm,
-    db: DbSession,
-    signed_in: SignedInAccount,
-    context: Context,
-    limits: RateLimits,
-    now: Now,
-) -> Response:
+def invite(organisation_id: str, post: SignedInPost, limits: RateLimits) -> Response:
     """Invite `email` as `role` (DESIGN §9): the domain issues the link and queues the mail;
     the link is never shown here nor logged. Rate-limited per IP and per invited address."""
+    request, db, form, now = post.request, post.db, post.form, post.now
     rate_limit(request, "org_invitation")
     entered = {"email": form.get("email", "")[:254], "role": form.get("role", "")[:16]}
     limits.check_address("org_invitation", entered["email"], now)
-    admin = signed_in.account.id
+    admin = post.account.id
     try:
         members.invite(
             db, organisation_id=organisation_id, admin_id=admin, email=entered["email"],
-            role=entered["role"], now=now, issuer=context.issuer,
-            request_id=request.state.request_id,
+            role=entered["role"], now=now, issuer=post.context.issuer,
+            request_id=post.request_id,
         )
     except (InvalidOrganisation, AlreadyMember, TooManyInvitations) as exc:
         return _refused(request, db, exc, account_id=admin, organisation_id=organisation_id,
                         now=now, invitation=entered)
     db.commit()
     return see_other(f"{_path(organisation_id)}?notice=invited#invitations")
+
+
+class AdminAction(Protocol):
+    """A domain action of `companies.members` an admin takes on their organisation, with its
+    own arguments bound (`functools.partial`); `AdminPost.done` supplies the common ones."""
+
+    def __call__(
+        self, db: DbSession, *, organisation_id: str, admin_id: str, now: datetime,
+        request_id: str,
+    ) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -351,17 +354,19 @@ class AdminPost:
 
     def done(
         self,
-        act: Callable[[], object],
+        act: AdminAction,
         *,
         refusals: tuple[type[ServiceKontoError], ...],
         notice: str,
         elsewhere: str | None = None,
     ) -> Response:
-        """Run the domain action; a refusal shows the page again with its reason (nothing
-        kept), success is committed and ends on the page with `notice` (`notice#anchor`), or
-        at `elsewhere` when the page is no longer the actor's."""
+        """Run the domain action as this admin on this organisation, now; a refusal shows the
+        page again with its reason (nothing kept), success is committed and ends on the page
+        with `notice` (`notice#anchor`), or at `elsewhere` when the page is no longer the
+        actor's."""
         try:
-            act()
+            act(self.db, organisation_id=self.organisation_id, admin_id=self.admin,
+                now=self.now, request_id=self.request_id)
         except refusals as exc:
             return _refused(self.request, self.db, exc, account_id=self.admin,
                             organisation_id=self.organisation_id, now=self.now)
@@ -369,15 +374,8 @@ class AdminPost:
         return see_other(elsewhere or f"{_path(self.organisation_id)}?notice={notice}")
 
 
-def _admin_post(
-    organisation_id: str,
-    request: Request,
-    form: PostedForm,
-    db: DbSession,
-    signed_in: SignedInAccount,
-    now: Now,
-) -> AdminPost:
-    return AdminPost(request, form, db, organisation_id, signed_in.account.id, now)
+def _admin_post(organisation_id: str, post: SignedInPost) -> AdminPost:
+    return AdminPost(post.request, post.form, post.db, organisation_id, post.account.id, post.now)
 
 
 Admin = Annotated[AdminPost, Depends(_admin_post)]
@@ -386,10 +384,7 @@ Admin = Annotated[AdminPost, Depends(_admin_post)]
 @router.post("/organizations/{organisation_id}/invitations/{invitation_id}/withdraw")
 def withdraw(invitation_id: str, post: Admin) -> Response:
     return post.done(
-        lambda: members.withdraw_invitation(
-            post.db, organisation_id=post.organisation_id, admin_id=post.admin,
-            invitation_id=invitation_id[:64], now=post.now, request_id=post.request_id,
-        ),
+        partial(members.withdraw_invitation, invitation_id=invitation_id[:64]),
         refusals=(),
         notice="withdrawn#invitations",
     )
@@ -398,11 +393,8 @@ def withdraw(invitation_id: str, post: Admin) -> Response:
 @router.post("/organizations/{organisation_id}/members/{account_id}/role")
 def change_role(account_id: str, post: Admin) -> Response:
     return post.done(
-        lambda: members.set_role(
-            post.db, organisation_id=post.organisation_id, admin_id=post.admin,
-            member_account_id=account_id[:64], role=post.form.get("role", "")[:16],
-            now=post.now, request_id=post.request_id,
-        ),
+        partial(members.set_role, member_account_id=account_id[:64],
+                role=post.form.get("role", "")[:16]),
         refusals=(LastAdmin, InvalidOrganisation),
         notice="role#members",
     )
@@ -412,12 +404,8 @@ def change_role(account_id: str, post: Admin) -> Response:
 def change_services(account_id: str, post: Admin) -> Response:
     """The online services the member may use for the organisation (checkboxes `client_ids`)."""
     return post.done(
-        lambda: members.set_client_permissions(
-            post.db, organisation_id=post.organisation_id, admin_id=post.admin,
-            member_account_id=account_id[:64],
-            client_ids=[c[:64] for c in post.form.all("client_ids")],
-            now=post.now, request_id=post.request_id,
-        ),
+        partial(members.set_client_permissions, member_account_id=account_id[:64],
+                client_ids=[c[:64] for c in post.form.all("client_ids")]),
         refusals=(InvalidOrganisation,),
         notice="services#members",
     )
@@ -426,10 +414,7 @@ def change_services(account_id: str, post: Admin) -> Response:
 @router.post("/organizations/{organisation_id}/members/{account_id}/remove")
 def remove(account_id: str, post: Admin) -> Response:
     return post.done(
-        lambda: members.remove_member(
-            post.db, organisation_id=post.organisation_id, admin_id=post.admin,
-            member_account_id=account_id[:64], now=post.now, request_id=post.request_id,
-        ),
+        partial(members.remove_member, member_account_id=account_id[:64]),
         refusals=(LastAdmin,),
         notice="removed#members",
         # an admin naming themselves has left
@@ -438,24 +423,17 @@ def remove(account_id: str, post: Admin) -> Response:
 
 
 @router.post("/organizations/{organisation_id}/leave")
-def leave(
-    organisation_id: str,
-    request: Request,
-    form: PostedForm,
-    db: DbSession,
-    signed_in: SignedInAccount,
-    now: Now,
-) -> Response:
+def leave(organisation_id: str, post: SignedInPost) -> Response:
     """"Organisation verlassen"; the last admin is told to appoint another one first."""
-    account_id = signed_in.account.id
+    db, account_id = post.db, post.account.id
     members.organisation_for_member(  # NotFound for non-members and inactive organisations
         db, organisation_id=organisation_id, account_id=account_id
     )
     try:
-        members.leave(db, organisation_id=organisation_id, account_id=account_id, now=now,
-                      request_id=request.state.request_id)
+        members.leave(db, organisation_id=organisation_id, account_id=account_id, now=post.now,
+                      request_id=post.request_id)
     except LastAdmin as exc:
-        return _refused(request, db, exc, account_id=account_id,
-                        organisation_id=organisation_id, now=now)
+        return _refused(post.request, db, exc, account_id=account_id,
+                        organisation_id=organisation_id, now=post.now)
     db.commit()
     return see_other("/organizations/left")

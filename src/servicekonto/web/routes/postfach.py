@@ -36,7 +36,7 @@ from servicekonto.errors import NotFound
 from servicekonto.http.browser import SignedInSession
 from servicekonto.http.context import Context, Now
 from servicekonto.http.database import DbSession
-from servicekonto.http.forms import PostedForm
+from servicekonto.http.posts import SessionRequest, SignedInRequest, SignedInSessionPost
 from servicekonto.postfach import access, inbox, status
 from servicekonto.postfach.access import Box, personal
 from servicekonto.postfach.delivery import SOURCE as DELIVERY_RULE
@@ -228,21 +228,13 @@ DOWNLOAD_HEADERS = {
 }
 
 
-def _download(
-    request: Request,
-    db: DbSession,
-    context: Context,
-    session: ActiveSession,
-    box: Box,
-    message_id: str,
-    attachment_id: str,
-    now: datetime,
-) -> Response:
+def _download(page: SessionRequest, box: Box, message_id: str, attachment_id: str) -> Response:
+    db = page.db
     try:
         content = inbox.attachment_content(
             db, box=box, message_id=message_id, attachment_id=attachment_id,
-            session_level=session.level, blobs=open_store(context.settings, db), now=now,
-            request_id=request.state.request_id,
+            session_level=page.session.level, blobs=open_store(page.context.settings, db),
+            now=page.now, request_id=page.request_id,
         )
     except LevelTooLow:
         db.commit()
@@ -300,17 +292,9 @@ def message(
 
 
 @router.get("/postfach/{message_id}/attachments/{attachment_id}")
-def attachment(
-    message_id: str,
-    attachment_id: str,
-    request: Request,
-    db: DbSession,
-    context: Context,
-    session: SignedInSession,
-    now: Now,
-) -> Response:
-    return _download(request, db, context, session, personal(session.account_id),
-                     message_id[:64], attachment_id[:64], now)
+def attachment(message_id: str, attachment_id: str, page: SignedInRequest) -> Response:
+    box = personal(page.session.account_id)
+    return _download(page, box, message_id[:64], attachment_id[:64])
 
 
 def _quota_bytes(context: Context) -> int:
@@ -326,17 +310,10 @@ def _safe_full(exc: SafeFull) -> tuple[str, dict[str, object]]:
 
 
 @router.post("/postfach/{message_id}/keep")
-def keep(
-    message_id: str,
-    request: Request,
-    form: PostedForm,
-    db: DbSession,
-    context: Context,
-    session: SignedInSession,
-    now: Now,
-) -> Response:
+def keep(message_id: str, post: SignedInSessionPost) -> Response:
     """Copy the notice (no `attachment_id`) or one attachment into the Dokumentensafe and come
     back to the message (module doc)."""
+    db, session, context, now = post.db, post.session, post.context, post.now
     box = personal(session.account_id)
     back = f"/postfach/{quote(message_id[:64])}"
     try:
@@ -344,7 +321,7 @@ def keep(
             db,
             account_id=session.account_id,
             message_id=message_id[:64],
-            attachment_id=form.get("attachment_id", "")[:64] or None,
+            attachment_id=post.form.get("attachment_id", "")[:64] or None,
             session_level=session.level,
             folder="",
             store=open_store(context.settings, db),
@@ -356,7 +333,7 @@ def keep(
         return see_other(back)  # the message page offers the step-up
     except SafeFull as exc:
         db.rollback()
-        return _message_page(request, db, session, box, message_id[:64], now,
+        return _message_page(post.request, db, session, box, message_id[:64], now,
                              status_code=exc.status, error_key=_safe_full(exc))
     db.commit()
     return see_other(f"{back}?notice=kept")
@@ -394,23 +371,17 @@ def delete_form(
 
 
 @router.post("/postfach/{message_id}/delete")
-def delete(
-    message_id: str,
-    request: Request,
-    form: PostedForm,
-    db: DbSession,
-    context: Context,
-    session: SignedInSession,
-    now: Now,
-) -> Response:
+def delete(message_id: str, post: SignedInSessionPost) -> Response:
+    request, db, form, session, now = post.request, post.db, post.form, post.session, post.now
     box = personal(session.account_id)
     line = inbox.summary(db, box=box, message_id=message_id[:64])  # NotFound before anything
-    store = open_store(context.settings, db)
+    store = open_store(post.context.settings, db)
     if form.get("keep_in_safe") == "yes":
         try:
             safe_documents.keep_message(
                 db, account_id=session.account_id, message_id=line.id,
-                session_level=session.level, store=store, quota_bytes=_quota_bytes(context),
+                session_level=session.level, store=store,
+                quota_bytes=_quota_bytes(post.context),
                 now=now,
             )
         except SafeLevelTooLow:
@@ -422,8 +393,7 @@ def delete(
             return _delete_page(request, session, line, status_code=exc.status,
                                 error_key=_safe_full(exc))
     inbox.delete_message(
-        db, box=box, message_id=line.id, blobs=store, now=now,
-        request_id=request.state.request_id,
+        db, box=box, message_id=line.id, blobs=store, now=now, request_id=post.request_id,
     )
     db.commit()
     notice = "deleted_kept" if form.get("keep_in_safe") == "yes" else "deleted"
@@ -480,20 +450,14 @@ def _members(db: DbSession, box: Box) -> list[tuple[str, str]]:
 
 
 @router.post("/organizations/{organisation_id}/postfach/readers")
-def organisation_readers(
-    organisation_id: str,
-    request: Request,
-    form: PostedForm,
-    db: DbSession,
-    session: SignedInSession,
-    now: Now,
-) -> Response:
+def organisation_readers(organisation_id: str, post: SignedInSessionPost) -> Response:
     """An admin grants or withdraws one member's right to read (`member`, `allowed` = yes|no)."""
+    db, form = post.db, post.form
     try:
         access.set_reader(
-            db, admin_account_id=session.account_id, organisation_id=organisation_id[:64],
+            db, admin_account_id=post.session.account_id, organisation_id=organisation_id[:64],
             member_account_id=form.get("member", "")[:64], allowed=form.get("allowed") == "yes",
-            now=now, request_id=request.state.request_id,
+            now=post.now, request_id=post.request_id,
         )
     except NotOrganisationAdmin:
         db.rollback()
@@ -531,14 +495,7 @@ def organisation_message(
 
 @router.get("/organizations/{organisation_id}/postfach/{message_id}/attachments/{attachment_id}")
 def organisation_attachment(
-    organisation_id: str,
-    message_id: str,
-    attachment_id: str,
-    request: Request,
-    db: DbSession,
-    context: Context,
-    session: SignedInSession,
-    now: Now,
+    organisation_id: str, message_id: str, attachment_id: str, page: SignedInRequest
 ) -> Response:
-    box = _organisation_box(db, session, organisation_id)
-    return _download(request, db, context, session, box, message_id[:64], attachment_id[:64], now)
+    box = _organisation_box(page.db, page.session, organisation_id)
+    return _download(page, box, message_id[:64], attachment_id[:64])

@@ -27,6 +27,7 @@ from servicekonto.http.cookies import SESSION, clear_cookie
 from servicekonto.http.database import DbSession
 from servicekonto.http.forms import PostedForm
 from servicekonto.http.limits import rate_limit
+from servicekonto.http.posts import SignedInPost
 from servicekonto.selfservice import recovery
 from servicekonto.web.pages import render, see_other
 from servicekonto.web.routes.eid import eid_choice
@@ -209,28 +210,21 @@ def delete_form(
 
 
 @router.post("/account/delete")
-def delete(
-    request: Request,
-    form: PostedForm,
-    db: DbSession,
-    signed_in: SignedInAccount,
-    context: Context,
-    now: Now,
-    collaborators: Registration,
-) -> Response:
-    session, email = signed_in.session, signed_in.account.email
+def delete(post: SignedInPost, collaborators: Registration) -> Response:
+    request, db, now = post.request, post.db, post.now
+    session, email = post.session, post.account.email
     rate_limit(request, "reauthenticate")
-    reauth = _reauth(session, email, signed_in.account.has_password, now)
+    reauth = _reauth(session, email, post.account.has_password, now)
     # Re-authentication through the login's own check: the same atomic failure counter and
     # temporary lock, so a stolen session cannot guess the password here either.
     confirmed = reauth == "recent"
     if reauth == "password" and email:
         found = authenticate_password(
             db,
-            hashing=context.hashing,
+            hashing=post.context.hashing,
             now=now,
             email=email,
-            password=form.get("password", "")[:_MAX_PASSWORD],
+            password=post.form.get("password", "")[:_MAX_PASSWORD],
         )
         confirmed = found is not None and found.id == session.account_id
     if not confirmed:
@@ -239,7 +233,7 @@ def delete(
             at=now,
             event="account.delete_refused",
             actor=f"account:{session.account_id}",
-            request_id=request.state.request_id,
+            request_id=post.request_id,
         )
         db.commit()
         return _delete_page(request, reauth=reauth, error=True)
@@ -248,8 +242,8 @@ def delete(
         account_id=session.account_id,
         now=now,
         letters=collaborators.letters,
-        blobs=open_store(context.settings, db),
-        request_id=request.state.request_id,
+        blobs=open_store(post.context.settings, db),
+        request_id=post.request_id,
     )
     db.commit()
     response = see_other("/account/deleted")

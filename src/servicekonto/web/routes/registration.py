@@ -19,6 +19,7 @@ from servicekonto.http.browser import SignedInSession
 from servicekonto.http.context import Now, RateLimits, Registration
 from servicekonto.http.database import DbSession
 from servicekonto.http.forms import PostedForm
+from servicekonto.http.posts import SignedInSessionPost
 from servicekonto.http.registration import register_within_limits
 from servicekonto.letters.service import LetterLimitReached, letter_status
 from servicekonto.register.port import RegisterUnavailable
@@ -260,22 +261,16 @@ _NOTICES = {
 
 
 @router.post("/account/identity")
-def activate(
-    request: Request,
-    form: PostedForm,
-    db: DbSession,
-    session: SignedInSession,
-    now: Now,
-    collaborators: Registration,
-) -> Response:
+def activate(post: SignedInSessionPost, collaborators: Registration) -> Response:
+    request, db, session = post.request, post.db, post.session
     try:
         ok = service.activate_identity(
             db,
             collaborators,
             account_id=session.account_id,
-            code=form.get("activation_code", "")[:64],
-            now=now,
-            request_id=request.state.request_id,
+            code=post.form.get("activation_code", "")[:64],
+            now=post.now,
+            request_id=post.request_id,
         )
     except RegisterUnavailable:
         db.rollback()
@@ -289,21 +284,15 @@ def activate(
 
 
 @router.post("/account/identity/letter")
-def order_letter(
-    request: Request,
-    _form: PostedForm,
-    db: DbSession,
-    session: SignedInSession,
-    now: Now,
-    collaborators: Registration,
-) -> Response:
+def order_letter(post: SignedInSessionPost, collaborators: Registration) -> Response:
+    db = post.db
     try:
         sent = service.order_new_letter(
             db,
             collaborators,
-            account_id=session.account_id,
-            now=now,
-            request_id=request.state.request_id,
+            account_id=post.session.account_id,
+            now=post.now,
+            request_id=post.request_id,
         )
     except LetterLimitReached:
         db.rollback()

@@ -29,8 +29,9 @@ from servicekonto.consent.service import personal_consents
 from servicekonto.http.browser import SignedInAccount
 from servicekonto.http.context import Context, Now
 from servicekonto.http.database import DbSession
-from servicekonto.http.forms import Form, PostedForm, check_post
+from servicekonto.http.forms import Form, check_post
 from servicekonto.http.limits import rate_limit
+from servicekonto.http.posts import AccountPost, SignedInPost
 from servicekonto.http.refusals import PageRefused
 from servicekonto.http.uploads import MAX_FILE_PARTS
 from servicekonto.safe import documents, quota, shares
@@ -197,31 +198,30 @@ def _refused_page(
                       status=exc.status, error_key=(key, params))
 
 
+def _refused_post(post: AccountPost, exc: SafeFull | InvalidFolder) -> Response:
+    """`_refused_page` for an action posted as a form."""
+    return _refused_page(post.request, post.db, post.signed_in, post.context, post.now, exc)
+
+
 @router.post("/safe/copy")
-def copy(
-    request: Request,
-    form: PostedForm,
-    db: DbSession,
-    signed_in: SignedInAccount,
-    context: Context,
-    now: Now,
-) -> Response:
+def copy(post: SignedInPost) -> Response:
     """Keep a Postfach notice (its text) or one of its attachments in the safe."""
+    form = post.form
     try:
         documents.copy_from_postfach(
-            db,
-            account_id=signed_in.account.id,
+            post.db,
+            account_id=post.account.id,
             message_id=form.get("message_id", "")[:32],
             attachment_id=form.get("attachment_id", "")[:32] or None,
-            session_level=signed_in.session.level,
+            session_level=post.session.level,
             folder=form.get("folder", ""),
-            store=open_store(context.settings, db),
-            quota_bytes=_quota_bytes(context),
-            now=now,
+            store=open_store(post.context.settings, post.db),
+            quota_bytes=_quota_bytes(post.context),
+            now=post.now,
         )
     except (SafeFull, InvalidFolder) as exc:
-        return _refused_page(request, db, signed_in, context, now, exc)
-    db.commit()
+        return _refused_post(post, exc)
+    post.db.commit()
     return see_other("/safe?notice=copied")
 
 
@@ -308,16 +308,8 @@ def download(
 
 
 @router.post("/safe/documents/{document_id}/share")
-def share(
-    document_id: str,
-    request: Request,
-    form: PostedForm,
-    db: DbSession,
-    signed_in: SignedInAccount,
-    context: Context,
-    now: Now,
-) -> Response:
-    account_id = signed_in.account.id
+def share(document_id: str, post: SignedInPost) -> Response:
+    db, form, account_id = post.db, post.form, post.account.id
     try:
         shares.share(
             db,
@@ -325,10 +317,10 @@ def share(
             document_id=document_id,
             client_id=form.get("client_id", ""),
             application_id=form.get("application_id", ""),
-            now=now,
-            days=context.settings.safe_share_days,
-            session_level=signed_in.session.level,
-            request_id=request.state.request_id,
+            now=post.now,
+            days=post.context.settings.safe_share_days,
+            session_level=post.session.level,
+            request_id=post.request_id,
         )
     except LevelTooLow:
         db.rollback()
@@ -336,57 +328,36 @@ def share(
     except (ClientNotConsented, InvalidApplicationId) as exc:
         db.rollback()
         document = documents.get_document(db, account_id=account_id, document_id=document_id)
-        return _document_page(request, db, signed_in, document, now=now, status=exc.status,
-                              error_key=f"safe.error.{exc.code}")
+        return _document_page(post.request, db, post.signed_in, document, now=post.now,
+                              status=exc.status, error_key=f"safe.error.{exc.code}")
     db.commit()
     return see_other(f"/safe/documents/{document_id[:32]}?notice=shared")
 
 
 @router.post("/safe/documents/{document_id}/folder")
-def move(
-    document_id: str,
-    request: Request,
-    form: PostedForm,
-    db: DbSession,
-    signed_in: SignedInAccount,
-    context: Context,
-    now: Now,
-) -> Response:
+def move(document_id: str, post: SignedInPost) -> Response:
     try:
-        documents.move(db, account_id=signed_in.account.id, document_id=document_id,
-                       folder=form.get("folder", ""))
+        documents.move(post.db, account_id=post.account.id, document_id=document_id,
+                       folder=post.form.get("folder", ""))
     except InvalidFolder as exc:
-        return _refused_page(request, db, signed_in, context, now, exc)
-    db.commit()
+        return _refused_post(post, exc)
+    post.db.commit()
     return see_other(f"/safe/documents/{document_id[:32]}?notice=moved")
 
 
 @router.post("/safe/documents/{document_id}/delete")
-def delete(
-    document_id: str,
-    _form: PostedForm,
-    db: DbSession,
-    signed_in: SignedInAccount,
-    context: Context,
-) -> Response:
-    documents.delete_document(db, account_id=signed_in.account.id, document_id=document_id,
-                              store=open_store(context.settings, db))
-    db.commit()
+def delete(document_id: str, post: SignedInPost) -> Response:
+    documents.delete_document(post.db, account_id=post.account.id, document_id=document_id,
+                              store=open_store(post.context.settings, post.db))
+    post.db.commit()
     return see_other("/safe?notice=deleted")
 
 
 @router.post("/safe/shares/{share_id}/revoke")
-def revoke_share(
-    share_id: str,
-    request: Request,
-    form: PostedForm,
-    db: DbSession,
-    signed_in: SignedInAccount,
-    now: Now,
-) -> Response:
-    shares.revoke(db, account_id=signed_in.account.id, share_id=share_id, now=now,
-                  request_id=request.state.request_id)
-    db.commit()
-    back = form.get("back", "")
+def revoke_share(share_id: str, post: SignedInPost) -> Response:
+    shares.revoke(post.db, account_id=post.account.id, share_id=share_id, now=post.now,
+                  request_id=post.request_id)
+    post.db.commit()
+    back = post.form.get("back", "")
     target = f"/safe/documents/{back[:32]}" if back.isalnum() else "/safe"
     return see_other(f"{target}?notice=revoked")

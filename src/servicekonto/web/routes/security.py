@@ -33,12 +33,13 @@ from servicekonto.accounts.service import AccountView, account_view, authenticat
 from servicekonto.accounts.sessions import ActiveSession, step_up_session
 from servicekonto.audit.service import record
 from servicekonto.errors import Conflict, InvalidInput, NotFound
-from servicekonto.http.browser import SignedIn, SignedInAccount, SignedInSession, session_cookie
+from servicekonto.http.browser import SignedInAccount, SignedInSession, session_cookie
 from servicekonto.http.context import Now, TotpSealer, context_of, totp_sealer_of
 from servicekonto.http.cookies import SESSION, set_cookie
 from servicekonto.http.database import DbSession
 from servicekonto.http.forms import PostedForm
 from servicekonto.http.limits import rate_limit
+from servicekonto.http.posts import AccountPost, SessionPost, SignedInPost, SignedInSessionPost
 from servicekonto.mail.notices import Event, queue_means_notice
 from servicekonto.oidc import acr
 from servicekonto.web.pages import local_path, render, see_other
@@ -371,74 +372,52 @@ def enrol(
     return response
 
 
+def _means_changed(post: SessionPost, means_id: str, *, event: Event, kind: str) -> None:
+    """Audit a change to one of the holder's means (`means.<event>`) and tell them by mail."""
+    record(
+        post.db,
+        at=post.now,
+        event=f"means.{event}",
+        actor=f"account:{post.session.account_id}",
+        details={"means": means_id},
+        request_id=post.request_id,
+    )
+    _notify(post.request, post.db, post.session.account_id, event=event, kind=kind, now=post.now)
+
+
 @router.post("/account/security/{means_id}/bind")
-def bind(
-    means_id: str,
-    request: Request,
-    _form: PostedForm,
-    db: DbSession,
-    session: SignedInSession,
-    now: Now,
-) -> Response:
+def bind(means_id: str, post: SignedInSessionPost) -> Response:
     """Bind an unbound TOTP (module doc): only from a session at `substantial` or above, which
     a TOTP enrolled with the password alone cannot give — in practice, after an eID login."""
+    db, session = post.db, post.session
     if session.level < TrustLevel.SUBSTANTIAL:
         db.commit()
-        return _page(request, db, session, error="security.error.bind_level", status=403)
-    if login_means.bind_totp(db, account_id=session.account_id, means_id=means_id[:32], now=now):
-        record(
-            db,
-            at=now,
-            event="means.bound",
-            actor=f"account:{session.account_id}",
-            details={"means": means_id[:32]},
-            request_id=request.state.request_id,
-        )
-        _notify(request, db, session.account_id, event="bound", kind="totp", now=now)
+        return _page(post.request, db, session, error="security.error.bind_level", status=403)
+    if login_means.bind_totp(
+        db, account_id=session.account_id, means_id=means_id[:32], now=post.now
+    ):
+        _means_changed(post, means_id[:32], event="bound", kind="totp")
     db.commit()
     return see_other("/account/security?notice=totp_bound")
 
 
 @router.post("/account/security/{means_id}/block")
-def block(
-    means_id: str,
-    request: Request,
-    _form: PostedForm,
-    db: DbSession,
-    session: SignedInSession,
-    now: Now,
-) -> Response:
+def block(means_id: str, post: SignedInSessionPost) -> Response:
     """Block without using the means (TR-03160-1 §4.4): any signed-in session may do it."""
-    kind = login_means.means_kind(db, account_id=session.account_id, means_id=means_id[:32])
-    if login_means.block_means(db, account_id=session.account_id, means_id=means_id, now=now):
-        record(
-            db,
-            at=now,
-            event="means.blocked",
-            actor=f"account:{session.account_id}",
-            details={"means": means_id},
-            request_id=request.state.request_id,
-        )
-        _notify(request, db, session.account_id, event="blocked", kind=kind or "", now=now)
+    db, account_id = post.db, post.session.account_id
+    kind = login_means.means_kind(db, account_id=account_id, means_id=means_id[:32])
+    if login_means.block_means(db, account_id=account_id, means_id=means_id, now=post.now):
+        _means_changed(post, means_id, event="blocked", kind=kind or "")
     db.commit()
     return see_other("/account/security?notice=blocked")
 
 
-def _after_reauth(
-    request: Request,
-    db: DbSession,
-    form: dict[str, str],
-    signed_in: SignedIn,
-    means_id: str,
-    *,
-    event: Event,
-    now: datetime,
-) -> Response:
+def _after_reauth(post: AccountPost, means_id: str, *, event: Event) -> Response:
     """Remove or unblock one of the holder's means after the re-authentication of the module
     doc; on failure nothing changes and the page says what is needed."""
-    session, account = signed_in.session, signed_in.account
+    request, db, session, account = post.request, post.db, post.session, post.account
     rate_limit(request, "reauthenticate")  # per IP, as the other credential forms (DESIGN §8)
-    if not _reauthenticated(request, db, session, account, form, now):
+    if not _reauthenticated(request, db, session, account, post.form, post.now):
         db.commit()
         return _page(request, db, session, error="security.error.reauth", status=400)
     kind = login_means.means_kind(db, account_id=account.id, means_id=means_id[:32])
@@ -447,38 +426,16 @@ def _after_reauth(
     else:
         done = login_means.unblock_means(db, account_id=account.id, means_id=means_id[:32])
     if done:
-        record(
-            db,
-            at=now,
-            event=f"means.{event}",
-            actor=f"account:{account.id}",
-            details={"means": means_id[:32]},
-            request_id=request.state.request_id,
-        )
-        _notify(request, db, account.id, event=event, kind=kind or "", now=now)
+        _means_changed(post, means_id[:32], event=event, kind=kind or "")
     db.commit()
     return see_other(f"/account/security?notice={event}")
 
 
 @router.post("/account/security/{means_id}/remove")
-def remove(
-    means_id: str,
-    request: Request,
-    form: PostedForm,
-    db: DbSession,
-    signed_in: SignedInAccount,
-    now: Now,
-) -> Response:
-    return _after_reauth(request, db, form, signed_in, means_id, event="removed", now=now)
+def remove(means_id: str, post: SignedInPost) -> Response:
+    return _after_reauth(post, means_id, event="removed")
 
 
 @router.post("/account/security/{means_id}/unblock")
-def unblock(
-    means_id: str,
-    request: Request,
-    form: PostedForm,
-    db: DbSession,
-    signed_in: SignedInAccount,
-    now: Now,
-) -> Response:
-    return _after_reauth(request, db, form, signed_in, means_id, event="unblocked", now=now)
+def unblock(means_id: str, post: SignedInPost) -> Response:
+    return _after_reauth(post, means_id, event="unblocked")
