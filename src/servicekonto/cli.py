@@ -987,17 +987,27 @@ app.add_typer(maintenance_app, name="maintenance")
 @maintenance_app.command("run")
 def maintenance_run(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Purge unconfirmed sign-ups (7 days), close expired letters, delete expired tokens and
-    old outbox rows. Idempotent and safe to call from cron: a second run reports zeros."""
+    old outbox rows, and the files of decided company applications after the appeal period.
+    Idempotent and safe to call from cron: a second run reports zeros."""
+    from datetime import timedelta
+
     from servicekonto.blobs.stores import open_store
+    from servicekonto.companies.retention import SUMMARY_KEY, purge_documents
     from servicekonto.letters.store import LetterStore
     from servicekonto.selfservice.retention import run
 
     provider = _provider()
-    store = LetterStore(provider.settings.data_dir / "letters")
+    settings = provider.settings
+    store = LetterStore(settings.data_dir / "letters")
+    now = provider.clock.now()
     with provider.sessions() as db:
-        summary = run(db, now=provider.clock.now(), letters_store=store,
-                      blobs=open_store(provider.settings, db))
+        summary = run(db, now=now, letters_store=store, blobs=open_store(settings, db))
         db.commit()
+    # In batches, one transaction each (companies.retention).
+    summary[SUMMARY_KEY] = purge_documents(
+        provider.sessions, lambda db: open_store(settings, db), now=now,
+        retention=timedelta(days=settings.application_documents_retention_days),
+    )
     if as_json:
         _print_json(summary)
     else:

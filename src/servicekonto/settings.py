@@ -171,6 +171,14 @@ class Settings(BaseSettings):
         le=90,
         description="Dokumentensafe: how long a share waits for its one fetch by the client.",
     )
+    application_documents_retention_days: int = Field(
+        default=35,
+        ge=1,
+        le=3650,
+        description="Company applications: days after the decision (approval or rejection) "
+        "until `servicekonto maintenance run` deletes the uploaded documents' files: the "
+        "one-month appeal period of § 70 VwGO plus a few days for the notice to arrive.",
+    )
     login_rate_per_minute: int = Field(
         default=60, description="Per-IP limit on credential POSTs per minute (429 beyond)."
     )

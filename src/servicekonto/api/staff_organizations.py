@@ -96,13 +96,17 @@ class OrganisationOut(OrganizationFields):
 class DocumentOut(DocumentView):
     organisation_id: Annotated[str, Field(exclude=True)]
     uploaded_by: Annotated[str | None, Field(exclude=True)]
-    download_url: str
+    download_url: Annotated[
+        str | None,
+        Field(description="null once the file was deleted after the retention period "
+              "(`file_removed_at`); the download then answers 410 `document_removed`."),
+    ]
 
 
 def _document_out(view: DocumentView) -> DocumentOut:
+    link = f"{router.prefix}/{view.organisation_id}/documents/{view.id}"
     return DocumentOut(
-        **asdict(view),
-        download_url=f"{router.prefix}/{view.organisation_id}/documents/{view.id}",
+        **asdict(view), download_url=None if view.file_removed_at is not None else link
     )
 
 
@@ -234,12 +238,18 @@ def documents(organisation_id: str, db: DbSession, staff: Staff) -> list[Documen
     responses={
         200: {"content": {"application/pdf": {}, "image/png": {}, "image/jpeg": {}}},
         **problems(404),
+        410: {
+            **problems(410)[410],
+            "description": "The file was deleted after the decision and the appeal period "
+            "(`document_removed`); the document's metadata stay",
+        },
     },
 )
 def download(
     organisation_id: str, document_id: str, db: DbSession, staff: Staff, context: Context,
 ) -> Response:
-    """The document's bytes, as an attachment with a sandboxing CSP."""
+    """The document's bytes, as an attachment with a sandboxing CSP; 410 `document_removed`
+    once the retention job has deleted the file after the decision and the appeal period."""
     content = review.document_for_staff(
         db, staff_id=staff, organisation_id=organisation_id, document_id=document_id,
         store=upload_place(context.settings, db).store,

@@ -12,6 +12,7 @@ Layer 4 (DESIGN §6): it uses staff, letters, blobs, mail and audit below it; no
 * `staffing` — the operator's staff management; `administration_staff` — the same, scoped to
   the administrations an `administration_admin` administers (page and JSON API);
 * `states` — the life cycle; `lifecycle` — the one conditional UPDATE that moves it;
+* `retention` — deletes the files of decided applications after the appeal period;
 * `validation`, `legal_forms` — register data per legal form; `responsibility` — postal code to
   administration; `errors`, `messages` — stable codes and their German texts.
 """

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from servicekonto.errors import Conflict, Forbidden, InvalidInput, NotFound
+from servicekonto.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceKontoError
 from servicekonto.uploads.errors import UploadRefused
 
 
@@ -151,6 +151,14 @@ class TooManyDocuments(Conflict):
     code = "too_many_documents"
 
 
+class DocumentRemoved(ServiceKontoError):
+    """The document's file was deleted after the decision and the appeal period
+    (`companies.retention`); its type, size, checksum and upload time stay in the case."""
+
+    status = 410
+    code = "document_removed"
+
+
 class TooManyApplications(Conflict):
     """An applicant has too many open applications (drafts and those under review)."""
 
@@ -196,7 +204,7 @@ class InvitationForOtherAddress(Forbidden):
 
 
 #: Every error class of this package with its own code (for the message catalogue's test).
-ERRORS: tuple[type[InvalidInput | Conflict | Forbidden | NotFound], ...] = (
+ERRORS: tuple[type[ServiceKontoError], ...] = (
     InvalidOrganisation,
     ApplicationRefused,
     OutsideRegion,
@@ -208,6 +216,7 @@ ERRORS: tuple[type[InvalidInput | Conflict | Forbidden | NotFound], ...] = (
     RegisterEntryTaken,
     DocumentsMissing,
     TooManyDocuments,
+    DocumentRemoved,
     TooManyApplications,
     NotOrganisationAdmin,
     OrganisationNotActive,

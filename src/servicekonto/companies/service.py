@@ -29,6 +29,7 @@ from servicekonto.blobs.port import BlobStore
 from servicekonto.companies import lifecycle
 from servicekonto.companies.errors import (
     ApplicationRefused,
+    DocumentRemoved,
     DocumentsMissing,
     FieldProblem,
     IllegalTransition,
@@ -619,7 +620,8 @@ def document_content(
     db: Session, *, organisation_id: str, document_id: str, store: BlobStore
 ) -> DocumentContent:
     """The document's bytes, opened from `store` (the sealed store the documents were put in);
-    NotFound unless it belongs to this organisation."""
+    NotFound unless it belongs to this organisation, DocumentRemoved once the retention job has
+    deleted its file (`companies.retention`)."""
     row = db.scalar(
         select(OrganisationDocument).where(
             OrganisationDocument.id == document_id,
@@ -628,6 +630,8 @@ def document_content(
     )
     if row is None:
         raise NotFound("no such document")
+    if row.file_removed_at is not None:
+        raise DocumentRemoved("the file was deleted after the retention period; its metadata stay")
     stored = store.get(blob_id=row.blob_id)
     if stored is None:
         log.error("document %s has no stored content", row.id)

@@ -66,6 +66,9 @@ class DocumentView:
     scan_status: str
     uploaded_at: datetime
     uploaded_by: str | None
+    #: When the file was deleted after the decision and the appeal period
+    #: (`companies.retention`); the rest of this view stays. None while the file is kept.
+    file_removed_at: datetime | None
 
     @classmethod
     def of(cls, row: OrganisationDocument) -> DocumentView:

@@ -138,6 +138,10 @@ COMPANY_TEXTS: Final[Mapping[str, Text]] = {
     "too_many_documents": N_(
         "Zu diesem Antrag gibt es schon die höchstmögliche Zahl an Dokumenten."
     ),
+    "document_removed": N_(
+        "Die Datei wurde nach Ablauf der Aufbewahrungsfrist gelöscht. Art, Größe, Prüfsumme und "
+        "Zeitpunkt des Hochladens bleiben in der Akte."
+    ),
     "too_many_applications": N_(
         "Sie haben bereits mehrere offene Anträge. Bitte schließen Sie diese zuerst ab."
     ),

@@ -348,6 +348,11 @@ TEXTS: Final[Mapping[str, Text]] = {
     "review.doc_type.satzung": N_("Satzung"),
     "review.doc_type.vollmacht": N_("Vollmacht"),
     "review.doc_type.other": N_("anderes Dokument"),
+    "review.document_removed_title": N_("Datei gelöscht"),
+    "review.document_removed": N_(
+        "Die Datei wurde nach Ablauf der Aufbewahrungsfrist gelöscht. Art, Größe, Prüfsumme und "
+        "Zeitpunkt des Hochladens bleiben in der Akte."
+    ),
     "review.scan.clean": N_("ohne Befund"),
     "review.scan.skipped": N_("nicht geprüft"),
     "review.action.submit": N_("Antrag eingereicht"),

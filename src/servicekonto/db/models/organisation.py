@@ -88,7 +88,8 @@ class Organisation(Base):
 
 
 class OrganisationDocument(Base):
-    """A founding document; the bytes are in the blobs port under `blob_id`."""
+    """A founding document; the bytes are in the blobs port under `blob_id` until the retention
+    job deletes them (`file_removed_at`)."""
 
     __tablename__ = "organisation_documents"
 
@@ -111,6 +112,9 @@ class OrganisationDocument(Base):
     uploaded_by: Mapped[str | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="SET NULL")
     )
+    #: When the retention job deleted the file (`companies.retention`); the row, with its type,
+    #: size and SHA-256, stays in the case file. NULL while the file is kept.
+    file_removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OrganisationNote(Base):

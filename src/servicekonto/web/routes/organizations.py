@@ -29,6 +29,7 @@ from fastapi.responses import Response
 from servicekonto.companies import service
 from servicekonto.companies.errors import (
     ApplicationRefused,
+    DocumentRemoved,
     IllegalTransition,
     InvalidOrganisation,
     OutsideRegion,
@@ -46,6 +47,7 @@ from servicekonto.http.context import Context, Now
 from servicekonto.http.database import DbSession
 from servicekonto.http.forms import PostedForm
 from servicekonto.http.limits import rate_limit
+from servicekonto.http.refusals import PageRefused
 from servicekonto.http.uploads import PostedUpload, upload_place
 from servicekonto.uploads.errors import UploadRefused
 from servicekonto.web.company_texts import company_message
@@ -224,7 +226,9 @@ def _application_page(
         history=history,
         reason=_latest_reason(history),
         documents=[
-            {"document": document, "link": f"{base}/documents/{document.id}"}
+            # No link once the retention job deleted the file (the row stays).
+            {"document": document,
+             "link": None if document.file_removed_at else f"{base}/documents/{document.id}"}
             for document in documents
         ],
         supplement_action=f"{base}/supplement"
@@ -256,10 +260,16 @@ def download(
 ) -> Response:
     """The applicant's own document, never shown inline: an attachment under a CSP sandbox,
     named by us (the uploaded name only in `filename*`, for the person's download folder)."""
-    content = service.document_for_applicant(
-        db, applicant_id=session.account_id, organisation_id=organisation_id[:64],
-        document_id=document_id[:64], store=upload_place(context.settings, db).store,
-    )
+    try:
+        content = service.document_for_applicant(
+            db, applicant_id=session.account_id, organisation_id=organisation_id[:64],
+            document_id=document_id[:64], store=upload_place(context.settings, db).store,
+        )
+    except DocumentRemoved as exc:
+        raise PageRefused(
+            exc.description, status=exc.status, title_key="review.document_removed_title",
+            message_key="review.document_removed",
+        ) from exc
     db.commit()
     document = content.document
     extension = {"application/pdf": "pdf", "image/png": "png"}.get(document.content_type, "jpg")

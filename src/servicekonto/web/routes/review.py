@@ -25,6 +25,7 @@ from servicekonto.accounts.means import SecondFactor
 from servicekonto.companies import casework, review
 from servicekonto.companies.errors import (
     ConcurrentDecision,
+    DocumentRemoved,
     FourEyesSameOfficer,
     IllegalTransition,
     InvalidOrganisation,
@@ -198,10 +199,18 @@ def _document(
     db: DbSession, staff: StaffMember, organisation_id: str, document_id: str,
     context: AppContext,
 ) -> DocumentContent:
-    found = review.document_for_staff(
-        db, staff_id=staff.account_id, organisation_id=organisation_id, document_id=document_id,
-        store=upload_place(context.settings, db).store,
-    )
+    try:
+        found = review.document_for_staff(
+            db, staff_id=staff.account_id, organisation_id=organisation_id,
+            document_id=document_id, store=upload_place(context.settings, db).store,
+        )
+    except DocumentRemoved as exc:
+        # 410 with its own page: the file went after the appeal period, the case stays.
+        raise PageRefused(
+            exc.description, status=exc.status, title_key="review.document_removed_title",
+            message_key="review.document_removed",
+            action=(f"{VIEW}/{quote(organisation_id)}", "review.back_to_case"),
+        ) from exc
     db.commit()
     return found
 
