@@ -9,7 +9,8 @@ Rules and where they are enforced:
   for the e-mail address it was sent to (the accepting account's verified address must be
   that one), consumed once by one conditional UPDATE (`consumed_at IS NULL AND expires_at >
   now`): a replay, an expired and a withdrawn invitation get one answer, InvitationInvalid;
-* the last administrator can neither leave, nor be removed, nor lose the admin role: counted
+* the last administrator can neither leave, nor be removed, nor lose the admin role, nor delete
+  their account (`sole_admin_of`, asked by the deletion page): counted
   under a lock on the organisation's row (PostgreSQL `SELECT … FOR UPDATE`; SQLite serialises
   writers with BEGIN IMMEDIATE), so two admins demoting each other at once cannot both succeed;
 * admins may act for the organisation at every client; a member at the clients an admin allowed
@@ -99,6 +100,7 @@ __all__ = [
     "remove_member",
     "set_client_permissions",
     "set_role",
+    "sole_admin_of",
     "withdraw_invitation",
 ]
 
@@ -534,6 +536,37 @@ def leave(
         db, at=now, event="organisation.member_left", actor=f"account:{account_id}",
         subject=lifecycle.subject(organisation_id), request_id=request_id,
     )
+
+
+def sole_admin_of(db: Session, *, account_id: str) -> list[Membership]:
+    """The organisations (activated or suspended, as for `leave`) of which the account is the
+    only admin: deleting the account would leave them without one, so it is refused as leaving
+    is (LastAdmin). Each organisation's row stays locked until the transaction ends, so a
+    deletion in the same transaction and another admin's demotion cannot both succeed."""
+    candidates = db.scalars(
+        select(OrganisationMember.organisation_id)
+        .where(OrganisationMember.account_id == account_id, OrganisationMember.role == ADMIN)
+        .order_by(OrganisationMember.organisation_id)
+    ).all()
+    sole = []
+    for organisation_id in candidates:
+        organisation = _lock(db, organisation_id)
+        if organisation is None or organisation.state not in _LEAVABLE:
+            continue
+        # Read again under the lock: the role may have changed since the first query.
+        role = db.scalar(
+            select(OrganisationMember.role).where(
+                OrganisationMember.organisation_id == organisation_id,
+                OrganisationMember.account_id == account_id,
+            )
+        )
+        if role == ADMIN and _admin_count(db, organisation_id) <= 1:
+            sole.append(Membership(
+                organisation_id=organisation.id, name=organisation.name,
+                legal_form=organisation.legal_form,
+                legal_form_name=legal_form(organisation.legal_form).name, role=ADMIN,
+            ))
+    return sole
 
 
 def activity(

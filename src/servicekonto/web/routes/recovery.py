@@ -10,6 +10,7 @@ transaction's `delete` purpose comes back here), as removing a login means does.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from fastapi import APIRouter, Request
@@ -20,6 +21,8 @@ from servicekonto.accounts.service import authenticate_password
 from servicekonto.accounts.sessions import ActiveSession
 from servicekonto.audit.service import record
 from servicekonto.blobs.stores import open_store
+from servicekonto.companies import members
+from servicekonto.companies.members import Membership
 from servicekonto.errors import InputRefused
 from servicekonto.http.browser import SignedInAccount
 from servicekonto.http.context import Context, Now, RateLimits, Registration
@@ -178,16 +181,20 @@ def reset(
 # -- account deletion ------------------------------------------------------------------------------
 
 
-def _delete_page(request: Request, *, reauth: str, error: bool = False) -> Response:
+def _delete_page(
+    request: Request, *, reauth: str, error: bool = False, sole_admin: Sequence[Membership] = (),
+) -> Response:
     """`reauth`: `password`, `recent` (a fresh eID login, nothing to type) or `eid` (log in
-    with the card first)."""
+    with the card first). `sole_admin`: organisations the account is the only admin of; then
+    the page says what to do first instead of offering the deletion (409)."""
     return render(
         request,
         "account/account_delete.html",
-        status=422 if error else 200,
+        status=409 if sole_admin else 422 if error else 200,
         action="/account/delete",
         error=error,
         reauth=reauth,
+        sole_admin=sole_admin,
         **eid_choice(request, pending_id=None, purpose="delete"),
     )
 
@@ -202,10 +209,12 @@ def _reauth(session: ActiveSession, email: str | None, password: bool, now: date
 def delete_form(
     request: Request, db: DbSession, signed_in: SignedInAccount, now: Now
 ) -> Response:
+    sole_admin = members.sole_admin_of(db, account_id=signed_in.session.account_id)
     db.commit()
     account = signed_in.account
     return _delete_page(
-        request, reauth=_reauth(signed_in.session, account.email, account.has_password, now)
+        request, reauth=_reauth(signed_in.session, account.email, account.has_password, now),
+        sole_admin=sole_admin,
     )
 
 
@@ -215,6 +224,16 @@ def delete(post: SignedInPost, collaborators: Registration) -> Response:
     session, email = post.session, post.account.email
     rate_limit(request, "reauthenticate")
     reauth = _reauth(session, email, post.account.has_password, now)
+    # An organisation must keep an admin, as when leaving it (companies.members.leave). The
+    # rows stay locked until the deletion below commits.
+    sole_admin = members.sole_admin_of(db, account_id=session.account_id)
+    if sole_admin:
+        record(db, at=now, event="account.delete_refused", actor=f"account:{session.account_id}",
+               details={"reason": "last_admin",
+                        "organisations": [m.organisation_id for m in sole_admin]},
+               request_id=post.request_id)
+        db.commit()
+        return _delete_page(request, reauth=reauth, sole_admin=sole_admin)
     # Re-authentication through the login's own check: the same atomic failure counter and
     # temporary lock, so a stolen session cannot guess the password here either.
     confirmed = reauth == "recent"
