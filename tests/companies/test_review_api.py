@@ -81,6 +81,10 @@ def test_a_case_its_documents_and_a_download(
     [document] = app_client.get(f"{API}/{organisation_id}/documents",
                                 headers=bearer(officer_token)).json()
     assert document["doc_type"] == "handelsregisterauszug"
+    # The staff document model is the domain view minus the ids that stay inside.
+    documented = app_client.app.openapi()["components"]["schemas"]["DocumentOut"]["properties"]
+    assert set(document) == set(documented)
+    assert "organisation_id" not in document and "uploaded_by" not in document
     downloaded = app_client.get(document["download_url"], headers=bearer(officer_token))
     assert downloaded.content == factories.PDF
     assert downloaded.headers["content-disposition"] == f'attachment; filename="{document["id"]}"'

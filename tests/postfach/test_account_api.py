@@ -99,6 +99,11 @@ def test_a_low_token_gets_level_too_low_and_a_substantial_one_reads_once(
     assert body["content"] == "Der Bescheid im Wortlaut." and body["read_at"]
     (item,) = body["attachments"]
     assert item["filename"] == "Bescheid.pdf" and item["size"] == len(PDF)
+    # The API models are the domain views minus what stays inside (the sending client, the
+    # attachment's position): the answer carries exactly the documented fields.
+    schemas = app_client.app.openapi()["components"]["schemas"]
+    assert set(body) == set(schemas["MessageOut"]["properties"]) and "client_id" not in body
+    assert set(item) == set(schemas["AttachmentOut"]["properties"]) and "position" not in item
     download = app_client.get(f"{BASE}/{sent.message_id}/attachments/{item['id']}", headers=high)
     assert download.status_code == 200 and download.content == PDF
     assert download.headers["x-content-type-options"] == "nosniff"

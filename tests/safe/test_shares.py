@@ -238,6 +238,9 @@ def test_the_account_api_lists_documents_space_and_shares(
     assert body["used_bytes"] == len(PDF) and body["quota_bytes"] == 100 * 1024 * 1024
     assert [(d["id"], d["filename"]) for d in body["documents"]] == [
         (document_id, "Bauantrag.pdf")]
+    # The API's document is the safe's view minus its origin (a Postfach message id).
+    documented = safe_app.app.openapi()["components"]["schemas"]["SafeDocumentOut"]["properties"]
+    assert set(body["documents"][0]) == set(documented) and "origin" not in body["documents"][0]
     assert [(s["id"], s["client_name"], s["state"]) for s in body["shares"]] == [
         (share_id, "Bauportal", "open")]
     assert safe_app.get("/api/v1/account/safe").status_code == 401
